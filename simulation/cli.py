@@ -1,0 +1,117 @@
+"""The command line: `careersim` (or `python -m simulation`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .scenario import ConfigError, list_scenarios, load_scenario, resolve_path, scenario_question
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Simulate academic medicine careers under dyad, committee, network and peer mentoring.",
+)
+
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="Override a field: --set population.n_faculty=2000 (repeatable)."),
+]
+SeedOption = Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _load(scenario: str, sets: list[str] | None, seed: int | None):
+    try:
+        return load_scenario(scenario, sets or [], seed=seed)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def validate(scenario: str, set_: SetOption = None, seed: SeedOption = None) -> None:
+    """Check a scenario file (and overrides) without running it."""
+    p = _load(scenario, set_, seed)
+    typer.echo(
+        f"ok: {p.name}: {p.mentoring.model} model, {p.population.n_faculty} faculty in "
+        f"{p.population.n_institutions} institutions, {p.horizon_years} years, seed {p.seed}"
+    )
+
+
+@app.command()
+def run(
+    scenario: str,
+    seed: SeedOption = None,
+    set_: SetOption = None,
+    out: Annotated[Optional[Path], typer.Option(help="Run directory (default results/<scenario>/<run-id>).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Run one scenario and write its tables and manifest."""
+    params = _load(scenario, set_, seed)
+    from .outcomes import format_summary, summary_table
+    from .run import run as run_one
+
+    path = resolve_path(scenario)
+    result, folder = run_one(params, out, progress=not quiet, scenario_file=str(path))
+    if quiet:
+        typer.echo(str(folder))
+        return
+    m = result.manifest
+    typer.echo(
+        f"{params.name}: {params.mentoring.model} model, seed {params.seed}, {params.horizon_years} years, "
+        f"{m['n_people']} people, {m['n_ties']} ties, {m['wall_seconds']:.1f} s"
+    )
+    typer.echo(format_summary(summary_table(result.people, params.n_months)))
+    typer.echo(f"results: {folder}")
+
+
+@app.command("list")
+def list_() -> None:
+    """The scenario files in scenarios/, with the question each answers."""
+    from .scenario import SCENARIO_DIR
+
+    names = list_scenarios()
+    if not names:
+        typer.echo(f"no scenarios in {SCENARIO_DIR}")
+        return
+    width = max(len(n) for n in names)
+    for name in names:
+        typer.echo(f"{name:<{width}}  {scenario_question(SCENARIO_DIR / f'{name}.toml', first_line=True)}")
+
+
+@app.command()
+def params(
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False,
+) -> None:
+    """Every parameter: default, unit, allowed range, source."""
+    from .params import describe
+
+    rows = describe()
+    if markdown:
+        typer.echo("| parameter | default | unit | range | meaning | source |")
+        typer.echo("|---|---|---|---|---|---|")
+    for r in rows:
+        rng = f"{r['min']}..{r['max']}" if r["min"] is not None or r["max"] is not None else ""
+        if markdown:
+            typer.echo(f"| `{r['name']}` | {r['default']} | {r['unit']} | {rng} | {r['meaning']} | {r['source']} |")
+        else:
+            typer.echo(f"{r['name']} = {r['default']}  [{r['unit']}]  {r['meaning']}  ({r['source']})")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished runs are on disk; unfinished ones left nothing behind", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,399 @@
+"""The mentoring models: who mentors whom, month by month.
+
+- dyad: one senior mentor at the same institution, chosen at hire by research fit among
+  those with room, kept until one of them leaves, replaced after a delay.
+- committee: a fixed team (`committee_size` per person, which may be 1), chosen once to
+  cover the protege's needs, members replaced only when they leave.
+- network: up to `max_ties` mentors; every `reshape_months` the protege looks at which
+  functions are least met, samples candidates (seniors at the institution and, when
+  allowed, elsewhere), adds the best, and drops or replaces the least useful tie.
+- peer: no senior mentors; same-stage peer groups only.
+
+Layers on any model: peer groups (`mentoring.peers`), external ties, a cap on proteges
+per mentor, the women-mentor policy. Candidates must have room (`support.has_room`).
+
+Senior candidates are drawn from per-institution pools rebuilt each month, bucketed by
+rank and gender: [full W, full M, associate W, associate M, assistant W, assistant M].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .needs import need
+from .rng import Stream, normal, uniform
+from .state import (
+    ASSISTANT, DROPPED, EXTERNAL, FULL, N_FUNCTIONS, N_GROUPS, N_TIES, NEVER, PEER, PRIMARY,
+    REPLACED, SECONDARY,
+)
+from .support import capacity, has_room, kind_weight, quality, tie_support
+
+N_BUCKETS = 6
+DYAD, COMMITTEE, NETWORK, PEER_MODEL = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def bucket(fs, j):
+    return (2 - fs.rank[j]) * 2 + (0 if fs.female[j] else 1)
+
+
+@njit(cache=True)
+def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_rows):
+    """Counting sort of active faculty by (institution, bucket), and by bucket overall."""
+    local_ptr[:] = 0
+    global_ptr[:] = 0
+    for ii in range(n_active):
+        j = active[ii]
+        b = bucket(fs, j)
+        local_ptr[fs.institution[j] * N_BUCKETS + b + 1] += 1
+        global_ptr[b + 1] += 1
+    for k in range(1, local_ptr.shape[0]):
+        local_ptr[k] += local_ptr[k - 1]
+    for k in range(1, global_ptr.shape[0]):
+        global_ptr[k] += global_ptr[k - 1]
+    lfill = local_ptr[:-1].copy()
+    gfill = global_ptr[:-1].copy()
+    for ii in range(n_active):
+        j = active[ii]
+        b = bucket(fs, j)
+        k = fs.institution[j] * N_BUCKETS + b
+        local_rows[lfill[k]] = j
+        lfill[k] += 1
+        global_rows[gfill[b]] = j
+        gfill[b] += 1
+
+
+@njit(cache=True)
+def pick_from(ptr, rows, base, senior_buckets, women_only, u):
+    """A row drawn uniformly from the senior buckets (or their women's buckets) at `base`."""
+    if not women_only:
+        lo = ptr[base]
+        n = ptr[base + senior_buckets] - lo
+        if n <= 0:
+            return -1
+        return rows[lo + int(u * n)]
+    n0 = ptr[base + 1] - ptr[base]
+    n2 = ptr[base + 3] - ptr[base + 2] if senior_buckets == 4 else 0
+    n = n0 + n2
+    if n <= 0:
+        return -1
+    r = int(u * n)
+    if r < n0:
+        return rows[ptr[base] + r]
+    return rows[ptr[base + 2] + r - n0]
+
+
+@njit(cache=True)
+def pair_fit(fs, kp, keys, i, j):
+    """Pair-specific fit of protege i with mentor j (lognormal, mean 1): the same in every scenario."""
+    s = kp.mentoring_fit_sigma
+    z = normal(keys[Stream.FIT], fs.person_key[i], fs.person_key[j], 0)
+    return np.exp(s * z - 0.5 * s * s)
+
+
+@njit(cache=True)
+def tied_to(fs, i, j):
+    for s in range(fs.tie_mentor.shape[1]):
+        if fs.tie_mentor[i, s] == j:
+            return True
+    return False
+
+
+@njit(cache=True)
+def n_mentors(fs, kp, i):
+    n = 0
+    for s in range(kp.n_mentor_slots):
+        if fs.tie_mentor[i, s] >= 0:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def has_woman_mentor(fs, kp, i):
+    for s in range(kp.n_mentor_slots):
+        j = fs.tie_mentor[i, s]
+        if j >= 0 and fs.female[j]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def has_primary(fs, kp, i):
+    for s in range(kp.n_mentor_slots):
+        if fs.tie_mentor[i, s] >= 0 and fs.tie_kind[i, s] == PRIMARY:
+            return True
+    return False
+
+
+@njit(cache=True)
+def add_tie(fs, tl, counters, i, s, j, kind, fit, month):
+    k = counters[N_TIES]
+    counters[N_TIES] = k + 1
+    tl.protege[k] = i
+    tl.mentor[k] = j
+    tl.kind[k] = kind
+    tl.start_month[k] = month
+    tl.end_month[k] = NEVER
+    tl.end_reason[k] = 0
+    fs.tie_mentor[i, s] = j
+    fs.tie_kind[i, s] = kind
+    fs.tie_start[i, s] = month
+    fs.tie_fit[i, s] = fit
+    fs.tie_log[i, s] = k
+    fs.tie_value[i, s] = 0.0
+
+
+@njit(cache=True)
+def add_mentor(fs, tl, kp, counters, i, s, j, kind, fit, month):
+    add_tie(fs, tl, counters, i, s, j, kind, fit, month)
+    fs.n_proteges[j] += 1
+    fs.load_weight[j] += kind_weight(kp, kind)
+    fs.n_ties_formed[i] += 1
+
+
+@njit(cache=True)
+def end_tie(fs, tl, kp, i, s, month, reason):
+    """End the tie in slot s of protege i, in the log and in both people's bookkeeping."""
+    j = fs.tie_mentor[i, s]
+    if j < 0:
+        return
+    k = fs.tie_log[i, s]
+    tl.end_month[k] = month
+    tl.end_reason[k] = reason
+    kind = fs.tie_kind[i, s]
+    if kind != PEER:
+        fs.n_proteges[j] -= 1
+        fs.load_weight[j] -= kind_weight(kp, kind)
+    fs.tie_mentor[i, s] = -1
+    fs.tie_kind[i, s] = 0
+    fs.tie_log[i, s] = -1
+    fs.tie_value[i, s] = 0.0
+
+
+@njit(cache=True)
+def expected_time(fs, kp, j, kind):
+    """Hours per unit weight mentor j would give after taking one more protege of this kind."""
+    n_tr = fs.n_trainees[j]
+    q = quality(kp, fs.n_proteges[j] + n_tr + 1)
+    return capacity(fs, kp, j) * q / (fs.load_weight[j] + kind_weight(kp, kind) + n_tr * kp.mentors_trainee_weight)
+
+
+@njit(cache=True)
+def gain(fs, kp, i, j, kind, fit, gaps, month, total_need, take):
+    """Share of i's need that j would newly cover; optionally subtract it from `gaps`."""
+    t = expected_time(fs, kp, j, kind)
+    g = 0.0
+    for f in range(N_FUNCTIONS):
+        x = tie_support(fs, kp, i, j, kind, fit, 0, f, month, t)
+        covered = min(gaps[f], x)
+        g += covered
+        if take:
+            gaps[f] -= covered
+    return g / total_need if total_need > 0.0 else 0.0
+
+
+@njit(cache=True)
+def search(fs, kp, keys, pools, i, month, gaps, total_need, women_only, allow_external, by_fit, draw0):
+    """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none."""
+    local_ptr, local_rows, global_ptr, global_rows = pools
+    mk = keys[Stream.MENTORING]
+    key = fs.person_key[i]
+    senior_buckets = 4 if fs.rank[i] == ASSISTANT else 2
+    inst = fs.institution[i]
+    best = -1
+    best_score = -1.0
+    best_fit = 1.0
+    for c in range(kp.mentoring_candidates):
+        d = draw0 + c
+        external = allow_external and uniform(mk, key, month, 3 * d) < kp.network_share_external
+        u = uniform(mk, key, month, 3 * d + 1)
+        if external:
+            j = pick_from(global_ptr, global_rows, 0, senior_buckets, women_only, u)
+            if j >= 0 and fs.institution[j] == inst:
+                continue
+        else:
+            j = pick_from(local_ptr, local_rows, inst * N_BUCKETS, senior_buckets, women_only, u)
+        if j < 0 or j == i or tied_to(fs, i, j) or not has_room(fs, kp, j):
+            continue
+        fit = pair_fit(fs, kp, keys, i, j)
+        kind = EXTERNAL if fs.institution[j] != inst else SECONDARY
+        if by_fit:
+            from_science = tie_support(fs, kp, i, j, kind, fit, 0, 0, month, 1.0)
+            score = from_science
+        else:
+            score = gain(fs, kp, i, j, kind, fit, gaps, month, total_need, False)
+        if score > best_score:
+            best, best_score, best_fit = j, score, fit
+    return best, best_score, best_fit
+
+
+@njit(cache=True)
+def free_slot(fs, kp, i):
+    for s in range(kp.n_mentor_slots):
+        if fs.tie_mentor[i, s] < 0:
+            return s
+    return -1
+
+
+@njit(cache=True)
+def weakest_slot(fs, kp, i, skip_women):
+    w = -1
+    v = 1e300
+    for s in range(kp.n_mentor_slots):
+        j = fs.tie_mentor[i, s]
+        if j >= 0 and fs.tie_value[i, s] < v and not (skip_women and fs.female[j]):
+            w = s
+            v = fs.tie_value[i, s]
+    return w, v
+
+
+@njit(cache=True)
+def new_kind(fs, kp, i, j):
+    if fs.institution[j] != fs.institution[i]:
+        return EXTERNAL
+    return SECONDARY if has_primary(fs, kp, i) else PRIMARY
+
+
+@njit(cache=True)
+def current_gaps(fs, i, gaps):
+    total = 0.0
+    for f in range(N_FUNCTIONS):
+        nd = need(fs, i, f)
+        gaps[f] = max(0.0, nd - fs.support[i, f])
+        total += nd
+    return total
+
+
+@njit(cache=True)
+def assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps):
+    """Dyad and committee: fill missing assigned mentors (at hire, or after the replacement delay)."""
+    target = fs.committee_size[i]
+    n_m = n_mentors(fs, kp, i)
+    if n_m >= target:
+        return
+    if fs.n_ties_formed[i] > 0 and month - fs.mentor_lost_month[i] < kp.mentoring_replace_delay_months:
+        return
+    total_need = current_gaps(fs, i, gaps)
+    allow_external = kp.mentoring_external_ties and kp.model_code == COMMITTEE
+    draw = 0
+    while n_m < target:
+        want_woman = kp.mentoring_women_mentor_policy and fs.female[i] and not has_woman_mentor(fs, kp, i)
+        by_fit = target == 1
+        j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, want_woman, allow_external, by_fit, draw)
+        draw += kp.mentoring_candidates
+        if j < 0 and want_woman:
+            j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, False, allow_external, by_fit, draw)
+            draw += kp.mentoring_candidates
+        if j < 0:
+            return
+        kind = new_kind(fs, kp, i, j)
+        gain(fs, kp, i, j, kind, fit, gaps, month, total_need, True)
+        add_mentor(fs, tl, kp, counters, i, free_slot(fs, kp, i), j, kind, fit, month)
+        n_m += 1
+
+
+@njit(cache=True)
+def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
+    """Network: drop weak ties, add the best candidates for the least-met functions, replace if full."""
+    fs.next_search[i] = month + kp.network_reshape_months
+    total_need = current_gaps(fs, i, gaps)
+    for s in range(kp.n_mentor_slots):
+        j = fs.tie_mentor[i, s]
+        if j < 0:
+            continue
+        age = month - fs.tie_start[i, s]
+        if age >= kp.network_reshape_months and fs.tie_value[i, s] < kp.network_drop_below:
+            for f in range(N_FUNCTIONS):
+                gaps[f] += tie_support(fs, kp, i, j, fs.tie_kind[i, s], fs.tie_fit[i, s], age, f, month,
+                                       fs.time_per_weight[j])
+            if age >= 36:
+                fs.n_collaborators[i] += 1
+            end_tie(fs, tl, kp, i, s, month, DROPPED)
+    for f in range(N_FUNCTIONS):
+        gaps[f] = min(gaps[f], need(fs, i, f))
+    draw = 0
+    for _ in range(kp.network_max_new_per_search):
+        j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, False,
+                               kp.mentoring_external_ties, False, draw)
+        draw += kp.mentoring_candidates
+        if j < 0 or score < kp.network_drop_below:
+            break
+        s = free_slot(fs, kp, i)
+        if s < 0:
+            w, v = weakest_slot(fs, kp, i, kp.mentoring_women_mentor_policy and fs.female[i])
+            if w < 0 or score <= v * (1.0 + kp.network_switch_margin):
+                break
+            end_tie(fs, tl, kp, i, w, month, REPLACED)
+            s = w
+        kind = new_kind(fs, kp, i, j)
+        gain(fs, kp, i, j, kind, fit, gaps, month, total_need, True)
+        add_mentor(fs, tl, kp, counters, i, s, j, kind, fit, month)
+    if kp.mentoring_women_mentor_policy and fs.female[i] and not has_woman_mentor(fs, kp, i):
+        j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, True,
+                               kp.mentoring_external_ties, False, draw)
+        if j >= 0:
+            s = free_slot(fs, kp, i)
+            if s < 0:
+                s, v = weakest_slot(fs, kp, i, True)
+                end_tie(fs, tl, kp, i, s, month, REPLACED)
+            kind = new_kind(fs, kp, i, j)
+            add_mentor(fs, tl, kp, counters, i, s, j, kind, fit, month)
+
+
+@njit(cache=True)
+def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
+    """Phase 3: every active protege's ties, per the mentoring model, in a rotating order."""
+    gaps = np.zeros(N_FUNCTIONS)
+    offset = int(uniform(keys[Stream.MENTORING], 0, month, 0) * n_active) if n_active > 0 else 0
+    for t in range(n_active):
+        i = active[(offset + t) % n_active]
+        if fs.rank[i] == FULL:
+            for s in range(kp.n_mentor_slots):
+                end_tie(fs, tl, kp, i, s, month, DROPPED)
+            continue
+        if kp.model_code == DYAD or kp.model_code == COMMITTEE:
+            assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps)
+        elif kp.model_code == NETWORK:
+            if fs.next_search[i] <= month:
+                review_network(fs, tl, kp, keys, counters, pools, i, month, gaps)
+
+
+@njit(cache=True)
+def join_peer_groups(fs, tl, ins, kp, counters, candidates, month):
+    """New assistant professors join their institution's open peer group (same cohort window)."""
+    first_peer_slot = kp.n_mentor_slots
+    n_slots = fs.tie_mentor.shape[1]
+    size = kp.peers_group_size
+    for c in candidates:
+        if fs.rank[c] != ASSISTANT or fs.peer_group[c] >= 0:
+            continue
+        inst = fs.institution[c]
+        open_ok = (
+            ins.group_id[inst] >= 0
+            and ins.group_n[inst] < size
+            and fs.hire_month[c] - ins.group_start[inst] < kp.peers_cohort_months
+        )
+        if not open_ok:
+            ins.group_id[inst] = counters[N_GROUPS]
+            counters[N_GROUPS] += 1
+            ins.group_start[inst] = fs.hire_month[c]
+            ins.group_n[inst] = 0
+        for k in range(ins.group_n[inst]):
+            m = ins.group_members[inst, k]
+            if fs.status[m] != 0:
+                continue
+            sc = -1
+            sm = -1
+            for s in range(first_peer_slot, n_slots):
+                if sc < 0 and fs.tie_mentor[c, s] < 0:
+                    sc = s
+                if sm < 0 and fs.tie_mentor[m, s] < 0:
+                    sm = s
+            if sc < 0 or sm < 0:
+                continue
+            add_tie(fs, tl, counters, c, sc, m, PEER, 1.0, month)
+            add_tie(fs, tl, counters, m, sm, c, PEER, 1.0, month)
+        ins.group_members[inst, ins.group_n[inst]] = c
+        ins.group_n[inst] += 1
+        fs.peer_group[c] = ins.group_id[inst]

@@ -1,0 +1,162 @@
+"""Outcomes of a run (MODEL.md section 7), computed from its tables alone.
+
+The cohort is everyone hired during the run (the initial population entered with a past
+we did not simulate). Survival is Kaplan-Meier (lifelines), censored at the end of the
+run; shares "by t years" count only hires who could have been followed for t years, and
+count those who left before t as not having the outcome.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .params import FUNCTIONS, RANKS
+
+GROUPS = ("all", "women", "men")
+
+OUTCOMES: dict[str, str] = {
+    "n_hires": "faculty hired during the run",
+    "retention_5y": "share still in academia 5 years after hire (Kaplan-Meier)",
+    "retention_10y": "share still in academia 10 years after hire (Kaplan-Meier)",
+    "pubs_per_faculty_year": "publications per faculty-year from hire",
+    "pubs_5y": "mean cumulative publications at 5 years, among those still in academia",
+    "pubs_10y": "mean cumulative publications at 10 years, among those still in academia",
+    "grant_5y": "share with an independent grant within 5 years of hire",
+    "grant_10y": "share with an independent grant within 10 years of hire",
+    "award_grant_5y": "career-award holders with an independent grant within 5 years",
+    "award_grant_10y": "career-award holders with an independent grant within 10 years",
+    "award_retention_8y": "career-award holders still in academia 8 years after hire (Kaplan-Meier)",
+    "award_pubs_10y": "career-award holders' mean cumulative publications at 10 years",
+    "promoted_10y": "share promoted to associate within 10 years of hire",
+    "promoted_14y": "share promoted to associate within 14 years of hire",
+    "years_to_associate": "median years to associate professor, among the promoted",
+    "years_to_full": "median years to full professor, among the promoted",
+    "mean_mentors": "mentors (not peers) per protege-month",
+    "share_months_no_mentor": "share of protege-months without a mentor",
+    "share_months_hole": "share of protege-months with a badly uncovered function",
+    "mean_unmet": "unmet need per protege-month (share of a new hire's need)",
+    "share_months_woman_mentor": "share of protege-months with at least one woman mentor",
+    **{f"coverage_{f}": f"mean coverage of {f} need per protege-month" for f in FUNCTIONS},
+}
+
+
+def _km_at(durations: np.ndarray, events: np.ndarray, years: float, horizon_years: float) -> float:
+    from lifelines import KaplanMeierFitter
+
+    if len(durations) == 0 or years > horizon_years:
+        return np.nan
+    km = KaplanMeierFitter().fit(durations, events)
+    if durations.max() < years:
+        return np.nan
+    return float(km.survival_function_at_times([years]).iloc[0])
+
+
+def cohort(people: pd.DataFrame) -> pd.DataFrame:
+    """Hires made during the run, with duration (years) and event columns for survival."""
+    c = people[~people["initial"]].copy()
+    c["years"] = (c["end_month"] - c["hire_month"]) / 12.0
+    c["left"] = ~c["censored"]
+    return c
+
+
+def _by(c: pd.DataFrame, months_needed: int, n_months: int) -> pd.DataFrame:
+    return c[c["hire_month"] <= n_months - months_needed]
+
+
+def _share_within(c: pd.DataFrame, col: str, years: int, n_months: int) -> float:
+    eligible = _by(c, 12 * years, n_months)
+    if len(eligible) == 0:
+        return np.nan
+    delta = (eligible[col] - eligible["hire_month"]).astype("Float64")
+    return float((delta < 12 * years).fillna(False).mean())
+
+
+def _weighted(c: pd.DataFrame, col: str) -> float:
+    w = c["months_as_protege"].to_numpy(dtype=float)
+    x = c[col].to_numpy(dtype=float)
+    ok = (w > 0) & np.isfinite(x)
+    return float(np.average(x[ok], weights=w[ok])) if ok.any() else np.nan
+
+
+def group_outcomes(c: pd.DataFrame, n_months: int) -> dict[str, float]:
+    """Every outcome for one group of the cohort."""
+    horizon = n_months / 12.0
+    dur = c["years"].to_numpy(dtype=float)
+    ev = c["left"].to_numpy(dtype=bool)
+    award = c[c["career_award"]]
+    years_total = dur.sum()
+    promoted = c[c["month_associate"].notna()]
+    to_assoc = (promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12.0
+    full = c[c["month_full"].notna()]
+    to_full = (full["month_full"] - full["hire_month"]).astype(float) / 12.0
+    out = {
+        "n_hires": float(len(c)),
+        "retention_5y": _km_at(dur, ev, 5, horizon),
+        "retention_10y": _km_at(dur, ev, 10, horizon),
+        "pubs_per_faculty_year": float(c["pubs"].sum() / years_total) if years_total > 0 else np.nan,
+        "pubs_5y": float(c["pubs_5y"].astype(float).mean()),
+        "pubs_10y": float(c["pubs_10y"].astype(float).mean()),
+        "grant_5y": _share_within(c, "month_first_grant", 5, n_months),
+        "grant_10y": _share_within(c, "month_first_grant", 10, n_months),
+        "award_grant_5y": _share_within(award, "month_first_grant", 5, n_months),
+        "award_grant_10y": _share_within(award, "month_first_grant", 10, n_months),
+        "award_retention_8y": _km_at(award["years"].to_numpy(float), award["left"].to_numpy(bool), 8, horizon),
+        "award_pubs_10y": float(award["pubs_10y"].astype(float).mean()),
+        "promoted_10y": _share_within(c, "month_associate", 10, n_months),
+        "promoted_14y": _share_within(c, "month_associate", 14, n_months),
+        "years_to_associate": float(to_assoc.median()) if len(to_assoc) else np.nan,
+        "years_to_full": float(to_full.median()) if len(to_full) else np.nan,
+    }
+    for col in ("mean_mentors", "share_months_no_mentor", "share_months_hole", "mean_unmet",
+                "share_months_woman_mentor"):
+        out[col] = _weighted(c, col)
+    for f in FUNCTIONS:
+        out[f"coverage_{f}"] = _weighted(c, f"mean_coverage_{f}")
+    return out
+
+
+def outcomes(people: pd.DataFrame, n_months: int, groups: tuple[str, ...] = GROUPS) -> pd.DataFrame:
+    """One row per group (all, women, men) with every outcome."""
+    c = cohort(people)
+    rows = []
+    for g in groups:
+        sub = c if g == "all" else c[c["gender"] == g]
+        rows.append({"group": g, **group_outcomes(sub, n_months)})
+    return pd.DataFrame(rows)
+
+
+def composition(series: pd.DataFrame) -> pd.DataFrame:
+    """Women's share of each rank, month by month."""
+    out = pd.DataFrame({"month": series["month"], "year": series["year"]})
+    for r in RANKS:
+        w = series[f"n_{r}_women"]
+        total = w + series[f"n_{r}_men"]
+        out[f"share_women_{r}"] = np.where(total > 0, w / total.where(total > 0, 1), np.nan)
+    return out
+
+
+SUMMARY_COLUMNS = {
+    "retention_5y": "retained 5y",
+    "retention_10y": "retained 10y",
+    "pubs_per_faculty_year": "pubs/yr",
+    "grant_5y": "grant by 5y",
+    "grant_10y": "grant by 10y",
+    "promoted_10y": "promoted by 10y",
+}
+
+
+def summary_table(people: pd.DataFrame, n_months: int) -> pd.DataFrame:
+    """The short summary `careersim run` prints: a few outcomes for all, women and men."""
+    table = outcomes(people, n_months).set_index("group")[list(SUMMARY_COLUMNS)]
+    return table.rename(columns=SUMMARY_COLUMNS)
+
+
+def format_summary(table: pd.DataFrame) -> str:
+    fmt = table.copy().astype(object)
+    for col in fmt.columns:
+        if col == "pubs/yr":
+            fmt[col] = [f"{v:.2f}" if pd.notna(v) else "n/a" for v in table[col]]
+        else:
+            fmt[col] = [f"{100 * v:.1f}%" if pd.notna(v) else "n/a" for v in table[col]]
+    return fmt.to_string()

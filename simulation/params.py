@@ -1,0 +1,403 @@
+"""Every parameter of the model: default, unit, allowed range and source, declared once.
+
+The schema is strict: unknown keys are rejected, values are type-checked and range-checked
+(pydantic). `Params` is what a scenario file resolves to; `kernel_params()` flattens it into
+the plain tuple of numbers and arrays the numba kernels read.
+
+Sources are cited where a value comes from a publication. Values marked "calibrated" are
+free parameters fitted against the targets in `targets.toml` (see docs/ODD.md, Calibration);
+values marked "assumption" are modelling choices with no direct published figure.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Literal
+
+import numpy as np
+from numba import njit, types
+from numba.experimental import structref
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FUNCTIONS = ("science", "skills", "career", "networking", "psychosocial")
+RANKS = ("assistant", "associate", "full")
+MODELS = ("dyad", "committee", "network", "peer")
+
+SRC_DECASTRO_2013 = "DeCastro et al., Acad Med 2013;88(4):488-96 (the reference study)"
+SRC_AAMC_2017 = "AAMC Faculty Roster, 2017"
+SRC_LUCKHAUPT = "Luckhaupt et al., J Gen Intern Med 2005"
+SRC_DECASTRO_2014 = "DeCastro et al., Acad Med 2014"
+SRC_JAGSI_2009 = "Jagsi et al., Ann Intern Med 2009"
+SRC_ALEXANDER_LANG = "Alexander & Lang, AAMC Analysis in Brief 8(4), 2008"
+SRC_BUCKLIN = "Bucklin et al., BMC Med Educ 2014"
+SRC_AAMC_PROMO = "AAMC Analysis in Brief 2010; Beasley et al. 2006"
+SRC_ZAORSKY = "Zaorsky et al., Acad Med 2020; Jagsi et al., Acad Med 2011"
+CALIBRATED = "calibrated (docs/ODD.md, Calibration)"
+ASSUMPTION = "assumption"
+
+
+def P(default: Any, unit: str, doc: str, source: str = ASSUMPTION, **constraints: Any) -> Any:
+    """A parameter: default, unit, one-line meaning and source, with its allowed range."""
+    return Field(
+        default, description=doc, json_schema_extra={"unit": unit, "source": source}, **constraints
+    )
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class ByFunction(Section):
+    """One value per mentoring function."""
+
+    science: float = Field(ge=0, le=100)
+    skills: float = Field(ge=0, le=100)
+    career: float = Field(ge=0, le=100)
+    networking: float = Field(ge=0, le=100)
+    psychosocial: float = Field(ge=0, le=100)
+
+    def array(self) -> np.ndarray:
+        return np.array([getattr(self, f) for f in FUNCTIONS], dtype=np.float64)
+
+
+class ByRank(Section):
+    """One value per academic rank."""
+
+    assistant: float = Field(ge=0, le=1e6)
+    associate: float = Field(ge=0, le=1e6)
+    full: float = Field(ge=0, le=1e6)
+
+    def array(self) -> np.ndarray:
+        return np.array([getattr(self, r) for r in RANKS], dtype=np.float64)
+
+
+def fv(science, skills, career, networking, psychosocial) -> ByFunction:
+    return ByFunction(
+        science=science, skills=skills, career=career, networking=networking,
+        psychosocial=psychosocial,
+    )
+
+
+def rv(assistant, associate, full) -> ByRank:
+    return ByRank(assistant=assistant, associate=associate, full=full)
+
+
+class Population(Section):
+    n_faculty: int = P(2000, "faculty", "Faculty positions in all institutions together", ge=20, le=5_000_000)
+    n_institutions: int = P(10, "institutions", "Institutions (each is one local pool of mentors)", ge=1, le=10_000)
+    institution_size_cv: float = P(0.5, "ratio", "Coefficient of variation of institution sizes (lognormal)", ge=0, le=3)
+    min_institution_size: int = P(8, "faculty", "Smallest institution", ge=2, le=100_000)
+    share_rank: ByRank = P(rv(0.49, 0.24, 0.27), "share", "Rank composition at start (three professorial ranks, normalised)", SRC_AAMC_2017)
+    share_women: ByRank = P(rv(0.46, 0.37, 0.24), "share", "Women's share of each rank at start", SRC_AAMC_2017)
+    career_years_min: ByRank = P(rv(0, 6, 12), "years", "Fewest years since first appointment, by rank, at start", ASSUMPTION)
+    career_years_max: ByRank = P(rv(9, 20, 38), "years", "Most years since first appointment, by rank, at start", ASSUMPTION)
+
+    @model_validator(mode="after")
+    def _check(self) -> Population:
+        total = self.share_rank.assistant + self.share_rank.associate + self.share_rank.full
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"share_rank must sum to 1 (it sums to {total:.4g}); rescale the three shares")
+        for r in RANKS:
+            if getattr(self.share_women, r) > 1:
+                raise ValueError(f"share_women.{r} must be at most 1")
+            if getattr(self.career_years_min, r) > getattr(self.career_years_max, r):
+                raise ValueError(f"career_years_min.{r} must not exceed career_years_max.{r}")
+        if self.n_faculty < self.n_institutions * self.min_institution_size:
+            raise ValueError(
+                f"n_faculty ({self.n_faculty}) is smaller than n_institutions x min_institution_size "
+                f"({self.n_institutions} x {self.min_institution_size}); lower n_institutions or raise n_faculty"
+            )
+        return self
+
+
+class Hiring(Section):
+    share_women: float = P(0.47, "share", "Women's share of new assistant professors (a policy lever)", "AAMC Faculty Roster: 45-50% of new assistant professors", ge=0, le=1)
+    share_career_award: float = P(0.10, "share", "Share of new hires holding a mentored career-development (K08/K23-type) award", "assumption: order of magnitude of new K08/K23 awards against new assistant professors per year (NIH RePORT; AAMC)", ge=0, le=1)
+
+
+class Needs(Section):
+    early_assistant: ByFunction = P(fv(2.0, 2.0, 0.9, 0.7, 1.2), "support units/month", "Need profile of a new assistant professor", SRC_DECASTRO_2013 + " (needs by stage); levels are an assumption")
+    late_assistant: ByFunction = P(fv(1.1, 1.2, 2.0, 1.6, 1.2), "support units/month", "Need profile approaching the promotion review", SRC_DECASTRO_2013)
+    associate: ByFunction = P(fv(0.6, 0.6, 1.4, 1.6, 0.8), "support units/month", "Need profile of an associate professor (leadership, networking, sponsorship)", SRC_DECASTRO_2013)
+    full: ByFunction = P(fv(0.2, 0.2, 0.3, 0.3, 0.3), "support units/month", "Need profile of a full professor", SRC_DECASTRO_2013)
+    individual_sigma: float = P(0.3, "log units", "Spread of individual need multipliers (lognormal sigma, per function)", ge=0, le=3)
+    adapt_months: float = P(6.0, "months", "Time constant with which needs move toward the stage profile", ge=1, le=120)
+    spike_rejection: ByFunction = P(fv(0.0, 0.6, 0.0, 0.0, 1.2), "support units/month", "Need added after a rejected grant", SRC_DECASTRO_2013)
+    spike_review: ByFunction = P(fv(0.0, 0.0, 0.8, 0.4, 0.4), "support units/month", "Need added when a promotion review is a year away", ASSUMPTION)
+    review_lead_months: int = P(12, "months", "How long before a review its need spike arrives", ge=0, le=60)
+    spike_half_life_months: float = P(3.0, "months", "Half-life of need spikes", ge=0.1, le=60)
+
+
+class Mentors(Section):
+    concentration: float = P(0.5, "Dirichlet alpha", "Concentration of competence across the five functions; small = few strong functions", SRC_DECASTRO_2013 + " ('very few have the whole package')", gt=0.01, le=100)
+    skill_sigma: float = P(0.3, "log units", "Spread of overall mentoring skill (lognormal sigma)", ge=0, le=3)
+    competence_by_rank: ByRank = P(rv(0.45, 0.8, 1.0), "multiplier", "Competence scale by rank (seniority)", ASSUMPTION)
+    experience_years: float = P(20.0, "years", "Career years over which competence grows from experience_floor to its full scale", ge=1, le=60)
+    experience_floor: float = P(0.6, "share", "Share of full competence at the start of a career", ge=0, le=1)
+    strong_threshold: float = P(0.5, "competence", "Competence at or above which a mentor counts as strong in a function (for reporting)", ge=0, le=10)
+    capacity_hours: ByRank = P(rv(4.0, 8.0, 12.0), "hours/month", "Monthly time for mentoring, by rank", ASSUMPTION)
+    share_admin: ByRank = P(rv(0.0, 0.1, 0.3), "share", "Share with an administrative role, by rank", SRC_DECASTRO_2013 + " (section chiefs 'inundated')")
+    admin_capacity_loss: float = P(0.5, "share", "Share of mentoring time an administrative role takes", SRC_DECASTRO_2013, ge=0, le=1)
+    trainees_mean: ByRank = P(rv(2.4, 4.0, 5.0), "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time", CALIBRATED + "; " + SRC_LUCKHAUPT)
+    trainee_weight: float = P(0.5, "tie weights", "Time a trainee takes relative to a primary faculty protege", ge=0, le=10)
+    max_mentees_median: float = P(10.0, "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", CALIBRATED + "; " + SRC_LUCKHAUPT + " (loads)", gt=0, le=100)
+    max_mentees_sigma: float = P(0.35, "log units", "Spread of that maximum between mentors (lognormal sigma)", ge=0, le=3)
+    comfortable_load: float = P(6.0, "mentees", "Load beyond which mentoring quality falls (the most mentees mentors say they would take on)", SRC_LUCKHAUPT, gt=0, le=100)
+    overload_exponent: float = P(0.7, "exponent", "Quality = (comfortable/load)^exponent beyond the comfortable load", SRC_DECASTRO_2013 + " ('a pretty crummy everything')", ge=0, le=10)
+
+
+class Mentoring(Section):
+    model: Literal["dyad", "committee", "network", "peer"] = P("committee", "-", "Mentoring model: dyad, committee, network or peer (peer groups only)")
+    peers: bool = P(False, "-", "Add same-stage peer groups to the model (always on for model = 'peer')", SRC_DECASTRO_2013 + " ('horizontal mentorship')")
+    external_ties: bool = P(False, "-", "Allow mentors from other institutions", SRC_DECASTRO_2013)
+    cap_mentees: int = P(0, "proteges", "Most faculty proteges per mentor (0 = no cap)", ge=0, le=1000)
+    women_mentor_policy: bool = P(False, "-", "Policy: every woman protege has at least one woman mentor", SRC_DECASTRO_2013 + " ('women sometimes need to talk to women')")
+    protected_time: float = P(0.0, "share", "Protected mentoring time, added to every mentor's capacity as a share of it", ge=0, le=5)
+    training: bool = P(False, "-", "Mentor training for every mentor")
+    training_gain: float = P(0.15, "share", "Competence gained from mentor training", ASSUMPTION, ge=0, le=5)
+    candidates: int = P(8, "candidates", "Candidates a protege (or whoever assigns mentors) looks at per search", ge=1, le=200)
+    replace_delay_months: int = P(6, "months", "Delay before an assigned mentor who left is replaced", ge=0, le=120)
+    weight_primary: float = P(1.0, "tie weight", "Contact weight (and time share) of a primary tie", ge=0, le=10)
+    weight_secondary: float = P(0.5, "tie weight", "Contact weight of a secondary tie", ge=0, le=10)
+    weight_external: float = P(0.3, "tie weight", "Contact weight of a tie to another institution", SRC_DECASTRO_2013 + " (outside mentors: less contact)", ge=0, le=10)
+    tie_decay_years: float = P(6.0, "years", "Time constant with which contact in a senior tie decays", SRC_DECASTRO_2013 + " ('contact with senior mentors falls')", gt=0, le=100)
+    tie_contact_floor: float = P(0.4, "share", "Contact that remains in an old senior tie", ge=0, le=1)
+    concordance_gain: float = P(0.5, "share", "How much more psychosocial and career support is worth to a woman from a woman than from a man", SRC_DECASTRO_2013, ge=0, le=10)
+    fit_sigma: float = P(0.3, "log units", "Spread of pair-specific fit (lognormal sigma)", SRC_DECASTRO_2013 + " (fit, chemistry)", ge=0, le=3)
+
+
+class Committee(Section):
+    size: int = P(2, "mentors", "Mentors on a committee (the status quo: a primary and a second mentor)", SRC_DECASTRO_2014, ge=1, le=10)
+    share_multi_women: float = P(0.79, "share", "Share of women proteges given a committee rather than a single mentor", SRC_DECASTRO_2014 + " (K awardees with more than one mentor: women 79%)", ge=0, le=1)
+    share_multi_men: float = P(0.61, "share", "Share of men proteges given a committee rather than a single mentor", SRC_DECASTRO_2014 + " (men 61%)", ge=0, le=1)
+
+
+class Network(Section):
+    max_ties: int = P(3, "mentors", "Most mentors in a protege's network", ge=1, le=12)
+    reshape_months: int = P(12, "months", "Months between a protege's reviews of their network", SRC_DECASTRO_2013 + " (networks re-shaped as needs change)", ge=1, le=120)
+    max_new_per_search: int = P(2, "mentors", "Most mentors added at one review", ge=1, le=12)
+    share_external: float = P(0.3, "share", "Share of candidates drawn from other institutions, when external ties are allowed", ge=0, le=1)
+    switch_margin: float = P(0.25, "share", "How much better a candidate must be to replace the least useful tie", ge=0, le=10)
+    drop_below: float = P(0.12, "share of need", "Ties contributing less than this share of need are dropped at a review", ge=0, le=1)
+
+
+class Peers(Section):
+    group_size: int = P(5, "faculty", "Members of a peer group", ge=2, le=20)
+    cohort_months: int = P(12, "months", "Hires within this window at one institution form groups together", ge=1, le=120)
+    hours_per_peer: float = P(0.15, "hours/month", "Time each peer gives each other peer", ge=0, le=100)
+    profile: ByFunction = P(fv(0.2, 0.5, 0.2, 0.3, 1.0), "competence", "What peers give, per function: mostly psychosocial support and skills", SRC_DECASTRO_2013 + " (moral support, shared ideas, accountability)")
+    collaboration_gain: float = P(0.04, "capital share", "Research capital from peer collaboration (co-authorship), at three or more peers", SRC_DECASTRO_2013, ge=0, le=10)
+
+
+class Careers(Section):
+    talent_sigma: float = P(0.45, "log units", "Spread of research talent (lognormal sigma)", ge=0, le=3)
+    career_award_talent: float = P(0.6, "sd", "Talent advantage of career-award holders (they are selected)", ASSUMPTION, ge=0, le=5)
+    capital_months: float = P(18.0, "months", "Time constant with which research capital approaches its target", ge=1, le=240)
+    capital_base: float = P(0.6, "capital", "Research capital without mentoring support", ge=0, le=10)
+    capital_science: float = P(0.15, "capital", "Capital from full science coverage", ge=0, le=10)
+    capital_skills: float = P(0.15, "capital", "Capital from full skills coverage", ge=0, le=10)
+    capital_networking: float = P(0.10, "capital", "Capital from full networking coverage (collaborations)", ge=0, le=10)
+    capital_award: float = P(0.35, "capital", "Capital from the protected time of a career-development award", ge=0, le=10)
+    capital_grant: float = P(0.3, "capital", "Capital from holding an independent grant", ge=0, le=10)
+    capital_collaboration: float = P(0.05, "capital", "Capital per former mentor turned collaborator (up to three)", SRC_DECASTRO_2013, ge=0, le=10)
+    pubs_per_capital_year: float = P(2.6, "publications/year", "Publications a year per unit of research capital", CALIBRATED + "; " + SRC_ZAORSKY, ge=0, le=100)
+    capital_by_rank: ByRank = P(rv(1.0, 1.25, 1.45), "multiplier", "Research capital scale by rank (labs and teams grow)", ASSUMPTION)
+
+
+class Grants(Section):
+    cycle_months: tuple[int, ...] = P((0, 4, 8), "month of year", "Months of the academic year with grant decisions (three cycles a year)", "NIH: three receipt cycles a year")
+    min_career_months: int = P(24, "months", "Career months before a first independent-grant application", ge=0, le=240)
+    p_apply_award: float = P(0.25, "probability/cycle", "Chance a career-award holder (current or past) applies in a cycle", ASSUMPTION, ge=0, le=1)
+    p_apply_other: float = P(0.04, "probability/cycle", "Chance another faculty member without a grant applies in a cycle", ASSUMPTION, ge=0, le=1)
+    success_intercept: float = P(-3.8, "logit", "Success log-odds at zero covariates", CALIBRATED + "; " + SRC_JAGSI_2009, ge=-20, le=20)
+    success_pubs: float = P(0.9, "logit per log(pubs/yr)", "Effect of recent publications on success", ge=-10, le=10)
+    success_science: float = P(0.4, "logit", "Effect of full science coverage", ge=-10, le=10)
+    success_skills: float = P(0.6, "logit", "Effect of full skills (grant-writing) coverage", ge=-10, le=10)
+    success_networking: float = P(0.3, "logit", "Effect of full networking coverage", ge=-10, le=10)
+    grant_months: int = P(60, "months", "Length of an independent grant", "NIH R01: typically five years", ge=1, le=240)
+    p_renewal: float = P(0.45, "probability", "Chance a grant is renewed when it ends", ge=0, le=1)
+    career_award_months: int = P(60, "months", "Length of a career-development award", "NIH K08/K23: up to five years", ge=1, le=240)
+    funding_gap_months: int = P(24, "months", "How long losing funding (an award or grant ending unreplaced) raises the exit hazard", ge=0, le=240)
+
+    @model_validator(mode="after")
+    def _check(self) -> Grants:
+        if not self.cycle_months or any(not 0 <= m <= 11 for m in self.cycle_months):
+            raise ValueError("cycle_months must list months of the academic year between 0 and 11")
+        if len(set(self.cycle_months)) != len(self.cycle_months):
+            raise ValueError("cycle_months must not repeat a month")
+        return self
+
+
+class Promotion(Section):
+    review_years_associate: float = P(6.0, "years", "Years in rank before the review for associate professor", SRC_AAMC_PROMO, gt=0, le=30)
+    review_years_full: float = P(7.0, "years", "Years in rank before the review for full professor", ASSUMPTION, gt=0, le=30)
+    re_review_years: float = P(2.0, "years", "Years until another review after a failed one", gt=0, le=30)
+    max_reviews: int = P(3, "reviews", "Reviews for each promotion before the last verdict", ge=1, le=20)
+    up_or_out: bool = P(False, "-", "Failing the last review for associate professor means leaving")
+    weight_pubs: float = P(1.0, "score per pub/yr", "Review weight of publications per year in rank", ge=0, le=100)
+    weight_grant: float = P(1.0, "score", "Review weight of having held an independent grant", ge=0, le=100)
+    weight_career: float = P(1.0, "score", "Review weight of career support (sponsorship) coverage", ge=0, le=100)
+    noise_sigma: float = P(0.6, "score", "Spread of review judgement", ge=0, le=100)
+    bar_associate: float = P(2.8, "score", "Score needed for associate professor", CALIBRATED + "; " + SRC_AAMC_PROMO, ge=-100, le=100)
+    bar_full: float = P(4.2, "score", "Score needed for full professor", ASSUMPTION, ge=-100, le=100)
+    failed_review_hazard_ratio: float = P(2.0, "ratio", "Exit hazard multiplier in the year after a failed review", ge=1, le=100)
+    failed_review_months: int = P(12, "months", "How long a failed review raises the exit hazard", ge=0, le=240)
+
+
+class Exits(Section):
+    hazard_initial: float = P(0.045, "per year", "Attrition hazard at hire (front-loaded)", CALIBRATED + "; " + SRC_BUCKLIN, ge=0, le=5)
+    hazard_floor: float = P(0.008, "per year", "Attrition hazard late in a career", CALIBRATED + "; " + SRC_ALEXANDER_LANG, ge=0, le=5)
+    hazard_decay_years: float = P(4.0, "years", "Time constant with which the front-loaded hazard falls", CALIBRATED + "; " + SRC_BUCKLIN, gt=0, le=100)
+    review_hazard_ratio: float = P(1.4, "ratio", "Hazard multiplier in the year around a promotion review", ge=1, le=100)
+    unmet_effect: float = P(0.7, "log-hazard per unit", "Effect of unmet psychosocial and career need", SRC_DECASTRO_2013, ge=0, le=20)
+    satisfaction_effect: float = P(0.5, "log-hazard per unit", "Effect of low satisfaction", ge=0, le=20)
+    funding_loss_hazard_ratio: float = P(1.8, "ratio", "Hazard multiplier after funding ends unreplaced", ge=1, le=100)
+    rejection_effect: float = P(0.12, "log-hazard per rejection", "Effect of each rejection in a row (up to four)", ge=0, le=10)
+    career_award_hazard_ratio: float = P(0.25, "ratio", "Hazard multiplier for career-award holders (committed researchers)", CALIBRATED + "; Jagsi et al., Acad Med 2011", ge=0, le=10)
+    satisfaction_months: float = P(12.0, "months", "Time constant of satisfaction (a moving average of coverage)", ge=1, le=240)
+    retirement_midpoint_years: float = P(33.0, "years", "Career years at which the retirement hazard is half its maximum", ge=1, le=80)
+    retirement_spread_years: float = P(3.0, "years", "Spread of the retirement hazard's rise", gt=0, le=30)
+    retirement_max: float = P(0.35, "per year", "Retirement hazard late in a career", ge=0, le=5)
+
+
+class Recording(Section):
+    hole_threshold: float = P(0.25, "coverage", "Coverage below which a function counts as badly uncovered (a hole)", ge=0, le=1)
+    hole_min_need: float = P(0.4, "support units/month", "Need below which a function cannot be a hole", ge=0, le=100)
+
+
+class Params(BaseModel):
+    """A fully resolved scenario."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    name: str = P("scenario", "-", "Scenario name (results go to results/<name>/)", pattern=r"^[A-Za-z0-9_.-]+$", max_length=80)
+    description: str = P("", "-", "The question the scenario answers")
+    seed: int = P(1, "-", "Random seed; the same seed gives the same people in every scenario", ge=0, le=2**62)
+    horizon_years: int = P(40, "years", "Simulated years (one step is one month)", ge=1, le=200)
+    population: Population = Population()
+    hiring: Hiring = Hiring()
+    needs: Needs = Needs()
+    mentors: Mentors = Mentors()
+    mentoring: Mentoring = Mentoring()
+    committee: Committee = Committee()
+    network: Network = Network()
+    peers: Peers = Peers()
+    careers: Careers = Careers()
+    grants: Grants = Grants()
+    promotion: Promotion = Promotion()
+    exits: Exits = Exits()
+    recording: Recording = Recording()
+
+    @property
+    def n_months(self) -> int:
+        return 12 * self.horizon_years
+
+    @property
+    def peers_on(self) -> bool:
+        return self.mentoring.peers or self.mentoring.model == "peer"
+
+    @property
+    def n_mentor_slots(self) -> int:
+        m = self.mentoring.model
+        return {"dyad": 1, "committee": self.committee.size, "network": self.network.max_ties, "peer": 0}[m]
+
+    @property
+    def n_peer_slots(self) -> int:
+        return self.peers.group_size - 1 if self.peers_on else 0
+
+
+# --- the flat view the kernels read -------------------------------------------------------
+
+def _flatten(params: Params) -> dict[str, Any]:
+    """Every leaf parameter as `section_field` (vectors as float64 arrays)."""
+    out: dict[str, Any] = {}
+    for section_name in Params.model_fields:
+        section = getattr(params, section_name)
+        if not isinstance(section, Section):
+            continue
+        for field in type(section).model_fields:
+            value = getattr(section, field)
+            key = f"{section_name}_{field}"
+            if isinstance(value, (ByFunction, ByRank)):
+                out[key] = value.array()
+            elif isinstance(value, tuple):
+                out[key] = np.array(value, dtype=np.int64)
+            elif isinstance(value, bool):
+                out[key] = value
+            elif isinstance(value, int):
+                out[key] = np.int64(value)
+            elif isinstance(value, float):
+                out[key] = np.float64(value)
+            # strings (the model name) are encoded below
+    return out
+
+
+def _derived(params: Params) -> dict[str, Any]:
+    return {
+        "model_code": np.int64(MODELS.index(params.mentoring.model)),
+        "peers_on": params.peers_on,
+        "n_mentor_slots": np.int64(params.n_mentor_slots),
+        "n_peer_slots": np.int64(params.n_peer_slots),
+        "n_months": np.int64(params.n_months),
+    }
+
+
+def _kernel_fields() -> tuple[str, ...]:
+    return tuple(sorted({**_flatten(Params()), **_derived(Params())}))
+
+
+KernelParams = namedtuple("KernelParams", _kernel_fields())
+
+
+@structref.register
+class KernelParamsType(types.StructRef):
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class KernelParamsStruct(structref.StructRefProxy):
+    """The parameters as the kernels see them (a structref: one pointer per call)."""
+
+
+structref.define_constructor(KernelParamsStruct, KernelParamsType, list(KernelParams._fields))
+structref.define_boxing(KernelParamsType, KernelParamsStruct)
+
+
+@njit(cache=True)
+def _kernel_params_struct(t):
+    return KernelParamsStruct(*t)
+
+
+def kernel_params(params: Params) -> KernelParamsStruct:
+    """The parameters as numbers and float arrays, for the numba kernels."""
+    values = {**_flatten(params), **_derived(params)}
+    return _kernel_params_struct(KernelParams(**values))
+
+
+def describe() -> list[dict[str, Any]]:
+    """One row per leaf parameter: dotted name, default, unit, range, meaning, source."""
+    rows = []
+    defaults = Params()
+
+    def walk(model_cls: type[BaseModel], instance: BaseModel, prefix: str) -> None:
+        for name, field in model_cls.model_fields.items():
+            value = getattr(instance, name)
+            if isinstance(value, Section) and not isinstance(value, (ByFunction, ByRank)):
+                walk(type(value), value, f"{prefix}{name}.")
+                continue
+            extra = field.json_schema_extra or {}
+            bounds = [m for m in field.metadata if hasattr(m, "ge") or hasattr(m, "gt") or hasattr(m, "le")]
+            lo = hi = None
+            for m in bounds:
+                lo = getattr(m, "ge", getattr(m, "gt", lo))
+                hi = getattr(m, "le", hi)
+            if isinstance(value, (ByFunction, ByRank)):
+                value = value.model_dump()
+            rows.append({
+                "name": prefix + name, "default": value, "unit": extra.get("unit", ""),
+                "min": lo, "max": hi, "meaning": field.description or "",
+                "source": extra.get("source", ""),
+            })
+
+    walk(Params, defaults, "")
+    return rows

@@ -1,0 +1,353 @@
+"""Observation: what a run records, kept apart from what advances the model.
+
+Each month the recorder's kernel writes one row of model-level quantities (declared once
+in `SERIES`) and adds to each protege's and mentor's running summaries (declared in
+state.py). At the end it turns state, series and tie log into three tables: the monthly
+series, one row per person ever present, one row per tie.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from .careers import (
+    EV_APPLICATIONS, EV_FAILED_REVIEWS, EV_GRANTS, EV_PROMOTED_ASSOCIATE, EV_PROMOTED_FULL,
+    EV_PUBS, EV_RENEWALS,
+)
+from .needs import need
+from .params import FUNCTIONS, RANKS
+from .state import (
+    ASSOCIATE, EXIT_REASONS, FAILED_REVIEW, FULL, LEFT, N_FUNCTIONS, NEVER, PEER,
+    RETIRED, TIE_END_REASONS, TIE_KINDS,
+)
+from .support import competence, unmet_share
+
+STAGES = ("early_assistant", "late_assistant", "associate")
+
+SERIES: tuple[tuple[str, str], ...] = (
+    ("n_active", "active faculty"),
+    ("n_assistant_women", "active women assistant professors"),
+    ("n_assistant_men", "active men assistant professors"),
+    ("n_associate_women", "active women associate professors"),
+    ("n_associate_men", "active men associate professors"),
+    ("n_full_women", "active women full professors"),
+    ("n_full_men", "active men full professors"),
+    ("n_hired", "assistant professors hired this month"),
+    ("n_left", "left academia this month"),
+    ("n_failed_review", "left after a failed review this month"),
+    ("n_retired", "retired this month"),
+    ("n_proteges", "active assistant and associate professors"),
+    ("mean_mentors", "mentors (not peers) per protege"),
+    ("share_no_mentor", "proteges without a mentor"),
+    ("share_multiple_mentors", "proteges with more than one mentor"),
+    ("mean_peers", "peers per protege"),
+    ("share_women_with_woman_mentor", "women proteges with at least one woman mentor"),
+    ("share_hole", "proteges with at least one badly uncovered function"),
+    ("mean_unmet", "unmet need of proteges, as a share of a new assistant professor's need"),
+    *(
+        (f"{kind}_{stage}_{f}", f"mean {kind} in {f}, {stage.replace('_', ' ')} professors")
+        for stage in STAGES for kind in ("coverage", "need") for f in FUNCTIONS
+    ),
+    *((f"mean_load_{r}", f"mean mentees of all kinds, {r} professors") for r in RANKS),
+    *((f"mean_proteges_{r}", f"mean faculty proteges, {r} professors") for r in RANKS),
+    ("load_p25", "25th percentile of mentees of all kinds, among faculty with any"),
+    ("load_median", "median mentees of all kinds, among faculty with any"),
+    ("load_p75", "75th percentile of mentees of all kinds, among faculty with any"),
+    ("share_seniors_overloaded", "associate and full professors past the comfortable load"),
+    ("share_seniors_strong_all", "associate and full professors strong in all five functions"),
+    ("mean_hours_per_protege", "mentoring hours a month per primary-weight protege, among mentors"),
+    ("pubs", "publications this month"),
+    ("n_grant_holders", "active faculty holding an independent grant"),
+    ("n_award_holders", "active faculty on a career-development award"),
+    ("n_applications", "independent-grant applications this month"),
+    ("n_grants_won", "new independent grants this month"),
+    ("n_renewals", "grants renewed this month"),
+    ("n_promoted_associate", "promotions to associate this month"),
+    ("n_promoted_full", "promotions to full this month"),
+    ("n_failed_reviews", "failed promotion reviews this month"),
+    ("mean_satisfaction", "mean satisfaction of active faculty"),
+    ("n_mentor_ties", "active mentor (not peer) ties"),
+)
+SERIES_NAMES = tuple(name for name, _ in SERIES)
+_I = {name: k for k, name in enumerate(SERIES_NAMES)}
+I_N_ACTIVE = _I["n_active"]
+I_N_RANK_GENDER = _I["n_assistant_women"]
+I_N_HIRED = _I["n_hired"]
+I_N_LEFT = _I["n_left"]
+I_N_FAILED = _I["n_failed_review"]
+I_N_RETIRED = _I["n_retired"]
+I_N_PROTEGES = _I["n_proteges"]
+I_MEAN_MENTORS = _I["mean_mentors"]
+I_NO_MENTOR = _I["share_no_mentor"]
+I_MULTI = _I["share_multiple_mentors"]
+I_PEERS = _I["mean_peers"]
+I_WOMAN_MENTOR = _I["share_women_with_woman_mentor"]
+I_HOLE = _I["share_hole"]
+I_UNMET = _I["mean_unmet"]
+I_STAGE0 = _I[f"coverage_{STAGES[0]}_{FUNCTIONS[0]}"]
+I_LOAD_RANK = _I["mean_load_assistant"]
+I_PROTEGES_RANK = _I["mean_proteges_assistant"]
+I_P25 = _I["load_p25"]
+I_MEDIAN = _I["load_median"]
+I_P75 = _I["load_p75"]
+I_OVERLOADED = _I["share_seniors_overloaded"]
+I_STRONG_ALL = _I["share_seniors_strong_all"]
+I_HOURS = _I["mean_hours_per_protege"]
+I_PUBS = _I["pubs"]
+I_GRANT_HOLDERS = _I["n_grant_holders"]
+I_AWARD_HOLDERS = _I["n_award_holders"]
+I_APPLICATIONS = _I["n_applications"]
+I_GRANTS_WON = _I["n_grants_won"]
+I_RENEWALS = _I["n_renewals"]
+I_PROMOTED_ASSOCIATE = _I["n_promoted_associate"]
+I_PROMOTED_FULL = _I["n_promoted_full"]
+I_FAILED_REVIEWS = _I["n_failed_reviews"]
+I_SATISFACTION = _I["mean_satisfaction"]
+I_MENTOR_TIES = _I["n_mentor_ties"]
+N_SERIES = len(SERIES_NAMES)
+N_LOAD_BINS = 128
+
+
+@njit(cache=True)
+def _quantile_from_hist(hist, total, q):
+    target = q * total
+    acc = 0.0
+    for k in range(hist.shape[0]):
+        acc += hist[k]
+        if acc >= target:
+            return float(k)
+    return float(hist.shape[0] - 1)
+
+
+@njit(cache=True)
+def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
+    """Phase 7: one row of the monthly series, and each person's running summaries."""
+    row[:] = 0.0
+    row[I_N_ACTIVE] = n_active
+    row[I_N_HIRED] = n_hired
+    row[I_N_LEFT] = exits[LEFT]
+    row[I_N_FAILED] = exits[FAILED_REVIEW]
+    row[I_N_RETIRED] = exits[RETIRED]
+    row[I_PUBS] = events[EV_PUBS]
+    row[I_APPLICATIONS] = events[EV_APPLICATIONS]
+    row[I_GRANTS_WON] = events[EV_GRANTS]
+    row[I_RENEWALS] = events[EV_RENEWALS]
+    row[I_PROMOTED_ASSOCIATE] = events[EV_PROMOTED_ASSOCIATE]
+    row[I_PROMOTED_FULL] = events[EV_PROMOTED_FULL]
+    row[I_FAILED_REVIEWS] = events[EV_FAILED_REVIEWS]
+
+    n_slots = fs.tie_mentor.shape[1]
+    n_stage = np.zeros(3)
+    n_rank = np.zeros(3)
+    hist = np.zeros(N_LOAD_BINS)
+    n_women_proteges = 0
+    n_mentoring = 0
+    n_seniors = 0
+    hours_sum = 0.0
+    review_months = 12.0 * kp.promotion_review_years_associate
+    for ii in range(n_active):
+        i = active[ii]
+        rank = fs.rank[i]
+        row[I_N_RANK_GENDER + 2 * rank + (0 if fs.female[i] else 1)] += 1
+        n_rank[rank] += 1
+        load = fs.n_proteges[i] + fs.n_trainees[i]
+        row[I_LOAD_RANK + rank] += load
+        row[I_PROTEGES_RANK + rank] += fs.n_proteges[i]
+        if load > 0:
+            hist[min(load, N_LOAD_BINS - 1)] += 1
+        if fs.n_proteges[i] > 0:
+            n_mentoring += 1
+            hours_sum += fs.time_per_weight[i] * kp.mentoring_weight_primary
+            fs.mentor_months[i] += 1
+            fs.sum_load[i] += load
+        if rank >= ASSOCIATE:
+            n_seniors += 1
+            if load > kp.mentors_comfortable_load:
+                row[I_OVERLOADED] += 1
+            strong = True
+            for f in range(N_FUNCTIONS):
+                if competence(fs, kp, i, f, month) < kp.mentors_strong_threshold:
+                    strong = False
+                    break
+            if strong:
+                row[I_STRONG_ALL] += 1
+        row[I_SATISFACTION] += fs.satisfaction[i]
+        if fs.grant_end[i] > month:
+            row[I_GRANT_HOLDERS] += 1
+        if fs.career_award[i] and fs.award_end[i] > month:
+            row[I_AWARD_HOLDERS] += 1
+        if rank == FULL:
+            continue
+
+        # a protege
+        n_m = 0
+        n_p = 0
+        woman = False
+        for s in range(n_slots):
+            j = fs.tie_mentor[i, s]
+            if j < 0:
+                continue
+            if fs.tie_kind[i, s] == PEER:
+                n_p += 1
+            else:
+                n_m += 1
+                if fs.female[j]:
+                    woman = True
+        row[I_N_PROTEGES] += 1
+        row[I_MEAN_MENTORS] += n_m
+        row[I_MENTOR_TIES] += n_m
+        row[I_PEERS] += n_p
+        if n_m == 0:
+            row[I_NO_MENTOR] += 1
+            fs.no_mentor_months[i] += 1
+        if n_m > 1:
+            row[I_MULTI] += 1
+        if fs.female[i]:
+            n_women_proteges += 1
+            if woman:
+                row[I_WOMAN_MENTOR] += 1
+        if woman:
+            fs.woman_mentor_months[i] += 1
+        hole = False
+        for f in range(N_FUNCTIONS):
+            if need(fs, i, f) >= kp.recording_hole_min_need and fs.coverage[i, f] < kp.recording_hole_threshold:
+                hole = True
+        if hole:
+            row[I_HOLE] += 1
+            fs.hole_months[i] += 1
+        u = unmet_share(fs, kp, i)
+        row[I_UNMET] += u
+        stage = 2 if rank == ASSOCIATE else (0 if month - fs.rank_month[i] < 0.5 * review_months else 1)
+        n_stage[stage] += 1
+        base = I_STAGE0 + stage * 2 * N_FUNCTIONS
+        for f in range(N_FUNCTIONS):
+            row[base + f] += fs.coverage[i, f]
+            row[base + N_FUNCTIONS + f] += need(fs, i, f)
+            fs.sum_coverage[i, f] += fs.coverage[i, f]
+        fs.obs_months[i] += 1
+        fs.sum_unmet[i] += u
+        fs.sum_mentors[i] += n_m
+        fs.sum_peers[i] += n_p
+        if n_m > fs.max_mentors[i]:
+            fs.max_mentors[i] = n_m
+
+    n_prot = row[I_N_PROTEGES]
+    if n_prot > 0:
+        for k in (I_MEAN_MENTORS, I_NO_MENTOR, I_MULTI, I_PEERS, I_HOLE, I_UNMET):
+            row[k] /= n_prot
+    if n_women_proteges > 0:
+        row[I_WOMAN_MENTOR] /= n_women_proteges
+    for stage in range(3):
+        base = I_STAGE0 + stage * 2 * N_FUNCTIONS
+        for k in range(2 * N_FUNCTIONS):
+            row[base + k] = row[base + k] / n_stage[stage] if n_stage[stage] > 0 else np.nan
+    for r in range(3):
+        row[I_LOAD_RANK + r] = row[I_LOAD_RANK + r] / n_rank[r] if n_rank[r] > 0 else np.nan
+        row[I_PROTEGES_RANK + r] = row[I_PROTEGES_RANK + r] / n_rank[r] if n_rank[r] > 0 else np.nan
+    total = hist.sum()
+    if total > 0:
+        row[I_P25] = _quantile_from_hist(hist, total, 0.25)
+        row[I_MEDIAN] = _quantile_from_hist(hist, total, 0.5)
+        row[I_P75] = _quantile_from_hist(hist, total, 0.75)
+    if n_seniors > 0:
+        row[I_OVERLOADED] /= n_seniors
+        row[I_STRONG_ALL] /= n_seniors
+    row[I_HOURS] = hours_sum / n_mentoring if n_mentoring > 0 else np.nan
+    if n_active > 0:
+        row[I_SATISFACTION] /= n_active
+
+
+class Recorder:
+    """Collects the monthly series during a run and builds the three tables at the end."""
+
+    def __init__(self, n_months: int):
+        self.series = np.full((n_months, N_SERIES), np.nan)
+        self.n_recorded = 0
+
+    def record(self, model, n_hired: int, exits: np.ndarray, events: np.ndarray) -> None:
+        month = model.month
+        record_month(model.faculty.cols, model.kp, model.active, model.n_active, month,
+                     self.series[month], n_hired, exits, events)
+        self.n_recorded = month + 1
+
+    def series_table(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.series[: self.n_recorded], columns=list(SERIES_NAMES))
+        df.insert(0, "month", np.arange(self.n_recorded, dtype=np.int32))
+        df.insert(1, "year", df["month"] / 12.0)
+        count_cols = [c for c in SERIES_NAMES if c.startswith("n_") or c == "pubs"]
+        df[count_cols] = df[count_cols].astype(np.int64)
+        return df
+
+
+def _months(values: np.ndarray) -> pd.array:
+    """Month columns with NEVER as missing."""
+    return pd.array(np.where(values == NEVER, pd.NA, values), dtype="Int32")
+
+
+def people_table(model) -> pd.DataFrame:
+    """One row per person ever present, with outcomes and mentoring summaries."""
+    fs = model.faculty
+    n_months = model.month + 1
+    obs = fs.obs_months.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_obs = lambda x: np.where(obs > 0, x / np.maximum(obs, 1), np.nan)  # noqa: E731
+        mentor_months = fs.mentor_months.astype(np.float64)
+        df = pd.DataFrame({
+            "faculty_id": np.arange(fs.n, dtype=np.int32),
+            "person_key": fs.person_key,
+            "institution": fs.institution,
+            "institution_size": model.institutions.target_size[fs.institution],
+            "gender": pd.Categorical(np.where(fs.female, "women", "men"), categories=["women", "men"]),
+            "initial": fs.initial,
+            "hire_month": fs.hire_month,
+            "career_award": fs.career_award,
+            "talent": fs.talent,
+            "rank": pd.Categorical.from_codes(fs.rank.astype(np.int64), categories=list(RANKS)),
+            "month_associate": _months(fs.month_associate),
+            "month_full": _months(fs.month_full),
+            "exit_month": _months(fs.exit_month),
+            "exit_reason": pd.Categorical.from_codes(fs.status.astype(np.int64), categories=list(EXIT_REASONS)),
+            "censored": fs.status == 0,
+            "end_month": np.where(fs.status == 0, n_months, fs.exit_month).astype(np.int32),
+            "pubs": fs.pubs,
+            "pubs_5y": pd.array(np.where(fs.pubs_5y < 0, pd.NA, fs.pubs_5y), dtype="Int32"),
+            "pubs_10y": pd.array(np.where(fs.pubs_10y < 0, pd.NA, fs.pubs_10y), dtype="Int32"),
+            "month_first_grant": _months(fs.month_first_grant),
+            "n_grants": fs.n_grants,
+            "n_applications": fs.n_applications,
+            "committee_size": fs.committee_size,
+            "peer_group": fs.peer_group,
+            "months_as_protege": fs.obs_months,
+            "mean_mentors": per_obs(fs.sum_mentors),
+            "max_mentors": fs.max_mentors,
+            "mean_peers": per_obs(fs.sum_peers),
+            "share_months_no_mentor": per_obs(fs.no_mentor_months),
+            "share_months_woman_mentor": per_obs(fs.woman_mentor_months),
+            "share_months_hole": per_obs(fs.hole_months),
+            "mean_unmet": per_obs(fs.sum_unmet),
+            **{f"mean_coverage_{f}": per_obs(fs.sum_coverage[:, k]) for k, f in enumerate(FUNCTIONS)},
+            "n_ties_formed": fs.n_ties_formed,
+            "n_mentor_losses": fs.n_mentor_losses,
+            "need_share_lost_to_mentor_exits": fs.value_lost,
+            "n_collaborators": fs.n_collaborators,
+            "months_mentoring": fs.mentor_months,
+            "mean_load_when_mentoring": np.where(mentor_months > 0, fs.sum_load / np.maximum(mentor_months, 1), np.nan),
+            "n_proteges_final": np.where(fs.status == 0, fs.n_proteges, 0).astype(np.int32),
+            "n_trainees_final": np.where(fs.status == 0, fs.n_trainees, 0).astype(np.int32),
+        })
+    return df
+
+
+def ties_table(model) -> pd.DataFrame:
+    tl = model.ties
+    return pd.DataFrame({
+        "protege": tl.protege,
+        "mentor": tl.mentor,
+        "kind": pd.Categorical.from_codes(tl.kind.astype(np.int64), categories=list(TIE_KINDS)),
+        "start_month": tl.start_month,
+        "end_month": _months(tl.end_month),
+        "end_reason": pd.Categorical.from_codes(tl.end_reason.astype(np.int64), categories=list(TIE_END_REASONS)),
+    })
+

@@ -1,0 +1,70 @@
+"""One pure function runs one simulation: parameters in, a `Result` out.
+
+The command line, comparisons, sweeps, notebooks and the teaching app all call `simulate`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .model import PHASES, CareerModel
+from .params import Params
+from .recorder import Recorder, people_table, ties_table
+from .results import Result, default_run_dir, git_commit, run_id, versions
+
+
+def simulate(params: Params, *, progress: bool = False, scenario_file: str | None = None) -> Result:
+    """Run one scenario to its horizon and return its tables and manifest."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    model = CareerModel(params)
+    recorder = Recorder(params.n_months)
+    record_seconds = 0.0
+    bar = tqdm(total=params.n_months, desc=params.name, unit="month", delay=2.0,
+               disable=None if progress else True, leave=False)
+    with bar:
+        for _ in range(params.n_months):
+            model.step()
+            t = time.perf_counter()
+            recorder.record(model, model.last_hired, model.last_exits, model.last_events)
+            record_seconds += time.perf_counter() - t
+            bar.update(1)
+    t_tables = time.perf_counter()
+    result = Result(
+        series=recorder.series_table(),
+        people=people_table(model),
+        ties=ties_table(model),
+    )
+    phase_seconds = {**model.phase_seconds, "record": record_seconds,
+                     "tables": time.perf_counter() - t_tables}
+    result.manifest = {
+        "scenario": params.name,
+        "scenario_file": scenario_file,
+        "description": params.description,
+        "run_id": run_id(params),
+        "seed": params.seed,
+        "params": params.model_dump(mode="json"),
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - t0, 3),
+        "phase_seconds": {k: round(v, 4) for k, v in phase_seconds.items()},
+        "n_months": params.n_months,
+        "n_people": len(result.people),
+        "n_ties": len(result.ties),
+        "phases": list(PHASES) + ["record"],
+    }
+    return result
+
+
+def run(params: Params, out: str | Path | None = None, *, progress: bool = False,
+        scenario_file: str | None = None, root: str | Path = "results") -> tuple[Result, Path]:
+    """Simulate and write the result to `out` (default results/<scenario>/<run-id>/)."""
+    result = simulate(params, progress=progress, scenario_file=scenario_file)
+    folder = Path(out) if out is not None else default_run_dir(params, root)
+    result.save(folder)
+    return result, folder
