@@ -58,7 +58,7 @@ def mix(z):
 @njit(cache=True, inline="always")
 def hash3(key, a, b, c):
     """A uint64 from a stream key and three integer coordinates."""
-    return mix(mix(mix(key ^ np.uint64(a)) ^ np.uint64(b)) ^ np.uint64(c))
+    return mix(mix(mix(np.uint64(key) ^ np.uint64(a)) ^ np.uint64(b)) ^ np.uint64(c))
 
 
 @njit(cache=True, inline="always")
@@ -118,8 +118,7 @@ def gamma(key, a, b, c, shape):
 
 def stream_key(seed: int, stream: Stream) -> np.uint64:
     """The key of one stream of one run."""
-    with np.errstate(over="ignore"):
-        return mix(mix(np.uint64(seed)) ^ np.uint64(int(stream) * 0x632BE59BD9B4E019 % 2**64))
+    return np.uint64(mix(mix(np.uint64(seed)) ^ np.uint64(int(stream) * 0x632BE59BD9B4E019 % 2**64)))
 
 
 def stream_keys(seed: int) -> np.ndarray:

@@ -1,0 +1,91 @@
+"""Generated parts of docs/ODD.md: the parameter and state tables, from the code.
+
+    python -m simulation.docs          rewrite the generated blocks in docs/ODD.md
+    python -m simulation.docs --check  exit 1 if they are out of date (the tests run this)
+
+A block sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from .params import describe
+from .recorder import SERIES
+from .state import FACULTY_COLUMNS, TIE_LOG_COLUMNS, column_doc
+
+ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+
+
+def _cell(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def params_table() -> str:
+    lines = ["| parameter | default | unit | range | meaning | source |", "|---|---|---|---|---|---|"]
+    for r in describe():
+        rng = ""
+        if r["min"] is not None or r["max"] is not None:
+            rng = f"{_cell(r['min']) if r['min'] is not None else ''} to {_cell(r['max']) if r['max'] is not None else ''}"
+        lines.append(
+            f"| `{r['name']}` | {_cell(r['default'])} | {r['unit']} | {rng} | {r['meaning']} | {r['source']} |"
+        )
+    return "\n".join(lines)
+
+
+def state_table() -> str:
+    lines = ["| column | dtype | shape | meaning |", "|---|---|---|---|"]
+    for r in column_doc(FACULTY_COLUMNS):
+        lines.append(f"| `{r['name']}` | {r['dtype']} | {r['shape']} | {r['meaning']} |")
+    return "\n".join(lines)
+
+
+def ties_table() -> str:
+    lines = ["| column | dtype | meaning |", "|---|---|---|"]
+    for r in column_doc(TIE_LOG_COLUMNS):
+        lines.append(f"| `{r['name']}` | {r['dtype']} | {r['meaning']} |")
+    return "\n".join(lines)
+
+
+def series_table() -> str:
+    lines = ["| column | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in SERIES]
+    return "\n".join(lines)
+
+
+BLOCKS = {"params": params_table, "state": state_table, "ties": ties_table, "series": series_table}
+
+
+def render(text: str) -> str:
+    for name, make in BLOCKS.items():
+        pattern = re.compile(
+            rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL
+        )
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    text = ODD.read_text()
+    new = render(text)
+    if "--check" in argv:
+        if new != text:
+            print(f"{ODD} is out of date: run `python -m simulation.docs`", file=sys.stderr)
+            return 1
+        return 0
+    ODD.write_text(new)
+    print(f"updated {ODD}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Shared fixtures: small scenarios that run in a fraction of a second once compiled."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from simulation.params import Params
+from simulation.run import simulate
+from simulation.scenario import load_scenario
+
+SMALL = ["population.n_faculty=400", "population.n_institutions=4", "horizon_years=12"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-baseline", action="store_true", default=False,
+        help="Rewrite tests/baseline/regression.json from the current code (on purpose only).",
+    )
+
+
+def small(scenario: str | None = "status_quo", *sets: str, seed: int = 3) -> Params:
+    """A scenario shrunk to a few hundred faculty and a dozen years."""
+    return load_scenario(scenario, [*SMALL, *sets], seed=seed)
+
+
+@lru_cache(maxsize=None)
+def small_result(scenario: str = "status_quo", *sets: str, seed: int = 3):
+    """The (cached) result of a small run: tests share runs instead of repeating them."""
+    return simulate(small(scenario, *sets, seed=seed))
+
+
+@pytest.fixture
+def update_baseline(request) -> bool:
+    return request.config.getoption("--update-baseline")

@@ -1,0 +1,49 @@
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from simulation.cli import app
+
+runner = CliRunner()
+SMALL = ["--set", "population.n_faculty=200", "--set", "population.n_institutions=2", "--set", "horizon_years=11"]
+
+
+def test_validate_ok():
+    r = runner.invoke(app, ["validate", "scenarios/network.toml"])
+    assert r.exit_code == 0 and r.stdout.startswith("ok: network: network model")
+
+
+def test_run_prints_summary_and_writes_results(tmp_path):
+    out = tmp_path / "demo"
+    r = runner.invoke(app, ["run", "scenarios/network.toml", "--seed", "7", "--out", str(out), *SMALL])
+    assert r.exit_code == 0, r.output
+    for word in ("retained 5y", "retained 10y", "pubs/yr", "grant by 5y", "grant by 10y", "promoted", "women", "men"):
+        assert word in r.stdout
+    assert (out / "manifest.json").exists() and (out / "people.parquet").exists()
+
+
+def test_list_shows_every_scenario_with_its_question():
+    r = runner.invoke(app, ["list"])
+    assert r.exit_code == 0
+    for name in ("status_quo", "dyad", "committee", "network", "network_peers", "small_institutions"):
+        assert name in r.stdout
+    assert "?" in r.stdout
+
+
+def test_bad_input_exits_nonzero_without_traceback_and_writes_nothing(tmp_path):
+    out = tmp_path / "never"
+    r = runner.invoke(app, ["run", "scenarios/dyad.toml", "--set", "population.n_faculty=-1", "--out", str(out)])
+    assert r.exit_code == 2
+    assert "population.n_faculty = -1" in r.output and "Traceback" not in r.output
+    assert not out.exists() and not list(tmp_path.iterdir())
+    r = runner.invoke(app, ["validate", "scenarios/nope.toml"])
+    assert r.exit_code == 2 and "no such scenario file" in r.output
+
+
+def test_python_dash_m_is_the_same_cli():
+    r = subprocess.run([sys.executable, "-m", "simulation", "validate", "dyad"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("ok: dyad")
+    r = subprocess.run([sys.executable, "-m", "simulation", "validate", "dyad", "--set", "mentoring.modle=x"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Did you mean mentoring.model" in r.stderr and "Traceback" not in r.stderr

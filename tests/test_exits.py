@@ -1,0 +1,57 @@
+import numpy as np
+
+from .conftest import small, small_result
+from simulation.model import CareerModel
+
+
+def test_head_counts_balance_every_month():
+    r = small_result("network")
+    s, ppl = r.series, r.people
+    n0 = int(ppl["initial"].sum())
+    exits = (s["n_left"] + s["n_failed_review"] + s["n_retired"]).cumsum()
+    hires = s["n_hired"].cumsum()
+    assert np.array_equal(s["n_active"].to_numpy(), (n0 + hires - exits).to_numpy())
+    assert len(ppl) == n0 + hires.iloc[-1]
+    assert ppl["censored"].sum() == s["n_active"].iloc[-1]
+    assert (~ppl["censored"]).sum() == exits.iloc[-1]
+
+
+def test_every_exit_has_a_month_and_reason():
+    ppl = small_result("status_quo").people
+    gone = ppl[~ppl["censored"]]
+    assert gone["exit_month"].notna().all()
+    assert (gone["exit_reason"].astype(str) != "active").all()
+    assert ppl.loc[ppl["censored"], "exit_month"].isna().all()
+    assert (gone["exit_month"] >= gone["hire_month"].clip(lower=0)).all()
+
+
+def test_no_ties_survive_an_exit():
+    m = CareerModel(small("network_peers"))
+    for _ in range(48):
+        m.step()
+    fs, tl = m.faculty, m.ties
+    gone = np.flatnonzero(fs.status != 0)
+    assert len(gone) > 0
+    assert np.all(fs.tie_mentor[gone] == -1)
+    open_ties = tl.end_month == -(2**30)
+    assert np.all(fs.status[tl.protege[open_ties]] == 0)
+    assert np.all(fs.status[tl.mentor[open_ties]] == 0)
+
+
+def test_attrition_is_front_loaded():
+    ppl = small_result("status_quo", "horizon_years=20").people
+    hires = ppl[~ppl["initial"]]
+    years = (hires["end_month"] - hires["hire_month"]) / 12
+    left = hires["exit_reason"].astype(str) == "left academia"
+    early = (left & (years < 3)).sum() / (years > 0).sum()
+    late = (left & (years >= 10) & (years < 13)).sum() / (years >= 10).sum()
+    assert early > late
+
+
+def test_retirement_comes_late_in_a_career():
+    ppl = small_result("status_quo", "horizon_years=20").people
+    retired = ppl[ppl["exit_reason"].astype(str) == "retired"]
+    assert len(retired) > 0
+    career_years = (retired["exit_month"].astype(float) - retired["hire_month"]) / 12
+    assert career_years.median() > 28
+    assert (career_years < 20).mean() < 0.05

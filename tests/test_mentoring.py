@@ -1,0 +1,109 @@
+import numpy as np
+import pytest
+
+from simulation.model import CareerModel
+from simulation.state import EXTERNAL, PEER
+
+from .conftest import small, small_result
+
+
+def _run(scenario, *sets, months=60):
+    m = CareerModel(small(scenario, *sets))
+    history = []
+    for _ in range(months):
+        m.step()
+        history.append(_snapshot(m))
+    return m, history
+
+
+def _snapshot(m):
+    fs = m.faculty
+    act = m.active_rows()
+    k = m.params.n_mentor_slots
+    mentors = fs.tie_mentor[act, :k]
+    return {
+        "n_mentors": (mentors >= 0).sum(1) if k else np.zeros(len(act), int),
+        "rank": fs.rank[act].copy(),
+        "max_proteges": fs.n_proteges[act].max() if len(act) else 0,
+    }
+
+
+def test_a_dyad_protege_never_has_more_than_one_senior_mentor():
+    m, history = _run("dyad")
+    assert max(h["n_mentors"].max() for h in history) == 1
+    # and nearly every assistant professor has one after the first months
+    last = history[-1]
+    assert (last["n_mentors"][last["rank"] == 0] == 1).mean() > 0.9
+
+
+def test_committee_sizes_follow_the_shares():
+    m, history = _run("status_quo", months=36)
+    fs = m.faculty
+    sizes = fs.committee_size[~fs.initial]
+    women = fs.female[~fs.initial]
+    assert set(np.unique(sizes)) <= {1, 2}
+    assert (sizes[women] == 2).mean() > (sizes[~women] == 2).mean()
+    assert max(h["n_mentors"].max() for h in history) <= 2
+
+
+def test_network_respects_max_ties_and_re_shapes():
+    m, history = _run("network", months=60)
+    assert max(h["n_mentors"].max() for h in history) <= m.params.network.max_ties
+    reasons = np.bincount(m.ties.end_reason, minlength=5)
+    assert reasons[3] + reasons[4] > 0  # dropped or replaced at reviews
+
+
+@pytest.mark.parametrize("scenario", ["network", "status_quo"])
+def test_cap_on_mentees_is_respected(scenario):
+    m, history = _run(scenario, "mentoring.cap_mentees=2", months=48)
+    assert max(h["max_proteges"] for h in history) <= 2
+
+
+def test_external_ties_only_when_allowed():
+    m, _ = _run("network", "mentoring.external_ties=false", months=36)
+    fs = m.faculty
+    assert not np.any(m.ties.kind == EXTERNAL)
+    m2, _ = _run("network", months=36)
+    ext = m2.ties.kind == EXTERNAL
+    assert ext.any()
+    fs2 = m2.faculty
+    assert np.all(fs2.institution[m2.ties.protege[ext]] != fs2.institution[m2.ties.mentor[ext]])
+    assert fs is not None
+
+
+def test_ties_point_to_active_seniors_only():
+    m, _ = _run("network", months=48)
+    fs = m.faculty
+    act = m.active_rows()
+    k = m.params.n_mentor_slots
+    for s in range(k):
+        i = act[fs.tie_mentor[act, s] >= 0]
+        j = fs.tie_mentor[i, s]
+        assert np.all(fs.status[j] == 0)
+        assert np.all(fs.rank[j] >= fs.rank[i])  # a promotion this month may close the gap
+
+
+def test_peer_ties_are_symmetric_within_groups():
+    m, _ = _run("network_peers", months=30)
+    fs = m.faculty
+    act = m.active_rows()
+    pairs = set()
+    for i in act:
+        for s in range(fs.tie_mentor.shape[1]):
+            j = fs.tie_mentor[i, s]
+            if j >= 0 and fs.tie_kind[i, s] == PEER:
+                pairs.add((int(i), int(j)))
+                assert fs.peer_group[i] == fs.peer_group[j]
+                assert fs.institution[i] == fs.institution[j]
+    assert pairs and all((j, i) in pairs for i, j in pairs)
+
+
+def test_women_mentor_policy_raises_concordant_mentoring():
+    base = small_result("network", seed=5).series
+    policy = small_result("network_women_mentor_policy", seed=5).series
+    assert policy["share_women_with_woman_mentor"].iloc[24:].mean() > base["share_women_with_woman_mentor"].iloc[24:].mean() + 0.05
+
+
+def test_peer_model_has_no_senior_mentors():
+    s = small_result("peer").series
+    assert (s["mean_mentors"] == 0).all() and (s["mean_peers"].iloc[12:] > 0).all()

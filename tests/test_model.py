@@ -1,0 +1,52 @@
+import mesa
+import numpy as np
+
+from simulation.model import PHASES, CareerModel, Faculty
+
+from .conftest import small
+
+
+def test_model_is_a_mesa_model_that_steps_one_month():
+    m = CareerModel(small("network"))
+    assert isinstance(m, mesa.Model)
+    m.step()
+    m.step()
+    assert m.steps == 2 and m.month == 1
+    assert set(m.phase_seconds) == set(PHASES)
+
+
+def test_agents_are_views_over_the_active_rows():
+    m = CareerModel(small("network"))
+    for _ in range(14):
+        m.step()
+    agents = m.agents
+    assert len(agents) == m.n_active
+    assert all(isinstance(a, Faculty) for a in agents)
+    a = next(iter(agents))
+    fs = m.faculty
+    assert a.talent == fs.talent[a.row] and a.rank == fs.rank[a.row]
+    assert np.array_equal(a.coverage, fs.coverage[a.row])
+    a.satisfaction = 0.123  # writes go to the column: there is no second copy
+    assert fs.satisfaction[a.row] == 0.123
+    for mentor, kind in a.mentors:
+        assert isinstance(mentor, Faculty) and kind in ("primary", "secondary", "external", "peer")
+
+
+def test_views_follow_exits_and_hires():
+    m = CareerModel(small("status_quo"))
+    m.step()
+    before = {a.row for a in m.agents}
+    for _ in range(24):
+        m.step()
+    after = {a.row for a in m.agents}
+    assert after == set(m.active_rows().tolist())
+    assert before - after  # some left
+    assert after - before  # some were hired
+
+
+def test_agent_set_supports_mesa_queries():
+    m = CareerModel(small("status_quo"))
+    m.step()
+    women_full = m.agents.select(lambda a: a.female and a.rank_name == "full")
+    assert len(women_full) == int((m.faculty.female & (m.faculty.rank == 2) & (m.faculty.status == 0)).sum())
+    assert np.isclose(np.mean(m.agents.get("talent")), m.faculty.talent[m.active_rows()].mean())

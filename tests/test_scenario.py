@@ -1,0 +1,97 @@
+from pathlib import Path
+
+import pytest
+
+from simulation.scenario import ConfigError, list_scenarios, load_scenario, parse_override
+
+REQUIRED = {"status_quo", "dyad", "committee", "network", "network_peers",
+            "network_women_mentor_policy", "small_institutions"}
+
+
+def test_required_scenarios_exist_and_open_with_a_question():
+    names = set(list_scenarios())
+    assert REQUIRED <= names
+    for name in names:
+        first = (Path("scenarios") / f"{name}.toml").read_text().splitlines()[0]
+        assert first.startswith("# ") and "?" in first, name
+
+
+def test_extends_inherits_and_overrides(tmp_path):
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "network"\n[network]\nmax_ties = 5\n')
+    (tmp_path / "network.toml").write_text('[mentoring]\nmodel = "network"\nexternal_ties = true\n')
+    p = load_scenario(child)
+    assert p.name == "child"
+    assert p.mentoring.model == "network" and p.mentoring.external_ties
+    assert p.network.max_ties == 5
+
+
+def test_set_overrides_parse_toml_values():
+    assert parse_override("population.n_faculty=2000") == (["population", "n_faculty"], 2000)
+    assert parse_override("mentoring.model=network") == (["mentoring", "model"], "network")
+    assert parse_override("grants.cycle_months=[0, 6]") == (["grants", "cycle_months"], [0, 6])
+    p = load_scenario("dyad", ["population.n_faculty=2000", "horizon_years=30"], seed=7)
+    assert (p.population.n_faculty, p.horizon_years, p.seed) == (2000, 30, 7)
+
+
+def _error(*args, **kwargs) -> str:
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(*args, **kwargs)
+    return str(exc.value)
+
+
+def test_unknown_key_names_file_field_and_nearest_names(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text('[mentoring]\nmodle = "network"\n')
+    msg = _error(f)
+    assert str(f) in msg and "mentoring.modle" in msg and "unknown field" in msg
+    assert "Did you mean mentoring.model" in msg
+
+
+def test_unknown_section_suggests_the_section(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text('[populaton]\nn_faculty = 10\n')
+    assert "Did you mean populat" in _error(f) or "population" in _error(f)
+
+
+def test_out_of_range_names_field_value_and_range(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text("[population]\nn_faculty = -5\n")
+    msg = _error(f)
+    assert "population.n_faculty = -5" in msg and "allowed: 20 to 5000000" in msg and str(f) in msg
+
+
+def test_wrong_type_names_field(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text('[mentoring]\nexternal_ties = "sometimes"\n')
+    msg = _error(f)
+    assert "mentoring.external_ties = 'sometimes'" in msg and "bool" in msg
+
+
+def test_bad_model_name_lists_the_choices():
+    msg = _error("status_quo", ["mentoring.model=mentorship"])
+    assert msg.startswith("--set: mentoring.model = 'mentorship'")
+    assert "dyad" in msg and "network" in msg
+
+
+def test_set_errors_are_attributed_to_set():
+    msg = _error("status_quo", ["horizon_years=0"])
+    assert msg.startswith("--set: horizon_years = 0") and "allowed: 1 to 200" in msg
+    assert "unknown field" in _error("status_quo", ["mentoring.capp=3"])
+    assert "KEY=VALUE" in _error("status_quo", ["mentoring.cap"])
+
+
+def test_missing_file_bad_toml_and_cycles(tmp_path):
+    assert "no such scenario file" in _error(tmp_path / "nope.toml")
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[mentoring\nmodel = 1\n")
+    assert "not valid TOML" in _error(bad)
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('extends = "b"\n')
+    b.write_text('extends = "a"\n')
+    assert "cycle" in _error(a)
+
+
+def test_cross_field_check_gives_a_fix():
+    msg = _error(None, ["population.n_faculty=50", "population.n_institutions=10"])
+    assert "lower n_institutions or raise n_faculty" in msg
