@@ -2,6 +2,10 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import _cache
+
+_cache.ensure_fresh()  # before any kernel module is imported
+
 try:
     __version__ = version("careersim")
 except PackageNotFoundError:  # running from a source tree without an install
