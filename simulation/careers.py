@@ -16,7 +16,7 @@ from numba import njit, prange
 
 from .rng import Stream, normal, poisson_inv, uniform
 from .state import (
-    ASSISTANT, ASSOCIATE, CAREER, FAILED_REVIEW, FULL, N_FUNCTIONS, NETWORKING, NEVER, PEER,
+    ASSISTANT, ASSOCIATE, CAREER, FAILED_REVIEW, FULL, N_CAREER_YEARS, N_FUNCTIONS, NETWORKING, NEVER, PEER,
     SCIENCE, SKILLS,
 )
 
@@ -89,10 +89,8 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
         fs.pubs_in_rank[i] += n_pubs
         fs.pubs_rate[i] += ewma * (12.0 * n_pubs - fs.pubs_rate[i])
         ev_pubs += n_pubs
-        if career_months == 60:
-            fs.pubs_5y[i] = fs.pubs[i]
-        elif career_months == 120:
-            fs.pubs_10y[i] = fs.pubs[i]
+        if career_months > 0 and career_months % 12 == 0 and career_months <= 12 * N_CAREER_YEARS:
+            fs.pubs_by_year[i, career_months // 12 - 1] = fs.pubs[i]
 
         # funding: a grant or award ending unreplaced opens a funding gap
         if fs.grant_end[i] == month:

@@ -27,7 +27,7 @@ def attrition_hazard(fs, kp, i, month):
     h = kp.exits_hazard_floor + (kp.exits_hazard_initial - kp.exits_hazard_floor) * np.exp(
         -years / kp.exits_hazard_decay_years
     )
-    if fs.rank[i] < FULL and fs.next_review[i] != NEVER and abs(fs.next_review[i] - month) <= 6:
+    if fs.rank[i] < FULL and fs.next_review[i] != NEVER and 0 <= fs.next_review[i] - month < 12:
         h *= kp.exits_review_hazard_ratio
     if month - fs.failed_review_month[i] < kp.promotion_failed_review_months:
         h *= kp.promotion_failed_review_hazard_ratio

@@ -307,7 +307,7 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
             for f in range(N_FUNCTIONS):
                 gaps[f] += tie_support(fs, kp, i, j, fs.tie_kind[i, s], fs.tie_fit[i, s], age, f, month,
                                        fs.time_per_weight[j])
-            if age >= 36:
+            if age >= kp.network_collaboration_after_months:
                 fs.n_collaborators[i] += 1
             end_tie(fs, tl, kp, i, s, month, DROPPED)
     for f in range(N_FUNCTIONS):

@@ -45,5 +45,5 @@ def update_needs(fs, kp, active, n_active, month):
             fs.need_base[i, f] += adapt * (target - fs.need_base[i, f])
             spike = fs.need_spike[i, f] * keep
             if review_soon:
-                spike += kp.needs_spike_review[f]
+                spike += kp.needs_spike_review[f] * fs.need_mult[i, f]
             fs.need_spike[i, f] = spike

@@ -91,6 +91,8 @@ class Population(Section):
     share_women: ByRank = P(rv(0.46, 0.37, 0.24), "share", "Women's share of each rank at start", SRC_AAMC_2017)
     career_years_min: ByRank = P(rv(0, 6, 12), "years", "Fewest years since first appointment, by rank, at start", ASSUMPTION)
     career_years_max: ByRank = P(rv(9, 20, 38), "years", "Most years since first appointment, by rank, at start", ASSUMPTION)
+    years_to_associate: tuple[float, float] = P((5.0, 7.0), "years", "Range of career years at promotion to associate, for the initial population", SRC_AAMC_PROMO)
+    years_to_full: tuple[float, float] = P((11.0, 14.0), "years", "Range of career years at promotion to full, for the initial population", ASSUMPTION)
 
     @model_validator(mode="after")
     def _check(self) -> Population:
@@ -102,6 +104,10 @@ class Population(Section):
                 raise ValueError(f"share_women.{r} must be at most 1")
             if getattr(self.career_years_min, r) > getattr(self.career_years_max, r):
                 raise ValueError(f"career_years_min.{r} must not exceed career_years_max.{r}")
+        for name in ("years_to_associate", "years_to_full"):
+            lo, hi = getattr(self, name)
+            if not 0 <= lo <= hi:
+                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high (it is [{lo}, {hi}])")
         if self.n_faculty < self.n_institutions * self.min_institution_size:
             raise ValueError(
                 f"n_faculty ({self.n_faculty}) is smaller than n_institutions x min_institution_size "
@@ -129,29 +135,29 @@ class Needs(Section):
 
 
 class Mentors(Section):
-    concentration: float = P(0.5, "Dirichlet alpha", "Concentration of competence across the five functions; small = few strong functions", SRC_DECASTRO_2013 + " ('very few have the whole package')", gt=0.01, le=100)
+    concentration: float = P(0.5, "Dirichlet alpha", "Concentration of competence across the five functions; small = few strong functions", SRC_DECASTRO_2013 + " (few mentors are strong in everything)", ge=0.05, le=100)
     skill_sigma: float = P(0.3, "log units", "Spread of overall mentoring skill (lognormal sigma)", ge=0, le=3)
     competence_by_rank: ByRank = P(rv(0.45, 0.8, 1.0), "multiplier", "Competence scale by rank (seniority)", ASSUMPTION)
     experience_years: float = P(20.0, "years", "Career years over which competence grows from experience_floor to its full scale", ge=1, le=60)
     experience_floor: float = P(0.6, "share", "Share of full competence at the start of a career", ge=0, le=1)
     strong_threshold: float = P(0.5, "competence", "Competence at or above which a mentor counts as strong in a function (for reporting)", ge=0, le=10)
     capacity_hours: ByRank = P(rv(4.0, 8.0, 12.0), "hours/month", "Monthly time for mentoring, by rank", ASSUMPTION)
-    share_admin: ByRank = P(rv(0.0, 0.1, 0.3), "share", "Share with an administrative role, by rank", SRC_DECASTRO_2013 + " (section chiefs 'inundated')")
+    share_admin: ByRank = P(rv(0.0, 0.1, 0.3), "share", "Share with an administrative role, by rank", SRC_DECASTRO_2013 + " (administration crowds out mentoring)")
     admin_capacity_loss: float = P(0.5, "share", "Share of mentoring time an administrative role takes", SRC_DECASTRO_2013, ge=0, le=1)
     trainees_mean: ByRank = P(rv(2.4, 4.0, 5.0), "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time", CALIBRATED + "; " + SRC_LUCKHAUPT)
     trainee_weight: float = P(0.5, "tie weights", "Time a trainee takes relative to a primary faculty protege", ge=0, le=10)
-    max_mentees_median: float = P(10.0, "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", CALIBRATED + "; " + SRC_LUCKHAUPT + " (loads)", gt=0, le=100)
+    max_mentees_median: float = P(10.0, "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", CALIBRATED + "; " + SRC_LUCKHAUPT + " (loads)", ge=1, le=100)
     max_mentees_sigma: float = P(0.35, "log units", "Spread of that maximum between mentors (lognormal sigma)", ge=0, le=3)
-    comfortable_load: float = P(6.0, "mentees", "Load beyond which mentoring quality falls (the most mentees mentors say they would take on)", SRC_LUCKHAUPT, gt=0, le=100)
-    overload_exponent: float = P(0.7, "exponent", "Quality = (comfortable/load)^exponent beyond the comfortable load", SRC_DECASTRO_2013 + " ('a pretty crummy everything')", ge=0, le=10)
+    comfortable_load: float = P(6.0, "mentees", "Load beyond which mentoring quality falls (the most mentees mentors say they would take on)", SRC_LUCKHAUPT, ge=1, le=100)
+    overload_exponent: float = P(0.7, "exponent", "Quality = (comfortable/load)^exponent beyond the comfortable load", SRC_DECASTRO_2013 + " (overextended mentors mentor worse)", ge=0, le=10)
 
 
 class Mentoring(Section):
     model: Literal["dyad", "committee", "network", "peer"] = P("committee", "-", "Mentoring model: dyad, committee, network or peer (peer groups only)")
-    peers: bool = P(False, "-", "Add same-stage peer groups to the model (always on for model = 'peer')", SRC_DECASTRO_2013 + " ('horizontal mentorship')")
+    peers: bool = P(False, "-", "Add same-stage peer groups to the model (always on for model = 'peer')", SRC_DECASTRO_2013 + " (peer mentors)")
     external_ties: bool = P(False, "-", "Allow mentors from other institutions", SRC_DECASTRO_2013)
     cap_mentees: int = P(0, "proteges", "Most faculty proteges per mentor (0 = no cap)", ge=0, le=1000)
-    women_mentor_policy: bool = P(False, "-", "Policy: every woman protege has at least one woman mentor", SRC_DECASTRO_2013 + " ('women sometimes need to talk to women')")
+    women_mentor_policy: bool = P(False, "-", "Policy: every woman protege has at least one woman mentor", SRC_DECASTRO_2013 + " (women value a woman mentor)")
     protected_time: float = P(0.0, "share", "Protected mentoring time, added to every mentor's capacity as a share of it", ge=0, le=5)
     training: bool = P(False, "-", "Mentor training for every mentor")
     training_gain: float = P(0.15, "share", "Competence gained from mentor training", ASSUMPTION, ge=0, le=5)
@@ -160,7 +166,7 @@ class Mentoring(Section):
     weight_primary: float = P(1.0, "tie weight", "Contact weight (and time share) of a primary tie", ge=0, le=10)
     weight_secondary: float = P(0.5, "tie weight", "Contact weight of a secondary tie", ge=0, le=10)
     weight_external: float = P(0.3, "tie weight", "Contact weight of a tie to another institution", SRC_DECASTRO_2013 + " (outside mentors: less contact)", ge=0, le=10)
-    tie_decay_years: float = P(6.0, "years", "Time constant with which contact in a senior tie decays", SRC_DECASTRO_2013 + " ('contact with senior mentors falls')", gt=0, le=100)
+    tie_decay_years: float = P(6.0, "years", "Time constant with which contact in a senior tie decays", SRC_DECASTRO_2013 + " (contact with senior mentors falls over time)", ge=0.1, le=100)
     tie_contact_floor: float = P(0.4, "share", "Contact that remains in an old senior tie", ge=0, le=1)
     concordance_gain: float = P(0.5, "share", "How much more psychosocial and career support is worth to a woman from a woman than from a man", SRC_DECASTRO_2013, ge=0, le=10)
     fit_sigma: float = P(0.3, "log units", "Spread of pair-specific fit (lognormal sigma)", SRC_DECASTRO_2013 + " (fit, chemistry)", ge=0, le=3)
@@ -178,6 +184,7 @@ class Network(Section):
     max_new_per_search: int = P(2, "mentors", "Most mentors added at one review", ge=1, le=12)
     share_external: float = P(0.3, "share", "Share of candidates drawn from other institutions, when external ties are allowed", ge=0, le=1)
     switch_margin: float = P(0.25, "share", "How much better a candidate must be to replace the least useful tie", ge=0, le=10)
+    collaboration_after_months: int = P(36, "months", "A dropped tie at least this old turns into a collaboration", SRC_DECASTRO_2013 + " (mentors become collaborators)", ge=0, le=600)
     drop_below: float = P(0.12, "share of need", "Ties contributing less than this share of need are dropped at a review", ge=0, le=1)
 
 
@@ -229,9 +236,9 @@ class Grants(Section):
 
 
 class Promotion(Section):
-    review_years_associate: float = P(6.0, "years", "Years in rank before the review for associate professor", SRC_AAMC_PROMO, gt=0, le=30)
-    review_years_full: float = P(7.0, "years", "Years in rank before the review for full professor", ASSUMPTION, gt=0, le=30)
-    re_review_years: float = P(2.0, "years", "Years until another review after a failed one", gt=0, le=30)
+    review_years_associate: float = P(6.0, "years", "Years in rank before the review for associate professor", SRC_AAMC_PROMO, ge=1, le=30)
+    review_years_full: float = P(7.0, "years", "Years in rank before the review for full professor", ASSUMPTION, ge=1, le=30)
+    re_review_years: float = P(2.0, "years", "Years until another review after a failed one", ge=0.5, le=30)
     max_reviews: int = P(3, "reviews", "Reviews for each promotion before the last verdict", ge=1, le=20)
     up_or_out: bool = P(False, "-", "Failing the last review for associate professor means leaving")
     weight_pubs: float = P(1.0, "score per pub/yr", "Review weight of publications per year in rank", ge=0, le=100)
@@ -247,8 +254,8 @@ class Promotion(Section):
 class Exits(Section):
     hazard_initial: float = P(0.045, "per year", "Attrition hazard at hire (front-loaded)", CALIBRATED + "; " + SRC_BUCKLIN, ge=0, le=5)
     hazard_floor: float = P(0.008, "per year", "Attrition hazard late in a career", CALIBRATED + "; " + SRC_ALEXANDER_LANG, ge=0, le=5)
-    hazard_decay_years: float = P(4.0, "years", "Time constant with which the front-loaded hazard falls", CALIBRATED + "; " + SRC_BUCKLIN, gt=0, le=100)
-    review_hazard_ratio: float = P(1.4, "ratio", "Hazard multiplier in the year around a promotion review", ge=1, le=100)
+    hazard_decay_years: float = P(4.0, "years", "Time constant with which the front-loaded hazard falls", CALIBRATED + "; " + SRC_BUCKLIN, ge=0.1, le=100)
+    review_hazard_ratio: float = P(1.4, "ratio", "Hazard multiplier in the year before a promotion review", ge=1, le=100)
     unmet_effect: float = P(0.7, "log-hazard per unit", "Effect of unmet psychosocial and career need", SRC_DECASTRO_2013, ge=0, le=20)
     satisfaction_effect: float = P(0.5, "log-hazard per unit", "Effect of low satisfaction", ge=0, le=20)
     funding_loss_hazard_ratio: float = P(1.8, "ratio", "Hazard multiplier after funding ends unreplaced", ge=1, le=100)
@@ -256,7 +263,7 @@ class Exits(Section):
     career_award_hazard_ratio: float = P(0.25, "ratio", "Hazard multiplier for career-award holders (committed researchers)", CALIBRATED + "; Jagsi et al., Acad Med 2011", ge=0, le=10)
     satisfaction_months: float = P(12.0, "months", "Time constant of satisfaction (a moving average of coverage)", ge=1, le=240)
     retirement_midpoint_years: float = P(33.0, "years", "Career years at which the retirement hazard is half its maximum", ge=1, le=80)
-    retirement_spread_years: float = P(3.0, "years", "Spread of the retirement hazard's rise", gt=0, le=30)
+    retirement_spread_years: float = P(3.0, "years", "Spread of the retirement hazard's rise", ge=0.1, le=30)
     retirement_max: float = P(0.35, "per year", "Retirement hazard late in a career", ge=0, le=5)
 
 
@@ -270,7 +277,7 @@ class Params(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
-    name: str = P("scenario", "-", "Scenario name (results go to results/<name>/)", pattern=r"^[A-Za-z0-9_.-]+$", max_length=80)
+    name: str = P("scenario", "-", "Scenario name (results go to results/NAME/)", pattern=r"^[A-Za-z0-9_.-]+$", max_length=80)
     description: str = P("", "-", "The question the scenario answers")
     seed: int = P(1, "-", "Random seed; the same seed gives the same people in every scenario", ge=0, le=2**62)
     horizon_years: int = P(40, "years", "Simulated years (one step is one month)", ge=1, le=200)
@@ -321,7 +328,8 @@ def _flatten(params: Params) -> dict[str, Any]:
             if isinstance(value, (ByFunction, ByRank)):
                 out[key] = value.array()
             elif isinstance(value, tuple):
-                out[key] = np.array(value, dtype=np.int64)
+                kind = np.float64 if any(isinstance(v, float) for v in value) else np.int64
+                out[key] = np.array(value, dtype=kind)
             elif isinstance(value, bool):
                 out[key] = value
             elif isinstance(value, int):

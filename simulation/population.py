@@ -121,6 +121,7 @@ def init_person(fs, kp, keys, row, person_key, inst, rank, hire_month, rank_mont
     fs.pubs_rate[row] = cap0 * kp.careers_pubs_per_capital_year
     years = (month - hire_month) / 12.0
     fs.pubs[row] = int(round(fs.pubs_rate[row] * years))
+    fs.pubs_in_rank[row] = int(round(fs.pubs_rate[row] * (month - rank_month) / 12.0))
     if award:
         fs.award_end[row] = hire_month + kp.grants_career_award_months
 
@@ -154,10 +155,10 @@ def draw_initial(keys, kp, sizes):
             # months in rank: associates were promoted 5-7 years in; full professors 11-14
             if r == ASSISTANT:
                 in_rank = career
-            elif r == ASSOCIATE:
-                in_rank = max(0, career - int(12.0 * (5.0 + 2.0 * uniform(pk, p, 3, 0))))
             else:
-                in_rank = max(0, career - int(12.0 * (11.0 + 3.0 * uniform(pk, p, 3, 0))))
+                span = kp.population_years_to_associate if r == ASSOCIATE else kp.population_years_to_full
+                promoted_at = span[0] + (span[1] - span[0]) * uniform(pk, p, 3, 0)
+                in_rank = max(0, career - int(12.0 * promoted_at))
             rank_month[p] = -in_rank
             p_female[p] = kp.population_share_women[r]
             p += 1

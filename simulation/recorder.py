@@ -19,7 +19,7 @@ from .careers import (
 from .needs import need
 from .params import FUNCTIONS, RANKS
 from .state import (
-    ASSOCIATE, EXIT_REASONS, FAILED_REVIEW, FULL, LEFT, N_FUNCTIONS, NEVER, PEER,
+    ASSOCIATE, EXIT_REASONS, FAILED_REVIEW, FULL, LEFT, N_CAREER_YEARS, N_FUNCTIONS, NEVER, PEER,
     RETIRED, TIE_END_REASONS, TIE_KINDS,
 )
 from .support import competence, unmet_share
@@ -312,8 +312,8 @@ def people_table(model) -> pd.DataFrame:
             "censored": fs.status == 0,
             "end_month": np.where(fs.status == 0, n_months, fs.exit_month).astype(np.int32),
             "pubs": fs.pubs,
-            "pubs_5y": pd.array(np.where(fs.pubs_5y < 0, pd.NA, fs.pubs_5y), dtype="Int32"),
-            "pubs_10y": pd.array(np.where(fs.pubs_10y < 0, pd.NA, fs.pubs_10y), dtype="Int32"),
+            **{f"pubs_y{y + 1}": pd.array(np.where(fs.pubs_by_year[:, y] < 0, pd.NA, fs.pubs_by_year[:, y]),
+                                           dtype="Int32") for y in range(N_CAREER_YEARS)},
             "month_first_grant": _months(fs.month_first_grant),
             "n_grants": fs.n_grants,
             "n_applications": fs.n_applications,

@@ -37,7 +37,6 @@ class Stream(IntEnum):
 
     POPULATION = 1   # institution sizes, the initial population's ranks and career ages
     TRAITS = 2       # a person's fixed traits (gender, talent, competence profile, ...)
-    NEEDS = 3
     MENTORING = 4    # candidate samples, search order
     FIT = 5          # pair-specific fit
     CAREERS = 6      # publications

@@ -21,6 +21,7 @@ from numba.experimental import structref
 from .params import FUNCTIONS
 
 N_FUNCTIONS = len(FUNCTIONS)
+N_CAREER_YEARS = 15  # career years with a publication count in the people table
 SCIENCE, SKILLS, CAREER, NETWORKING, PSYCHOSOCIAL = range(N_FUNCTIONS)
 
 ASSISTANT, ASSOCIATE, FULL = 0, 1, 2
@@ -45,7 +46,7 @@ class Col:
     name: str
     dtype: type
     meaning: str
-    width: str = ""  # "" one value, "F" one per function, "K" one per tie slot
+    width: str = ""  # "" one value, "F" one per function, "K" one per tie slot, "Y" one per career year
     fill: float | int | bool = 0
 
 
@@ -93,8 +94,7 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("pubs", np.int32, "publications, cumulative"),
     Col("pubs_in_rank", np.int32, "publications in the current rank"),
     Col("pubs_rate", np.float64, "recent publications per year (moving average)"),
-    Col("pubs_5y", np.int32, "cumulative publications at 5 years after hire (-1 if not reached)", fill=-1),
-    Col("pubs_10y", np.int32, "cumulative publications at 10 years after hire (-1 if not reached)", fill=-1),
+    Col("pubs_by_year", np.int32, "cumulative publications at each of the first career years (-1 if not reached)", "Y", -1),
     Col("award_end", np.int32, "month the career-development award ends", fill=NEVER),
     Col("grant_end", np.int32, "month the independent grant ends", fill=NEVER),
     Col("month_first_grant", np.int32, "month of the first independent grant", fill=NEVER),
@@ -236,7 +236,8 @@ class Table:
         self._grow(max(capacity, 1))
 
     def _shape(self, col: Col, rows: int) -> tuple[int, ...]:
-        return {"": (rows,), "F": (rows, N_FUNCTIONS), "K": (rows, self.n_slots)}[col.width]
+        return {"": (rows,), "F": (rows, N_FUNCTIONS), "K": (rows, self.n_slots),
+                "Y": (rows, N_CAREER_YEARS)}[col.width]
 
     def _grow(self, capacity: int) -> None:
         for col in self.columns:
@@ -266,7 +267,7 @@ class Table:
 
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:
     """The declarations as rows (for the documentation)."""
-    width = {"": "1", "F": "per function", "K": "per tie slot"}
+    width = {"": "1", "F": "per function", "K": "per tie slot", "Y": f"per career year (1-{N_CAREER_YEARS})"}
     return [
         {"name": c.name, "dtype": np.dtype(c.dtype).name, "shape": width[c.width], "meaning": c.meaning}
         for c in columns

@@ -45,7 +45,8 @@ def test_publications_accumulate_and_follow_capital():
     assert np.all(fs.pubs[act] >= fs.pubs_in_rank[act])
     assert np.corrcoef(fs.capital[act], fs.pubs_rate[act])[0, 1] > 0.3
     hires = act[~fs.initial[act] & (m.month - fs.hire_month[act] >= 60)]
-    assert np.all(fs.pubs_5y[hires] >= 0)
+    assert np.all(fs.pubs_by_year[hires, 4] >= 0)
+    assert np.all(np.diff(fs.pubs_by_year[hires, :5], axis=1) >= 0)  # cumulative
 
 
 def test_career_award_ends_on_schedule():

@@ -36,4 +36,4 @@ def test_review_spike_arrives_a_lead_time_before_the_review():
     before = fs.need_spike[target].copy()
     m.step()
     jump = fs.need_spike[target] - before * 0.5 ** (1 / m.params.needs.spike_half_life_months)
-    assert np.allclose(jump, m.params.needs.spike_review.array(), atol=1e-9)
+    assert np.allclose(jump, m.params.needs.spike_review.array() * fs.need_mult[target], atol=1e-9)

@@ -56,3 +56,9 @@ def test_slot_counts_follow_the_model(model, slots):
     p = Params.model_validate({"mentoring": {"model": model}})
     assert p.n_mentor_slots == slots
     assert p.n_peer_slots == (p.peers.group_size - 1 if model == "peer" else 0)
+
+
+def test_odd_generated_tables_are_up_to_date():
+    from simulation.docs import main
+
+    assert main(["--check"]) == 0, "run `python -m simulation.docs` to regenerate docs/ODD.md tables"

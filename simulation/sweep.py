@@ -1,0 +1,114 @@
+"""Many runs: interchangeable executors around the same one-run function.
+
+A `RunSpec` is a resolved scenario and the folder its result goes to. `run_many` hands
+specs to an executor (serial, local processes, or a Dask cluster) and shows progress.
+Each run writes its own folder atomically and a run whose folder already holds a
+complete result for the same parameters is skipped, so an interrupted sweep resumes
+where it stopped and loses no finished work. Every run is seeded by its own parameters,
+so results do not depend on the executor or the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from .params import Params
+from .results import run_id
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    params: Params
+    out: Path
+    labels: dict[str, Any] = field(default_factory=dict)
+
+
+def is_complete(spec: RunSpec) -> bool:
+    """Whether `spec.out` already holds the finished result of these exact parameters."""
+    manifest = Path(spec.out) / "manifest.json"
+    if not manifest.exists():
+        return False
+    try:
+        return json.loads(manifest.read_text()).get("run_id") == run_id(spec.params)
+    except (OSError, ValueError):
+        return False
+
+
+def execute(spec: RunSpec) -> str:
+    """Run one spec (unless already done) and return its folder. Runs in any worker."""
+    if not is_complete(spec):
+        from .run import simulate
+
+        simulate(spec.params).save(spec.out)
+    return str(spec.out)
+
+
+def _serial(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
+    for spec in specs:
+        yield execute(spec)
+
+
+def _processes(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
+    from joblib import Parallel, delayed
+
+    n = workers or os.cpu_count() or 1
+    parallel = Parallel(n_jobs=n, return_as="generator_unordered", backend="loky")
+    yield from parallel(delayed(execute)(spec) for spec in specs)
+
+
+def _dask(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError("the dask executor needs `pip install careersim[cluster]`") from exc
+    if address:
+        client = Client(address)
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = client.map(execute, list(specs), pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+_RUNNERS = {"serial": _serial, "processes": _processes, "dask": _dask}
+
+
+def run_many(
+    specs: Iterable[RunSpec],
+    executor: str = "processes",
+    workers: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+    desc: str = "runs",
+) -> list[Path]:
+    """Run every spec; return their folders in the order given."""
+    if executor not in _RUNNERS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    specs = list(specs)
+    todo = [s for s in specs if not is_complete(s)]
+    bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=desc, unit="run",
+               disable=None if progress else True)
+    with bar:
+        if todo:
+            if executor != "serial" and len(todo) == 1:
+                executor = "serial"
+            for _ in _RUNNERS[executor](todo, workers, address):
+                bar.update(1)
+    return [Path(s.out) for s in specs]
