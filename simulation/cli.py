@@ -72,6 +72,60 @@ def run(
     typer.echo(f"results: {folder}")
 
 
+ExecutorOption = Annotated[str, typer.Option(help="Where runs execute: serial, processes or dask.")]
+WorkersOption = Annotated[Optional[int], typer.Option(help="Parallel workers (default: all cores).")]
+AddressOption = Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).")]
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[Optional[list[str]], typer.Argument(help="Scenario files or names (default: status_quo dyad committee network network_peers).")] = None,
+    replicates: Annotated[Optional[int], typer.Option(help="Replicates per scenario (paired: replicate r uses seed + r everywhere).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of replicate 0.")] = 1,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/compare).")] = None,
+    reference: Annotated[Optional[str], typer.Option(help="Scenario the others are compared with (default: the first).")] = None,
+    set_: SetOption = None,
+    executor: ExecutorOption = "processes",
+    workers: WorkersOption = None,
+    scheduler: AddressOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Compare mentoring models: paired replicates, differences with 95% CIs, figures, report."""
+    import time
+
+    from .compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, format_differences, resolve
+
+    names = list(scenarios or DEFAULT_SCENARIOS)
+    try:
+        resolve(names, list(set_ or []))
+    except ConfigError as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    folder = out or Path("results") / "compare"
+    t0 = time.perf_counter()
+    try:
+        comp = run_comparison(names, replicates or DEFAULT_REPLICATES, seed, folder, reference, list(set_ or []),
+                              executor, workers, scheduler, progress=not quiet)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"paired differences from {comp.reference} over {comp.meta['replicates']} replicates "
+               "(percentage points; publications per faculty-year), 95% CI:")
+    typer.echo(format_differences(comp.differences))
+    typer.echo(f"wall time {time.perf_counter() - t0:.0f} s")
+    typer.echo(f"report: {folder / 'report.html'}")
+
+
+@app.command()
+def report(folder: Path) -> None:
+    """Rebuild the figures and report.html of a comparison from its saved tables."""
+    from .report import write_report
+
+    if not (folder / "comparison.json").exists():
+        _fail(f"{folder}: not a comparison folder (no comparison.json); run `careersim compare` first")
+    typer.echo(f"report: {write_report(folder)}")
+
+
 @app.command("list")
 def list_() -> None:
     """The scenario files in scenarios/, with the question each answers."""

@@ -1,0 +1,204 @@
+"""Writes the two notebooks (without outputs). Run: python notebooks/make_notebooks.py"""
+
+from pathlib import Path
+
+import nbformat as nbf
+
+HERE = Path(__file__).parent
+
+
+def md(text):
+    return nbf.v4.new_markdown_cell(text.strip())
+
+
+def code(text):
+    return nbf.v4.new_code_cell(text.strip())
+
+
+teaching = [
+    md("""
+# Dyads and networks: the same people, two ways of mentoring
+
+One small institution. We hire the same people twice: once into a world where each junior
+professor gets **one senior mentor** (a dyad), once into a world where they **build a network**
+of mentors and re-shape it as their needs change. Same seed, same people, same luck; only the
+mentoring differs.
+
+The idea comes from interviews with NIH career-development awardees (DeCastro et al., *Acad Med*
+2013): no single mentor covers everything a junior researcher needs.
+"""),
+    code("""
+import os
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from simulation import load_scenario
+from simulation.model import CareerModel
+from simulation.params import FUNCTIONS
+
+SMALL = os.environ.get("CAREERSIM_NOTEBOOK_SMALL") == "1"   # the test suite runs a smaller version
+size = ["population.n_faculty=120", "population.n_institutions=1", "horizon_years=" + ("4" if SMALL else "12")]
+models = {name: CareerModel(load_scenario(name, size, seed=7)) for name in ("dyad", "network")}
+"""),
+    md("""
+## Who mentors whom
+
+Each dot is a faculty member: light for assistant professors, darker for associate and full
+professors. An arrow runs from a protégé to a mentor. Watch the dyad stay a set of separate
+pairs while the network gives each protégé several mentors.
+"""),
+    code("""
+def draw(model, ax, title):
+    fs = model.faculty
+    g = nx.DiGraph()
+    rows = model.active_rows()
+    for i in rows:
+        g.add_node(int(i), rank=int(fs.rank[i]))
+    for i in rows:
+        for j, kind in zip(fs.tie_mentor[i], fs.tie_kind[i]):
+            if j >= 0 and kind != 4:          # senior ties (not peers)
+                g.add_edge(int(i), int(j))
+    pos = nx.spring_layout(g, seed=1, k=0.35)
+    colours = [("#c6dbef", "#6baed6", "#08519c")[g.nodes[n]["rank"]] for n in g]
+    nx.draw_networkx(g, pos, ax=ax, node_size=35, node_color=colours, with_labels=False,
+                     arrowsize=6, width=0.6, edge_color="0.45")
+    ax.set_title(title)
+    ax.axis("off")
+
+moments = [1, 24] if SMALL else [1, 36, 120]
+fig, axes = plt.subplots(2, len(moments), figsize=(5 * len(moments), 9))
+for col, month in enumerate(moments):
+    for row, (name, model) in enumerate(models.items()):
+        while model.month + 1 < month:
+            model.step()
+        draw(model, axes[row, col], f"{name}, year {month / 12:.0f}")
+plt.tight_layout()
+"""),
+    md("""
+## What each protégé gets, function by function
+
+Coverage is the support a protégé receives divided by what they need, per mentoring function.
+Pick the newest assistant professors in each world and compare.
+"""),
+    code("""
+rows = []
+for name, model in models.items():
+    newest = sorted((a for a in model.agents if a.rank_name == "assistant"), key=lambda a: -a.hire_month)[:6]
+    for a in newest:
+        for f, c in a.coverage_by_function.items():
+            rows.append({"model": name, "protege": f"#{a.row} ({a.gender}, {a.n_mentors} mentors)",
+                         "function": f, "coverage": c})
+cov = pd.DataFrame(rows)
+sns.catplot(data=cov, x="function", y="coverage", hue="protege", col="model", kind="bar",
+            height=3.6, aspect=1.4, palette="tab10")
+"""),
+    md("""
+A single mentor is usually strong in one or two functions and weak in the others: the dyad's
+protégés have holes. The network's protégés recruit mentors for the functions that are least met.
+
+## Careers: who stays?
+
+Run both worlds to the end and follow everyone hired along the way.
+"""),
+    code("""
+from simulation.recorder import Recorder, people_table
+from simulation.outcomes import cohort
+
+hires = []
+for name, model in models.items():
+    while model.running:
+        model.step()
+    c = cohort(people_table(model))
+    c["model"] = name
+    hires.append(c)
+hires = pd.concat(hires)
+
+from lifelines import KaplanMeierFitter
+fig, ax = plt.subplots(figsize=(7, 4))
+for name, g in hires.groupby("model"):
+    KaplanMeierFitter(label=name).fit(g["years"], g["left"]).plot_survival_function(ax=ax)
+ax.set(xlabel="years since hire", ylabel="share still in academia", title="Retention of hires")
+"""),
+    md("""
+One institution is a small sample: the curves are noisy. For conclusions, run a replicated,
+paired comparison (`careersim compare`), which is what the second notebook does.
+
+**Questions for the class.** Which functions does the dyad leave uncovered most often? What
+happens to a dyad protégé when the mentor leaves? Where would peers help most?
+"""),
+]
+
+analysis = [
+    md("""
+# Scenario analysis: a variant against the status quo
+
+Write a variant scenario, run it beside the status quo on paired replicates, and read the
+differences with their 95% confidence intervals.
+"""),
+    code("""
+import os
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Image, display
+
+from simulation.compare import compare, format_differences
+
+SMALL = os.environ.get("CAREERSIM_NOTEBOOK_SMALL") == "1"   # the test suite runs a smaller version
+workdir = Path("results") / "notebook_analysis"
+workdir.mkdir(parents=True, exist_ok=True)
+"""),
+    md("""
+## 1. Write the variant
+
+The variant keeps everything from the status quo and adds two policies: protected mentoring
+time (a quarter more time for every mentor) and a cap of four faculty protégés per mentor.
+"""),
+    code("""
+variant = workdir / "protected_time.toml"
+variant.write_text('''# What if mentors had protected time and a cap on protégés?
+extends = "status_quo"
+description = "Status quo plus 25% protected mentoring time and at most four faculty proteges per mentor"
+
+[mentoring]
+protected_time = 0.25
+cap_mentees = 4
+''')
+print(variant.read_text())
+"""),
+    md("## 2. Compare, paired replicate by replicate"),
+    code("""
+sets = ["population.n_faculty=300", "horizon_years=12"] if SMALL else []
+comparison = compare(["status_quo", str(variant)], replicates=2 if SMALL else 12, seed=1,
+                     out=workdir / "comparison", sets=sets, executor="serial" if SMALL else "processes")
+print(format_differences(comparison.differences))
+"""),
+    md("""
+## 3. Read the table
+
+Each cell is the variant minus the status quo, averaged over replicates, with a 95% interval.
+Replicate *r* of both scenarios used the same seed, so the same people were hired: the
+intervals are paired, and narrower than they would be for independent runs.
+"""),
+    code("""
+d = comparison.differences
+d[(d["group"] == "all")][["outcome", "reference_mean", "scenario_mean", "difference", "ci_low", "ci_high",
+                           "paired_to_unpaired_width"]].round(3).head(20)
+"""),
+    md("## 4. Figures"),
+    code("""
+for name in ("differences", "retention", "coverage_by_stage"):
+    display(Image(filename=str(comparison.out / "figures" / f"{name}.png")))
+print("full report:", comparison.out / "report.html")
+"""),
+]
+
+for name, cells in (("01_dyad_vs_network.ipynb", teaching), ("02_scenario_analysis.ipynb", analysis)):
+    nb = nbf.v4.new_notebook()
+    nb.cells = cells
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbf.write(nb, HERE / name)
+    print("wrote", HERE / name)

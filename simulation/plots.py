@@ -1,0 +1,291 @@
+"""Figures of a comparison, made with seaborn from the saved tables alone.
+
+Every function takes tables (never a model) and returns a matplotlib Figure; `make_all`
+reads a comparison folder and writes each figure as PNG (for reading) and SVG (for
+papers), returning one caption per figure, with numbers computed from the tables.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from .outcomes import cohort, composition
+from .params import FUNCTIONS, RANKS
+from .recorder import STAGES
+
+STYLE = {"style": "whitegrid", "context": "notebook"}
+
+
+def _figure(width: float = 10, height: float = 4.5, ncols: int = 1, nrows: int = 1, **kw):
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+def _palette(scenarios: list[str]) -> dict[str, tuple]:
+    return dict(zip(scenarios, sns.color_palette("colorblind", len(scenarios))))
+
+
+# --- tables the figures are drawn from ----------------------------------------------------
+
+def load_runs(out: Path, scenarios: list[str], replicates: int, table: str, columns=None) -> pd.DataFrame:
+    from .compare import run_folder
+
+    frames = []
+    for s in scenarios:
+        for r in range(replicates):
+            df = pd.read_parquet(run_folder(out, s, r) / f"{table}.parquet", columns=columns)
+            df["scenario"] = s
+            df["replicate"] = r
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def km_table(hires: pd.DataFrame, by: list[str], horizon_years: float = 20.0) -> pd.DataFrame:
+    """Kaplan-Meier survival in academia with 95% bands (lifelines), per group."""
+    from lifelines import KaplanMeierFitter
+
+    rows = []
+    grid = np.linspace(0, horizon_years, int(horizon_years * 4) + 1)
+    for keys, g in hires.groupby(by, observed=True, sort=False):
+        km = KaplanMeierFitter().fit(g["years"], g["left"])
+        grid_g = grid[grid <= g["years"].max()]
+        s = km.survival_function_at_times(grid_g).to_numpy()
+        ci = km.confidence_interval_survival_function_
+        lo = np.interp(grid_g, ci.index.to_numpy(), ci.iloc[:, 0].to_numpy())
+        hi = np.interp(grid_g, ci.index.to_numpy(), ci.iloc[:, 1].to_numpy())
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        rows.append(pd.DataFrame({**dict(zip(by, keys)), "years": grid_g, "survival": s, "low": lo, "high": hi}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def by_career_year(people: pd.DataFrame, n_months: int, max_years: int = 15) -> pd.DataFrame:
+    """Per run and career year: mean cumulative publications, share with a grant, share promoted."""
+    rows = []
+    for (s, r), p in people.groupby(["scenario", "replicate"], sort=False):
+        c = cohort(p)
+        for y in range(1, max_years + 1):
+            followed = c[c["hire_month"] <= n_months - 12 * y]
+            if len(followed) == 0:
+                continue
+            pubs = followed[f"pubs_y{y}"].astype(float)
+            grant = ((followed["month_first_grant"] - followed["hire_month"]).astype(float) < 12 * y).mean()
+            promo = ((followed["month_associate"] - followed["hire_month"]).astype(float) < 12 * y).mean()
+            rows.append({"scenario": s, "replicate": r, "career_year": y,
+                         "publications": float(pubs.mean()), "grant_share": float(grant),
+                         "promoted_share": float(promo)})
+    return pd.DataFrame(rows)
+
+
+# --- figures ------------------------------------------------------------------------------
+
+def retention_figure(km_all: pd.DataFrame, km_gender: pd.DataFrame, scenarios: list[str]) -> Figure:
+    pal = _palette(scenarios)
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(14, 4.5, ncols=3, sharey=True)
+        panels = [("all hires", km_all)] + [(g, km_gender[km_gender["gender"] == g]) for g in ("women", "men")]
+        for ax, (title, data) in zip(axes[0], panels):
+            for s in scenarios:
+                d = data[data["scenario"] == s]
+                ax.fill_between(d["years"], d["low"], d["high"], color=pal[s], alpha=0.2, linewidth=0)
+            sns.lineplot(data=data, x="years", y="survival", hue="scenario", hue_order=scenarios,
+                         palette=pal, ax=ax, legend=title == "all hires")
+            ax.set(title=title, xlabel="years since hire", ylabel="share still in academia")
+            ax.axvline(10, color="0.5", lw=0.8, ls=":")
+        return fig
+
+
+def career_year_figure(cy: pd.DataFrame, scenarios: list[str]) -> Figure:
+    pal = _palette(scenarios)
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(14, 4.5, ncols=3)
+        for ax, (col, label) in zip(axes[0], [
+            ("publications", "cumulative publications"),
+            ("grant_share", "share with an independent grant"),
+            ("promoted_share", "share promoted to associate"),
+        ]):
+            sns.lineplot(data=cy, x="career_year", y=col, hue="scenario", hue_order=scenarios,
+                         palette=pal, errorbar=("ci", 95), ax=ax, legend=col == "publications")
+            ax.set(xlabel="years since hire", ylabel=label)
+        return fig
+
+
+def promotion_figure(hires: pd.DataFrame, scenarios: list[str]) -> Figure:
+    pal = _palette(scenarios)
+    promoted = hires[hires["month_associate"].notna()].copy()
+    promoted["years to associate"] = (promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(10, 4.5)
+        sns.histplot(data=promoted, x="years to associate", hue="scenario", hue_order=scenarios, palette=pal,
+                     stat="proportion", common_norm=False, discrete=True, multiple="dodge", shrink=0.8, ax=axes[0, 0])
+        axes[0, 0].set(ylabel="share of those promoted")
+        return fig
+
+
+def coverage_figure(series: pd.DataFrame, scenarios: list[str]) -> tuple[Figure, pd.DataFrame]:
+    rows = []
+    for (s, r), g in series.groupby(["scenario", "replicate"], sort=False):
+        for stage in STAGES:
+            for f in FUNCTIONS:
+                cov = g[f"coverage_{stage}_{f}"].mean()
+                need = g[f"need_{stage}_{f}"].mean()
+                rows.append({"scenario": s, "replicate": r, "stage": stage.replace("_", " "), "function": f,
+                             "coverage": cov, "need": need})
+    cov = pd.DataFrame(rows)
+    pal = _palette(scenarios)
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(15, 8, ncols=3, nrows=2, sharey="row")
+        for k, stage in enumerate(s.replace("_", " ") for s in STAGES):
+            d = cov[cov["stage"] == stage]
+            sns.barplot(data=d, x="function", y="coverage", hue="scenario", hue_order=scenarios, palette=pal,
+                        errorbar=("ci", 95), ax=axes[0, k], legend=k == 0)
+            axes[0, k].set(title=f"coverage, {stage} professors", xlabel="", ylim=(0, 1))
+            sns.barplot(data=d, x="function", y="need", color="0.6", errorbar=None, ax=axes[1, k])
+            axes[1, k].set(title=f"need, {stage} professors", xlabel="", ylabel="support units a month")
+            for ax in (axes[0, k], axes[1, k]):
+                ax.tick_params(axis="x", rotation=30)
+        return fig, cov
+
+
+def load_figure(people: pd.DataFrame, scenarios: list[str], comfortable: float) -> tuple[Figure, pd.DataFrame]:
+    seniors = people[people["censored"] & people["rank"].astype(str).isin(["associate", "full"])].copy()
+    seniors["mentees"] = seniors["n_proteges_final"] + seniors["n_trainees_final"]
+    seniors["faculty proteges"] = seniors["n_proteges_final"]
+    pal = _palette(scenarios)
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(14, 4.5, ncols=2)
+        sns.boxplot(data=seniors, x="scenario", y="mentees", hue="rank", order=scenarios,
+                    hue_order=["associate", "full"], ax=axes[0, 0], fliersize=1)
+        axes[0, 0].axhline(comfortable, color="0.3", ls="--", lw=1)
+        axes[0, 0].set(title="mentees of all kinds per senior, end of run", xlabel="")
+        sns.boxplot(data=seniors, x="scenario", y="faculty proteges", order=scenarios, hue="scenario",
+                    palette=pal, ax=axes[0, 1], fliersize=1, legend=False)
+        axes[0, 1].set(title="faculty proteges per senior", xlabel="")
+        for ax in axes[0]:
+            ax.tick_params(axis="x", rotation=20)
+        return fig, seniors
+
+
+def women_figure(series: pd.DataFrame, scenarios: list[str]) -> Figure:
+    pal = _palette(scenarios)
+    comp = []
+    for (s, r), g in series.groupby(["scenario", "replicate"], sort=False):
+        c = composition(g.reset_index(drop=True))
+        c["scenario"], c["replicate"] = s, r
+        c["women proteges with a woman mentor"] = g["share_women_with_woman_mentor"].to_numpy()
+        comp.append(c[c["month"] % 12 == 11])
+    comp = pd.concat(comp, ignore_index=True)
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(16, 4.5, ncols=4, sharex=True)
+        sns.lineplot(data=comp, x="year", y="women proteges with a woman mentor", hue="scenario",
+                     hue_order=scenarios, palette=pal, errorbar=("ci", 95), ax=axes[0, 0])
+        axes[0, 0].set(ylim=(0, 1), title="women with a woman mentor", ylabel="share")
+        for ax, r in zip(axes[0, 1:], RANKS):
+            sns.lineplot(data=comp, x="year", y=f"share_women_{r}", hue="scenario", hue_order=scenarios,
+                         palette=pal, errorbar=("ci", 95), ax=ax, legend=False)
+            ax.set(title=f"women's share, {r} professors", ylabel="share", ylim=(0, 0.7))
+        return fig, comp
+
+
+def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...]) -> Figure:
+    """One panel per outcome, each on its own scale: scenarios' paired differences with 95% CIs."""
+    d = diffs[(diffs["group"] == "all") & diffs["outcome"].isin(outcomes_shown)]
+    scenarios = list(d["scenario"].unique())
+    pal = _palette(scenarios)
+    ncols = 4
+    nrows = -(-len(outcomes_shown) // ncols)
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(16, 0.6 + (0.45 * len(scenarios) + 0.9) * nrows, ncols=ncols, nrows=nrows, sharey=True)
+        for ax, outcome in zip(axes.flat, outcomes_shown):
+            g = d[d["outcome"] == outcome].set_index("scenario").reindex(scenarios)
+            scale, unit = (1.0, "per faculty-year") if outcome == "pubs_per_faculty_year" else (100.0, "percentage points")
+            for k, s in enumerate(scenarios):
+                x = scale * g.loc[s, "difference"]
+                lo, hi = scale * g.loc[s, "ci_low"], scale * g.loc[s, "ci_high"]
+                ax.errorbar([x], [k], xerr=[[x - lo], [hi - x]], fmt="o", color=pal[s], capsize=3, ms=5)
+            ax.axvline(0, color="0.3", lw=0.8)
+            ax.set_title(outcome, fontsize="medium")
+            ax.set_xlabel(unit, fontsize="small")
+            ax.set_yticks(range(len(scenarios)), scenarios)
+            ax.set_ylim(len(scenarios) - 0.5, -0.5)
+        for ax in list(axes.flat)[len(outcomes_shown):]:
+            ax.set_visible(False)
+        return fig
+
+
+def save(fig: Figure, folder: Path, name: str) -> dict[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for ext in ("png", "svg"):
+        path = folder / f"{name}.{ext}"
+        fig.savefig(path, dpi=110 if ext == "png" else None)
+        paths[ext] = str(path)
+    return paths
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%" if np.isfinite(x) else "n/a"
+
+
+def make_all(out: Path) -> list[dict]:
+    """Every figure of a comparison folder; returns [{name, png, svg, caption}]."""
+    from .compare import KEY_OUTCOMES, load, run_folder
+
+    comp = load(out)
+    scenarios, reps = comp.scenarios, comp.meta["replicates"]
+    manifest = json.loads((run_folder(out, scenarios[0], 0) / "manifest.json").read_text())
+    n_months = int(manifest["n_months"])
+    people = load_runs(out, scenarios, reps, "people")
+    series = load_runs(out, scenarios, reps, "series")
+    hires = cohort(people)
+    figs = []
+    folder = out / "figures"
+
+    km_all = km_table(hires, ["scenario"], min(20.0, n_months / 12))
+    km_gender = km_table(hires, ["scenario", "gender"], min(20.0, n_months / 12))
+    at10 = km_all[np.isclose(km_all["years"], 10)].set_index("scenario")["survival"]
+    figs.append({"name": "retention", **save(retention_figure(km_all, km_gender, scenarios), folder, "retention"),
+                 "caption": "Kaplan-Meier retention in academia of faculty hired during the runs (pooled over replicates; bands: 95% CI). "
+                            + ("At 10 years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else "")})
+
+    cy = by_career_year(people, n_months)
+    last = cy[cy["career_year"] == min(10, cy["career_year"].max())].groupby("scenario")["publications"].mean()
+    figs.append({"name": "careers_by_year", **save(career_year_figure(cy, scenarios), folder, "careers_by_year"),
+                 "caption": "Cumulative publications, share with an independent grant and share promoted to associate, by years since hire (mean over replicates, 95% CI). "
+                            f"Publications at year {int(cy['career_year'].max() if len(cy) and cy['career_year'].max() < 10 else 10)}: "
+                            + ", ".join(f"{s} {last.get(s, np.nan):.1f}" for s in scenarios) + "."})
+
+    promoted = hires[hires["month_associate"].notna()]
+    med = ((promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12).groupby(promoted["scenario"]).median()
+    figs.append({"name": "promotion_timing", **save(promotion_figure(hires, scenarios), folder, "promotion_timing"),
+                 "caption": "Years from hire to associate professor among those promoted. Median: "
+                            + ", ".join(f"{s} {med.get(s, np.nan):.1f}" for s in scenarios) + " years."})
+
+    fig, cov = coverage_figure(series, scenarios)
+    worst = cov.groupby(["scenario", "function"])["coverage"].mean().groupby("scenario").min()
+    figs.append({"name": "coverage_by_stage", **save(fig, folder, "coverage_by_stage"),
+                 "caption": "Coverage of need (support/need, capped at 1) per mentoring function and career stage, and the need itself. Least-covered function, mean over stages: "
+                            + ", ".join(f"{s} {_pct(worst.get(s, np.nan))}" for s in scenarios) + "."})
+
+    comfortable_load = float(manifest["params"]["mentors"]["comfortable_load"])
+    fig, seniors = load_figure(people, scenarios, comfortable_load)
+    over = (seniors["mentees"] > comfortable_load).groupby(seniors["scenario"]).mean()
+    figs.append({"name": "mentor_load", **save(fig, folder, "mentor_load"),
+                 "caption": f"Mentees per associate and full professor at the end of the runs (dashed: the comfortable load of {comfortable_load:g}). Past it: "
+                            + ", ".join(f"{s} {_pct(over.get(s, np.nan))}" for s in scenarios) + "."})
+
+    fig, comp_women = women_figure(series, scenarios)
+    wm = comp_women[comp_women["year"] >= comp_women["year"].max() - 10].groupby("scenario")["women proteges with a woman mentor"].mean()
+    figs.append({"name": "women", **save(fig, folder, "women"),
+                 "caption": "Share of women proteges with at least one woman mentor, and women's share of each rank, over the run. Woman mentor, last decade: "
+                            + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + "."})
+
+    figs.append({"name": "differences", **save(differences_figure(comp.differences, KEY_OUTCOMES), folder, "differences"),
+                 "caption": f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires)."})
+    return figs
