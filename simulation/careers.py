@@ -16,9 +16,10 @@ from numba import njit, prange
 
 from .rng import Stream, normal, poisson_inv, uniform
 from .state import (
-    ASSISTANT, ASSOCIATE, CAREER, FAILED_REVIEW, FULL, N_CAREER_YEARS, N_FUNCTIONS, NETWORKING, NEVER, PEER,
-    SCIENCE, SKILLS,
+    ASSISTANT, ASSOCIATE, CAREER, FAILED_REVIEW, FULL, N_CAREER_YEARS, N_FUNCTIONS, NETWORKING, NEVER,
+    PEER, SCIENCE, SKILLS,
 )
+from .support import trainees
 
 # event counters a month's career phase returns
 (EV_PUBS, EV_APPLICATIONS, EV_GRANTS, EV_RENEWALS, EV_PROMOTED_ASSOCIATE, EV_PROMOTED_FULL,
@@ -27,35 +28,50 @@ N_EVENTS = 7
 
 
 @njit(cache=True, inline="always")
-def n_peers(fs, kp, i):
-    n = 0
-    for s in range(kp.n_mentor_slots, fs.tie_mentor.shape[1]):
-        if fs.tie_mentor[i, s] >= 0 and fs.tie_kind[i, s] == PEER:
-            n += 1
-    return n
-
-
-@njit(cache=True, inline="always")
 def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-@njit(cache=True)
-def capital_target(fs, kp, i, month):
-    cov = fs.coverage
+@njit(cache=True, inline="always")
+def capital_target(kp, talent, rank_scale, cov_science, cov_skills, cov_networking, n_peers,
+                   n_collaborators, on_award, has_grant):
+    """Research capital a person's support, collaborations and funding can sustain."""
     x = (
         kp.careers_capital_base
-        + kp.careers_capital_science * cov[i, SCIENCE]
-        + kp.careers_capital_skills * cov[i, SKILLS]
-        + kp.careers_capital_networking * cov[i, NETWORKING]
-        + kp.peers_collaboration_gain * min(n_peers(fs, kp, i), 3) / 3.0
-        + kp.careers_capital_collaboration * min(fs.n_collaborators[i], 3)
+        + kp.careers_capital_science * cov_science
+        + kp.careers_capital_skills * cov_skills
+        + kp.careers_capital_networking * cov_networking
+        + kp.peers_collaboration_gain * min(n_peers, 3) / 3.0
+        + kp.careers_capital_collaboration * min(n_collaborators, 3)
     )
-    if fs.award_end[i] > month:
+    if on_award:
         x += kp.careers_capital_award
-    if fs.grant_end[i] > month:
+    if has_grant:
         x += kp.careers_capital_grant
-    return fs.talent[i] * kp.careers_capital_by_rank[fs.rank[i]] * x
+    return talent * rank_scale * x
+
+
+@njit(cache=True, inline="always")
+def grant_success(kp, pubs_rate, cov_science, cov_skills, cov_networking):
+    """Probability an independent-grant application succeeds."""
+    return logistic(
+        kp.grants_success_intercept
+        + kp.grants_success_pubs * np.log1p(pubs_rate)
+        + kp.grants_success_science * cov_science
+        + kp.grants_success_skills * cov_skills
+        + kp.grants_success_networking * cov_networking
+    )
+
+
+@njit(cache=True, inline="always")
+def review_score(kp, pubs_in_rank, years_in_rank, held_grant, cov_career, noise):
+    """A promotion review's score: publications per year in rank, grants, sponsorship, judgement."""
+    return (
+        kp.promotion_weight_pubs * pubs_in_rank / max(1.0, years_in_rank)
+        + kp.promotion_weight_grant * (1.0 if held_grant else 0.0)
+        + kp.promotion_weight_career * cov_career
+        + kp.promotion_noise_sigma * noise
+    )
 
 
 @njit(cache=True)
@@ -70,97 +86,105 @@ def is_cycle_month(kp, month):
 @njit(cache=True)
 def advance_careers(fs, kp, keys, active, n_active, month, events):
     """Phase 5 for every active person; adds this month's events to `events`."""
-    ck = keys[Stream.CAREERS]
-    gk = keys[Stream.GRANTS]
-    pk = keys[Stream.PROMOTION]
+    person_key, hire_month, rank, rank_month = fs.person_key, fs.hire_month, fs.rank, fs.rank_month
+    talent, capital, coverage = fs.talent, fs.capital, fs.coverage
+    pubs, pubs_in_rank, pubs_rate, pubs_by_year = fs.pubs, fs.pubs_in_rank, fs.pubs_rate, fs.pubs_by_year
+    tie_mentor, tie_kind, n_collaborators = fs.tie_mentor, fs.tie_kind, fs.n_collaborators
+    award_end, grant_end, career_award = fs.award_end, fs.grant_end, fs.career_award
+    month_first_grant, funding_gap_until = fs.month_first_grant, fs.funding_gap_until
+    n_applications, n_grants, rejection_streak = fs.n_applications, fs.n_grants, fs.rejection_streak
+    need_spike, need_mult = fs.need_spike, fs.need_mult
+    next_review, n_reviews, failed_review_month = fs.next_review, fs.n_reviews, fs.failed_review_month
+    month_associate, month_full, exit_request = fs.month_associate, fs.month_full, fs.exit_request
+    n_trainees, trainee_draw = fs.n_trainees, fs.trainee_draw
+    capital_by_rank, spike_rejection = kp.careers_capital_by_rank, kp.needs_spike_rejection
+    ck, gk, pk = keys[Stream.CAREERS], keys[Stream.GRANTS], keys[Stream.PROMOTION]
     cycle = is_cycle_month(kp, month)
     rate = kp.careers_pubs_per_capital_year / 12.0
     ewma = 1.0 / 24.0
+    first_peer_slot = kp.n_mentor_slots
+    n_slots = tie_mentor.shape[1]
     ev_pubs = ev_apps = ev_grants = ev_renewals = ev_assoc = ev_full = ev_failed = 0
     for ii in prange(n_active):
         i = active[ii]
-        key = fs.person_key[i]
-        career_months = month - fs.hire_month[i]
+        key = person_key[i]
+        career_months = month - hire_month[i]
 
         # research capital and publications
-        fs.capital[i] += (capital_target(fs, kp, i, month) - fs.capital[i]) / kp.careers_capital_months
-        n_pubs = poisson_inv(uniform(ck, key, month, 0), rate * fs.capital[i])
-        fs.pubs[i] += n_pubs
-        fs.pubs_in_rank[i] += n_pubs
-        fs.pubs_rate[i] += ewma * (12.0 * n_pubs - fs.pubs_rate[i])
+        n_peers = 0
+        for s in range(first_peer_slot, n_slots):
+            if tie_mentor[i, s] >= 0 and tie_kind[i, s] == PEER:
+                n_peers += 1
+        target = capital_target(kp, talent[i], capital_by_rank[rank[i]], coverage[i, SCIENCE], coverage[i, SKILLS],
+                                coverage[i, NETWORKING], n_peers, n_collaborators[i], award_end[i] > month,
+                                grant_end[i] > month)
+        capital[i] += (target - capital[i]) / kp.careers_capital_months
+        n_pubs = poisson_inv(uniform(ck, key, month, 0), rate * capital[i])
+        pubs[i] += n_pubs
+        pubs_in_rank[i] += n_pubs
+        pubs_rate[i] += ewma * (12.0 * n_pubs - pubs_rate[i])
         ev_pubs += n_pubs
         if career_months > 0 and career_months % 12 == 0 and career_months <= 12 * N_CAREER_YEARS:
-            fs.pubs_by_year[i, career_months // 12 - 1] = fs.pubs[i]
+            pubs_by_year[i, career_months // 12 - 1] = pubs[i]
 
         # funding: a grant or award ending unreplaced opens a funding gap
-        if fs.grant_end[i] == month:
+        if grant_end[i] == month:
             if uniform(gk, key, month, 2) < kp.grants_p_renewal:
-                fs.grant_end[i] = month + kp.grants_grant_months
-                fs.n_grants[i] += 1
+                grant_end[i] = month + kp.grants_grant_months
+                n_grants[i] += 1
                 ev_renewals += 1
             else:
-                fs.funding_gap_until[i] = month + kp.grants_funding_gap_months
-        if fs.career_award[i] and fs.award_end[i] == month and fs.grant_end[i] <= month:
-            fs.funding_gap_until[i] = month + kp.grants_funding_gap_months
-        if cycle and fs.grant_end[i] <= month and career_months >= kp.grants_min_career_months:
-            p_apply = kp.grants_p_apply_award if fs.career_award[i] else kp.grants_p_apply_other
+                funding_gap_until[i] = month + kp.grants_funding_gap_months
+        if career_award[i] and award_end[i] == month and grant_end[i] <= month:
+            funding_gap_until[i] = month + kp.grants_funding_gap_months
+        if cycle and grant_end[i] <= month and career_months >= kp.grants_min_career_months:
+            p_apply = kp.grants_p_apply_award if career_award[i] else kp.grants_p_apply_other
             if uniform(gk, key, month, 0) < p_apply:
-                fs.n_applications[i] += 1
+                n_applications[i] += 1
                 ev_apps += 1
-                x = (
-                    kp.grants_success_intercept
-                    + kp.grants_success_pubs * np.log1p(fs.pubs_rate[i])
-                    + kp.grants_success_science * fs.coverage[i, SCIENCE]
-                    + kp.grants_success_skills * fs.coverage[i, SKILLS]
-                    + kp.grants_success_networking * fs.coverage[i, NETWORKING]
-                )
-                if uniform(gk, key, month, 1) < logistic(x):
-                    fs.grant_end[i] = month + kp.grants_grant_months
-                    fs.n_grants[i] += 1
-                    if fs.month_first_grant[i] == NEVER:
-                        fs.month_first_grant[i] = month
-                    fs.rejection_streak[i] = 0
-                    fs.funding_gap_until[i] = NEVER
+                p = grant_success(kp, pubs_rate[i], coverage[i, SCIENCE], coverage[i, SKILLS], coverage[i, NETWORKING])
+                if uniform(gk, key, month, 1) < p:
+                    grant_end[i] = month + kp.grants_grant_months
+                    n_grants[i] += 1
+                    if month_first_grant[i] == NEVER:
+                        month_first_grant[i] = month
+                    rejection_streak[i] = 0
+                    funding_gap_until[i] = NEVER
                     ev_grants += 1
                 else:
-                    fs.rejection_streak[i] += 1
+                    rejection_streak[i] += 1
                     for f in range(N_FUNCTIONS):
-                        fs.need_spike[i, f] += kp.needs_spike_rejection[f] * fs.need_mult[i, f]
+                        need_spike[i, f] += spike_rejection[f] * need_mult[i, f]
 
         # promotion review
-        if fs.next_review[i] == month and fs.rank[i] < FULL:
-            years = max(1.0, (month - fs.rank_month[i]) / 12.0)
-            held_grant = 1.0 if fs.month_first_grant[i] != NEVER else 0.0
-            score = (
-                kp.promotion_weight_pubs * fs.pubs_in_rank[i] / years
-                + kp.promotion_weight_grant * held_grant
-                + kp.promotion_weight_career * fs.coverage[i, CAREER]
-                + kp.promotion_noise_sigma * normal(pk, key, month, 0)
-            )
-            bar = kp.promotion_bar_associate if fs.rank[i] == ASSISTANT else kp.promotion_bar_full
+        if next_review[i] == month and rank[i] < FULL:
+            score = review_score(kp, pubs_in_rank[i], (month - rank_month[i]) / 12.0,
+                                 month_first_grant[i] != NEVER, coverage[i, CAREER], normal(pk, key, month, 0))
+            bar = kp.promotion_bar_associate if rank[i] == ASSISTANT else kp.promotion_bar_full
             if score >= bar:
-                fs.rank[i] += 1
-                fs.rank_month[i] = month
-                fs.pubs_in_rank[i] = 0
-                fs.n_reviews[i] = 0
-                if fs.rank[i] == ASSOCIATE:
-                    fs.month_associate[i] = month
-                    fs.next_review[i] = month + int(round(12.0 * kp.promotion_review_years_full))
+                rank[i] += 1
+                rank_month[i] = month
+                n_trainees[i] = trainees(kp, rank[i], trainee_draw[i])
+                pubs_in_rank[i] = 0
+                n_reviews[i] = 0
+                if rank[i] == ASSOCIATE:
+                    month_associate[i] = month
+                    next_review[i] = month + int(round(12.0 * kp.promotion_review_years_full))
                     ev_assoc += 1
                 else:
-                    fs.month_full[i] = month
-                    fs.next_review[i] = NEVER
+                    month_full[i] = month
+                    next_review[i] = NEVER
                     ev_full += 1
             else:
-                fs.n_reviews[i] += 1
-                fs.failed_review_month[i] = month
+                n_reviews[i] += 1
+                failed_review_month[i] = month
                 ev_failed += 1
-                if fs.n_reviews[i] >= kp.promotion_max_reviews:
-                    fs.next_review[i] = NEVER
-                    if fs.rank[i] == ASSISTANT and kp.promotion_up_or_out:
-                        fs.exit_request[i] = FAILED_REVIEW
+                if n_reviews[i] >= kp.promotion_max_reviews:
+                    next_review[i] = NEVER
+                    if rank[i] == ASSISTANT and kp.promotion_up_or_out:
+                        exit_request[i] = FAILED_REVIEW
                 else:
-                    fs.next_review[i] = month + int(round(12.0 * kp.promotion_re_review_years))
+                    next_review[i] = month + int(round(12.0 * kp.promotion_re_review_years))
     events[EV_PUBS] += ev_pubs
     events[EV_APPLICATIONS] += ev_apps
     events[EV_GRANTS] += ev_grants

@@ -1,10 +1,10 @@
 """Exits: attrition, failed review and retirement, requested by any phase and applied once.
 
 The monthly attrition hazard is front-loaded (highest at hire, falling toward a floor),
-bumped around a promotion review and after a failed one, and raised by unmet
-psychosocial and career need, low satisfaction, funding lost unreplaced, and rejections
-in a row; career-award holders (committed researchers) have a lower hazard. Retirement
-rises late in a career. Applying an exit cuts every tie of the person who left.
+raised in the year before a promotion review and after a failed one, and by unmet
+psychosocial and career need, low satisfaction, funding lost unreplaced, and rejections in
+a row; career-award holders (committed researchers) have a lower hazard. Retirement rises
+late in a career. Applying an exit cuts every tie of the person who left.
 """
 
 from __future__ import annotations
@@ -14,89 +14,117 @@ from numba import njit, prange
 
 from .mentoring import end_tie
 from .rng import Stream, uniform
-from .state import (
-    ACTIVE, FULL, LEFT, MENTOR_LEFT, NEVER, PEER, PROTEGE_LEFT, RETIRED,
-)
+from .state import ACTIVE, FULL, LEFT, MENTOR_LEFT, NEVER, PEER, PROTEGE_LEFT, RETIRED
 from .support import unmet_key, unmet_share
 
 
-@njit(cache=True)
-def attrition_hazard(fs, kp, i, month):
-    """Annual hazard of leaving academia for person i this month."""
-    years = (month - fs.hire_month[i]) / 12.0
-    h = kp.exits_hazard_floor + (kp.exits_hazard_initial - kp.exits_hazard_floor) * np.exp(
-        -years / kp.exits_hazard_decay_years
-    )
-    if fs.rank[i] < FULL and fs.next_review[i] != NEVER and 0 <= fs.next_review[i] - month < 12:
+def baseline_hazard_table(initial: float, floor: float, decay_years: float, n_months: int) -> np.ndarray:
+    """Annual attrition hazard by career month before any multiplier: front-loaded."""
+    years = np.arange(n_months) / 12.0
+    return floor + (initial - floor) * np.exp(-years / decay_years)
+
+
+def retirement_table(maximum: float, midpoint_years: float, spread_years: float, n_months: int) -> np.ndarray:
+    """Monthly probability of retiring by career month: a logistic rise late in a career."""
+    years = np.arange(n_months) / 12.0
+    annual = maximum / (1.0 + np.exp(-(years - midpoint_years) / spread_years))
+    return 1.0 - np.exp(-annual / 12.0)
+
+
+@njit(cache=True, inline="always")
+def attrition_hazard(kp, career_months, months_to_review, months_since_failed, funding_gap, award,
+                     unmet, satisfaction, streak):
+    """Annual hazard of leaving academia."""
+    table = kp.attrition_by_career_month
+    h = table[min(career_months, table.shape[0] - 1)]
+    if 0 <= months_to_review < 12:
         h *= kp.exits_review_hazard_ratio
-    if month - fs.failed_review_month[i] < kp.promotion_failed_review_months:
+    if months_since_failed < kp.promotion_failed_review_months:
         h *= kp.promotion_failed_review_hazard_ratio
-    if fs.funding_gap_until[i] > month:
+    if funding_gap:
         h *= kp.exits_funding_loss_hazard_ratio
-    if fs.career_award[i]:
+    if award:
         h *= kp.exits_career_award_hazard_ratio
     x = (
-        kp.exits_unmet_effect * unmet_key(fs, kp, i)
-        + kp.exits_satisfaction_effect * (1.0 - fs.satisfaction[i])
-        + kp.exits_rejection_effect * min(fs.rejection_streak[i], 4)
+        kp.exits_unmet_effect * unmet
+        + kp.exits_satisfaction_effect * (1.0 - satisfaction)
+        + kp.exits_rejection_effect * min(streak, 4)
     )
     return h * np.exp(x)
 
 
 @njit(cache=True)
-def retirement_hazard(fs, kp, i, month):
-    years = (month - fs.hire_month[i]) / 12.0
-    return kp.exits_retirement_max / (
-        1.0 + np.exp(-(years - kp.exits_retirement_midpoint_years) / kp.exits_retirement_spread_years)
-    )
-
-
-@njit(cache=True)
 def request_exits(fs, kp, keys, active, n_active, month):
-    """Phase 6a: satisfaction, then retirement and attrition requests (EXITS stream)."""
+    """Phase 6a: satisfaction, then retirement and attrition requests (EXITS stream).
+
+    One uniform decides both competing risks: below the retirement probability, retire;
+    above it but below the sum, leave.
+    """
+    need_base, need_spike, coverage, satisfaction = fs.need_base, fs.need_spike, fs.coverage, fs.satisfaction
+    exit_request, person_key, hire_month, rank = fs.exit_request, fs.person_key, fs.hire_month, fs.rank
+    next_review, failed_review_month, funding_gap_until = fs.next_review, fs.failed_review_month, fs.funding_gap_until
+    career_award, rejection_streak = fs.career_award, fs.rejection_streak
+    retire = kp.retirement_by_career_month
     ek = keys[Stream.EXITS]
     keep = np.exp(-1.0 / kp.exits_satisfaction_months)
     for ii in prange(n_active):
         i = active[ii]
-        met = 1.0 - min(1.0, unmet_share(fs, kp, i))
-        fs.satisfaction[i] = keep * fs.satisfaction[i] + (1.0 - keep) * met
-        if fs.exit_request[i] != ACTIVE:
+        met = 1.0 - min(1.0, unmet_share(kp, need_base, need_spike, coverage, i))
+        satisfaction[i] = keep * satisfaction[i] + (1.0 - keep) * met
+        if exit_request[i] != ACTIVE:
             continue
-        key = fs.person_key[i]
-        if uniform(ek, key, month, 1) < 1.0 - np.exp(-retirement_hazard(fs, kp, i, month) / 12.0):
-            fs.exit_request[i] = RETIRED
-        elif uniform(ek, key, month, 0) < 1.0 - np.exp(-attrition_hazard(fs, kp, i, month) / 12.0):
-            fs.exit_request[i] = LEFT
+        career_months = month - hire_month[i]
+        u = uniform(ek, person_key[i], month, 0)
+        p_retire = retire[min(career_months, retire.shape[0] - 1)]
+        if u < p_retire:
+            exit_request[i] = RETIRED
+            continue
+        to_review = next_review[i] - month if rank[i] < FULL and next_review[i] != NEVER else -1
+        h = attrition_hazard(kp, career_months, to_review, month - failed_review_month[i],
+                             funding_gap_until[i] > month, career_award[i],
+                             unmet_key(kp, need_base, need_spike, coverage, i), satisfaction[i],
+                             rejection_streak[i])
+        if u < p_retire + 1.0 - np.exp(-h / 12.0):
+            exit_request[i] = LEFT
 
 
 @njit(cache=True)
 def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason):
     """Phase 6b: apply requested exits once, cut ties to and from those who left, compact `active`."""
-    n_slots = fs.tie_mentor.shape[1]
+    status, exit_request, exit_month, institution = fs.status, fs.exit_request, fs.exit_month, fs.institution
+    tie_mentor, tie_kind, tie_value = fs.tie_mentor, fs.tie_kind, fs.tie_value
+    n_mentor_losses, value_lost, mentor_lost_month = fs.n_mentor_losses, fs.value_lost, fs.mentor_lost_month
+    ins_active = ins.n_active
+    n_slots = tie_mentor.shape[1]
+    any_exit = False
     for ii in range(n_active):
         i = active[ii]
-        reason = fs.exit_request[i]
+        reason = exit_request[i]
         if reason == ACTIVE:
             continue
-        fs.status[i] = reason
-        fs.exit_month[i] = month
-        fs.exit_request[i] = ACTIVE
-        ins.n_active[fs.institution[i]] -= 1
+        any_exit = True
+        status[i] = reason
+        exit_month[i] = month
+        exit_request[i] = ACTIVE
+        ins_active[institution[i]] -= 1
         exits_by_reason[reason] += 1
         for s in range(n_slots):
-            end_tie(fs, tl, kp, i, s, month, PROTEGE_LEFT)
+            if tie_mentor[i, s] >= 0:
+                end_tie(fs, tl, kp, i, s, month, PROTEGE_LEFT)
+    if not any_exit:
+        return n_active
     kept = 0
     for ii in range(n_active):
         i = active[ii]
-        if fs.status[i] != ACTIVE:
+        if status[i] != ACTIVE:
             continue
         for s in range(n_slots):
-            j = fs.tie_mentor[i, s]
-            if j >= 0 and fs.status[j] != ACTIVE:
-                if fs.tie_kind[i, s] != PEER:
-                    fs.n_mentor_losses[i] += 1
-                    fs.value_lost[i] += fs.tie_value[i, s]
-                    fs.mentor_lost_month[i] = month
+            j = tie_mentor[i, s]
+            if j >= 0 and status[j] != ACTIVE:
+                if tie_kind[i, s] != PEER:
+                    n_mentor_losses[i] += 1
+                    value_lost[i] += tie_value[i, s]
+                    mentor_lost_month[i] = month
                 end_tie(fs, tl, kp, i, s, month, MENTOR_LEFT)
         active[kept] = i
         kept += 1

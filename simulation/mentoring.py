@@ -25,9 +25,9 @@ from .needs import need
 from .rng import Stream, normal, uniform
 from .state import (
     ASSISTANT, DROPPED, EXTERNAL, FULL, N_FUNCTIONS, N_GROUPS, N_TIES, NEVER, PEER, PRIMARY,
-    REPLACED, SECONDARY,
+    REPLACED, SCIENCE, SECONDARY,
 )
-from .support import capacity, has_room, kind_weight, quality, tie_support
+from .support import capacity, discounted, has_room, kind_weight, quality, tie_strength, tie_support, time_per_weight
 
 N_BUCKETS = 6
 DYAD, COMMITTEE, NETWORK, PEER_MODEL = 0, 1, 2, 3
@@ -176,16 +176,18 @@ def expected_time(fs, kp, j, kind):
     """Hours per unit weight mentor j would give after taking one more protege of this kind."""
     n_tr = fs.n_trainees[j]
     q = quality(kp, fs.n_proteges[j] + n_tr + 1)
-    return capacity(fs, kp, j) * q / (fs.load_weight[j] + kind_weight(kp, kind) + n_tr * kp.mentors_trainee_weight)
+    return time_per_weight(kp, capacity(kp, fs.rank[j], fs.admin_draw[j]), q,
+                           fs.load_weight[j] + kind_weight(kp, kind), n_tr)
 
 
 @njit(cache=True)
-def gain(fs, kp, i, j, kind, fit, gaps, month, total_need, take):
+def gain(fs, kp, i, j, kind, fit, gaps, total_need, take):
     """Share of i's need that j would newly cover; optionally subtract it from `gaps`."""
-    t = expected_time(fs, kp, j, kind)
+    strength = tie_strength(kp, kind, fit, 0, fs.competence_scale[j], expected_time(fs, kp, j, kind))
+    disc = discounted(fs.female[i], fs.female[j])
     g = 0.0
     for f in range(N_FUNCTIONS):
-        x = tie_support(fs, kp, i, j, kind, fit, 0, f, month, t)
+        x = tie_support(kp, kind, strength, fs.competence_profile[j, f], disc, f)
         covered = min(gaps[f], x)
         g += covered
         if take:
@@ -218,11 +220,10 @@ def search(fs, kp, keys, pools, i, month, gaps, total_need, women_only, allow_ex
             continue
         fit = pair_fit(fs, kp, keys, i, j)
         kind = EXTERNAL if fs.institution[j] != inst else SECONDARY
-        if by_fit:
-            from_science = tie_support(fs, kp, i, j, kind, fit, 0, 0, month, 1.0)
-            score = from_science
+        if by_fit:  # research fit: the pair's fit times the mentor's science competence
+            score = fit * fs.competence_profile[j, SCIENCE] * fs.competence_scale[j]
         else:
-            score = gain(fs, kp, i, j, kind, fit, gaps, month, total_need, False)
+            score = gain(fs, kp, i, j, kind, fit, gaps, total_need, False)
         if score > best_score:
             best, best_score, best_fit = j, score, fit
     return best, best_score, best_fit
@@ -288,7 +289,7 @@ def assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps):
         if j < 0:
             return
         kind = new_kind(fs, kp, i, j)
-        gain(fs, kp, i, j, kind, fit, gaps, month, total_need, True)
+        gain(fs, kp, i, j, kind, fit, gaps, total_need, True)
         add_mentor(fs, tl, kp, counters, i, free_slot(fs, kp, i), j, kind, fit, month)
         n_m += 1
 
@@ -304,9 +305,11 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
             continue
         age = month - fs.tie_start[i, s]
         if age >= kp.network_reshape_months and fs.tie_value[i, s] < kp.network_drop_below:
+            kind = fs.tie_kind[i, s]
+            strength = tie_strength(kp, kind, fs.tie_fit[i, s], age, fs.competence_scale[j], fs.time_per_weight[j])
+            disc = discounted(fs.female[i], fs.female[j])
             for f in range(N_FUNCTIONS):
-                gaps[f] += tie_support(fs, kp, i, j, fs.tie_kind[i, s], fs.tie_fit[i, s], age, f, month,
-                                       fs.time_per_weight[j])
+                gaps[f] += tie_support(kp, kind, strength, fs.competence_profile[j, f], disc, f)
             if age >= kp.network_collaboration_after_months:
                 fs.n_collaborators[i] += 1
             end_tie(fs, tl, kp, i, s, month, DROPPED)
@@ -327,7 +330,7 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
             end_tie(fs, tl, kp, i, w, month, REPLACED)
             s = w
         kind = new_kind(fs, kp, i, j)
-        gain(fs, kp, i, j, kind, fit, gaps, month, total_need, True)
+        gain(fs, kp, i, j, kind, fit, gaps, total_need, True)
         add_mentor(fs, tl, kp, counters, i, s, j, kind, fit, month)
     if kp.mentoring_women_mentor_policy and fs.female[i] and not has_woman_mentor(fs, kp, i):
         j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, True,
@@ -344,18 +347,28 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
 @njit(cache=True)
 def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
     """Phase 3: every active protege's ties, per the mentoring model, in a rotating order."""
+    rank, tie_mentor, next_search = fs.rank, fs.tie_mentor, fs.next_search
+    committee_size, mentor_lost_month, n_ties_formed = fs.committee_size, fs.mentor_lost_month, fs.n_ties_formed
+    n_slots = kp.n_mentor_slots
     gaps = np.zeros(N_FUNCTIONS)
     offset = int(uniform(keys[Stream.MENTORING], 0, month, 0) * n_active) if n_active > 0 else 0
     for t in range(n_active):
         i = active[(offset + t) % n_active]
-        if fs.rank[i] == FULL:
-            for s in range(kp.n_mentor_slots):
-                end_tie(fs, tl, kp, i, s, month, DROPPED)
+        if rank[i] == FULL:  # full professors no longer have mentors
+            for s in range(n_slots):
+                if tie_mentor[i, s] >= 0:
+                    end_tie(fs, tl, kp, i, s, month, DROPPED)
             continue
         if kp.model_code == DYAD or kp.model_code == COMMITTEE:
-            assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps)
+            n_m = 0
+            for s in range(n_slots):
+                if tie_mentor[i, s] >= 0:
+                    n_m += 1
+            waited = n_ties_formed[i] == 0 or month - mentor_lost_month[i] >= kp.mentoring_replace_delay_months
+            if n_m < committee_size[i] and waited:
+                assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps)
         elif kp.model_code == NETWORK:
-            if fs.next_search[i] <= month:
+            if next_search[i] <= month:
                 review_network(fs, tl, kp, keys, counters, pools, i, month, gaps)
 
 

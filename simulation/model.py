@@ -146,7 +146,7 @@ class CareerModel(mesa.Model):
         t = self._timed("ties", t)
 
         # 4. support
-        support.update_loads(fs.cols, kp, self.active, self.n_active)
+        support.update_loads(fs.cols, kp, self.active, self.n_active, month)
         support.update_support(fs.cols, kp, self.active, self.n_active, month)
         t = self._timed("support", t)
 

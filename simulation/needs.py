@@ -13,17 +13,21 @@ from numba import njit, prange
 from .state import ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS
 
 
-@njit(cache=True)
-def stage_target(kp, rank, months_in_rank, f):
-    """The need profile of a career stage, in function f."""
+@njit(cache=True, inline="always")
+def stage_target(profiles, review_months, rank, months_in_rank, f):
+    """The need profile of a career stage in function f.
+
+    `profiles` rows: early assistant, late assistant, associate, full. An assistant
+    professor moves linearly from the early to the late profile until the review.
+    """
     if rank == ASSISTANT:
-        x = months_in_rank / (12.0 * kp.promotion_review_years_associate)
+        x = months_in_rank / review_months
         if x > 1.0:
             x = 1.0
-        return (1.0 - x) * kp.needs_early_assistant[f] + x * kp.needs_late_assistant[f]
+        return (1.0 - x) * profiles[0, f] + x * profiles[1, f]
     if rank == ASSOCIATE:
-        return kp.needs_associate[f]
-    return kp.needs_full[f]
+        return profiles[2, f]
+    return profiles[3, f]
 
 
 @njit(cache=True, inline="always")
@@ -31,19 +35,25 @@ def need(fs, i, f):
     return fs.need_base[i, f] + fs.need_spike[i, f]
 
 
-@njit(cache=True, parallel=False)
+@njit(cache=True)
 def update_needs(fs, kp, active, n_active, month):
+    """Phase 2 for every active person."""
+    need_base, need_spike, need_mult = fs.need_base, fs.need_spike, fs.need_mult
+    rank, rank_month, next_review = fs.rank, fs.rank_month, fs.next_review
+    profiles, spike_review = kp.need_profiles, kp.needs_spike_review
+    review_months = 12.0 * kp.promotion_review_years_associate
+    lead = kp.needs_review_lead_months
     adapt = 1.0 - np.exp(-1.0 / kp.needs_adapt_months)
     keep = 0.5 ** (1.0 / kp.needs_spike_half_life_months)
     for ii in prange(n_active):
         i = active[ii]
-        rank = fs.rank[i]
-        in_rank = month - fs.rank_month[i]
-        review_soon = rank < FULL and fs.next_review[i] - month == kp.needs_review_lead_months
+        r = rank[i]
+        in_rank = month - rank_month[i]
+        review_soon = r < FULL and next_review[i] - month == lead
         for f in range(N_FUNCTIONS):
-            target = stage_target(kp, rank, in_rank, f) * fs.need_mult[i, f]
-            fs.need_base[i, f] += adapt * (target - fs.need_base[i, f])
-            spike = fs.need_spike[i, f] * keep
+            target = stage_target(profiles, review_months, r, in_rank, f) * need_mult[i, f]
+            need_base[i, f] += adapt * (target - need_base[i, f])
+            spike = need_spike[i, f] * keep
             if review_soon:
-                spike += kp.needs_spike_review[f] * fs.need_mult[i, f]
-            fs.need_spike[i, f] = spike
+                spike += spike_review[f] * need_mult[i, f]
+            need_spike[i, f] = spike

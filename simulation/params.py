@@ -341,7 +341,25 @@ def _flatten(params: Params) -> dict[str, Any]:
 
 
 def _derived(params: Params) -> dict[str, Any]:
+    from .exits import baseline_hazard_table, retirement_table
+    from .support import contact_table
+
+    n = params.needs
+    # tables by month: long enough for the longest career the run can reach
+    career_months = 12 * (int(params.population.career_years_max.full) + params.horizon_years + 2)
+    e = params.exits
     return {
+        "contact_by_age": contact_table(params.mentoring.tie_contact_floor, params.mentoring.tie_decay_years,
+                                        12 * params.horizon_years + 1),
+        "attrition_by_career_month": baseline_hazard_table(e.hazard_initial, e.hazard_floor, e.hazard_decay_years,
+                                                           career_months),
+        "retirement_by_career_month": retirement_table(e.retirement_max, e.retirement_midpoint_years,
+                                                       e.retirement_spread_years, career_months),
+        "need_profiles": np.stack([n.early_assistant.array(), n.late_assistant.array(),
+                                   n.associate.array(), n.full.array()]),
+        # unmet need is measured against a new assistant professor's need (all; career + psychosocial)
+        "need_reference_total": np.float64(max(n.early_assistant.array().sum(), 1e-9)),
+        "need_reference_key": np.float64(max(n.early_assistant.career + n.early_assistant.psychosocial, 1e-9)),
         "model_code": np.int64(MODELS.index(params.mentoring.model)),
         "peers_on": params.peers_on,
         "n_mentor_slots": np.int64(params.n_mentor_slots),
@@ -350,8 +368,16 @@ def _derived(params: Params) -> dict[str, Any]:
     }
 
 
+DERIVED = (
+    "contact_by_age", "attrition_by_career_month", "retirement_by_career_month", "need_profiles",
+    "need_reference_total", "need_reference_key", "model_code", "peers_on", "n_mentor_slots",
+    "n_peer_slots", "n_months",
+)
+
+
 def _kernel_fields() -> tuple[str, ...]:
-    return tuple(sorted({**_flatten(Params()), **_derived(Params())}))
+    # names only: the derived values need the kernel modules, which import this one
+    return tuple(sorted({*_flatten(Params()), *DERIVED}))
 
 
 KernelParams = namedtuple("KernelParams", _kernel_fields())
@@ -378,7 +404,9 @@ def _kernel_params_struct(t):
 
 def kernel_params(params: Params) -> KernelParamsStruct:
     """The parameters as numbers and float arrays, for the numba kernels."""
-    values = {**_flatten(params), **_derived(params)}
+    derived = _derived(params)
+    assert set(derived) == set(DERIVED), "DERIVED must list exactly the derived kernel parameters"
+    values = {**_flatten(params), **derived}
     return _kernel_params_struct(KernelParams(**values))
 
 

@@ -13,7 +13,7 @@ from numba import njit
 from .needs import stage_target
 from .rng import Stream, gamma, normal, uniform
 from .state import ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_ROWS, NEVER
-from .support import trainees
+from .support import competence_scale, trainees
 
 HIRE_KEY_SHIFT = 40
 
@@ -104,7 +104,9 @@ def init_person(fs, kp, keys, row, person_key, inst, rank, hire_month, rank_mont
 
     fs.rank[row] = rank
     fs.rank_month[row] = rank_month
-    fs.n_trainees[row] = trainees(fs, kp, row)
+    fs.n_trainees[row] = trainees(kp, rank, fs.trainee_draw[row])
+    fs.competence_scale[row] = competence_scale(kp, fs.mentor_skill[row], kp.mentors_competence_by_rank[rank],
+                                                month - hire_month)
     if rank >= ASSOCIATE:
         fs.month_associate[row] = rank_month if rank == ASSOCIATE else rank_month - int(12 * kp.promotion_review_years_full)
     if rank == FULL:
@@ -113,8 +115,10 @@ def init_person(fs, kp, keys, row, person_key, inst, rank, hire_month, rank_mont
     fs.next_review[row] = review
     fs.n_reviews[row] = n_past
     fs.status[row] = 0
+    review_months = 12.0 * kp.promotion_review_years_associate
     for f in range(N_FUNCTIONS):
-        fs.need_base[row, f] = stage_target(kp, rank, month - rank_month, f) * fs.need_mult[row, f]
+        fs.need_base[row, f] = stage_target(kp.need_profiles, review_months, rank, month - rank_month, f) \
+            * fs.need_mult[row, f]
     # research: capital starts at its unsupported level; past output for the initial population
     cap0 = fs.talent[row] * kp.careers_capital_base * kp.careers_capital_by_rank[rank]
     fs.capital[row] = cap0

@@ -16,13 +16,12 @@ from .careers import (
     EV_APPLICATIONS, EV_FAILED_REVIEWS, EV_GRANTS, EV_PROMOTED_ASSOCIATE, EV_PROMOTED_FULL,
     EV_PUBS, EV_RENEWALS,
 )
-from .needs import need
 from .params import FUNCTIONS, RANKS
 from .state import (
     ASSOCIATE, EXIT_REASONS, FAILED_REVIEW, FULL, LEFT, N_CAREER_YEARS, N_FUNCTIONS, NEVER, PEER,
     RETIRED, TIE_END_REASONS, TIE_KINDS,
 )
-from .support import competence, unmet_share
+from .support import unmet_share
 
 STAGES = ("early_assistant", "late_assistant", "associate")
 
@@ -124,6 +123,17 @@ def _quantile_from_hist(hist, total, q):
 @njit(cache=True)
 def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     """Phase 7: one row of the monthly series, and each person's running summaries."""
+    rank, female, rank_month = fs.rank, fs.female, fs.rank_month
+    n_proteges, n_trainees, tpw = fs.n_proteges, fs.n_trainees, fs.time_per_weight
+    profile, scale, satisfaction = fs.competence_profile, fs.competence_scale, fs.satisfaction
+    grant_end, award_end, career_award = fs.grant_end, fs.award_end, fs.career_award
+    tie_mentor, tie_kind, coverage = fs.tie_mentor, fs.tie_kind, fs.coverage
+    need_base, need_spike = fs.need_base, fs.need_spike
+    mentor_months, sum_load, no_mentor_months = fs.mentor_months, fs.sum_load, fs.no_mentor_months
+    woman_mentor_months, hole_months, sum_coverage = fs.woman_mentor_months, fs.hole_months, fs.sum_coverage
+    obs_months, sum_unmet, sum_mentors, sum_peers, max_mentors = (
+        fs.obs_months, fs.sum_unmet, fs.sum_mentors, fs.sum_peers, fs.max_mentors)
+
     row[:] = 0.0
     row[I_N_ACTIVE] = n_active
     row[I_N_HIRED] = n_hired
@@ -138,7 +148,7 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     row[I_PROMOTED_FULL] = events[EV_PROMOTED_FULL]
     row[I_FAILED_REVIEWS] = events[EV_FAILED_REVIEWS]
 
-    n_slots = fs.tie_mentor.shape[1]
+    n_slots = tie_mentor.shape[1]
     n_stage = np.zeros(3)
     n_rank = np.zeros(3)
     hist = np.zeros(N_LOAD_BINS)
@@ -147,38 +157,37 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     n_seniors = 0
     hours_sum = 0.0
     review_months = 12.0 * kp.promotion_review_years_associate
+    strong = kp.mentors_strong_threshold
     for ii in range(n_active):
         i = active[ii]
-        rank = fs.rank[i]
-        row[I_N_RANK_GENDER + 2 * rank + (0 if fs.female[i] else 1)] += 1
-        n_rank[rank] += 1
-        load = fs.n_proteges[i] + fs.n_trainees[i]
-        row[I_LOAD_RANK + rank] += load
-        row[I_PROTEGES_RANK + rank] += fs.n_proteges[i]
+        r = rank[i]
+        row[I_N_RANK_GENDER + 2 * r + (0 if female[i] else 1)] += 1
+        n_rank[r] += 1
+        load = n_proteges[i] + n_trainees[i]
+        row[I_LOAD_RANK + r] += load
+        row[I_PROTEGES_RANK + r] += n_proteges[i]
         if load > 0:
             hist[min(load, N_LOAD_BINS - 1)] += 1
-        if fs.n_proteges[i] > 0:
+        if n_proteges[i] > 0:
             n_mentoring += 1
-            hours_sum += fs.time_per_weight[i] * kp.mentoring_weight_primary
-            fs.mentor_months[i] += 1
-            fs.sum_load[i] += load
-        if rank >= ASSOCIATE:
+            hours_sum += tpw[i] * kp.mentoring_weight_primary
+            mentor_months[i] += 1
+            sum_load[i] += load
+        if r >= ASSOCIATE:
             n_seniors += 1
             if load > kp.mentors_comfortable_load:
                 row[I_OVERLOADED] += 1
-            strong = True
-            for f in range(N_FUNCTIONS):
-                if competence(fs, kp, i, f, month) < kp.mentors_strong_threshold:
-                    strong = False
-                    break
-            if strong:
+            weakest = profile[i, 0]
+            for f in range(1, N_FUNCTIONS):
+                weakest = min(weakest, profile[i, f])
+            if weakest * scale[i] >= strong:
                 row[I_STRONG_ALL] += 1
-        row[I_SATISFACTION] += fs.satisfaction[i]
-        if fs.grant_end[i] > month:
+        row[I_SATISFACTION] += satisfaction[i]
+        if grant_end[i] > month:
             row[I_GRANT_HOLDERS] += 1
-        if fs.career_award[i] and fs.award_end[i] > month:
+        if career_award[i] and award_end[i] > month:
             row[I_AWARD_HOLDERS] += 1
-        if rank == FULL:
+        if r == FULL:
             continue
 
         # a protege
@@ -186,14 +195,14 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
         n_p = 0
         woman = False
         for s in range(n_slots):
-            j = fs.tie_mentor[i, s]
+            j = tie_mentor[i, s]
             if j < 0:
                 continue
-            if fs.tie_kind[i, s] == PEER:
+            if tie_kind[i, s] == PEER:
                 n_p += 1
             else:
                 n_m += 1
-                if fs.female[j]:
+                if female[j]:
                     woman = True
         row[I_N_PROTEGES] += 1
         row[I_MEAN_MENTORS] += n_m
@@ -201,37 +210,37 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
         row[I_PEERS] += n_p
         if n_m == 0:
             row[I_NO_MENTOR] += 1
-            fs.no_mentor_months[i] += 1
+            no_mentor_months[i] += 1
         if n_m > 1:
             row[I_MULTI] += 1
-        if fs.female[i]:
+        if female[i]:
             n_women_proteges += 1
             if woman:
                 row[I_WOMAN_MENTOR] += 1
         if woman:
-            fs.woman_mentor_months[i] += 1
+            woman_mentor_months[i] += 1
         hole = False
         for f in range(N_FUNCTIONS):
-            if need(fs, i, f) >= kp.recording_hole_min_need and fs.coverage[i, f] < kp.recording_hole_threshold:
+            if need_base[i, f] + need_spike[i, f] >= kp.recording_hole_min_need and coverage[i, f] < kp.recording_hole_threshold:
                 hole = True
         if hole:
             row[I_HOLE] += 1
-            fs.hole_months[i] += 1
-        u = unmet_share(fs, kp, i)
+            hole_months[i] += 1
+        u = unmet_share(kp, need_base, need_spike, coverage, i)
         row[I_UNMET] += u
-        stage = 2 if rank == ASSOCIATE else (0 if month - fs.rank_month[i] < 0.5 * review_months else 1)
+        stage = 2 if r == ASSOCIATE else (0 if month - rank_month[i] < 0.5 * review_months else 1)
         n_stage[stage] += 1
         base = I_STAGE0 + stage * 2 * N_FUNCTIONS
         for f in range(N_FUNCTIONS):
-            row[base + f] += fs.coverage[i, f]
-            row[base + N_FUNCTIONS + f] += need(fs, i, f)
-            fs.sum_coverage[i, f] += fs.coverage[i, f]
-        fs.obs_months[i] += 1
-        fs.sum_unmet[i] += u
-        fs.sum_mentors[i] += n_m
-        fs.sum_peers[i] += n_p
-        if n_m > fs.max_mentors[i]:
-            fs.max_mentors[i] = n_m
+            row[base + f] += coverage[i, f]
+            row[base + N_FUNCTIONS + f] += need_base[i, f] + need_spike[i, f]
+            sum_coverage[i, f] += coverage[i, f]
+        obs_months[i] += 1
+        sum_unmet[i] += u
+        sum_mentors[i] += n_m
+        sum_peers[i] += n_p
+        if n_m > max_mentors[i]:
+            max_mentors[i] = n_m
 
     n_prot = row[I_N_PROTEGES]
     if n_prot > 0:

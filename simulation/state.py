@@ -89,6 +89,7 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("load_weight", np.float64, "summed tie weight of faculty proteges this month"),
     Col("time_per_weight", np.float64, "mentoring hours per unit of tie weight this month"),
     Col("quality", np.float64, "mentoring quality this month (falls past the comfortable load)", fill=1.0),
+    Col("competence_scale", np.float64, "competence common to all functions this month (skill x seniority x experience)"),
     # research career
     Col("capital", np.float64, "research capital (latent productivity)"),
     Col("pubs", np.int32, "publications, cumulative"),

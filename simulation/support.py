@@ -2,13 +2,19 @@
 
 Support to protege p in function f sums over p's ties:
 
-    competence(mentor, f) x time per unit of tie weight x tie weight(kind)
-      x contact(age) x concordance(p, mentor, f) x fit(p, mentor)
+    profile(mentor, f) x competence scale(mentor) x time per unit of tie weight(mentor)
+      x tie weight(kind) x contact(age) x concordance(p, mentor, f) x fit(p, mentor)
 
+The competence scale is the mentor's skill x seniority (rank) x experience (x training).
 Time per unit of tie weight is the mentor's capacity (hours a month, less administration,
 plus protected time), times a quality factor that falls past a comfortable load, divided
 by the weighted number of mentees (faculty ties plus trainees). Peers give a fixed peer
 profile for a fixed time each. Coverage = support / need, capped at 1.
+
+The formulas are scalar functions used by the kernels here and by the mentoring search
+(which needs the support a candidate *would* give). Kernels bind the state's arrays to
+locals before their loops: reading an array through the state struct inside a loop
+costs a reference-count round trip per access.
 """
 
 from __future__ import annotations
@@ -16,27 +22,32 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .needs import need
 from .rng import poisson_inv
 from .state import CAREER, EXTERNAL, N_FUNCTIONS, PEER, PRIMARY, PSYCHOSOCIAL, SECONDARY
 
 
 @njit(cache=True, inline="always")
-def competence(fs, kp, j, f, month):
-    """Mentor j's competence in function f: profile x skill x seniority x experience."""
-    years = (month - fs.hire_month[j]) / 12.0
-    grow = years / kp.mentors_experience_years
+def competence_scale(kp, skill, rank_scale, career_months):
+    """The part of a mentor's competence common to all functions."""
+    grow = career_months / (12.0 * kp.mentors_experience_years)
     if grow > 1.0:
         grow = 1.0
-    exp_factor = kp.mentors_experience_floor + (1.0 - kp.mentors_experience_floor) * grow
-    c = fs.competence_profile[j, f] * fs.mentor_skill[j] * kp.mentors_competence_by_rank[fs.rank[j]] * exp_factor
+    c = skill * rank_scale * (kp.mentors_experience_floor + (1.0 - kp.mentors_experience_floor) * grow)
     if kp.mentoring_training:
         c *= 1.0 + kp.mentoring_training_gain
     return c
 
 
+@njit(cache=True)
+def competence(fs, kp, j, f, month):
+    """Mentor j's competence in function f (for inspection; kernels use the cached scale)."""
+    return fs.competence_profile[j, f] * competence_scale(
+        kp, fs.mentor_skill[j], kp.mentors_competence_by_rank[fs.rank[j]], month - fs.hire_month[j])
+
+
 @njit(cache=True, inline="always")
 def kind_weight(kp, kind):
+    """Contact weight and time share of a tie of this kind."""
     if kind == PRIMARY:
         return kp.mentoring_weight_primary
     if kind == SECONDARY:
@@ -46,54 +57,79 @@ def kind_weight(kp, kind):
     return 0.0
 
 
+def contact_table(floor: float, decay_years: float, n_months: int) -> np.ndarray:
+    """Contact left in a senior tie by its age in months: fades from 1 toward a floor."""
+    age = np.arange(n_months)
+    return floor + (1.0 - floor) * np.exp(-age / (12.0 * decay_years))
+
+
 @njit(cache=True, inline="always")
 def contact(kp, kind, age_months):
-    """Contact left in a tie of this age: senior ties fade toward a floor; peer ties do not."""
+    """Contact left in a tie of this age (a table lookup); peer ties do not fade."""
     if kind == PEER:
         return 1.0
-    floor = kp.mentoring_tie_contact_floor
-    return floor + (1.0 - floor) * np.exp(-age_months / (12.0 * kp.mentoring_tie_decay_years))
+    table = kp.contact_by_age
+    return table[min(age_months, table.shape[0] - 1)]
 
 
 @njit(cache=True, inline="always")
-def concordance(fs, kp, i, j, f):
+def discounted(female_protege, female_mentor):
+    """Whether support in career and psychosocial functions is discounted (a man mentoring a woman)."""
+    return female_protege and not female_mentor
+
+
+@njit(cache=True, inline="always")
+def concordance(kp, is_discounted, f):
     """For a woman, psychosocial and career support from a man is worth less than from a woman."""
-    if fs.female[i] and not fs.female[j] and (f == CAREER or f == PSYCHOSOCIAL):
+    if is_discounted and (f == CAREER or f == PSYCHOSOCIAL):
         return 1.0 / (1.0 + kp.mentoring_concordance_gain)
     return 1.0
 
 
 @njit(cache=True, inline="always")
-def tie_support(fs, kp, i, j, kind, fit, age_months, f, month, time_per_weight):
-    """Support protege i gets in function f from j through one tie."""
+def tie_strength(kp, kind, fit, age_months, scale, time_per_weight):
+    """The part of a tie's support common to all functions (computed once per tie)."""
     if kind == PEER:
-        base = kp.peers_profile[f] * kp.peers_hours_per_peer
-    else:
-        base = competence(fs, kp, j, f, month) * time_per_weight * kind_weight(kp, kind)
-    return base * contact(kp, kind, age_months) * concordance(fs, kp, i, j, f) * fit
+        return kp.peers_hours_per_peer * fit
+    return scale * time_per_weight * kind_weight(kp, kind) * contact(kp, kind, age_months) * fit
 
 
 @njit(cache=True, inline="always")
-def capacity(fs, kp, j):
-    """Mentor j's mentoring hours a month."""
-    rank = fs.rank[j]
+def tie_support(kp, kind, strength, profile_f, is_discounted, f):
+    """Support in function f from a tie of this strength; `profile_f` is the mentor's profile in f."""
+    base = kp.peers_profile[f] if kind == PEER else profile_f
+    return base * strength * concordance(kp, is_discounted, f)
+
+
+@njit(cache=True, inline="always")
+def capacity(kp, rank, admin_draw):
+    """Mentoring hours a month of a faculty member of this rank."""
     hours = kp.mentors_capacity_hours[rank]
-    if fs.admin_draw[j] < kp.mentors_share_admin[rank]:
+    if admin_draw < kp.mentors_share_admin[rank]:
         hours *= 1.0 - kp.mentors_admin_capacity_loss
     return hours * (1.0 + kp.mentoring_protected_time)
 
 
 @njit(cache=True, inline="always")
-def trainees(fs, kp, j):
-    return poisson_inv(fs.trainee_draw[j], kp.mentors_trainees_mean[fs.rank[j]])
+def trainees(kp, rank, trainee_draw):
+    """Non-faculty mentees: Poisson with the rank's mean, by inversion of a fixed uniform."""
+    return poisson_inv(trainee_draw, kp.mentors_trainees_mean[rank])
 
 
 @njit(cache=True, inline="always")
 def quality(kp, load):
+    """Mentoring quality: 1 up to the comfortable load, then (comfortable/load)^exponent."""
     comfortable = kp.mentors_comfortable_load
     if load <= comfortable:
         return 1.0
     return (comfortable / load) ** kp.mentors_overload_exponent
+
+
+@njit(cache=True, inline="always")
+def time_per_weight(kp, hours, q, load_weight, n_trainees):
+    """Hours a month per unit of tie weight."""
+    denom = load_weight + n_trainees * kp.mentors_trainee_weight
+    return hours * q / denom if denom > 0.0 else hours * q
 
 
 @njit(cache=True, inline="always")
@@ -105,73 +141,81 @@ def has_room(fs, kp, j):
 
 
 @njit(cache=True)
-def update_loads(fs, kp, active, n_active):
-    """Count each mentor's proteges and trainees; set time per unit weight and quality."""
+def update_loads(fs, kp, active, n_active, month):
+    """Phase 4a: each mentor's proteges, trainees, quality, time and competence scale."""
+    n_proteges, load_weight, n_trainees = fs.n_proteges, fs.load_weight, fs.n_trainees
+    quality_, tpw, scale = fs.quality, fs.time_per_weight, fs.competence_scale
+    tie_mentor, tie_kind = fs.tie_mentor, fs.tie_kind
+    rank, admin_draw = fs.rank, fs.admin_draw
+    skill, hire_month = fs.mentor_skill, fs.hire_month
+    by_rank = kp.mentors_competence_by_rank
+    n_slots = tie_mentor.shape[1]
     for ii in range(n_active):
         j = active[ii]
-        fs.n_proteges[j] = 0
-        fs.load_weight[j] = 0.0
+        n_proteges[j] = 0
+        load_weight[j] = 0.0
     for ii in range(n_active):
         i = active[ii]
-        for s in range(fs.tie_mentor.shape[1]):
-            j = fs.tie_mentor[i, s]
-            if j >= 0 and fs.tie_kind[i, s] != PEER:
-                fs.n_proteges[j] += 1
-                fs.load_weight[j] += kind_weight(kp, fs.tie_kind[i, s])
+        for s in range(n_slots):
+            j = tie_mentor[i, s]
+            if j >= 0 and tie_kind[i, s] != PEER:
+                n_proteges[j] += 1
+                load_weight[j] += kind_weight(kp, tie_kind[i, s])
     for ii in prange(n_active):
         j = active[ii]
-        n_tr = trainees(fs, kp, j)
-        fs.n_trainees[j] = n_tr
-        q = quality(kp, fs.n_proteges[j] + n_tr)
-        fs.quality[j] = q
-        denom = fs.load_weight[j] + n_tr * kp.mentors_trainee_weight
-        fs.time_per_weight[j] = capacity(fs, kp, j) * q / denom if denom > 0.0 else capacity(fs, kp, j) * q
+        r = rank[j]
+        n_tr = n_trainees[j]  # set at hire and at promotion
+        q = quality(kp, n_proteges[j] + n_tr)
+        quality_[j] = q
+        tpw[j] = time_per_weight(kp, capacity(kp, r, admin_draw[j]), q, load_weight[j], n_tr)
+        scale[j] = competence_scale(kp, skill[j], by_rank[r], month - hire_month[j])
 
 
 @njit(cache=True)
 def update_support(fs, kp, active, n_active, month):
-    """Support and coverage per function for every active person; each tie's value."""
-    n_slots = fs.tie_mentor.shape[1]
+    """Phase 4b: support and coverage per function for every active person; each tie's value."""
+    support, coverage, need_base, need_spike = fs.support, fs.coverage, fs.need_base, fs.need_spike
+    tie_mentor, tie_kind, tie_start, tie_fit, tie_value = (
+        fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit, fs.tie_value)
+    tpw, scale, profile, female = fs.time_per_weight, fs.competence_scale, fs.competence_profile, fs.female
+    n_slots = tie_mentor.shape[1]
     for ii in prange(n_active):
         i = active[ii]
         total_need = 0.0
         for f in range(N_FUNCTIONS):
-            fs.support[i, f] = 0.0
-            total_need += need(fs, i, f)
+            support[i, f] = 0.0
+            total_need += need_base[i, f] + need_spike[i, f]
         for s in range(n_slots):
-            j = fs.tie_mentor[i, s]
+            j = tie_mentor[i, s]
             if j < 0:
                 continue
-            kind = fs.tie_kind[i, s]
-            age = month - fs.tie_start[i, s]
+            kind = tie_kind[i, s]
+            strength = tie_strength(kp, kind, tie_fit[i, s], month - tie_start[i, s], scale[j], tpw[j])
+            disc = discounted(female[i], female[j])
             value = 0.0
             for f in range(N_FUNCTIONS):
-                x = tie_support(fs, kp, i, j, kind, fs.tie_fit[i, s], age, f, month, fs.time_per_weight[j])
-                fs.support[i, f] += x
-                value += min(x, need(fs, i, f))
-            fs.tie_value[i, s] = value / total_need if total_need > 0.0 else 0.0
+                x = tie_support(kp, kind, strength, profile[j, f], disc, f)
+                support[i, f] += x
+                value += min(x, need_base[i, f] + need_spike[i, f])
+            tie_value[i, s] = value / total_need if total_need > 0.0 else 0.0
         for f in range(N_FUNCTIONS):
-            nd = need(fs, i, f)
-            fs.coverage[i, f] = min(1.0, fs.support[i, f] / nd) if nd > 1e-9 else 1.0
+            nd = need_base[i, f] + need_spike[i, f]
+            coverage[i, f] = min(1.0, support[i, f] / nd) if nd > 1e-9 else 1.0
 
 
 @njit(cache=True, inline="always")
-def unmet_share(fs, kp, i):
+def unmet_share(kp, need_base, need_spike, coverage, i):
     """Unmet need of person i, as a share of a new assistant professor's total need."""
-    ref = 0.0
     gap = 0.0
     for f in range(N_FUNCTIONS):
-        ref += kp.needs_early_assistant[f]
-        gap += need(fs, i, f) * (1.0 - fs.coverage[i, f])
-    return gap / ref if ref > 0.0 else 0.0
+        gap += (need_base[i, f] + need_spike[i, f]) * (1.0 - coverage[i, f])
+    return gap / kp.need_reference_total
 
 
 @njit(cache=True, inline="always")
-def unmet_key(fs, kp, i):
+def unmet_key(kp, need_base, need_spike, coverage, i):
     """Unmet psychosocial and career need, as a share of a new assistant professor's."""
-    ref = kp.needs_early_assistant[CAREER] + kp.needs_early_assistant[PSYCHOSOCIAL]
-    gap = need(fs, i, CAREER) * (1.0 - fs.coverage[i, CAREER]) + need(fs, i, PSYCHOSOCIAL) * (
-        1.0 - fs.coverage[i, PSYCHOSOCIAL]
-    )
-    return gap / ref if ref > 0.0 else 0.0
-
+    gap = 0.0
+    for f in (CAREER, PSYCHOSOCIAL):
+        gap += (need_base[i, f] + need_spike[i, f]) * (1.0 - coverage[i, f])
+    return gap / kp.need_reference_key

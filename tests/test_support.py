@@ -3,7 +3,7 @@ import numpy as np
 from simulation.model import CareerModel
 from simulation.params import kernel_params
 from simulation.state import CAREER, PSYCHOSOCIAL, SCIENCE
-from simulation.support import competence, concordance, contact, quality
+from simulation.support import competence, concordance, contact, discounted, quality
 
 from .conftest import small
 
@@ -48,15 +48,15 @@ def test_competence_is_concentrated_and_grows_with_rank():
 
 
 def test_concordance_discounts_mens_support_to_women_in_career_and_psychosocial():
-    m = _model(months=1)
-    fs, kp = m.faculty, m.kp
-    w = np.flatnonzero(fs.female)[:2]
-    men = np.flatnonzero(~fs.female)[:1]
-    gain = m.params.mentoring.concordance_gain
-    assert concordance(fs.cols, kp, w[0], w[1], CAREER) == 1.0
-    assert np.isclose(concordance(fs.cols, kp, w[0], men[0], PSYCHOSOCIAL), 1 / (1 + gain))
-    assert concordance(fs.cols, kp, w[0], men[0], SCIENCE) == 1.0
-    assert concordance(fs.cols, kp, men[0], w[0], CAREER) == 1.0
+    kp = kernel_params(small("status_quo"))
+    gain = small("status_quo").mentoring.concordance_gain
+    woman_woman, woman_man, man_woman = discounted(True, True), discounted(True, False), discounted(False, True)
+    assert not woman_woman and woman_man and not man_woman
+    assert concordance(kp, woman_woman, CAREER) == 1.0
+    assert np.isclose(concordance(kp, woman_man, PSYCHOSOCIAL), 1 / (1 + gain))
+    assert np.isclose(concordance(kp, woman_man, CAREER), 1 / (1 + gain))
+    assert concordance(kp, woman_man, SCIENCE) == 1.0
+    assert concordance(kp, man_woman, CAREER) == 1.0
 
 
 def test_senior_contact_decays_to_its_floor_and_peers_do_not():
