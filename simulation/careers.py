@@ -83,7 +83,7 @@ def is_cycle_month(kp, month):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def advance_careers(fs, kp, keys, active, n_active, month, events):
     """Phase 5 for every active person; adds this month's events to `events`."""
     person_key, hire_month, rank, rank_month = fs.person_key, fs.hire_month, fs.rank, fs.rank_month

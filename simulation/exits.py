@@ -53,7 +53,7 @@ def attrition_hazard(kp, career_months, months_to_review, months_since_failed, f
     return h * np.exp(x)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def request_exits(fs, kp, keys, active, n_active, month):
     """Phase 6a: satisfaction, then retirement and attrition requests (EXITS stream).
 

@@ -10,7 +10,7 @@
 - peer: no senior mentors; same-stage peer groups only.
 
 Layers on any model: peer groups (`mentoring.peers`), external ties, a cap on proteges
-per mentor, the women-mentor policy. Candidates must have room (`support.has_room`).
+per mentor, the women-mentor policy. Candidates must have room (`support.room`).
 
 Senior candidates are drawn from per-institution pools rebuilt each month, bucketed by
 rank and gender: [full W, full M, associate W, associate M, assistant W, assistant M].
@@ -22,12 +22,12 @@ import numpy as np
 from numba import njit
 
 from .needs import need
-from .rng import Stream, normal, uniform
+from .rng import Stream, hash3, normal, to_unit32, uniform
 from .state import (
     ASSISTANT, DROPPED, EXTERNAL, FULL, N_FUNCTIONS, N_GROUPS, N_TIES, NEVER, PEER, PRIMARY,
     REPLACED, SCIENCE, SECONDARY,
 )
-from .support import capacity, discounted, has_room, kind_weight, quality, tie_strength, tie_support, time_per_weight
+from .support import capacity, discounted, kind_weight, quality, room, tie_strength, tie_support, time_per_weight
 
 N_BUCKETS = 6
 DYAD, COMMITTEE, NETWORK, PEER_MODEL = 0, 1, 2, 3
@@ -84,11 +84,11 @@ def pick_from(ptr, rows, base, senior_buckets, women_only, u):
     return rows[ptr[base + 2] + r - n0]
 
 
-@njit(cache=True)
-def pair_fit(fs, kp, keys, i, j):
-    """Pair-specific fit of protege i with mentor j (lognormal, mean 1): the same in every scenario."""
+@njit(cache=True, inline="always")
+def pair_fit(kp, fit_key, key_protege, key_mentor):
+    """Pair-specific fit of a protege with a mentor (lognormal, mean 1): the same in every scenario."""
     s = kp.mentoring_fit_sigma
-    z = normal(keys[Stream.FIT], fs.person_key[i], fs.person_key[j], 0)
+    z = normal(fit_key, key_protege, key_mentor, 0)
     return np.exp(s * z - 0.5 * s * s)
 
 
@@ -171,24 +171,28 @@ def end_tie(fs, tl, kp, i, s, month, reason):
     fs.tie_value[i, s] = 0.0
 
 
-@njit(cache=True)
-def expected_time(fs, kp, j, kind):
-    """Hours per unit weight mentor j would give after taking one more protege of this kind."""
-    n_tr = fs.n_trainees[j]
-    q = quality(kp, fs.n_proteges[j] + n_tr + 1)
-    return time_per_weight(kp, capacity(kp, fs.rank[j], fs.admin_draw[j]), q,
-                           fs.load_weight[j] + kind_weight(kp, kind), n_tr)
+@njit(cache=True, inline="always")
+def expected_time(kp, rank_j, admin_draw_j, n_proteges_j, n_trainees_j, load_weight_j, kind):
+    """Hours per unit weight a mentor would give after taking one more protege of this kind."""
+    q = quality(kp, n_proteges_j + n_trainees_j + 1)
+    return time_per_weight(kp, capacity(kp, rank_j, admin_draw_j), q, load_weight_j + kind_weight(kp, kind),
+                           n_trainees_j)
 
 
 @njit(cache=True)
 def gain(fs, kp, i, j, kind, fit, gaps, total_need, take):
     """Share of i's need that j would newly cover; optionally subtract it from `gaps`."""
-    strength = tie_strength(kp, kind, fit, 0, fs.competence_scale[j], expected_time(fs, kp, j, kind))
-    disc = discounted(fs.female[i], fs.female[j])
+    t = expected_time(kp, fs.rank[j], fs.admin_draw[j], fs.n_proteges[j], fs.n_trainees[j], fs.load_weight[j], kind)
+    return coverage_gain(kp, kind, fit, fs.competence_scale[j], t, fs.competence_profile, j,
+                         discounted(fs.female[i], fs.female[j]), gaps, total_need, take)
+
+
+@njit(cache=True, inline="always")
+def coverage_gain(kp, kind, fit, scale_j, tpw_j, profile, j, disc, gaps, total_need, take):
+    strength = tie_strength(kp, kind, fit, 0, scale_j, tpw_j)
     g = 0.0
     for f in range(N_FUNCTIONS):
-        x = tie_support(kp, kind, strength, fs.competence_profile[j, f], disc, f)
-        covered = min(gaps[f], x)
+        covered = min(gaps[f], tie_support(kp, kind, strength, profile[j, f], disc, f))
         g += covered
         if take:
             gaps[f] -= covered
@@ -199,31 +203,43 @@ def gain(fs, kp, i, j, kind, fit, gaps, total_need, take):
 def search(fs, kp, keys, pools, i, month, gaps, total_need, women_only, allow_external, by_fit, draw0):
     """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none."""
     local_ptr, local_rows, global_ptr, global_rows = pools
-    mk = keys[Stream.MENTORING]
-    key = fs.person_key[i]
-    senior_buckets = 4 if fs.rank[i] == ASSISTANT else 2
-    inst = fs.institution[i]
+    institution, tie_mentor, person_key, female = fs.institution, fs.tie_mentor, fs.person_key, fs.female
+    n_proteges, n_trainees, max_mentees, load_weight = fs.n_proteges, fs.n_trainees, fs.max_mentees, fs.load_weight
+    rank, admin_draw, profile, scale = fs.rank, fs.admin_draw, fs.competence_profile, fs.competence_scale
+    mk, fk = keys[Stream.MENTORING], keys[Stream.FIT]
+    key = person_key[i]
+    senior_buckets = 4 if rank[i] == ASSISTANT else 2
+    inst = institution[i]
+    n_slots = tie_mentor.shape[1]
     best = -1
     best_score = -1.0
     best_fit = 1.0
     for c in range(kp.mentoring_candidates):
-        d = draw0 + c
-        external = allow_external and uniform(mk, key, month, 3 * d) < kp.network_share_external
-        u = uniform(mk, key, month, 3 * d + 1)
+        h = hash3(mk, key, month, draw0 + c)  # one hash, two uniforms: where to look, whom to pick
+        external = allow_external and to_unit32(h >> np.uint64(32)) < kp.network_share_external
+        u = to_unit32(h & np.uint64(0xFFFFFFFF))
         if external:
             j = pick_from(global_ptr, global_rows, 0, senior_buckets, women_only, u)
-            if j >= 0 and fs.institution[j] == inst:
+            if j >= 0 and institution[j] == inst:
                 continue
         else:
             j = pick_from(local_ptr, local_rows, inst * N_BUCKETS, senior_buckets, women_only, u)
-        if j < 0 or j == i or tied_to(fs, i, j) or not has_room(fs, kp, j):
+        if j < 0 or j == i or not room(kp, n_proteges[j], n_trainees[j], max_mentees[j]):
             continue
-        fit = pair_fit(fs, kp, keys, i, j)
-        kind = EXTERNAL if fs.institution[j] != inst else SECONDARY
+        already = False
+        for s in range(n_slots):
+            if tie_mentor[i, s] == j:
+                already = True
+        if already:
+            continue
+        fit = pair_fit(kp, fk, key, person_key[j])
+        kind = EXTERNAL if institution[j] != inst else SECONDARY
         if by_fit:  # research fit: the pair's fit times the mentor's science competence
-            score = fit * fs.competence_profile[j, SCIENCE] * fs.competence_scale[j]
+            score = fit * profile[j, SCIENCE] * scale[j]
         else:
-            score = gain(fs, kp, i, j, kind, fit, gaps, total_need, False)
+            t = expected_time(kp, rank[j], admin_draw[j], n_proteges[j], n_trainees[j], load_weight[j], kind)
+            score = coverage_gain(kp, kind, fit, scale[j], t, profile, j, discounted(female[i], female[j]),
+                                  gaps, total_need, False)
         if score > best_score:
             best, best_score, best_fit = j, score, fit
     return best, best_score, best_fit

@@ -35,7 +35,7 @@ def need(fs, i, f):
     return fs.need_base[i, f] + fs.need_spike[i, f]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def update_needs(fs, kp, active, n_active, month):
     """Phase 2 for every active person."""
     need_base, need_spike, need_mult = fs.need_base, fs.need_spike, fs.need_mult

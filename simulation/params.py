@@ -342,13 +342,14 @@ def _flatten(params: Params) -> dict[str, Any]:
 
 def _derived(params: Params) -> dict[str, Any]:
     from .exits import baseline_hazard_table, retirement_table
-    from .support import contact_table
+    from .support import contact_table, quality_table
 
     n = params.needs
     # tables by month: long enough for the longest career the run can reach
     career_months = 12 * (int(params.population.career_years_max.full) + params.horizon_years + 2)
     e = params.exits
     return {
+        "quality_by_load": quality_table(params.mentors.comfortable_load, params.mentors.overload_exponent),
         "contact_by_age": contact_table(params.mentoring.tie_contact_floor, params.mentoring.tie_decay_years,
                                         12 * params.horizon_years + 1),
         "attrition_by_career_month": baseline_hazard_table(e.hazard_initial, e.hazard_floor, e.hazard_decay_years,
@@ -369,7 +370,7 @@ def _derived(params: Params) -> dict[str, Any]:
 
 
 DERIVED = (
-    "contact_by_age", "attrition_by_career_month", "retirement_by_career_month", "need_profiles",
+    "quality_by_load", "contact_by_age", "attrition_by_career_month", "retirement_by_career_month", "need_profiles",
     "need_reference_total", "need_reference_key", "model_code", "peers_on", "n_mentor_slots",
     "n_peer_slots", "n_months",
 )

@@ -61,6 +61,12 @@ def hash3(key, a, b, c):
 
 
 @njit(cache=True, inline="always")
+def to_unit32(h):
+    """The low 32 bits of a uint64 as a float in [0, 1) (two such draws fit in one hash)."""
+    return (h & np.uint64(0xFFFFFFFF)) * (1.0 / 4294967296.0)
+
+
+@njit(cache=True, inline="always")
 def to_unit(h):
     """A uint64 hash as a float in [0, 1)."""
     return (h >> _S11) * _INV53
@@ -73,9 +79,10 @@ def uniform(key, a, b, c):
 
 @njit(cache=True, inline="always")
 def normal(key, a, b, c):
-    """Standard normal (Box-Muller from two independent uniforms)."""
-    u1 = 1.0 - uniform(key, a, b, 2 * c)
-    u2 = uniform(key, a, b, 2 * c + 1)
+    """Standard normal (Box-Muller from the two 32-bit halves of one hash)."""
+    h = hash3(key, a, b, c)
+    u1 = 1.0 - to_unit32(h >> np.uint64(32))
+    u2 = to_unit32(h)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(_TWO_PI * u2)
 
 

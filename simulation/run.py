@@ -6,6 +6,7 @@ The command line, comparisons, sweeps, notebooks and the teaching app all call `
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,8 +18,36 @@ from .recorder import Recorder, people_table, ties_table
 from .results import Result, default_run_dir, git_commit, run_id, versions
 
 
-def simulate(params: Params, *, progress: bool = False, scenario_file: str | None = None) -> Result:
-    """Run one scenario to its horizon and return its tables and manifest."""
+@contextmanager
+def numba_threads(threads: int | None):
+    """Run with this many numba threads (results do not depend on it), then restore."""
+    import numba
+
+    if threads is None:
+        yield numba.get_num_threads()
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield numba.get_num_threads()
+    finally:
+        numba.set_num_threads(before)
+
+
+def simulate(params: Params, *, progress: bool = False, scenario_file: str | None = None,
+             threads: int | None = None) -> Result:
+    """Run one scenario to its horizon and return its tables and manifest.
+
+    `threads`: numba threads for the per-person phases (default: all cores). Every draw is
+    keyed by person and month, so the tables are bit-identical for any thread count.
+    """
+    with numba_threads(threads) as n_threads:
+        result = _simulate(params, progress, scenario_file)
+    result.manifest["threads"] = n_threads
+    return result
+
+
+def _simulate(params: Params, progress: bool, scenario_file: str | None) -> Result:
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     model = CareerModel(params)
@@ -62,9 +91,10 @@ def simulate(params: Params, *, progress: bool = False, scenario_file: str | Non
 
 
 def run(params: Params, out: str | Path | None = None, *, progress: bool = False,
-        scenario_file: str | None = None, root: str | Path = "results") -> tuple[Result, Path]:
+        scenario_file: str | None = None, root: str | Path = "results",
+        threads: int | None = None) -> tuple[Result, Path]:
     """Simulate and write the result to `out` (default results/<scenario>/<run-id>/)."""
-    result = simulate(params, progress=progress, scenario_file=scenario_file)
+    result = simulate(params, progress=progress, scenario_file=scenario_file, threads=threads)
     folder = Path(out) if out is not None else default_run_dir(params, root)
     result.save(folder)
     return result, folder

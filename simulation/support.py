@@ -116,13 +116,20 @@ def trainees(kp, rank, trainee_draw):
     return poisson_inv(trainee_draw, kp.mentors_trainees_mean[rank])
 
 
+def quality_table(comfortable: float, exponent: float, max_load: int = 256) -> np.ndarray:
+    """Mentoring quality by number of mentees: 1 up to the comfortable load, then (comfortable/load)^exponent."""
+    load = np.arange(max_load + 1, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(load <= comfortable, 1.0, (comfortable / np.maximum(load, 1e-9)) ** exponent)
+
+
 @njit(cache=True, inline="always")
 def quality(kp, load):
-    """Mentoring quality: 1 up to the comfortable load, then (comfortable/load)^exponent."""
-    comfortable = kp.mentors_comfortable_load
-    if load <= comfortable:
-        return 1.0
-    return (comfortable / load) ** kp.mentors_overload_exponent
+    """Mentoring quality at this number of mentees (a table lookup)."""
+    table = kp.quality_by_load
+    if load < table.shape[0]:
+        return table[load]
+    return (kp.mentors_comfortable_load / load) ** kp.mentors_overload_exponent
 
 
 @njit(cache=True, inline="always")
@@ -133,14 +140,14 @@ def time_per_weight(kp, hours, q, load_weight, n_trainees):
 
 
 @njit(cache=True, inline="always")
-def has_room(fs, kp, j):
-    """Whether mentor j will take one more faculty protege."""
-    if kp.mentoring_cap_mentees > 0 and fs.n_proteges[j] >= kp.mentoring_cap_mentees:
+def room(kp, n_proteges, n_trainees, max_mentees):
+    """Whether a mentor with these loads will take one more faculty protege."""
+    if kp.mentoring_cap_mentees > 0 and n_proteges >= kp.mentoring_cap_mentees:
         return False
-    return fs.n_proteges[j] + fs.n_trainees[j] + 1 <= fs.max_mentees[j]
+    return n_proteges + n_trainees + 1 <= max_mentees
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def update_loads(fs, kp, active, n_active, month):
     """Phase 4a: each mentor's proteges, trainees, quality, time and competence scale."""
     n_proteges, load_weight, n_trainees = fs.n_proteges, fs.load_weight, fs.n_trainees
@@ -171,7 +178,7 @@ def update_loads(fs, kp, active, n_active, month):
         scale[j] = competence_scale(kp, skill[j], by_rank[r], month - hire_month[j])
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def update_support(fs, kp, active, n_active, month):
     """Phase 4b: support and coverage per function for every active person; each tie's value."""
     support, coverage, need_base, need_spike = fs.support, fs.coverage, fs.need_base, fs.need_spike

@@ -43,12 +43,12 @@ def is_complete(spec: RunSpec) -> bool:
         return False
 
 
-def execute(spec: RunSpec) -> str:
+def execute(spec: RunSpec, threads: int | None = None) -> str:
     """Run one spec (unless already done) and return its folder. Runs in any worker."""
     if not is_complete(spec):
         from .run import simulate
 
-        simulate(spec.params).save(spec.out)
+        simulate(spec.params, threads=threads).save(spec.out)
     return str(spec.out)
 
 
@@ -61,8 +61,9 @@ def _processes(specs: Sequence[RunSpec], workers: int | None, address: str | Non
     from joblib import Parallel, delayed
 
     n = workers or os.cpu_count() or 1
+    threads = max(1, (os.cpu_count() or 1) // n)  # runs in parallel: no oversubscription
     parallel = Parallel(n_jobs=n, return_as="generator_unordered", backend="loky")
-    yield from parallel(delayed(execute)(spec) for spec in specs)
+    yield from parallel(delayed(execute)(spec, threads) for spec in specs)
 
 
 def _dask(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
@@ -78,7 +79,7 @@ def _dask(specs: Sequence[RunSpec], workers: int | None, address: str | None) ->
                                processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = client.map(execute, list(specs), pure=False)
+        futures = client.map(execute, list(specs), threads=1, pure=False)
         for future in as_completed(futures):
             yield future.result()
     finally:

@@ -83,3 +83,15 @@ def test_tables_have_no_missing_values_where_none_are_allowed():
     p = r.people
     for col in ("talent", "pubs", "hire_month", "end_month"):
         assert p[col].notna().all()
+
+
+def test_thread_count_does_not_change_results():
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one core")
+    a = simulate(small("network_peers", seed=13), threads=1)
+    b = simulate(small("network_peers", seed=13), threads=2)
+    assert a.manifest["threads"] == 1 and b.manifest["threads"] == 2
+    for name in ("series", "people", "ties"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)

@@ -17,9 +17,11 @@ def _model(*sets, months=24):
 
 def test_quality_falls_past_the_comfortable_load():
     kp = kernel_params(small("status_quo"))
-    c = small("status_quo").mentors.comfortable_load
+    c = int(small("status_quo").mentors.comfortable_load)
     assert quality(kp, c) == 1.0 and quality(kp, c - 2) == 1.0
     assert 1.0 > quality(kp, c + 1) > quality(kp, c + 5) > 0
+    assert np.isclose(quality(kp, 2 * c), 0.5 ** small("status_quo").mentors.overload_exponent)
+    assert np.isclose(quality(kp, 1000), (c / 1000) ** small("status_quo").mentors.overload_exponent)  # past the table
 
 
 def test_time_per_mentee_falls_as_load_rises():
