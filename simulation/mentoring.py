@@ -27,7 +27,9 @@ from .state import (
     ASSISTANT, DROPPED, EXTERNAL, FULL, N_FUNCTIONS, N_GROUPS, N_TIES, NEVER, PEER, PRIMARY,
     REPLACED, SCIENCE, SECONDARY,
 )
-from .support import capacity, discounted, kind_weight, quality, room, tie_strength, tie_support, time_per_weight
+from .support import (
+    capacity, discounted, kind_weight, output, quality, room, tie_factor, tie_support, time_per_weight,
+)
 
 N_BUCKETS = 6
 DYAD, COMMITTEE, NETWORK, PEER_MODEL = 0, 1, 2, 3
@@ -140,6 +142,7 @@ def add_tie(fs, tl, counters, i, s, j, kind, fit, month):
     fs.tie_kind[i, s] = kind
     fs.tie_start[i, s] = month
     fs.tie_fit[i, s] = fit
+    fs.tie_discount[i, s] = discounted(fs.female[i], fs.female[j])
     fs.tie_log[i, s] = k
     fs.tie_value[i, s] = 0.0
 
@@ -189,10 +192,11 @@ def gain(fs, kp, i, j, kind, fit, gaps, total_need, take):
 
 @njit(cache=True, inline="always")
 def coverage_gain(kp, kind, fit, scale_j, tpw_j, profile, j, disc, gaps, total_need, take):
-    strength = tie_strength(kp, kind, fit, 0, scale_j, tpw_j)
+    """Share of need a new tie would cover beyond `gaps` (the same formulas as support)."""
+    factor = tie_factor(kp, kind, fit, 0)
     g = 0.0
     for f in range(N_FUNCTIONS):
-        covered = min(gaps[f], tie_support(kp, kind, strength, profile[j, f], disc, f))
+        covered = min(gaps[f], tie_support(kp, kind, factor, output(profile[j, f], scale_j, tpw_j), disc, f))
         g += covered
         if take:
             gaps[f] -= covered
@@ -322,10 +326,9 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
         age = month - fs.tie_start[i, s]
         if age >= kp.network_reshape_months and fs.tie_value[i, s] < kp.network_drop_below:
             kind = fs.tie_kind[i, s]
-            strength = tie_strength(kp, kind, fs.tie_fit[i, s], age, fs.competence_scale[j], fs.time_per_weight[j])
-            disc = discounted(fs.female[i], fs.female[j])
+            factor = tie_factor(kp, kind, fs.tie_fit[i, s], age)
             for f in range(N_FUNCTIONS):
-                gaps[f] += tie_support(kp, kind, strength, fs.competence_profile[j, f], disc, f)
+                gaps[f] += tie_support(kp, kind, factor, fs.mentor_output[j, f], fs.tie_discount[i, s], f)
             if age >= kp.network_collaboration_after_months:
                 fs.n_collaborators[i] += 1
             end_tie(fs, tl, kp, i, s, month, DROPPED)

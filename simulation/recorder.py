@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 
 from .careers import (
     EV_APPLICATIONS, EV_FAILED_REVIEWS, EV_GRANTS, EV_PROMOTED_ASSOCIATE, EV_PROMOTED_FULL,
@@ -120,9 +120,18 @@ def _quantile_from_hist(hist, total, q):
     return float(hist.shape[0] - 1)
 
 
-@njit(cache=True)
+N_CHUNKS = 64  # fixed, so sums come out the same for any number of threads
+(C_STAGE, C_RANK, C_WOMEN_PROTEGES, C_MENTORING, C_SENIORS, C_HOURS) = (0, 3, 6, 7, 8, 9)
+N_COUNTS = 10
+
+
+@njit(cache=True, parallel=True)
 def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
-    """Phase 7: one row of the monthly series, and each person's running summaries."""
+    """Phase 7: one row of the monthly series, and each person's running summaries.
+
+    Active people are split into a fixed number of chunks summed in a fixed order, so the
+    row is bit-identical for any number of threads.
+    """
     rank, female, rank_month = fs.rank, fs.female, fs.rank_month
     n_proteges, n_trainees, tpw = fs.n_proteges, fs.n_trainees, fs.time_per_weight
     profile, scale, satisfaction = fs.competence_profile, fs.competence_scale, fs.satisfaction
@@ -133,8 +142,107 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     woman_mentor_months, hole_months, sum_coverage = fs.woman_mentor_months, fs.hole_months, fs.sum_coverage
     obs_months, sum_unmet, sum_mentors, sum_peers, max_mentors = (
         fs.obs_months, fs.sum_unmet, fs.sum_mentors, fs.sum_peers, fs.max_mentors)
+    n_slots = tie_mentor.shape[1]
+    review_months = 12.0 * kp.promotion_review_years_associate
+    strong = kp.mentors_strong_threshold
+    partial = np.zeros((N_CHUNKS, N_SERIES))
+    hists = np.zeros((N_CHUNKS, N_LOAD_BINS))
+    counts = np.zeros((N_CHUNKS, N_COUNTS))
+    for c in prange(N_CHUNKS):
+        acc = partial[c]
+        hist = hists[c]
+        cnt = counts[c]
+        for ii in range(c * n_active // N_CHUNKS, (c + 1) * n_active // N_CHUNKS):
+            i = active[ii]
+            r = rank[i]
+            acc[I_N_RANK_GENDER + 2 * r + (0 if female[i] else 1)] += 1
+            cnt[C_RANK + r] += 1
+            load = n_proteges[i] + n_trainees[i]
+            acc[I_LOAD_RANK + r] += load
+            acc[I_PROTEGES_RANK + r] += n_proteges[i]
+            if load > 0:
+                hist[min(load, N_LOAD_BINS - 1)] += 1
+            if n_proteges[i] > 0:
+                cnt[C_MENTORING] += 1
+                cnt[C_HOURS] += tpw[i] * kp.mentoring_weight_primary
+                mentor_months[i] += 1
+                sum_load[i] += load
+            if r >= ASSOCIATE:
+                cnt[C_SENIORS] += 1
+                if load > kp.mentors_comfortable_load:
+                    acc[I_OVERLOADED] += 1
+                weakest = profile[i, 0]
+                for f in range(1, N_FUNCTIONS):
+                    weakest = min(weakest, profile[i, f])
+                if weakest * scale[i] >= strong:
+                    acc[I_STRONG_ALL] += 1
+            acc[I_SATISFACTION] += satisfaction[i]
+            if grant_end[i] > month:
+                acc[I_GRANT_HOLDERS] += 1
+            if career_award[i] and award_end[i] > month:
+                acc[I_AWARD_HOLDERS] += 1
+            if r == FULL:
+                continue
+
+            # a protege
+            n_m = 0
+            n_p = 0
+            woman = False
+            for s in range(n_slots):
+                j = tie_mentor[i, s]
+                if j < 0:
+                    continue
+                if tie_kind[i, s] == PEER:
+                    n_p += 1
+                else:
+                    n_m += 1
+                    if female[j]:
+                        woman = True
+            acc[I_N_PROTEGES] += 1
+            acc[I_MEAN_MENTORS] += n_m
+            acc[I_MENTOR_TIES] += n_m
+            acc[I_PEERS] += n_p
+            if n_m == 0:
+                acc[I_NO_MENTOR] += 1
+                no_mentor_months[i] += 1
+            if n_m > 1:
+                acc[I_MULTI] += 1
+            if female[i]:
+                cnt[C_WOMEN_PROTEGES] += 1
+                if woman:
+                    acc[I_WOMAN_MENTOR] += 1
+            if woman:
+                woman_mentor_months[i] += 1
+            hole = False
+            for f in range(N_FUNCTIONS):
+                if need_base[i, f] + need_spike[i, f] >= kp.recording_hole_min_need and coverage[i, f] < kp.recording_hole_threshold:
+                    hole = True
+            if hole:
+                acc[I_HOLE] += 1
+                hole_months[i] += 1
+            u = unmet_share(kp, need_base, need_spike, coverage, i)
+            acc[I_UNMET] += u
+            stage = 2 if r == ASSOCIATE else (0 if month - rank_month[i] < 0.5 * review_months else 1)
+            cnt[C_STAGE + stage] += 1
+            base = I_STAGE0 + stage * 2 * N_FUNCTIONS
+            for f in range(N_FUNCTIONS):
+                acc[base + f] += coverage[i, f]
+                acc[base + N_FUNCTIONS + f] += need_base[i, f] + need_spike[i, f]
+                sum_coverage[i, f] += coverage[i, f]
+            obs_months[i] += 1
+            sum_unmet[i] += u
+            sum_mentors[i] += n_m
+            sum_peers[i] += n_p
+            if n_m > max_mentors[i]:
+                max_mentors[i] = n_m
 
     row[:] = 0.0
+    hist = np.zeros(N_LOAD_BINS)
+    cnt = np.zeros(N_COUNTS)
+    for c in range(N_CHUNKS):
+        row += partial[c]
+        hist += hists[c]
+        cnt += counts[c]
     row[I_N_ACTIVE] = n_active
     row[I_N_HIRED] = n_hired
     row[I_N_LEFT] = exits[LEFT]
@@ -147,100 +255,12 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     row[I_PROMOTED_ASSOCIATE] = events[EV_PROMOTED_ASSOCIATE]
     row[I_PROMOTED_FULL] = events[EV_PROMOTED_FULL]
     row[I_FAILED_REVIEWS] = events[EV_FAILED_REVIEWS]
-
-    n_slots = tie_mentor.shape[1]
-    n_stage = np.zeros(3)
-    n_rank = np.zeros(3)
-    hist = np.zeros(N_LOAD_BINS)
-    n_women_proteges = 0
-    n_mentoring = 0
-    n_seniors = 0
-    hours_sum = 0.0
-    review_months = 12.0 * kp.promotion_review_years_associate
-    strong = kp.mentors_strong_threshold
-    for ii in range(n_active):
-        i = active[ii]
-        r = rank[i]
-        row[I_N_RANK_GENDER + 2 * r + (0 if female[i] else 1)] += 1
-        n_rank[r] += 1
-        load = n_proteges[i] + n_trainees[i]
-        row[I_LOAD_RANK + r] += load
-        row[I_PROTEGES_RANK + r] += n_proteges[i]
-        if load > 0:
-            hist[min(load, N_LOAD_BINS - 1)] += 1
-        if n_proteges[i] > 0:
-            n_mentoring += 1
-            hours_sum += tpw[i] * kp.mentoring_weight_primary
-            mentor_months[i] += 1
-            sum_load[i] += load
-        if r >= ASSOCIATE:
-            n_seniors += 1
-            if load > kp.mentors_comfortable_load:
-                row[I_OVERLOADED] += 1
-            weakest = profile[i, 0]
-            for f in range(1, N_FUNCTIONS):
-                weakest = min(weakest, profile[i, f])
-            if weakest * scale[i] >= strong:
-                row[I_STRONG_ALL] += 1
-        row[I_SATISFACTION] += satisfaction[i]
-        if grant_end[i] > month:
-            row[I_GRANT_HOLDERS] += 1
-        if career_award[i] and award_end[i] > month:
-            row[I_AWARD_HOLDERS] += 1
-        if r == FULL:
-            continue
-
-        # a protege
-        n_m = 0
-        n_p = 0
-        woman = False
-        for s in range(n_slots):
-            j = tie_mentor[i, s]
-            if j < 0:
-                continue
-            if tie_kind[i, s] == PEER:
-                n_p += 1
-            else:
-                n_m += 1
-                if female[j]:
-                    woman = True
-        row[I_N_PROTEGES] += 1
-        row[I_MEAN_MENTORS] += n_m
-        row[I_MENTOR_TIES] += n_m
-        row[I_PEERS] += n_p
-        if n_m == 0:
-            row[I_NO_MENTOR] += 1
-            no_mentor_months[i] += 1
-        if n_m > 1:
-            row[I_MULTI] += 1
-        if female[i]:
-            n_women_proteges += 1
-            if woman:
-                row[I_WOMAN_MENTOR] += 1
-        if woman:
-            woman_mentor_months[i] += 1
-        hole = False
-        for f in range(N_FUNCTIONS):
-            if need_base[i, f] + need_spike[i, f] >= kp.recording_hole_min_need and coverage[i, f] < kp.recording_hole_threshold:
-                hole = True
-        if hole:
-            row[I_HOLE] += 1
-            hole_months[i] += 1
-        u = unmet_share(kp, need_base, need_spike, coverage, i)
-        row[I_UNMET] += u
-        stage = 2 if r == ASSOCIATE else (0 if month - rank_month[i] < 0.5 * review_months else 1)
-        n_stage[stage] += 1
-        base = I_STAGE0 + stage * 2 * N_FUNCTIONS
-        for f in range(N_FUNCTIONS):
-            row[base + f] += coverage[i, f]
-            row[base + N_FUNCTIONS + f] += need_base[i, f] + need_spike[i, f]
-            sum_coverage[i, f] += coverage[i, f]
-        obs_months[i] += 1
-        sum_unmet[i] += u
-        sum_mentors[i] += n_m
-        sum_peers[i] += n_p
-        if n_m > max_mentors[i]:
-            max_mentors[i] = n_m
+    n_stage = cnt[C_STAGE:C_STAGE + 3]
+    n_rank = cnt[C_RANK:C_RANK + 3]
+    n_women_proteges = cnt[C_WOMEN_PROTEGES]
+    n_mentoring = cnt[C_MENTORING]
+    n_seniors = cnt[C_SENIORS]
+    hours_sum = cnt[C_HOURS]
 
     n_prot = row[I_N_PROTEGES]
     if n_prot > 0:

@@ -90,6 +90,7 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("time_per_weight", np.float64, "mentoring hours per unit of tie weight this month"),
     Col("quality", np.float64, "mentoring quality this month (falls past the comfortable load)", fill=1.0),
     Col("competence_scale", np.float64, "competence common to all functions this month (skill x seniority x experience)"),
+    Col("mentor_output", np.float64, "support per unit of tie factor this month, per function (competence x time)", "F"),
     # research career
     Col("capital", np.float64, "research capital (latent productivity)"),
     Col("pubs", np.int32, "publications, cumulative"),
@@ -109,6 +110,7 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("tie_kind", np.int8, "kind of tie in each slot", "K"),
     Col("tie_start", np.int32, "month each tie began", "K"),
     Col("tie_fit", np.float64, "pair-specific fit of each tie", "K", 1.0),
+    Col("tie_discount", np.bool_, "a man mentoring a woman: career and psychosocial support discounted", "K"),
     Col("tie_log", np.int32, "row of each tie in the tie log", "K", -1),
     Col("tie_value", np.float64, "share of need this tie covered last month", "K"),
     Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER),

@@ -87,18 +87,24 @@ def concordance(kp, is_discounted, f):
 
 
 @njit(cache=True, inline="always")
-def tie_strength(kp, kind, fit, age_months, scale, time_per_weight):
-    """The part of a tie's support common to all functions (computed once per tie)."""
+def tie_factor(kp, kind, fit, age_months):
+    """What a tie multiplies its source by: tie weight x contact x fit (peers: hours x fit)."""
     if kind == PEER:
         return kp.peers_hours_per_peer * fit
-    return scale * time_per_weight * kind_weight(kp, kind) * contact(kp, kind, age_months) * fit
+    return kind_weight(kp, kind) * contact(kp, kind, age_months) * fit
 
 
 @njit(cache=True, inline="always")
-def tie_support(kp, kind, strength, profile_f, is_discounted, f):
-    """Support in function f from a tie of this strength; `profile_f` is the mentor's profile in f."""
-    base = kp.peers_profile[f] if kind == PEER else profile_f
-    return base * strength * concordance(kp, is_discounted, f)
+def output(profile_f, scale, time_per_weight):
+    """A mentor's support per unit of tie factor in one function: competence x time."""
+    return profile_f * scale * time_per_weight
+
+
+@njit(cache=True, inline="always")
+def tie_support(kp, kind, factor, mentor_output_f, is_discounted, f):
+    """Support in function f through a tie: source (peer profile or mentor output) x tie factor x concordance."""
+    source = kp.peers_profile[f] if kind == PEER else mentor_output_f
+    return source * factor * concordance(kp, is_discounted, f)
 
 
 @njit(cache=True, inline="always")
@@ -149,23 +155,23 @@ def room(kp, n_proteges, n_trainees, max_mentees):
 
 @njit(cache=True, parallel=True)
 def update_loads(fs, kp, active, n_active, month):
-    """Phase 4a: each mentor's proteges, trainees, quality, time and competence scale."""
+    """Phase 4a: each mentor's proteges, quality, time per unit weight, competence and output."""
     n_proteges, load_weight, n_trainees = fs.n_proteges, fs.load_weight, fs.n_trainees
-    quality_, tpw, scale = fs.quality, fs.time_per_weight, fs.competence_scale
+    quality_, tpw, scale, mentor_output = fs.quality, fs.time_per_weight, fs.competence_scale, fs.mentor_output
     tie_mentor, tie_kind = fs.tie_mentor, fs.tie_kind
-    rank, admin_draw = fs.rank, fs.admin_draw
+    rank, admin_draw, profile = fs.rank, fs.admin_draw, fs.competence_profile
     skill, hire_month = fs.mentor_skill, fs.hire_month
     by_rank = kp.mentors_competence_by_rank
-    n_slots = tie_mentor.shape[1]
+    n_slots = kp.n_mentor_slots
     for ii in range(n_active):
         j = active[ii]
         n_proteges[j] = 0
         load_weight[j] = 0.0
-    for ii in range(n_active):
+    for ii in range(n_active):  # a scatter: serial, so sums do not race
         i = active[ii]
         for s in range(n_slots):
             j = tie_mentor[i, s]
-            if j >= 0 and tie_kind[i, s] != PEER:
+            if j >= 0:
                 n_proteges[j] += 1
                 load_weight[j] += kind_weight(kp, tie_kind[i, s])
     for ii in prange(n_active):
@@ -176,15 +182,18 @@ def update_loads(fs, kp, active, n_active, month):
         quality_[j] = q
         tpw[j] = time_per_weight(kp, capacity(kp, r, admin_draw[j]), q, load_weight[j], n_tr)
         scale[j] = competence_scale(kp, skill[j], by_rank[r], month - hire_month[j])
+        if n_proteges[j] > 0:
+            for f in range(N_FUNCTIONS):
+                mentor_output[j, f] = output(profile[j, f], scale[j], tpw[j])
 
 
 @njit(cache=True, parallel=True)
 def update_support(fs, kp, active, n_active, month):
     """Phase 4b: support and coverage per function for every active person; each tie's value."""
     support, coverage, need_base, need_spike = fs.support, fs.coverage, fs.need_base, fs.need_spike
-    tie_mentor, tie_kind, tie_start, tie_fit, tie_value = (
-        fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit, fs.tie_value)
-    tpw, scale, profile, female = fs.time_per_weight, fs.competence_scale, fs.competence_profile, fs.female
+    tie_mentor, tie_kind, tie_start, tie_fit, tie_value, tie_discount = (
+        fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit, fs.tie_value, fs.tie_discount)
+    mentor_output = fs.mentor_output
     n_slots = tie_mentor.shape[1]
     for ii in prange(n_active):
         i = active[ii]
@@ -197,11 +206,10 @@ def update_support(fs, kp, active, n_active, month):
             if j < 0:
                 continue
             kind = tie_kind[i, s]
-            strength = tie_strength(kp, kind, tie_fit[i, s], month - tie_start[i, s], scale[j], tpw[j])
-            disc = discounted(female[i], female[j])
+            factor = tie_factor(kp, kind, tie_fit[i, s], month - tie_start[i, s])
             value = 0.0
             for f in range(N_FUNCTIONS):
-                x = tie_support(kp, kind, strength, profile[j, f], disc, f)
+                x = tie_support(kp, kind, factor, mentor_output[j, f], tie_discount[i, s], f)
                 support[i, f] += x
                 value += min(x, need_base[i, f] + need_spike[i, f])
             tie_value[i, s] = value / total_need if total_need > 0.0 else 0.0
