@@ -89,7 +89,7 @@ def request_exits(fs, kp, keys, active, n_active, month):
 
 
 @njit(cache=True)
-def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason):
+def apply_exits(fs, tl, ins, kp, cards, active, n_active, month, exits_by_reason):
     """Phase 6b: apply requested exits once, cut ties to and from those who left, compact `active`."""
     status, exit_request, exit_month, institution = fs.status, fs.exit_request, fs.exit_month, fs.institution
     tie_mentor, tie_kind, tie_value = fs.tie_mentor, fs.tie_kind, fs.tie_value
@@ -110,7 +110,7 @@ def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason):
         exits_by_reason[reason] += 1
         for s in range(n_slots):
             if tie_mentor[i, s] >= 0:
-                end_tie(fs, tl, kp, i, s, month, PROTEGE_LEFT)
+                end_tie(fs, tl, kp, cards, i, s, month, PROTEGE_LEFT)
     if not any_exit:
         return n_active
     kept = 0
@@ -125,7 +125,7 @@ def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason):
                     n_mentor_losses[i] += 1
                     value_lost[i] += tie_value[i, s]
                     mentor_lost_month[i] = month
-                end_tie(fs, tl, kp, i, s, month, MENTOR_LEFT)
+                end_tie(fs, tl, kp, cards, i, s, month, MENTOR_LEFT)
         active[kept] = i
         kept += 1
     return kept

@@ -19,10 +19,10 @@ rank and gender: [full W, full M, associate W, associate M, assistant W, assista
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .needs import need
-from .rng import Stream, hash3, normal, to_unit32, uniform
+from .rng import Stream, hash3, to_unit32, uniform
 from .state import (
     ASSISTANT, DROPPED, EXTERNAL, FULL, N_FUNCTIONS, N_GROUPS, N_TIES, NEVER, PEER, PRIMARY,
     REPLACED, SCIENCE, SECONDARY,
@@ -35,20 +35,23 @@ N_BUCKETS = 6
 DYAD, COMMITTEE, NETWORK, PEER_MODEL = 0, 1, 2, 3
 
 
-@njit(cache=True)
-def bucket(fs, j):
-    return (2 - fs.rank[j]) * 2 + (0 if fs.female[j] else 1)
+# a candidate's card: what the search reads about a senior, packed in pool order so that
+# looking at a random candidate costs one or two cache lines, not a dozen
+(CARD_N_PROTEGES, CARD_N_TRAINEES, CARD_MAX_MENTEES, CARD_LOAD_WEIGHT, CARD_RANK, CARD_ADMIN,
+ CARD_INSTITUTION, CARD_FEMALE, CARD_SCALE, CARD_PROFILE) = range(10)
+CARD_WIDTH = CARD_PROFILE + N_FUNCTIONS
 
 
 @njit(cache=True)
-def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_rows):
-    """Counting sort of active faculty by (institution, bucket), and by bucket overall."""
+def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_rows, cards):
+    """Counting sort of active faculty by (institution, bucket), and by bucket overall; seniors' cards."""
+    institution, rank, female, pool_position = fs.institution, fs.rank, fs.female, fs.pool_position
     local_ptr[:] = 0
     global_ptr[:] = 0
     for ii in range(n_active):
         j = active[ii]
-        b = bucket(fs, j)
-        local_ptr[fs.institution[j] * N_BUCKETS + b + 1] += 1
+        b = (2 - rank[j]) * 2 + (0 if female[j] else 1)
+        local_ptr[institution[j] * N_BUCKETS + b + 1] += 1
         global_ptr[b + 1] += 1
     for k in range(1, local_ptr.shape[0]):
         local_ptr[k] += local_ptr[k - 1]
@@ -58,23 +61,48 @@ def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr,
     gfill = global_ptr[:-1].copy()
     for ii in range(n_active):
         j = active[ii]
-        b = bucket(fs, j)
-        k = fs.institution[j] * N_BUCKETS + b
+        b = (2 - rank[j]) * 2 + (0 if female[j] else 1)
+        k = institution[j] * N_BUCKETS + b
         local_rows[lfill[k]] = j
+        pool_position[j] = lfill[k]
         lfill[k] += 1
         global_rows[gfill[b]] = j
         gfill[b] += 1
+    fill_cards(fs, local_rows, n_active, cards)
+
+
+@njit(cache=True, parallel=True)
+def fill_cards(fs, local_rows, n, cards):
+    n_proteges, n_trainees, max_mentees, load_weight = fs.n_proteges, fs.n_trainees, fs.max_mentees, fs.load_weight
+    rank, admin_draw, institution, female = fs.rank, fs.admin_draw, fs.institution, fs.female
+    scale, profile = fs.competence_scale, fs.competence_profile
+    for k in prange(n):
+        j = local_rows[k]
+        if rank[j] == ASSISTANT:
+            continue  # never a senior candidate
+        c = cards[k]
+        c[CARD_N_PROTEGES] = n_proteges[j]
+        c[CARD_N_TRAINEES] = n_trainees[j]
+        c[CARD_MAX_MENTEES] = max_mentees[j]
+        c[CARD_LOAD_WEIGHT] = load_weight[j]
+        c[CARD_RANK] = rank[j]
+        c[CARD_ADMIN] = admin_draw[j]
+        c[CARD_INSTITUTION] = institution[j]
+        c[CARD_FEMALE] = 1.0 if female[j] else 0.0
+        c[CARD_SCALE] = scale[j]
+        for f in range(N_FUNCTIONS):
+            c[CARD_PROFILE + f] = profile[j, f]
 
 
 @njit(cache=True)
-def pick_from(ptr, rows, base, senior_buckets, women_only, u):
-    """A row drawn uniformly from the senior buckets (or their women's buckets) at `base`."""
+def pick_from(ptr, base, senior_buckets, women_only, u):
+    """A pool position drawn uniformly from the senior buckets (or their women's buckets) at `base`."""
     if not women_only:
         lo = ptr[base]
         n = ptr[base + senior_buckets] - lo
         if n <= 0:
             return -1
-        return rows[lo + int(u * n)]
+        return lo + int(u * n)
     n0 = ptr[base + 1] - ptr[base]
     n2 = ptr[base + 3] - ptr[base + 2] if senior_buckets == 4 else 0
     n = n0 + n2
@@ -82,24 +110,27 @@ def pick_from(ptr, rows, base, senior_buckets, women_only, u):
         return -1
     r = int(u * n)
     if r < n0:
-        return rows[ptr[base] + r]
-    return rows[ptr[base + 2] + r - n0]
+        return ptr[base] + r
+    return ptr[base + 2] + r - n0
+
+
+def fit_table(sigma: float, n: int = 4096) -> np.ndarray:
+    """Quantiles of the pair-fit distribution (lognormal, mean 1) at the midpoints of n equal bins."""
+    from scipy.stats import norm
+
+    z = norm.ppf((np.arange(n) + 0.5) / n)
+    return np.exp(sigma * z - 0.5 * sigma * sigma)
 
 
 @njit(cache=True, inline="always")
 def pair_fit(kp, fit_key, key_protege, key_mentor):
-    """Pair-specific fit of a protege with a mentor (lognormal, mean 1): the same in every scenario."""
-    s = kp.mentoring_fit_sigma
-    z = normal(fit_key, key_protege, key_mentor, 0)
-    return np.exp(s * z - 0.5 * s * s)
+    """Pair-specific fit of a protege with a mentor: the same pair, the same fit, in every scenario.
 
-
-@njit(cache=True)
-def tied_to(fs, i, j):
-    for s in range(fs.tie_mentor.shape[1]):
-        if fs.tie_mentor[i, s] == j:
-            return True
-    return False
+    Drawn by inverting the lognormal through a quantile table (the search evaluates many
+    candidates, and a table lookup costs far less than a Box-Muller draw and an exponential).
+    """
+    table = kp.fit_quantiles
+    return table[int(uniform(fit_key, key_protege, key_mentor, 0) * table.shape[0])]
 
 
 @njit(cache=True)
@@ -148,15 +179,19 @@ def add_tie(fs, tl, counters, i, s, j, kind, fit, month):
 
 
 @njit(cache=True)
-def add_mentor(fs, tl, kp, counters, i, s, j, kind, fit, month):
+def add_mentor(fs, tl, kp, cards, counters, i, s, j, kind, fit, month):
     add_tie(fs, tl, counters, i, s, j, kind, fit, month)
+    w = kind_weight(kp, kind)
     fs.n_proteges[j] += 1
-    fs.load_weight[j] += kind_weight(kp, kind)
+    fs.load_weight[j] += w
     fs.n_ties_formed[i] += 1
+    k = fs.pool_position[j]
+    cards[k, CARD_N_PROTEGES] += 1
+    cards[k, CARD_LOAD_WEIGHT] += w
 
 
 @njit(cache=True)
-def end_tie(fs, tl, kp, i, s, month, reason):
+def end_tie(fs, tl, kp, cards, i, s, month, reason):
     """End the tie in slot s of protege i, in the log and in both people's bookkeeping."""
     j = fs.tie_mentor[i, s]
     if j < 0:
@@ -166,8 +201,13 @@ def end_tie(fs, tl, kp, i, s, month, reason):
     tl.end_reason[k] = reason
     kind = fs.tie_kind[i, s]
     if kind != PEER:
+        w = kind_weight(kp, kind)
         fs.n_proteges[j] -= 1
-        fs.load_weight[j] -= kind_weight(kp, kind)
+        fs.load_weight[j] -= w
+        k = fs.pool_position[j]
+        if k >= 0 and k < cards.shape[0]:
+            cards[k, CARD_N_PROTEGES] -= 1
+            cards[k, CARD_LOAD_WEIGHT] -= w
     fs.tie_mentor[i, s] = -1
     fs.tie_kind[i, s] = 0
     fs.tie_log[i, s] = -1
@@ -206,14 +246,14 @@ def coverage_gain(kp, kind, fit, scale_j, tpw_j, profile, j, disc, gaps, total_n
 @njit(cache=True)
 def search(fs, kp, keys, pools, i, month, gaps, total_need, women_only, allow_external, by_fit, draw0):
     """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none."""
-    local_ptr, local_rows, global_ptr, global_rows = pools
+    local_ptr, local_rows, global_ptr, global_rows, cards = pools
     institution, tie_mentor, person_key, female = fs.institution, fs.tie_mentor, fs.person_key, fs.female
-    n_proteges, n_trainees, max_mentees, load_weight = fs.n_proteges, fs.n_trainees, fs.max_mentees, fs.load_weight
-    rank, admin_draw, profile, scale = fs.rank, fs.admin_draw, fs.competence_profile, fs.competence_scale
+    pool_position = fs.pool_position
     mk, fk = keys[Stream.MENTORING], keys[Stream.FIT]
     key = person_key[i]
-    senior_buckets = 4 if rank[i] == ASSISTANT else 2
+    senior_buckets = 4 if fs.rank[i] == ASSISTANT else 2
     inst = institution[i]
+    woman = female[i]
     n_slots = tie_mentor.shape[1]
     best = -1
     best_score = -1.0
@@ -223,12 +263,20 @@ def search(fs, kp, keys, pools, i, month, gaps, total_need, women_only, allow_ex
         external = allow_external and to_unit32(h >> np.uint64(32)) < kp.network_share_external
         u = to_unit32(h & np.uint64(0xFFFFFFFF))
         if external:
-            j = pick_from(global_ptr, global_rows, 0, senior_buckets, women_only, u)
-            if j >= 0 and institution[j] == inst:
+            g = pick_from(global_ptr, 0, senior_buckets, women_only, u)
+            if g < 0:
+                continue
+            j = global_rows[g]
+            k = pool_position[j]
+            if cards[k, CARD_INSTITUTION] == inst:
                 continue
         else:
-            j = pick_from(local_ptr, local_rows, inst * N_BUCKETS, senior_buckets, women_only, u)
-        if j < 0 or j == i or not room(kp, n_proteges[j], n_trainees[j], max_mentees[j]):
+            k = pick_from(local_ptr, inst * N_BUCKETS, senior_buckets, women_only, u)
+            if k < 0:
+                continue
+            j = local_rows[k]
+        card = cards[k]
+        if j == i or not room(kp, card[CARD_N_PROTEGES], card[CARD_N_TRAINEES], card[CARD_MAX_MENTEES]):
             continue
         already = False
         for s in range(n_slots):
@@ -237,13 +285,19 @@ def search(fs, kp, keys, pools, i, month, gaps, total_need, women_only, allow_ex
         if already:
             continue
         fit = pair_fit(kp, fk, key, person_key[j])
-        kind = EXTERNAL if institution[j] != inst else SECONDARY
+        kind = EXTERNAL if external else SECONDARY
         if by_fit:  # research fit: the pair's fit times the mentor's science competence
-            score = fit * profile[j, SCIENCE] * scale[j]
+            score = fit * card[CARD_PROFILE + SCIENCE] * card[CARD_SCALE]
         else:
-            t = expected_time(kp, rank[j], admin_draw[j], n_proteges[j], n_trainees[j], load_weight[j], kind)
-            score = coverage_gain(kp, kind, fit, scale[j], t, profile, j, discounted(female[i], female[j]),
-                                  gaps, total_need, False)
+            t = expected_time(kp, int(card[CARD_RANK]), card[CARD_ADMIN], int(card[CARD_N_PROTEGES]),
+                              int(card[CARD_N_TRAINEES]), card[CARD_LOAD_WEIGHT], kind)
+            factor = tie_factor(kp, kind, fit, 0)
+            disc = discounted(woman, card[CARD_FEMALE] > 0.5)
+            g = 0.0
+            for f in range(N_FUNCTIONS):
+                x = tie_support(kp, kind, factor, output(card[CARD_PROFILE + f], card[CARD_SCALE], t), disc, f)
+                g += min(gaps[f], x)
+            score = g / total_need if total_need > 0.0 else 0.0
         if score > best_score:
             best, best_score, best_fit = j, score, fit
     return best, best_score, best_fit
@@ -310,7 +364,7 @@ def assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps):
             return
         kind = new_kind(fs, kp, i, j)
         gain(fs, kp, i, j, kind, fit, gaps, total_need, True)
-        add_mentor(fs, tl, kp, counters, i, free_slot(fs, kp, i), j, kind, fit, month)
+        add_mentor(fs, tl, kp, pools[4], counters, i, free_slot(fs, kp, i), j, kind, fit, month)
         n_m += 1
 
 
@@ -331,7 +385,7 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
                 gaps[f] += tie_support(kp, kind, factor, fs.mentor_output[j, f], fs.tie_discount[i, s], f)
             if age >= kp.network_collaboration_after_months:
                 fs.n_collaborators[i] += 1
-            end_tie(fs, tl, kp, i, s, month, DROPPED)
+            end_tie(fs, tl, kp, pools[4], i, s, month, DROPPED)
     for f in range(N_FUNCTIONS):
         gaps[f] = min(gaps[f], need(fs, i, f))
     draw = 0
@@ -346,11 +400,11 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
             w, v = weakest_slot(fs, kp, i, kp.mentoring_women_mentor_policy and fs.female[i])
             if w < 0 or score <= v * (1.0 + kp.network_switch_margin):
                 break
-            end_tie(fs, tl, kp, i, w, month, REPLACED)
+            end_tie(fs, tl, kp, pools[4], i, w, month, REPLACED)
             s = w
         kind = new_kind(fs, kp, i, j)
         gain(fs, kp, i, j, kind, fit, gaps, total_need, True)
-        add_mentor(fs, tl, kp, counters, i, s, j, kind, fit, month)
+        add_mentor(fs, tl, kp, pools[4], counters, i, s, j, kind, fit, month)
     if kp.mentoring_women_mentor_policy and fs.female[i] and not has_woman_mentor(fs, kp, i):
         j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, True,
                                kp.mentoring_external_ties, False, draw)
@@ -358,9 +412,9 @@ def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
             s = free_slot(fs, kp, i)
             if s < 0:
                 s, v = weakest_slot(fs, kp, i, True)
-                end_tie(fs, tl, kp, i, s, month, REPLACED)
+                end_tie(fs, tl, kp, pools[4], i, s, month, REPLACED)
             kind = new_kind(fs, kp, i, j)
-            add_mentor(fs, tl, kp, counters, i, s, j, kind, fit, month)
+            add_mentor(fs, tl, kp, pools[4], counters, i, s, j, kind, fit, month)
 
 
 @njit(cache=True)
@@ -376,7 +430,7 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
         if rank[i] == FULL:  # full professors no longer have mentors
             for s in range(n_slots):
                 if tie_mentor[i, s] >= 0:
-                    end_tie(fs, tl, kp, i, s, month, DROPPED)
+                    end_tie(fs, tl, kp, pools[4], i, s, month, DROPPED)
             continue
         if kp.model_code == DYAD or kp.model_code == COMMITTEE:
             n_m = 0

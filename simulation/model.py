@@ -85,11 +85,14 @@ class CareerModel(mesa.Model):
             self.active[: self.n_active] = old[: self.n_active]
         else:
             self.n_active = 0
+        # candidate pools, rebuilt each month: (institution, bucket) and bucket-only orders of the
+        # active rows, and the seniors' cards in local pool order
         self.pools = (
             np.zeros(n_inst * mentoring.N_BUCKETS + 1, dtype=np.int64),
             np.zeros(cap, dtype=np.int32),
             np.zeros(mentoring.N_BUCKETS + 1, dtype=np.int64),
             np.zeros(cap, dtype=np.int32),
+            np.zeros((cap, mentoring.CARD_WIDTH)),
         )
 
     def _ensure_rows(self, extra: int) -> None:
@@ -158,7 +161,7 @@ class CareerModel(mesa.Model):
         # 6. exits
         self.last_exits[:] = 0
         exits.request_exits(fs.cols, kp, keys, self.active, self.n_active, month)
-        self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, self.active,
+        self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, self.pools[4], self.active,
                                           self.n_active, month, self.last_exits)
         self._timed("exits", t)
         if self.month + 1 >= self.n_months:

@@ -342,6 +342,7 @@ def _flatten(params: Params) -> dict[str, Any]:
 
 def _derived(params: Params) -> dict[str, Any]:
     from .exits import baseline_hazard_table, retirement_table
+    from .mentoring import fit_table
     from .support import contact_table, quality_table
 
     n = params.needs
@@ -349,6 +350,7 @@ def _derived(params: Params) -> dict[str, Any]:
     career_months = 12 * (int(params.population.career_years_max.full) + params.horizon_years + 2)
     e = params.exits
     return {
+        "fit_quantiles": fit_table(params.mentoring.fit_sigma),
         "quality_by_load": quality_table(params.mentors.comfortable_load, params.mentors.overload_exponent),
         "contact_by_age": contact_table(params.mentoring.tie_contact_floor, params.mentoring.tie_decay_years,
                                         12 * params.horizon_years + 1),
@@ -370,7 +372,7 @@ def _derived(params: Params) -> dict[str, Any]:
 
 
 DERIVED = (
-    "quality_by_load", "contact_by_age", "attrition_by_career_month", "retirement_by_career_month", "need_profiles",
+    "fit_quantiles", "quality_by_load", "contact_by_age", "attrition_by_career_month", "retirement_by_career_month", "need_profiles",
     "need_reference_total", "need_reference_key", "model_code", "peers_on", "n_mentor_slots",
     "n_peer_slots", "n_months",
 )
