@@ -126,6 +126,69 @@ def report(folder: Path) -> None:
     typer.echo(f"report: {write_report(folder)}")
 
 
+@app.command()
+def calibrate(
+    check_: Annotated[bool, typer.Option("--check", help="Target vs simulated, with 95% intervals, pass/fail per target.")] = False,
+    fit_: Annotated[bool, typer.Option("--fit", help="Re-estimate the free parameters and write a calibration record.")] = False,
+    apply: Annotated[bool, typer.Option(help="With --fit: install the record as the package's defaults.")] = False,
+    replicates: Annotated[Optional[int], typer.Option(help="Replicates (default: 10 for --check, 5 for --fit).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="First seed (default: 1000 for --check, 2000 for --fit).")] = None,
+    scenario: Annotated[str, typer.Option(help="Scenario calibrated against the targets.")] = "status_quo",
+    set_: SetOption = None,
+    out: Annotated[Path, typer.Option(help="Where tables and records go.")] = Path("results/calibration"),
+    workers: WorkersOption = None,
+    maxfev: Annotated[int, typer.Option(help="With --fit: most objective evaluations per block in the local search.")] = 70,
+) -> None:
+    """Calibration against the published targets in the package's targets.toml."""
+    from . import calibration as cal
+
+    if not (check_ or fit_):
+        _fail("say --check or --fit (or both)")
+    try:
+        load_scenario(scenario, set_ or [])
+    except ConfigError as exc:
+        _fail(str(exc))
+    out.mkdir(parents=True, exist_ok=True)
+    if fit_:
+        record = cal.fit(scenario, replicates or 5, 2000 if seed is None else seed, set_ or [], maxfev=maxfev,
+                         workers=workers)
+        path = cal.write_record(record, out / "record.json")
+        typer.echo(f"loss {record['loss_before']:.3f} -> {record['loss_after']:.3f}; record: {path}")
+        for name, value in record["estimates"].items():
+            typer.echo(f"  {name} = {value:g}")
+        if apply:
+            cal.write_record(record, cal.RECORD_FILE)
+            typer.echo(f"installed as the defaults: {cal.RECORD_FILE} (re-run the tests; update the regression baseline on purpose)")
+    if check_:
+        table = cal.check(scenario, replicates or 10, 1000 if seed is None else seed, set_ or [], workers=workers)
+        table.to_csv(out / "check.csv", index=False)
+        text = cal.format_check(table)
+        (out / "check.md").write_text("```\n" + text + "\n```\n")
+        typer.echo(text)
+        typer.echo(f"{int(table['within'].sum())} of {len(table)} targets within tolerance; table: {out / 'check.csv'}")
+
+
+@app.command()
+def patterns(
+    replicates: Annotated[int, typer.Option(help="Replicates per scenario (paired seeds).")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed of replicate 0.")] = 500,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results/patterns"),
+    set_: SetOption = None,
+    executor: ExecutorOption = "processes",
+    workers: WorkersOption = None,
+) -> None:
+    """The seven patterns of the model specification, each with its measured evidence."""
+    from .patterns import format_patterns, run_patterns
+
+    try:
+        load_scenario("status_quo", set_ or [])
+    except ConfigError as exc:
+        _fail(str(exc))
+    table = run_patterns(replicates, seed, out, set_ or [], executor, workers)
+    typer.echo(format_patterns(table))
+    typer.echo(f"{int(table['holds'].sum())} of {len(table)} statements hold; table: {out / 'patterns.csv'}")
+
+
 @app.command("list")
 def list_() -> None:
     """The scenario files in scenarios/, with the question each answers."""

@@ -11,7 +11,9 @@ values marked "assumption" are modelling choices with no direct published figure
 
 from __future__ import annotations
 
+import json
 from collections import namedtuple
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -32,7 +34,18 @@ SRC_ALEXANDER_LANG = "Alexander & Lang, AAMC Analysis in Brief 8(4), 2008"
 SRC_BUCKLIN = "Bucklin et al., BMC Med Educ 2014"
 SRC_AAMC_PROMO = "AAMC Analysis in Brief 2010; Beasley et al. 2006"
 SRC_ZAORSKY = "Zaorsky et al., Acad Med 2020; Jagsi et al., Acad Med 2011"
-CALIBRATED = "calibrated (docs/ODD.md, Calibration)"
+RECORD_FILE = Path(__file__).resolve().parent / "calibration.json"
+_RECORD = json.loads(RECORD_FILE.read_text())
+CALIBRATED = (f"calibrated: simulation/calibration.json ({_RECORD['created_utc'][:10]}, "
+              f"band-scaled loss {_RECORD['loss_after']:.2f}, targets.toml)")
+
+
+def fitted(name: str) -> float:
+    """A calibrated default: the estimate in the installed calibration record."""
+    try:
+        return float(_RECORD["estimates"][name])
+    except KeyError:
+        raise RuntimeError(f"{RECORD_FILE} has no estimate for {name}: run `careersim calibrate --fit --apply`") from None
 ASSUMPTION = "assumption"
 
 
@@ -144,9 +157,9 @@ class Mentors(Section):
     capacity_hours: ByRank = P(rv(4.0, 8.0, 12.0), "hours/month", "Monthly time for mentoring, by rank", ASSUMPTION)
     share_admin: ByRank = P(rv(0.0, 0.1, 0.3), "share", "Share with an administrative role, by rank", SRC_DECASTRO_2013 + " (administration crowds out mentoring)")
     admin_capacity_loss: float = P(0.5, "share", "Share of mentoring time an administrative role takes", SRC_DECASTRO_2013, ge=0, le=1)
-    trainees_mean: ByRank = P(rv(2.4, 4.0, 5.0), "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time", CALIBRATED + "; " + SRC_LUCKHAUPT)
+    trainees_mean: ByRank = P(rv(fitted("mentors.trainees_mean.assistant"), fitted("mentors.trainees_mean.associate"), fitted("mentors.trainees_mean.full")), "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time", CALIBRATED + "; serves mentor loads by rank, " + SRC_LUCKHAUPT)
     trainee_weight: float = P(0.5, "tie weights", "Time a trainee takes relative to a primary faculty protege", ge=0, le=10)
-    max_mentees_median: float = P(10.0, "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", CALIBRATED + "; " + SRC_LUCKHAUPT + " (loads)", ge=1, le=100)
+    max_mentees_median: float = P(fitted("mentors.max_mentees_median"), "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", CALIBRATED + "; serves mentor loads, " + SRC_LUCKHAUPT, ge=1, le=100)
     max_mentees_sigma: float = P(0.35, "log units", "Spread of that maximum between mentors (lognormal sigma)", ge=0, le=3)
     comfortable_load: float = P(6.0, "mentees", "Load beyond which mentoring quality falls (the most mentees mentors say they would take on)", SRC_LUCKHAUPT, ge=1, le=100)
     overload_exponent: float = P(0.7, "exponent", "Quality = (comfortable/load)^exponent beyond the comfortable load", SRC_DECASTRO_2013 + " (overextended mentors mentor worse)", ge=0, le=10)
@@ -207,7 +220,7 @@ class Careers(Section):
     capital_award: float = P(0.35, "capital", "Capital from the protected time of a career-development award", ge=0, le=10)
     capital_grant: float = P(0.3, "capital", "Capital from holding an independent grant", ge=0, le=10)
     capital_collaboration: float = P(0.05, "capital", "Capital per former mentor turned collaborator (up to three)", SRC_DECASTRO_2013, ge=0, le=10)
-    pubs_per_capital_year: float = P(2.6, "publications/year", "Publications a year per unit of research capital", CALIBRATED + "; " + SRC_ZAORSKY, ge=0, le=100)
+    pubs_per_capital_year: float = P(fitted("careers.pubs_per_capital_year"), "publications/year", "Publications a year per unit of research capital", CALIBRATED + "; serves early-career publications, " + SRC_ZAORSKY, ge=0, le=100)
     capital_by_rank: ByRank = P(rv(1.0, 1.25, 1.45), "multiplier", "Research capital scale by rank (labs and teams grow)", ASSUMPTION)
 
 
@@ -216,7 +229,7 @@ class Grants(Section):
     min_career_months: int = P(24, "months", "Career months before a first independent-grant application", ge=0, le=240)
     p_apply_award: float = P(0.25, "probability/cycle", "Chance a career-award holder (current or past) applies in a cycle", ASSUMPTION, ge=0, le=1)
     p_apply_other: float = P(0.04, "probability/cycle", "Chance another faculty member without a grant applies in a cycle", ASSUMPTION, ge=0, le=1)
-    success_intercept: float = P(-3.8, "logit", "Success log-odds at zero covariates", CALIBRATED + "; " + SRC_JAGSI_2009, ge=-20, le=20)
+    success_intercept: float = P(fitted("grants.success_intercept"), "logit", "Success log-odds at zero covariates", CALIBRATED + "; serves K awardees with an R01 by 5 and 10 years, " + SRC_JAGSI_2009, ge=-20, le=20)
     success_pubs: float = P(0.9, "logit per log(pubs/yr)", "Effect of recent publications on success", ge=-10, le=10)
     success_science: float = P(0.4, "logit", "Effect of full science coverage", ge=-10, le=10)
     success_skills: float = P(0.6, "logit", "Effect of full skills (grant-writing) coverage", ge=-10, le=10)
@@ -245,22 +258,22 @@ class Promotion(Section):
     weight_grant: float = P(1.0, "score", "Review weight of having held an independent grant", ge=0, le=100)
     weight_career: float = P(1.0, "score", "Review weight of career support (sponsorship) coverage", ge=0, le=100)
     noise_sigma: float = P(0.6, "score", "Spread of review judgement", ge=0, le=100)
-    bar_associate: float = P(2.8, "score", "Score needed for associate professor", CALIBRATED + "; " + SRC_AAMC_PROMO, ge=-100, le=100)
+    bar_associate: float = P(fitted("promotion.bar_associate"), "score", "Score needed for associate professor", CALIBRATED + "; serves assistant professors promoted, " + SRC_AAMC_PROMO, ge=-100, le=100)
     bar_full: float = P(4.2, "score", "Score needed for full professor", ASSUMPTION, ge=-100, le=100)
     failed_review_hazard_ratio: float = P(2.0, "ratio", "Exit hazard multiplier in the year after a failed review", ge=1, le=100)
     failed_review_months: int = P(12, "months", "How long a failed review raises the exit hazard", ge=0, le=240)
 
 
 class Exits(Section):
-    hazard_initial: float = P(0.045, "per year", "Attrition hazard at hire (front-loaded)", CALIBRATED + "; " + SRC_BUCKLIN, ge=0, le=5)
-    hazard_floor: float = P(0.008, "per year", "Attrition hazard late in a career", CALIBRATED + "; " + SRC_ALEXANDER_LANG, ge=0, le=5)
-    hazard_decay_years: float = P(4.0, "years", "Time constant with which the front-loaded hazard falls", CALIBRATED + "; " + SRC_BUCKLIN, ge=0.1, le=100)
+    hazard_initial: float = P(fitted("exits.hazard_initial"), "per year", "Attrition hazard at hire (front-loaded)", CALIBRATED + "; serves exits within 3 and 10 years, " + SRC_BUCKLIN, ge=0, le=5)
+    hazard_floor: float = P(fitted("exits.hazard_floor"), "per year", "Attrition hazard late in a career", CALIBRATED + "; serves exits within 10 years, " + SRC_ALEXANDER_LANG, ge=0, le=5)
+    hazard_decay_years: float = P(fitted("exits.hazard_decay_years"), "years", "Time constant with which the front-loaded hazard falls", CALIBRATED + "; serves front-loading, " + SRC_BUCKLIN, ge=0.1, le=100)
     review_hazard_ratio: float = P(1.4, "ratio", "Hazard multiplier in the year before a promotion review", ge=1, le=100)
-    unmet_effect: float = P(0.7, "log-hazard per unit", "Effect of unmet psychosocial and career need", SRC_DECASTRO_2013, ge=0, le=20)
-    satisfaction_effect: float = P(0.5, "log-hazard per unit", "Effect of low satisfaction", ge=0, le=20)
+    unmet_effect: float = P(0.7, "log-hazard per unit", "Effect of unmet psychosocial and career need", "assumption, set so that mentoring effects on retention are modest (Ries et al. 2009; DeCastro et al. 2014); " + SRC_DECASTRO_2013, ge=0, le=20)
+    satisfaction_effect: float = P(0.5, "log-hazard per unit", "Effect of low satisfaction", "assumption, set with exits.unmet_effect for modest mentoring effects", ge=0, le=20)
     funding_loss_hazard_ratio: float = P(1.8, "ratio", "Hazard multiplier after funding ends unreplaced", ge=1, le=100)
     rejection_effect: float = P(0.12, "log-hazard per rejection", "Effect of each rejection in a row (up to four)", ge=0, le=10)
-    career_award_hazard_ratio: float = P(0.25, "ratio", "Hazard multiplier for career-award holders (committed researchers)", CALIBRATED + "; Jagsi et al., Acad Med 2011", ge=0, le=10)
+    career_award_hazard_ratio: float = P(fitted("exits.career_award_hazard_ratio"), "ratio", "Hazard multiplier for career-award holders (committed researchers)", CALIBRATED + "; serves K awardees still in academia at 8 years, Jagsi et al., Acad Med 2011", ge=0, le=10)
     satisfaction_months: float = P(12.0, "months", "Time constant of satisfaction (a moving average of coverage)", ge=1, le=240)
     retirement_midpoint_years: float = P(33.0, "years", "Career years at which the retirement hazard is half its maximum", ge=1, le=80)
     retirement_spread_years: float = P(3.0, "years", "Spread of the retirement hazard's rise", ge=0.1, le=30)
@@ -269,6 +282,7 @@ class Exits(Section):
 
 class Recording(Section):
     hole_threshold: float = P(0.25, "coverage", "Coverage below which a function counts as badly uncovered (a hole)", ge=0, le=1)
+    covered_threshold: float = P(0.5, "coverage", "Coverage at or above which a function counts as covered (for 'every function covered')", ge=0, le=1)
     hole_min_need: float = P(0.4, "support units/month", "Need below which a function cannot be a hole", ge=0, le=100)
 
 

@@ -44,6 +44,7 @@ SERIES: tuple[tuple[str, str], ...] = (
     ("mean_peers", "peers per protege"),
     ("share_women_with_woman_mentor", "women proteges with at least one woman mentor"),
     ("share_hole", "proteges with at least one badly uncovered function"),
+    ("share_all_covered", "proteges with every function at least `recording.covered_threshold` covered"),
     ("mean_unmet", "unmet need of proteges, as a share of a new assistant professor's need"),
     *(
         (f"{kind}_{stage}_{f}", f"mean {kind} in {f}, {stage.replace('_', ' ')} professors")
@@ -84,6 +85,7 @@ I_MULTI = _I["share_multiple_mentors"]
 I_PEERS = _I["mean_peers"]
 I_WOMAN_MENTOR = _I["share_women_with_woman_mentor"]
 I_HOLE = _I["share_hole"]
+I_ALL_COVERED = _I["share_all_covered"]
 I_UNMET = _I["mean_unmet"]
 I_STAGE0 = _I[f"coverage_{STAGES[0]}_{FUNCTIONS[0]}"]
 I_LOAD_RANK = _I["mean_load_assistant"]
@@ -139,6 +141,7 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     tie_mentor, tie_kind, coverage = fs.tie_mentor, fs.tie_kind, fs.coverage
     need_base, need_spike = fs.need_base, fs.need_spike
     mentor_months, sum_load, no_mentor_months = fs.mentor_months, fs.sum_load, fs.no_mentor_months
+    sum_hours, sum_quality, quality = fs.sum_hours, fs.sum_quality, fs.quality
     woman_mentor_months, hole_months, sum_coverage = fs.woman_mentor_months, fs.hole_months, fs.sum_coverage
     obs_months, sum_unmet, sum_mentors, sum_peers, max_mentors = (
         fs.obs_months, fs.sum_unmet, fs.sum_mentors, fs.sum_peers, fs.max_mentors)
@@ -167,6 +170,8 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
                 cnt[C_HOURS] += tpw[i] * kp.mentoring_weight_primary
                 mentor_months[i] += 1
                 sum_load[i] += load
+                sum_hours[i] += tpw[i] * kp.mentoring_weight_primary
+                sum_quality[i] += quality[i]
             if r >= ASSOCIATE:
                 cnt[C_SENIORS] += 1
                 if load > kp.mentors_comfortable_load:
@@ -214,9 +219,14 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
             if woman:
                 woman_mentor_months[i] += 1
             hole = False
+            all_covered = True
             for f in range(N_FUNCTIONS):
                 if need_base[i, f] + need_spike[i, f] >= kp.recording_hole_min_need and coverage[i, f] < kp.recording_hole_threshold:
                     hole = True
+                if coverage[i, f] < kp.recording_covered_threshold:
+                    all_covered = False
+            if all_covered:
+                acc[I_ALL_COVERED] += 1
             if hole:
                 acc[I_HOLE] += 1
                 hole_months[i] += 1
@@ -264,7 +274,7 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
 
     n_prot = row[I_N_PROTEGES]
     if n_prot > 0:
-        for k in (I_MEAN_MENTORS, I_NO_MENTOR, I_MULTI, I_PEERS, I_HOLE, I_UNMET):
+        for k in (I_MEAN_MENTORS, I_NO_MENTOR, I_MULTI, I_PEERS, I_HOLE, I_ALL_COVERED, I_UNMET):
             row[k] /= n_prot
     if n_women_proteges > 0:
         row[I_WOMAN_MENTOR] /= n_women_proteges
@@ -363,6 +373,8 @@ def people_table(model) -> pd.DataFrame:
             "n_collaborators": fs.n_collaborators,
             "months_mentoring": fs.mentor_months,
             "mean_load_when_mentoring": np.where(mentor_months > 0, fs.sum_load / np.maximum(mentor_months, 1), np.nan),
+            "mean_hours_per_protege": np.where(mentor_months > 0, fs.sum_hours / np.maximum(mentor_months, 1), np.nan),
+            "mean_quality_when_mentoring": np.where(mentor_months > 0, fs.sum_quality / np.maximum(mentor_months, 1), np.nan),
             "n_proteges_final": np.where(fs.status == 0, fs.n_proteges, 0).astype(np.int32),
             "n_trainees_final": np.where(fs.status == 0, fs.n_trainees, 0).astype(np.int32),
         })

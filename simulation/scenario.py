@@ -163,6 +163,8 @@ def load_scenario(
         data = _merge({}, source, "dict", provenance)
     else:
         data = _load_chain(resolve_path(source), provenance)
+    # over the defaults, so that a file or --set may change one entry of a vector field
+    data = _merge(Params().model_dump(), data, "", {})
     for text in overrides:
         parts, value = parse_override(text)
         _apply_override(data, parts, value)

@@ -132,6 +132,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("value_lost", np.float64, "share of need covered by mentors at the moment they left"),
     Col("mentor_months", np.int32, "months with at least one faculty protege"),
     Col("sum_load", np.float64, "mentees of all kinds summed over months with a faculty protege"),
+    Col("sum_hours", np.float64, "hours per primary-weight protege summed over months with a faculty protege"),
+    Col("sum_quality", np.float64, "mentoring quality summed over months with a faculty protege"),
 )
 
 TIE_LOG_COLUMNS: tuple[Col, ...] = (

@@ -1,0 +1,384 @@
+"""Calibration: the default scenario against published figures, and the fit of free parameters.
+
+The targets and the free parameters are data (`targets.toml`). `check` runs the status quo
+over replicates and compares each measured quantity with its target band. `fit` estimates
+the free parameters block by block: Latin-hypercube screening of the block's box, then
+Nelder-Mead from the best point, every evaluation on the same seeds (common random
+numbers), so the objective changes only because the parameters do. The result is a
+calibration record; the schema's calibrated defaults are read from the installed record
+(`calibration.json`), which says how they were obtained.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .outcomes import _km_at, cohort, composition
+
+TARGETS_FILE = Path(__file__).resolve().parent / "targets.toml"
+RECORD_FILE = Path(__file__).resolve().parent / "calibration.json"
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    measure: str
+    description: str
+    population: str
+    published: str
+    value: float
+    low: float
+    high: float
+    source: str
+    tolerance: str
+
+    def error(self, simulated: float) -> float:
+        """Distance from the published value in units of the band on that side (1 = at the edge)."""
+        if not np.isfinite(simulated):
+            return 10.0
+        side = (self.high - self.value) if simulated >= self.value else (self.value - self.low)
+        return (simulated - self.value) / max(side, 1e-12)
+
+    def within(self, simulated: float) -> bool:
+        return bool(np.isfinite(simulated) and self.low <= simulated <= self.high)
+
+
+@dataclass(frozen=True)
+class Free:
+    name: str
+    low: float
+    high: float
+    block: str
+
+
+def load_targets(path: str | Path = TARGETS_FILE) -> tuple[list[Target], list[Free]]:
+    """Targets and free parameters from a targets file, checked for consistency."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    targets = [Target(**t) for t in data.get("target", [])]
+    free = [Free(**f) for f in data.get("free", [])]
+    for t in targets:
+        if t.measure not in MEASURES:
+            raise ValueError(f"{path}: target {t.id}: unknown measure {t.measure!r}; known: {', '.join(MEASURES)}")
+        if not t.low <= t.value <= t.high:
+            raise ValueError(f"{path}: target {t.id}: value {t.value} is outside its band [{t.low}, {t.high}]")
+    for f in free:
+        if not f.low < f.high:
+            raise ValueError(f"{path}: free parameter {f.name}: low must be below high")
+    if len({t.id for t in targets}) != len(targets):
+        raise ValueError(f"{path}: target ids must be unique")
+    return targets, free
+
+
+# --- what a run says about each target ---------------------------------------------------
+
+def _share_within(c: pd.DataFrame, col: str, years: float, n_months: int) -> float:
+    followed = c[c["hire_month"] <= n_months - 12 * years]
+    if len(followed) == 0:
+        return np.nan
+    return float(((followed[col] - followed["hire_month"]).astype("Float64") < 12 * years).fillna(False).mean())
+
+
+def _km(c: pd.DataFrame, years: float, n_months: int) -> float:
+    return _km_at(c["years"].to_numpy(float), c["left"].to_numpy(bool), years, n_months / 12)
+
+
+def _front_loading(c: pd.DataFrame, n_months: int) -> float:
+    s3, s5, s10 = (_km(c, y, n_months) for y in (3, 5, 10))
+    if not all(np.isfinite([s3, s5, s10])) or s10 <= 0 or s5 <= s10:
+        return np.nan
+    early = -np.log(s3) / 3
+    later = -np.log(s10 / s5) / 5
+    return float(early / later) if later > 0 else np.nan
+
+
+def _multi_mentor(c: pd.DataFrame, gender: str) -> float:
+    k = c[c["career_award"] & (c["gender"] == gender) & (c["years"] >= 2)]
+    return float((k["max_mentors"] >= 2).mean()) if len(k) else np.nan
+
+
+def _successful_award_pubs(c: pd.DataFrame, n_months: int) -> float:
+    k = c[c["career_award"] & c["pubs_y10"].notna()]
+    k = k[(k["month_first_grant"] - k["hire_month"]).astype("Float64").fillna(1e9) < 120]
+    return float(k["pubs_y10"].astype(float).mean()) if len(k) else np.nan
+
+
+def _steady(series: pd.DataFrame, col: str) -> float:
+    return float(series[col].iloc[-240:].mean())
+
+
+def _women_full_rise(series: pd.DataFrame) -> float:
+    comp = composition(series)
+    first = comp[comp["year"] <= 10]
+    if len(first) < 24:
+        return np.nan
+    slope = np.polyfit(first["year"], first["share_women_full"], 1)[0]
+    return float(100 * slope)
+
+
+def _women_assistant_20y(series: pd.DataFrame) -> float:
+    comp = composition(series)
+    at = comp[(comp["year"] >= 19) & (comp["year"] < 21)]
+    return float(at["share_women_assistant"].mean()) if len(at) else np.nan
+
+
+MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], float]] = {
+    "exit_10y": lambda c, p, s, n: 1 - _km(c, 10, n),
+    "exit_3y": lambda c, p, s, n: 1 - _km(c, 3, n),
+    "front_loading": lambda c, p, s, n: _front_loading(c, n),
+    "award_grant_5y": lambda c, p, s, n: _share_within(c[c["career_award"]], "month_first_grant", 5, n),
+    "award_grant_10y": lambda c, p, s, n: _share_within(c[c["career_award"]], "month_first_grant", 10, n),
+    "award_retention_8y": lambda c, p, s, n: _km(c[c["career_award"]], 8, n),
+    "years_to_associate": lambda c, p, s, n: float(
+        ((c["month_associate"] - c["hire_month"]).astype(float) / 12).dropna().median()),
+    "promoted_14y": lambda c, p, s, n: _share_within(c, "month_associate", 14, n),
+    "pubs_per_year_early": lambda c, p, s, n: float(c["pubs_y5"].astype(float).mean() / 5),
+    "award_pubs_10y_successful": lambda c, p, s, n: _successful_award_pubs(c, n),
+    "load_median": lambda c, p, s, n: _steady(s, "load_median"),
+    "load_p25": lambda c, p, s, n: _steady(s, "load_p25"),
+    "load_p75": lambda c, p, s, n: _steady(s, "load_p75"),
+    "load_full": lambda c, p, s, n: _steady(s, "mean_load_full"),
+    "load_associate": lambda c, p, s, n: _steady(s, "mean_load_associate"),
+    "load_assistant": lambda c, p, s, n: _steady(s, "mean_load_assistant"),
+    "multi_mentor_women": lambda c, p, s, n: _multi_mentor(c, "women"),
+    "multi_mentor_men": lambda c, p, s, n: _multi_mentor(c, "men"),
+    "women_full_rise": lambda c, p, s, n: _women_full_rise(s),
+    "women_assistant_20y": lambda c, p, s, n: _women_assistant_20y(s),
+}
+
+
+def measure(people: pd.DataFrame, series: pd.DataFrame, n_months: int,
+            names: Sequence[str] | None = None) -> dict[str, float]:
+    """Every measure (or those named) from one run's tables."""
+    c = cohort(people)
+    return {m: float(MEASURES[m](c, people, series, n_months)) for m in (names or MEASURES)}
+
+
+# --- running replicates ------------------------------------------------------------------
+
+def _measure_run(params, names: Sequence[str] | None) -> dict[str, float]:
+    from .run import simulate
+
+    r = simulate(params, threads=1)
+    return measure(r.people, r.series, params.n_months, names)
+
+
+def evaluate(param_sets: Sequence, names: Sequence[str] | None = None, workers: int | None = None,
+             progress: bool = False, desc: str = "runs") -> list[dict[str, float]]:
+    """Measures of many runs, in parallel processes; same order as given."""
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    param_sets = list(param_sets)
+    if workers == 1 or len(param_sets) == 1:
+        return [_measure_run(p, names) for p in tqdm(param_sets, desc=desc, disable=None if progress else True)]
+    parallel = Parallel(n_jobs=workers or -1, backend="loky", return_as="generator")
+    out = []
+    with tqdm(total=len(param_sets), desc=desc, unit="run", disable=None if progress else True) as bar:
+        for m in parallel(delayed(_measure_run)(p, names) for p in param_sets):
+            out.append(m)
+            bar.update(1)
+    return out
+
+
+def _scenario(scenario: str, sets: Sequence[str], values: dict[str, float] | None = None, seed: int = 1):
+    from .scenario import load_scenario
+
+    extra = [f"{k}={v!r}" for k, v in (values or {}).items()]
+    return load_scenario(scenario, [*sets, *extra], seed=seed)
+
+
+def _ci(x: np.ndarray) -> tuple[float, float, float]:
+    from scipy import stats
+
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
+    if len(x) < 2:
+        return float(x.mean()), np.nan, np.nan
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
+
+
+def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, sets: Sequence[str] = (),
+          targets_file: str | Path = TARGETS_FILE, workers: int | None = None, progress: bool = True,
+          widen: float = 1.0) -> pd.DataFrame:
+    """Target vs simulated (mean and 95% CI over replicates), and whether it is within its band.
+
+    `widen` scales each band around the published value (for honest tests at fewer replicates).
+    """
+    targets, _ = load_targets(targets_file)
+    runs = [_scenario(scenario, sets, seed=seed + r) for r in range(replicates)]
+    results = pd.DataFrame(evaluate(runs, [t.measure for t in targets], workers, progress, "calibration check"))
+    rows = []
+    for t in targets:
+        mean, lo, hi = _ci(results[t.measure].to_numpy(float))
+        low = t.value - widen * (t.value - t.low)
+        high = t.value + widen * (t.high - t.value)
+        rows.append({
+            "target": t.id, "description": t.description, "published": t.published, "value": t.value,
+            "low": low, "high": high, "simulated": mean, "ci_low": lo, "ci_high": hi,
+            "within": bool(np.isfinite(mean) and low <= mean <= high), "population": t.population,
+            "source": t.source,
+        })
+    return pd.DataFrame(rows)
+
+
+def format_check(table: pd.DataFrame) -> str:
+    def f(x):
+        if not np.isfinite(x):
+            return "n/a"
+        return f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}"
+
+    out = pd.DataFrame({
+        "target": table["target"],
+        "published": table["value"].map(f),
+        "band": [f"[{f(a)}, {f(b)}]" for a, b in zip(table["low"], table["high"])],
+        "simulated (95% CI)": [f"{f(m)} [{f(a)}, {f(b)}]" for m, a, b in zip(table["simulated"], table["ci_low"], table["ci_high"])],
+        "ok": np.where(table["within"], "yes", "NO"),
+    })
+    return out.to_string(index=False)
+
+
+# --- fitting ------------------------------------------------------------------------------
+
+def loss(targets: Sequence[Target], measured: Sequence[dict[str, float]]) -> float:
+    """Mean squared band-scaled error of the replicate means over the targets."""
+    if not targets:
+        return 0.0
+    errs = []
+    for t in targets:
+        vals = np.array([m[t.measure] for m in measured], dtype=float)
+        mean = np.nanmean(vals) if np.isfinite(vals).any() else np.nan
+        errs.append(t.error(mean) ** 2)
+    return float(np.mean(errs))
+
+
+LOAD_TARGETS = ("load_median", "load_p25", "load_p75", "load_full", "load_associate", "load_assistant")
+
+
+def block_targets(targets: Sequence[Target], block: str) -> list[Target]:
+    if block == "loads":
+        return [t for t in targets if t.id in LOAD_TARGETS]
+    if block == "all":
+        return list(targets)
+    return [t for t in targets if t.id not in LOAD_TARGETS]
+
+
+def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, sets: Sequence[str] = (),
+        targets_file: str | Path = TARGETS_FILE, lhs_points: int | None = None, maxfev: int = 80,
+        blocks: Sequence[str] | None = None, workers: int | None = None, progress: bool = True,
+        start: dict[str, float] | None = None) -> dict:
+    """Estimate the free parameters block by block; return a calibration record."""
+    from scipy.optimize import minimize
+    from scipy.stats import qmc
+
+    from . import __version__
+    from .results import git_commit
+
+    targets, free = load_targets(targets_file)
+    seeds = [seed + r for r in range(replicates)]
+    current = dict(start or {})
+    base = _scenario(scenario, sets)
+    for f in free:
+        current.setdefault(f.name, _get(base, f.name))
+    history = []
+    names = [t.measure for t in targets]
+
+    def run_points(points: list[dict[str, float]], desc: str) -> list[list[dict[str, float]]]:
+        sets_all = [_scenario(scenario, sets, {**current, **pt}, s) for pt in points for s in seeds]
+        flat = evaluate(sets_all, names, workers, progress, desc)
+        return [flat[k * len(seeds):(k + 1) * len(seeds)] for k in range(len(points))]
+
+    before = loss(targets, run_points([{}], "calibration: start")[0])
+    for block in blocks or sorted({f.block for f in free}, key=lambda b: b != "loads"):
+        members = [f for f in free if f.block == block]
+        goal = block_targets(targets, block)
+        lo = np.array([f.low for f in members])
+        hi = np.array([f.high for f in members])
+
+        def point(u: np.ndarray) -> dict[str, float]:
+            x = lo + np.clip(u, 0, 1) * (hi - lo)
+            return {f.name: float(v) for f, v in zip(members, x)}
+
+        n_lhs = lhs_points or 8 * len(members)
+        design = qmc.LatinHypercube(d=len(members), seed=seed).random(n_lhs)
+        u_now = np.array([(current[f.name] - f.low) / (f.high - f.low) for f in members])
+        candidates = np.vstack([np.clip(u_now, 0, 1)[None, :], design])
+        scores = [loss(goal, m) for m in run_points([point(u) for u in candidates], f"calibration: screen {block}")]
+        best = candidates[int(np.argmin(scores))]
+        history.append({"block": block, "stage": "screen", "evaluations": len(candidates), "best_loss": float(min(scores))})
+
+        cache: dict[tuple, float] = {}
+
+        def objective(u: np.ndarray) -> float:
+            key = tuple(np.round(np.clip(u, 0, 1), 6))
+            if key not in cache:
+                cache[key] = loss(goal, run_points([point(np.array(key))], f"calibration: fit {block}")[0])
+            return cache[key]
+
+        res = minimize(objective, best, method="Nelder-Mead", bounds=[(0, 1)] * len(members),
+                       options={"maxfev": maxfev, "xatol": 1e-3, "fatol": 1e-4,
+                                "initial_simplex": _simplex(best, 0.15)})
+        current.update(point(res.x))
+        history.append({"block": block, "stage": "nelder-mead", "evaluations": len(cache), "best_loss": float(res.fun)})
+
+    final = run_points([{}], "calibration: final")[0]
+    table = []
+    for t in targets:
+        vals = np.array([m[t.measure] for m in final], dtype=float)
+        mean = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+        table.append({**asdict(t), "simulated": mean, "within": t.within(mean)})
+    return {
+        "method": ("block-wise: Latin-hypercube screening (scipy.stats.qmc) then bounded Nelder-Mead "
+                   "(scipy.optimize), every evaluation on the same seeds (common random numbers); "
+                   "loss = mean squared error in units of each target's band"),
+        "scenario": scenario,
+        "sets": list(sets),
+        "seeds": seeds,
+        "replicates": replicates,
+        "estimates": {f.name: round(current[f.name], 6) for f in free},
+        "free": [asdict(f) for f in free],
+        "loss_before": before,
+        "loss_after": loss(targets, final),
+        "targets": table,
+        "history": history,
+        "code_version": __version__,
+        "git_commit": git_commit(),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _simplex(u: np.ndarray, step: float) -> np.ndarray:
+    pts = [u]
+    for k in range(len(u)):
+        v = u.copy()
+        v[k] = v[k] + step if v[k] + step <= 1 else v[k] - step
+        pts.append(v)
+    return np.array(pts)
+
+
+def _get(params, dotted: str) -> float:
+    node = params
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return float(node)
+
+
+def write_record(record: dict, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, default=float) + "\n")
+    return path
+
+
+def installed_record(path: str | Path = RECORD_FILE) -> dict:
+    return json.loads(Path(path).read_text())
