@@ -96,7 +96,7 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
     need_spike, need_mult = fs.need_spike, fs.need_mult
     next_review, n_reviews, failed_review_month = fs.next_review, fs.n_reviews, fs.failed_review_month
     month_associate, month_full, exit_request = fs.month_associate, fs.month_full, fs.exit_request
-    n_trainees, trainee_draw = fs.n_trainees, fs.trainee_draw
+    n_trainees, trainee_draw, trainee_scale = fs.n_trainees, fs.trainee_draw, fs.trainee_scale
     capital_by_rank, spike_rejection = kp.careers_capital_by_rank, kp.needs_spike_rejection
     ck, gk, pk = keys[Stream.CAREERS], keys[Stream.GRANTS], keys[Stream.PROMOTION]
     cycle = is_cycle_month(kp, month)
@@ -164,7 +164,7 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
             if score >= bar:
                 rank[i] += 1
                 rank_month[i] = month
-                n_trainees[i] = trainees(kp, rank[i], trainee_draw[i])
+                n_trainees[i] = trainees(kp, rank[i], trainee_draw[i], trainee_scale[i])
                 pubs_in_rank[i] = 0
                 n_reviews[i] = 0
                 if rank[i] == ASSOCIATE:

@@ -189,6 +189,20 @@ def patterns(
     typer.echo(f"{int(table['holds'].sum())} of {len(table)} statements hold; table: {out / 'patterns.csv'}")
 
 
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="Under a minute: skips the cold compile and the 175,000-faculty run.")] = False,
+) -> None:
+    """Speed and memory: start-up, throughput, the whole of US academic medicine, a sweep."""
+    import time
+
+    from .bench import bench as run_bench
+
+    t = time.perf_counter()
+    run_bench(quick, out=typer.echo)
+    typer.echo(f"benchmark wall time {time.perf_counter() - t:.0f} s")
+
+
 @app.command("list")
 def list_() -> None:
     """The scenario files in scenarios/, with the question each answers."""

@@ -63,6 +63,45 @@ def series_table() -> str:
 
 BLOCKS = {"params": params_table, "state": state_table, "ties": ties_table, "series": series_table}
 
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+DOC_FIGURES = ODD.parent / "figures"
+
+
+def calibration_block(check_csv: Path) -> str:
+    """The --check table and figure, from results/calibration/check.csv."""
+    import pandas as pd
+
+    from .calibration import format_check
+    from .plots import calibration_figure, save
+
+    table = pd.read_csv(check_csv)
+    save(calibration_figure(table), DOC_FIGURES, "calibration")
+    rows = ["| target | population | published | band | simulated (95% CI) | within | source |",
+            "|---|---|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        rows.append(f"| {r['target']} | {r['population']} | {r['published']} | {r['low']:g} to {r['high']:g} | "
+                    f"{r['simulated']:.3g} ({r['ci_low']:.3g} to {r['ci_high']:.3g}) | {'yes' if r['within'] else '**no**'} | {r['source']} |")
+    n_ok = int(table["within"].sum())
+    return (f"{n_ok} of {len(table)} targets within tolerance.\n\n" + "\n".join(rows)
+            + "\n\n![Calibration: simulated against published](figures/calibration.png)\n\n"
+            + "```\n" + format_check(table) + "\n```")
+
+
+def patterns_block(patterns_csv: Path) -> str:
+    """The patterns table and figure, from results/patterns/patterns.csv."""
+    import pandas as pd
+
+    from .plots import patterns_figure, save
+
+    table = pd.read_csv(patterns_csv)
+    save(patterns_figure(table), DOC_FIGURES, "patterns")
+    rows = ["| pattern | statement | evidence | mean (95% CI) | expected | holds |", "|---|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        rows.append(f"| {r['pattern']} | {r['statement']} | {r['evidence']} | {r['mean']:+.4f} "
+                    f"({r['ci_low']:+.4f} to {r['ci_high']:+.4f}) | {r['expected']} | {'yes' if r['holds'] else '**no**'} |")
+    return (f"{int(table['holds'].sum())} of {len(table)} statements hold.\n\n" + "\n".join(rows)
+            + "\n\n![Patterns: evidence with 95% intervals](figures/patterns.png)")
+
 
 def render(text: str) -> str:
     for name, make in BLOCKS.items():
@@ -74,9 +113,21 @@ def render(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`--check`: fail if the code tables are stale. `--results`: also render the calibration and
+    patterns sections from results/calibration/check.csv and results/patterns/patterns.csv."""
     argv = sys.argv[1:] if argv is None else argv
     text = ODD.read_text()
     new = render(text)
+    if "--results" in argv:
+        for name, make, csv in (("calibration", calibration_block, RESULTS / "calibration" / "check.csv"),
+                                ("patterns", patterns_block, RESULTS / "patterns" / "patterns.csv")):
+            if not csv.exists():
+                print(f"{csv} not found: run `careersim {'calibrate --check' if name == 'calibration' else 'patterns'}` first",
+                      file=sys.stderr)
+                return 1
+            block = make(csv)
+            pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL)
+            new = pattern.sub(lambda m, block=block: m.group(1) + block + m.group(2), new)
     if "--check" in argv:
         if new != text:
             print(f"{ODD} is out of date: run `python -m simulation.docs`", file=sys.stderr)

@@ -289,3 +289,41 @@ def make_all(out: Path) -> list[dict]:
     figs.append({"name": "differences", **save(differences_figure(comp.differences, KEY_OUTCOMES), folder, "differences"),
                  "caption": f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires)."})
     return figs
+
+
+def calibration_figure(check: pd.DataFrame) -> Figure:
+    """Each target's band and the simulated mean with its 95% CI, in units of the band."""
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(9, 0.35 * len(check) + 1.2)
+        ax = axes[0, 0]
+        for k, (_, r) in enumerate(check.iterrows()):
+            def scaled(x, r=r):
+                side = (r["high"] - r["value"]) if x >= r["value"] else (r["value"] - r["low"])
+                return (x - r["value"]) / side if side > 0 else 0.0
+            colour = "tab:green" if r["within"] else "tab:red"
+            lo, hi = scaled(r["ci_low"]), scaled(r["ci_high"])
+            ax.plot([lo, hi], [k, k], color=colour, lw=2)
+            ax.plot([scaled(r["simulated"])], [k], "o", color=colour, ms=5)
+        ax.axvspan(-1, 1, color="0.9", zorder=0)
+        ax.axvline(0, color="0.4", lw=0.8)
+        ax.set_yticks(range(len(check)), check["target"])
+        ax.set_ylim(len(check) - 0.5, -0.5)
+        ax.set_xlabel("simulated minus published, in units of the tolerance band (shaded: within)")
+        return fig
+
+
+def patterns_figure(table: pd.DataFrame) -> Figure:
+    """Each pattern's statistic with its 95% CI; green where the pattern holds."""
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(10, 0.42 * len(table) + 1.2)
+        ax = axes[0, 0]
+        for k, (_, r) in enumerate(table.iterrows()):
+            colour = "tab:green" if r["holds"] else "tab:red"
+            ax.plot([r["ci_low"], r["ci_high"]], [k, k], color=colour, lw=2)
+            ax.plot([r["mean"]], [k], "o", color=colour, ms=5)
+        ax.axvline(0, color="0.4", lw=0.8)
+        ax.set_yticks(range(len(table)), [f"{r['pattern']}. {r['evidence'][:70]}" for _, r in table.iterrows()],
+                      fontsize="small")
+        ax.set_ylim(len(table) - 0.5, -0.5)
+        ax.set_xlabel("statistic (mean over replicates, 95% CI)")
+        return fig

@@ -87,6 +87,8 @@ def init_person(fs, kp, keys, row, person_key, inst, rank, hire_month, rank_mont
     fs.mentor_skill[row] = np.exp(ss * normal(tk, person_key, 5, 0) - 0.5 * ss * ss)
     fs.admin_draw[row] = uniform(tk, person_key, 6, 0)
     fs.trainee_draw[row] = uniform(tk, person_key, 7, 0)
+    k = kp.mentors_trainees_dispersion
+    fs.trainee_scale[row] = gamma(tk, person_key, 9, 0, k) / k
     fs.max_mentees[row] = kp.mentors_max_mentees_median * np.exp(
         kp.mentors_max_mentees_sigma * normal(tk, person_key, 8, 0)
     )
@@ -104,7 +106,7 @@ def init_person(fs, kp, keys, row, person_key, inst, rank, hire_month, rank_mont
 
     fs.rank[row] = rank
     fs.rank_month[row] = rank_month
-    fs.n_trainees[row] = trainees(kp, rank, fs.trainee_draw[row])
+    fs.n_trainees[row] = trainees(kp, rank, fs.trainee_draw[row], fs.trainee_scale[row])
     fs.competence_scale[row] = competence_scale(kp, fs.mentor_skill[row], kp.mentors_competence_by_rank[rank],
                                                 month - hire_month)
     if rank >= ASSOCIATE:

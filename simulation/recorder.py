@@ -52,9 +52,9 @@ SERIES: tuple[tuple[str, str], ...] = (
     ),
     *((f"mean_load_{r}", f"mean mentees of all kinds, {r} professors") for r in RANKS),
     *((f"mean_proteges_{r}", f"mean faculty proteges, {r} professors") for r in RANKS),
-    ("load_p25", "25th percentile of mentees of all kinds, among faculty with any"),
-    ("load_median", "median mentees of all kinds, among faculty with any"),
-    ("load_p75", "75th percentile of mentees of all kinds, among faculty with any"),
+    ("load_p25", "25th percentile (mid-distribution) of mentees of all kinds, among faculty with any"),
+    ("load_median", "median (mid-distribution) of mentees of all kinds, among faculty with any"),
+    ("load_p75", "75th percentile (mid-distribution) of mentees of all kinds, among faculty with any"),
     ("share_seniors_overloaded", "associate and full professors past the comfortable load"),
     ("share_seniors_strong_all", "associate and full professors strong in all five functions"),
     ("mean_hours_per_protege", "mentoring hours a month per primary-weight protege, among mentors"),
@@ -113,13 +113,24 @@ N_LOAD_BINS = 128
 
 @njit(cache=True)
 def _quantile_from_hist(hist, total, q):
-    target = q * total
+    """Mid-distribution quantile of integer counts (Parzen): interpolates between the points
+    (k, F(k) - f(k)/2), so it moves smoothly with the distribution instead of jumping by whole mentees."""
+    prev_k = -1.0
+    prev_g = 0.0
     acc = 0.0
     for k in range(hist.shape[0]):
-        acc += hist[k]
-        if acc >= target:
-            return float(k)
-    return float(hist.shape[0] - 1)
+        if hist[k] <= 0:
+            continue
+        f = hist[k] / total
+        g = acc + 0.5 * f
+        if g >= q:
+            if prev_k < 0:
+                return float(k)
+            return prev_k + (k - prev_k) * (q - prev_g) / (g - prev_g)
+        acc += f
+        prev_k = float(k)
+        prev_g = g
+    return prev_k
 
 
 N_CHUNKS = 64  # fixed, so sums come out the same for any number of threads

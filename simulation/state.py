@@ -63,6 +63,7 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("mentor_skill", np.float64, "overall mentoring skill multiplier (lognormal)", fill=1.0),
     Col("admin_draw", np.float64, "uniform deciding an administrative role (compared with the rank's share)"),
     Col("trainee_draw", np.float64, "uniform deciding the number of trainee mentees (Poisson by inversion)"),
+    Col("trainee_scale", np.float64, "this person's multiplier of the rank's mean trainees (gamma, mean 1)", fill=1.0),
     Col("max_mentees", np.float64, "most mentees of any kind this person will accept"),
     Col("career_award", np.bool_, "holds (or held) a career-development award"),
     Col("committee_size", np.int8, "mentors assigned under the dyad or committee model"),

@@ -117,9 +117,10 @@ def capacity(kp, rank, admin_draw):
 
 
 @njit(cache=True, inline="always")
-def trainees(kp, rank, trainee_draw):
-    """Non-faculty mentees: Poisson with the rank's mean, by inversion of a fixed uniform."""
-    return poisson_inv(trainee_draw, kp.mentors_trainees_mean[rank])
+def trainees(kp, rank, trainee_draw, trainee_scale):
+    """Non-faculty mentees: Poisson with the rank's mean times the person's scale (gamma-Poisson),
+    by inversion of a fixed uniform."""
+    return poisson_inv(trainee_draw, kp.mentors_trainees_mean[rank] * trainee_scale)
 
 
 def quality_table(comfortable: float, exponent: float, max_load: int = 256) -> np.ndarray:

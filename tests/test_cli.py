@@ -47,3 +47,32 @@ def test_python_dash_m_is_the_same_cli():
     r = subprocess.run([sys.executable, "-m", "simulation", "validate", "dyad", "--set", "mentoring.modle=x"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Did you mean mentoring.model" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_calibrate_check_prints_and_writes_the_table(tmp_path):
+    r = runner.invoke(app, ["calibrate", "--check", "--replicates", "2", "--out", str(tmp_path), "--workers", "1",
+                            "--set", "population.n_faculty=600", "--set", "population.n_institutions=3",
+                            "--set", "horizon_years=21"])
+    assert r.exit_code == 0, r.output
+    assert "exit_10y" in r.stdout and "targets within tolerance" in r.stdout
+    assert (tmp_path / "check.csv").exists() and (tmp_path / "check.md").exists()
+    r = runner.invoke(app, ["calibrate"])
+    assert r.exit_code == 2 and "--check or --fit" in r.output
+
+
+def test_patterns_prints_every_pattern(tmp_path):
+    r = runner.invoke(app, ["patterns", "--replicates", "2", "--out", str(tmp_path), "--executor", "serial",
+                            "--set", "population.n_faculty=300", "--set", "population.n_institutions=2"])
+    assert r.exit_code == 0, r.output
+    for k in range(1, 8):
+        assert f"\n{k}. " in "\n" + r.stdout
+    assert "statements hold" in r.stdout and (tmp_path / "patterns.csv").exists()
+
+
+def test_bench_quick_prints_every_figure():
+    r = runner.invoke(app, ["bench", "--quick"])
+    assert r.exit_code == 0, r.output
+    for phrase in ("cores", "start-up, cold", "start-up, warm", "import", "throughput, 1 thread, network",
+                   "throughput, 1 thread, dyad", "NUMBA_DISABLE_JIT=1", "speed-up", "175,000 faculty",
+                   "sweep,", "runs/min", "benchmark wall time"):
+        assert phrase in r.stdout, phrase
