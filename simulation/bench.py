@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 TARGETS = {
@@ -187,12 +185,17 @@ def bench(quick: bool = False, out=print) -> dict:
     return figures
 
 
-def max_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+def write_record(path: Path, lines: list[str], quick: bool) -> None:
+    """Put the printed figures, with the command and date, into a Markdown file's generated:bench block."""
+    import re
+    from datetime import UTC, datetime
 
-
-def main() -> None:  # pragma: no cover - the CLI calls bench()
-    quick = "--quick" in sys.argv
-    t = time.perf_counter()
-    bench(quick)
-    print(f"benchmark wall time {time.perf_counter() - t:.0f} s")
+    command = "careersim bench" + (" --quick" if quick else "")
+    block = (f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} with `{command}`:\n\n```\n"
+             + "\n".join(lines) + "\n```")
+    path = Path(path)
+    text = path.read_text() if path.exists() else "<!-- generated:bench -->\n<!-- /generated:bench -->\n"
+    if "<!-- generated:bench -->" not in text:
+        text += "\n<!-- generated:bench -->\n<!-- /generated:bench -->\n"
+    pattern = re.compile(r"(<!-- generated:bench -->\n).*?(\n?<!-- /generated:bench -->)", re.DOTALL)
+    path.write_text(pattern.sub(lambda m: m.group(1) + block + "\n<!-- /generated:bench -->", text))

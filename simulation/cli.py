@@ -138,6 +138,7 @@ def calibrate(
     out: Annotated[Path, typer.Option(help="Where tables and records go.")] = Path("results/calibration"),
     workers: WorkersOption = None,
     maxfev: Annotated[int, typer.Option(help="With --fit: most objective evaluations per block in the local search.")] = 70,
+    block: Annotated[Optional[list[str]], typer.Option(help="With --fit: fit only these blocks of targets.toml (repeatable).")] = None,
 ) -> None:
     """Calibration against the published targets in the package's targets.toml."""
     from . import calibration as cal
@@ -151,7 +152,7 @@ def calibrate(
     out.mkdir(parents=True, exist_ok=True)
     if fit_:
         record = cal.fit(scenario, replicates or 5, 2000 if seed is None else seed, set_ or [], maxfev=maxfev,
-                         workers=workers)
+                         workers=workers, blocks=block or None)
         path = cal.write_record(record, out / "record.json")
         typer.echo(f"loss {record['loss_before']:.3f} -> {record['loss_after']:.3f}; record: {path}")
         for name, value in record["estimates"].items():
@@ -192,15 +193,25 @@ def patterns(
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="Under a minute: skips the cold compile and the 175,000-faculty run.")] = False,
+    record: Annotated[Optional[Path], typer.Option(help="Also write the output into this Markdown file's generated:bench block.")] = None,
 ) -> None:
     """Speed and memory: start-up, throughput, the whole of US academic medicine, a sweep."""
     import time
 
-    from .bench import bench as run_bench
+    from .bench import bench as run_bench, write_record
+
+    lines: list[str] = []
+
+    def out(line: str) -> None:
+        lines.append(line)
+        typer.echo(line)
 
     t = time.perf_counter()
-    run_bench(quick, out=typer.echo)
-    typer.echo(f"benchmark wall time {time.perf_counter() - t:.0f} s")
+    run_bench(quick, out=out)
+    out(f"benchmark wall time {time.perf_counter() - t:.0f} s")
+    if record is not None:
+        write_record(record, lines, quick)
+        typer.echo(f"recorded in {record}")
 
 
 @app.command("list")

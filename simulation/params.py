@@ -212,7 +212,7 @@ class Peers(Section):
 
 class Careers(Section):
     talent_sigma: float = P(0.45, "log units", "Spread of research talent (lognormal sigma)", ge=0, le=3)
-    career_award_talent: float = P(0.6, "sd", "Talent advantage of career-award holders (they are selected)", ASSUMPTION, ge=0, le=5)
+    career_award_talent: float = P(fitted("careers.career_award_talent"), "sd", "Talent advantage of career-award holders (they are selected)", CALIBRATED + "; serves successful K awardees' publications and their R01 shares, Jagsi et al. 2009, 2011", ge=0, le=5)
     capital_months: float = P(18.0, "months", "Time constant with which research capital approaches its target", ge=1, le=240)
     capital_base: float = P(0.6, "capital", "Research capital without mentoring support", ge=0, le=10)
     capital_science: float = P(0.15, "capital", "Capital from full science coverage", ge=0, le=10)

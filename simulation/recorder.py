@@ -379,6 +379,7 @@ def people_table(model) -> pd.DataFrame:
             "mean_unmet": per_obs(fs.sum_unmet),
             **{f"mean_coverage_{f}": per_obs(fs.sum_coverage[:, k]) for k, f in enumerate(FUNCTIONS)},
             "n_ties_formed": fs.n_ties_formed,
+            **_ties_by_kind(model),
             "n_mentor_losses": fs.n_mentor_losses,
             "need_share_lost_to_mentor_exits": fs.value_lost,
             "n_collaborators": fs.n_collaborators,
@@ -390,6 +391,17 @@ def people_table(model) -> pd.DataFrame:
             "n_trainees_final": np.where(fs.status == 0, fs.n_trainees, 0).astype(np.int32),
         })
     return df
+
+
+def _ties_by_kind(model) -> dict[str, np.ndarray]:
+    """Ties each person formed as a protege, by kind (from the tie log)."""
+    tl = model.ties
+    out = {}
+    for code, kind in enumerate(TIE_KINDS):
+        if kind == "none":
+            continue
+        out[f"n_ties_{kind}"] = np.bincount(tl.protege[tl.kind == code], minlength=model.faculty.n).astype(np.int32)
+    return out
 
 
 def ties_table(model) -> pd.DataFrame:
