@@ -57,7 +57,7 @@ with numba_threads(threads):
     fm = 0
     t = time.perf_counter()
     for _ in range(months):
-        fm += m.n_active
+        fm += int(m.n_active)
         m.step(); r.record(m, m.last_hired, m.last_exits, m.last_events)
     dt = time.perf_counter() - t
 print(json.dumps({"faculty_months": fm, "seconds": dt}))
@@ -117,16 +117,17 @@ def bench(quick: bool = False, out=print) -> dict:
     out(f"careersim {__version__} benchmark{' (quick)' if quick else ''}: {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, numba {numba.__version__}, {platform.machine()}")
 
-    # start-up: cold (empty kernel cache) and warm (cache present)
+    # start-up: cold (an empty kernel cache) and warm (the cache present)
     with tempfile.TemporaryDirectory() as cache:
-        env = {"NUMBA_CACHE_DIR": cache}
-        if quick:
+        if quick:  # the package's own kernel cache, filled by the first call if it is empty
+            env = {}
             out("start-up, cold (empty kernel cache): skipped with --quick (it compiles every kernel, about a minute)")
+            _python(STARTUP)
         else:
+            env = {"NUMBA_CACHE_DIR": cache}
             cold = _python(STARTUP, env=env)
             figures["cold"] = cold
             out(f"start-up, cold (empty kernel cache): import {cold['import']:.2f} s, JIT compile {cold['jit']:.1f} s")
-        _python(STARTUP, env=env) if quick else None  # fill the cache
         warm = _python(STARTUP, env=env)
         figures["warm"] = warm
         total = warm["import"] + warm["jit"]

@@ -113,17 +113,25 @@ def apply_exits(fs, tl, ins, kp, cards, active, n_active, month, exits_by_reason
                 end_tie(fs, tl, kp, cards, i, s, month, PROTEGE_LEFT)
     if not any_exit:
         return n_active
+    support_share_lost = fs.support_share_lost
+    n_mentor_slots = kp.n_mentor_slots
     kept = 0
     for ii in range(n_active):
         i = active[ii]
         if status[i] != ACTIVE:
             continue
+        # what all of i's mentors covered, before any tie is cut (observation for pattern 3)
+        mentors_value = 0.0
+        for s in range(n_mentor_slots):
+            if tie_mentor[i, s] >= 0:
+                mentors_value += tie_value[i, s]
         for s in range(n_slots):
             j = tie_mentor[i, s]
             if j >= 0 and status[j] != ACTIVE:
                 if tie_kind[i, s] != PEER:
                     n_mentor_losses[i] += 1
                     value_lost[i] += tie_value[i, s]
+                    support_share_lost[i] += tie_value[i, s] / mentors_value if mentors_value > 0.0 else 1.0
                     mentor_lost_month[i] = month
                 end_tie(fs, tl, kp, cards, i, s, month, MENTOR_LEFT)
         active[kept] = i

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from numba import config as numba_config
 from numba import njit, types
 from numba.experimental import structref
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -425,6 +426,8 @@ def kernel_params(params: Params) -> KernelParamsStruct:
     derived = _derived(params)
     assert set(derived) == set(DERIVED), "DERIVED must list exactly the derived kernel parameters"
     values = {**_flatten(params), **derived}
+    if numba_config.DISABLE_JIT:  # plain Python kernels read the namedtuple
+        return KernelParams(**values)
     return _kernel_params_struct(KernelParams(**values))
 
 

@@ -382,6 +382,8 @@ def people_table(model) -> pd.DataFrame:
             **_ties_by_kind(model),
             "n_mentor_losses": fs.n_mentor_losses,
             "need_share_lost_to_mentor_exits": fs.value_lost,
+            "support_share_lost_per_mentor_exit": np.where(fs.n_mentor_losses > 0, fs.support_share_lost
+                                                           / np.maximum(fs.n_mentor_losses, 1), np.nan),
             "n_collaborators": fs.n_collaborators,
             "months_mentoring": fs.mentor_months,
             "mean_load_when_mentoring": np.where(mentor_months > 0, fs.sum_load / np.maximum(mentor_months, 1), np.nan),

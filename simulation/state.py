@@ -15,6 +15,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
+from numba import config as numba_config
 from numba import njit, types
 from numba.experimental import structref
 
@@ -131,6 +132,7 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
     Col("n_mentor_losses", np.int16, "mentor ties lost because the mentor left"),
     Col("value_lost", np.float64, "share of need covered by mentors at the moment they left"),
+    Col("support_share_lost", np.float64, "share of all mentors' support that each departing mentor gave, summed over losses"),
     Col("mentor_months", np.int32, "months with at least one faculty protege"),
     Col("sum_load", np.float64, "mentees of all kinds summed over months with a faculty protege"),
     Col("sum_hours", np.float64, "hours per primary-weight protege summed over months with a faculty protege"),
@@ -254,7 +256,9 @@ class Table:
                 new[: self.capacity] = old
             self.arrays[col.name] = new
         self.capacity = capacity
-        self.cols = _STRUCTS[self.tuple_type](self.tuple_type(**self.arrays))
+        view = self.tuple_type(**self.arrays)
+        # without the JIT (NUMBA_DISABLE_JIT=1) kernels are plain Python and read the namedtuple
+        self.cols = view if numba_config.DISABLE_JIT else _STRUCTS[self.tuple_type](view)
 
     def ensure(self, extra: int) -> None:
         """Room for `extra` more rows beyond `n`."""

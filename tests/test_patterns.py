@@ -31,6 +31,7 @@ def people(hole=0.3, no_mentor=0.1, psych=0.5, pubs=100, lost=2.0, losses=10, sl
         "months_as_protege": 100, "share_months_hole": hole, "share_months_no_mentor": no_mentor,
         **{f"mean_coverage_{f}": (psych if f == "psychosocial" else 0.5) for f in FUNCTIONS},
         "pubs": pubs / n, "n_mentor_losses": losses / n, "need_share_lost_to_mentor_exits": lost / n,
+        "support_share_lost_per_mentor_exit": lost / losses,
         "months_mentoring": 24, "mean_load_when_mentoring": load,
         "mean_hours_per_protege": 3.0 + slope * load,
         "mean_quality_when_mentoring": np.where(load > 6, 1.0 - quality_gap, 1.0),
@@ -59,8 +60,8 @@ def world(good=True):
         "network_peers": (people(psych=0.5 + 0.2 * g, pubs=100 + 20 * g), series()),
         "network_women_mentor_policy": (people(), series(woman_late=0.6 + 0.2 * g)),
         "network_local_only": (people(hole=0.5 - 0.2 * g + 0.05), series(woman_late=0.6 - 0.1 * g)),
-        "small_institutions": (people(hole=0.3), series()),
-        "small_institutions_local_only": (people(hole=0.3 + 0.1 + 0.2 * g), series()),
+        "small_institutions": (people(hole=0.3), series(woman_early=0.5 + 0.1 * g)),
+        "small_institutions_local_only": (people(hole=0.3 + 0.1 + 0.2 * g), series(woman_early=0.5)),
     }
     # four replicates with a little noise, so intervals are finite
     rng = np.random.default_rng(0)
@@ -92,5 +93,6 @@ def test_statistics_on_simple_tables():
     p = people(slope=-0.25)
     assert pat.hours_load_slope(p, None) == pytest.approx(-0.25)
     assert pat.loss_per_mentor_exit(people(lost=3.0, losses=12), None) == pytest.approx(0.25)
+    assert pat.first_decade_woman_mentor(None, series(woman_early=0.2, woman_late=0.5)) == pytest.approx(0.2)
     assert pat.quality_drop(6)(people(quality_gap=0.3), None) == pytest.approx(0.3)
     assert pat.woman_mentor_early_minus_late(None, series(woman_early=0.2, woman_late=0.5)) == pytest.approx(-0.3)
