@@ -175,6 +175,10 @@ def bench(quick: bool = False, out=print) -> dict:
             phases = big["phase_seconds"]
             total = sum(phases.values())
             out("  share of run time by phase: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in phases.items()))
+            small = _python(BIG_RUN, "10000", str(Path(tmp) / "small"))
+            out("  cost per faculty-month by phase, 10,000 -> 175,000 faculty (all threads): " + ", ".join(
+                f"{k} {1e9 * small['phase_seconds'][k] / (480 * 10_000):.0f} -> {1e9 * v / (480 * n_big):.0f} ns"
+                for k, v in phases.items() if k in small["phase_seconds"]))
 
         # a sweep on all cores
         n_runs = 20 if quick else 200

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .needs import need
-from .rng import Stream, hash3, to_unit32, uniform
+from .rng import POPULATION_WIDE, Stream, hash3, to_unit32, uniform
 from .state import (
     ASSISTANT, DROPPED, EXTERNAL, FULL, N_FUNCTIONS, N_GROUPS, N_TIES, NEVER, PEER, PRIMARY,
     REPLACED, SCIENCE, SECONDARY,
@@ -424,7 +424,7 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
     committee_size, mentor_lost_month, n_ties_formed = fs.committee_size, fs.mentor_lost_month, fs.n_ties_formed
     n_slots = kp.n_mentor_slots
     gaps = np.zeros(N_FUNCTIONS)
-    offset = int(uniform(keys[Stream.MENTORING], 0, month, 0) * n_active) if n_active > 0 else 0
+    offset = int(uniform(keys[Stream.MENTORING], POPULATION_WIDE, month, 0) * n_active) if n_active > 0 else 0
     for t in range(n_active):
         i = active[(offset + t) % n_active]
         if rank[i] == FULL:  # full professors no longer have mentors

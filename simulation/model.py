@@ -66,6 +66,11 @@ class CareerModel(mesa.Model):
         self.institutions.n = len(sizes)
         self.institutions.arrays["target_size"][:] = sizes
         self._alloc_indexes()
+        self._target_size = self.institutions.arrays["target_size"]
+        self._inst_active = self.institutions.arrays["n_active"]
+        self._ties_per_protege = params.n_mentor_slots + 2
+        self._peers_on = params.peers_on
+        self._group_size = params.peers.group_size
 
         initial = population.draw_initial(self.keys, self.kp, sizes)
         r0, r1 = population.add_initial(self.faculty.cols, self.institutions.cols, self.kp, self.keys,
@@ -92,7 +97,7 @@ class CareerModel(mesa.Model):
             np.zeros(cap, dtype=np.int32),
             np.zeros(mentoring.N_BUCKETS + 1, dtype=np.int64),
             np.zeros(cap, dtype=np.int32),
-            np.zeros((cap, mentoring.CARD_WIDTH)),
+            np.zeros((cap, mentoring.CARD_WIDTH), dtype=np.float32),  # one cache line per card
         )
 
     def _ensure_rows(self, extra: int) -> None:
@@ -120,15 +125,12 @@ class CareerModel(mesa.Model):
         t = time.perf_counter()
 
         # 1. hiring
-        vacancies = np.maximum(ins.target_size - ins.n_active, 0).astype(np.int64)
+        vacancies = np.maximum(self._target_size - self._inst_active, 0)
         self._ensure_rows(int(vacancies.sum()))
         r0, r1 = population.hire(fs.cols, ins.cols, kp, keys, self.counters, month, vacancies)
         fs.n = int(self.counters[N_ROWS])
         self._append_active(r0, r1)
         self.last_hired = r1 - r0
-        new_rows = np.arange(r0, r1, dtype=np.int32)
-        if month == 0:
-            new_rows = np.concatenate([self._new_rows, new_rows])
         mentoring.build_pools(fs.cols, self.active, self.n_active, ins.n, *self.pools)
         t = self._timed("hiring", t)
 
@@ -137,12 +139,13 @@ class CareerModel(mesa.Model):
         t = self._timed("needs", t)
 
         # 3. ties
-        per_protege = self.params.n_mentor_slots + 2
-        self.ties.ensure(self.n_active * per_protege + 2 * len(new_rows) * self.params.peers.group_size)
-        if self.params.peers_on and len(new_rows):
+        self.ties.ensure(self.n_active * self._ties_per_protege + 2 * (r1 - r0 + len(self._new_rows)) * self._group_size)
+        if self._peers_on and (r1 > r0 or len(self._new_rows)):
+            new_rows = np.concatenate([self._new_rows, np.arange(r0, r1, dtype=np.int32)])
             order = np.lexsort((fs.hire_month[new_rows], fs.institution[new_rows]))
             mentoring.join_peer_groups(fs.cols, self.ties.cols, ins.cols, kp, self.counters,
                                        new_rows[order], month)
+        self._new_rows = self._new_rows[:0]  # the initial population joins groups in month 0 only
         mentoring.maintain_ties(fs.cols, self.ties.cols, kp, keys, self.counters, self.pools,
                                 self.active, self.n_active, month)
         self.ties.n = int(self.counters[N_TIES])

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from .needs import stage_target
-from .rng import Stream, gamma, normal, uniform
+from .rng import FIXED, Stream, gamma, normal, uniform
 from .state import ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_ROWS, NEVER
 from .support import competence_scale, trainees
 
@@ -98,11 +98,11 @@ def init_person(fs, kp, keys, row, person_key, inst, rank, hire_month, rank_mont
     if kp.model_code == 0:
         fs.committee_size[row] = 1
     elif kp.model_code == 1:
-        fs.committee_size[row] = kp.committee_size if uniform(mk, person_key, 0, 0) < p_multi else 1
+        fs.committee_size[row] = kp.committee_size if uniform(mk, person_key, FIXED, 0) < p_multi else 1
     else:
         fs.committee_size[row] = 0
     # network reviews: at hire, or (initial population) staggered over the first interval
-    fs.next_search[row] = month + (int(uniform(mk, person_key, 1, 0) * kp.network_reshape_months) if initial else 0)
+    fs.next_search[row] = month + (int(uniform(mk, person_key, FIXED, 1) * kp.network_reshape_months) if initial else 0)
 
     fs.rank[row] = rank
     fs.rank_month[row] = rank_month

@@ -133,7 +133,8 @@ def _quantile_from_hist(hist, total, q):
     return prev_k
 
 
-N_CHUNKS = 64  # fixed, so sums come out the same for any number of threads
+MAX_CHUNKS = 64
+CHUNK_SIZE = 4096  # chunks depend on the data only, so sums come out the same for any number of threads
 (C_STAGE, C_RANK, C_WOMEN_PROTEGES, C_MENTORING, C_SENIORS, C_HOURS) = (0, 3, 6, 7, 8, 9)
 N_COUNTS = 10
 
@@ -142,8 +143,8 @@ N_COUNTS = 10
 def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     """Phase 7: one row of the monthly series, and each person's running summaries.
 
-    Active people are split into a fixed number of chunks summed in a fixed order, so the
-    row is bit-identical for any number of threads.
+    Active people are split into chunks (their number set by the head count, not the threads)
+    summed in a fixed order, so the row is bit-identical for any number of threads.
     """
     rank, female, rank_month = fs.rank, fs.female, fs.rank_month
     n_proteges, n_trainees, tpw = fs.n_proteges, fs.n_trainees, fs.time_per_weight
@@ -159,14 +160,15 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     n_slots = tie_mentor.shape[1]
     review_months = 12.0 * kp.promotion_review_years_associate
     strong = kp.mentors_strong_threshold
-    partial = np.zeros((N_CHUNKS, N_SERIES))
-    hists = np.zeros((N_CHUNKS, N_LOAD_BINS))
-    counts = np.zeros((N_CHUNKS, N_COUNTS))
-    for c in prange(N_CHUNKS):
+    n_chunks = min(MAX_CHUNKS, max(1, n_active // CHUNK_SIZE))
+    partial = np.zeros((n_chunks, N_SERIES))
+    hists = np.zeros((n_chunks, N_LOAD_BINS))
+    counts = np.zeros((n_chunks, N_COUNTS))
+    for c in prange(n_chunks):
         acc = partial[c]
         hist = hists[c]
         cnt = counts[c]
-        for ii in range(c * n_active // N_CHUNKS, (c + 1) * n_active // N_CHUNKS):
+        for ii in range(c * n_active // n_chunks, (c + 1) * n_active // n_chunks):
             i = active[ii]
             r = rank[i]
             acc[I_N_RANK_GENDER + 2 * r + (0 if female[i] else 1)] += 1
@@ -260,7 +262,7 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     row[:] = 0.0
     hist = np.zeros(N_LOAD_BINS)
     cnt = np.zeros(N_COUNTS)
-    for c in range(N_CHUNKS):
+    for c in range(n_chunks):
         row += partial[c]
         hist += hists[c]
         cnt += counts[c]

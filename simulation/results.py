@@ -11,6 +11,7 @@ interrupted run leaves nothing that looks finished.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -89,6 +90,7 @@ def default_run_dir(params: Params, root: str | Path = "results") -> Path:
     return Path(root) / params.name / run_id(params)
 
 
+@functools.lru_cache(maxsize=1)
 def git_commit() -> str | None:
     """The commit of the source tree this package runs from, '+dirty' if modified."""
     here = Path(__file__).resolve().parent
@@ -107,19 +109,25 @@ def git_commit() -> str | None:
         return None
 
 
-def versions() -> dict[str, str]:
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     import mesa
     import numba
     import numpy
 
     from . import __version__
 
-    return {
-        "careersim": __version__,
-        "python": sys.version.split()[0],
-        "numpy": numpy.__version__,
-        "numba": numba.__version__,
-        "mesa": mesa.__version__,
-        "pandas": pd.__version__,
-        "platform": platform.platform(),
-    }
+    return (
+        ("careersim", __version__),
+        ("python", sys.version.split()[0]),
+        ("numpy", numpy.__version__),
+        ("numba", numba.__version__),
+        ("mesa", mesa.__version__),
+        ("pandas", pd.__version__),
+        ("platform", platform.platform()),
+    )
+
+
+def versions() -> dict[str, str]:
+    """Versions of this package, Python and the libraries that shape results (cached per process)."""
+    return dict(_versions())

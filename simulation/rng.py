@@ -32,6 +32,13 @@ _INV53 = 1.0 / 9007199254740992.0
 _TWO_PI = 6.283185307179586
 
 
+# Coordinates reserved so that draws of different kinds in one stream never coincide:
+# a person's fixed draws use FIXED as their "month"; draws for the whole population use
+# POPULATION_WIDE as their "person" (person keys stay below 2**56).
+FIXED = 1 << 60
+POPULATION_WIDE = 1 << 61
+
+
 class Stream(IntEnum):
     """One stream per kind of decision; the mentoring streams never touch the others."""
 
