@@ -171,7 +171,7 @@ def calibrate(
 
 @app.command()
 def patterns(
-    replicates: Annotated[int, typer.Option(help="Replicates per scenario (paired seeds).")] = 6,
+    replicates: Annotated[int, typer.Option(help="Replicates per scenario (paired seeds).")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of replicate 0.")] = 500,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results/patterns"),
     set_: SetOption = None,

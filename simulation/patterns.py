@@ -237,7 +237,7 @@ def format_patterns(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def run_patterns(replicates: int = 6, seed: int = 500, out: str | Path = "results/patterns",
+def run_patterns(replicates: int = 10, seed: int = 500, out: str | Path = "results/patterns",
                  sets: list[str] | tuple[str, ...] = (), executor: str = "processes", workers: int | None = None,
                  progress: bool = True) -> pd.DataFrame:
     """Run every variant on paired seeds, compute the patterns, write patterns.csv and .md."""
