@@ -21,10 +21,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .outcomes import _km_at, cohort, composition
+from .outcomes import _km_at, cohort, composition, mean_ci, share_within
 
 TARGETS_FILE = Path(__file__).resolve().parent / "targets.toml"
 RECORD_FILE = Path(__file__).resolve().parent / "calibration.json"
+
+
+def band_error(x: float, value: float, low: float, high: float) -> float:
+    """x minus the published value, in units of the tolerance band on that side (1 = at the edge)."""
+    side = (high - value) if x >= value else (value - low)
+    return (x - value) / max(side, 1e-12)
 
 
 @dataclass(frozen=True)
@@ -42,10 +48,7 @@ class Target:
 
     def error(self, simulated: float) -> float:
         """Distance from the published value in units of the band on that side (1 = at the edge)."""
-        if not np.isfinite(simulated):
-            return 10.0
-        side = (self.high - self.value) if simulated >= self.value else (self.value - self.low)
-        return (simulated - self.value) / max(side, 1e-12)
+        return band_error(simulated, self.value, self.low, self.high) if np.isfinite(simulated) else 10.0
 
     def within(self, simulated: float) -> bool:
         return bool(np.isfinite(simulated) and self.low <= simulated <= self.high)
@@ -79,13 +82,6 @@ def load_targets(path: str | Path = TARGETS_FILE) -> tuple[list[Target], list[Fr
 
 
 # --- what a run says about each target ---------------------------------------------------
-
-def _share_within(c: pd.DataFrame, col: str, years: float, n_months: int) -> float:
-    followed = c[c["hire_month"] <= n_months - 12 * years]
-    if len(followed) == 0:
-        return np.nan
-    return float(((followed[col] - followed["hire_month"]).astype("Float64") < 12 * years).fillna(False).mean())
-
 
 def _km(c: pd.DataFrame, years: float, n_months: int) -> float:
     return _km_at(c["years"].to_numpy(float), c["left"].to_numpy(bool), years, n_months / 12)
@@ -134,12 +130,12 @@ MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], fl
     "exit_10y": lambda c, p, s, n: 1 - _km(c, 10, n),
     "exit_3y": lambda c, p, s, n: 1 - _km(c, 3, n),
     "front_loading": lambda c, p, s, n: _front_loading(c, n),
-    "award_grant_5y": lambda c, p, s, n: _share_within(c[c["career_award"]], "month_first_grant", 5, n),
-    "award_grant_10y": lambda c, p, s, n: _share_within(c[c["career_award"]], "month_first_grant", 10, n),
+    "award_grant_5y": lambda c, p, s, n: share_within(c[c["career_award"]], "month_first_grant", 5, n),
+    "award_grant_10y": lambda c, p, s, n: share_within(c[c["career_award"]], "month_first_grant", 10, n),
     "award_retention_8y": lambda c, p, s, n: _km(c[c["career_award"]], 8, n),
     "years_to_associate": lambda c, p, s, n: float(
         ((c["month_associate"] - c["hire_month"]).astype(float) / 12).dropna().median()),
-    "promoted_14y": lambda c, p, s, n: _share_within(c, "month_associate", 14, n),
+    "promoted_14y": lambda c, p, s, n: share_within(c, "month_associate", 14, n),
     "pubs_per_year_early": lambda c, p, s, n: float(c["pubs_y5"].astype(float).mean() / 5),
     "award_pubs_10y_successful": lambda c, p, s, n: _successful_award_pubs(c, n),
     "load_median": lambda c, p, s, n: _steady(s, "load_median"),
@@ -196,18 +192,6 @@ def _scenario(scenario: str, sets: Sequence[str], values: dict[str, float] | Non
     return load_scenario(scenario, [*sets, *extra], seed=seed)
 
 
-def _ci(x: np.ndarray) -> tuple[float, float, float]:
-    from scipy import stats
-
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return np.nan, np.nan, np.nan
-    if len(x) < 2:
-        return float(x.mean()), np.nan, np.nan
-    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
-
-
 def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, sets: Sequence[str] = (),
           targets_file: str | Path = TARGETS_FILE, workers: int | None = None, progress: bool = True,
           ci_overlap: bool = False) -> pd.DataFrame:
@@ -221,7 +205,7 @@ def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, 
     results = pd.DataFrame(evaluate(runs, [t.measure for t in targets], workers, progress, "calibration check"))
     rows = []
     for t in targets:
-        mean, lo, hi = _ci(results[t.measure].to_numpy(float))
+        mean, lo, hi = mean_ci(results[t.measure].to_numpy(float))
         within = t.within(mean)
         if ci_overlap and not within and np.isfinite(lo):
             within = bool(hi >= t.low and lo <= t.high)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .outcomes import GROUPS, OUTCOMES, cohort, composition, outcomes
+from .outcomes import GROUPS, OUTCOMES, cohort, composition, mean_ci, outcomes
 from .params import Params
 from .results import TABLES, run_id
 from .scenario import load_scenario, resolve_path, scenario_question
@@ -86,18 +86,6 @@ def run_outcomes(folder: Path, scenario: str, replicate: int) -> pd.DataFrame:
     return o
 
 
-def _ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(x.mean())
-    if n < 2:
-        return mean, np.nan, np.nan
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] | None = None,
                        level: float = 0.95) -> pd.DataFrame:
     """Each scenario minus the reference, replicate by replicate, with paired and unpaired CIs."""
@@ -120,7 +108,7 @@ def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] |
                 if not ok.any():
                     continue
                 a, b = a[ok], b[ok]
-                diff, lo, hi = _ci(a - b, level)
+                diff, lo, hi = mean_ci(a - b, level)
                 n = len(a)
                 if n >= 2:
                     va, vb = a.var(ddof=1) / n, b.var(ddof=1) / n

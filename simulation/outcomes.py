@@ -41,6 +41,21 @@ OUTCOMES: dict[str, str] = {
 }
 
 
+def mean_ci(x, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of the finite values and its t-interval (NaN bounds with fewer than two values)."""
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, np.nan, np.nan
+    half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    return mean, mean - half, mean + half
+
+
 def _km_at(durations: np.ndarray, events: np.ndarray, years: float, horizon_years: float) -> float:
     from lifelines import KaplanMeierFitter
 
@@ -64,7 +79,8 @@ def _by(c: pd.DataFrame, months_needed: int, n_months: int) -> pd.DataFrame:
     return c[c["hire_month"] <= n_months - months_needed]
 
 
-def _share_within(c: pd.DataFrame, col: str, years: int, n_months: int) -> float:
+def share_within(c: pd.DataFrame, col: str, years: float, n_months: int) -> float:
+    """Share of hires followed for `years` whose event `col` came within `years` of hire."""
     eligible = _by(c, 12 * years, n_months)
     if len(eligible) == 0:
         return np.nan
@@ -97,14 +113,14 @@ def group_outcomes(c: pd.DataFrame, n_months: int) -> dict[str, float]:
         "pubs_per_faculty_year": float(c["pubs"].sum() / years_total) if years_total > 0 else np.nan,
         "pubs_5y": float(c["pubs_y5"].astype(float).mean()),
         "pubs_10y": float(c["pubs_y10"].astype(float).mean()),
-        "grant_5y": _share_within(c, "month_first_grant", 5, n_months),
-        "grant_10y": _share_within(c, "month_first_grant", 10, n_months),
-        "award_grant_5y": _share_within(award, "month_first_grant", 5, n_months),
-        "award_grant_10y": _share_within(award, "month_first_grant", 10, n_months),
+        "grant_5y": share_within(c, "month_first_grant", 5, n_months),
+        "grant_10y": share_within(c, "month_first_grant", 10, n_months),
+        "award_grant_5y": share_within(award, "month_first_grant", 5, n_months),
+        "award_grant_10y": share_within(award, "month_first_grant", 10, n_months),
         "award_retention_8y": _km_at(award["years"].to_numpy(float), award["left"].to_numpy(bool), 8, horizon),
         "award_pubs_10y": float(award["pubs_y10"].astype(float).mean()),
-        "promoted_10y": _share_within(c, "month_associate", 10, n_months),
-        "promoted_14y": _share_within(c, "month_associate", 14, n_months),
+        "promoted_10y": share_within(c, "month_associate", 10, n_months),
+        "promoted_14y": share_within(c, "month_associate", 14, n_months),
         "years_to_associate": float(to_assoc.median()) if len(to_assoc) else np.nan,
         "years_to_full": float(to_full.median()) if len(to_full) else np.nan,
     }

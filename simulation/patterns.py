@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .outcomes import cohort
+from .outcomes import cohort, mean_ci
 from .params import FUNCTIONS
 from .recorder import STAGES
 
@@ -47,19 +47,8 @@ class Runs:
         return np.array([f(p, s) for p, s in self.tables[variant]], dtype=float)
 
 
-def interval(x: np.ndarray) -> tuple[float, float, float]:
-    from scipy import stats
-
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    if len(x) < 2:
-        return (float(x.mean()) if len(x) else np.nan), np.nan, np.nan
-    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
-
-
 def _row(pattern: int, statement: str, evidence: str, values: np.ndarray, direction: str) -> dict:
-    mean, lo, hi = interval(values)
+    mean, lo, hi = mean_ci(values)
     if direction == ">0":
         holds = bool(np.isfinite(lo) and lo > 0)
     elif direction == "<0":

@@ -291,23 +291,29 @@ def make_all(out: Path) -> list[dict]:
     return figs
 
 
+def _intervals(ax, labels, lows, mids, highs, good) -> None:
+    """One row per item: a 95% interval and its mean, green where good, red where not."""
+    for k, (lo, mid, hi, ok) in enumerate(zip(lows, mids, highs, good)):
+        colour = "tab:green" if ok else "tab:red"
+        ax.plot([lo, hi], [k, k], color=colour, lw=2)
+        ax.plot([mid], [k], "o", color=colour, ms=5)
+    ax.set_yticks(range(len(labels)), labels, fontsize="small")
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+
+
 def calibration_figure(check: pd.DataFrame) -> Figure:
     """Each target's band and the simulated mean with its 95% CI, in units of the band."""
+    from .calibration import band_error
+
+    scaled = {col: [band_error(x, v, lo, hi) for x, v, lo, hi in
+                    zip(check[col], check["value"], check["low"], check["high"])]
+              for col in ("ci_low", "simulated", "ci_high")}
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
         fig, axes = _figure(9, 0.35 * len(check) + 1.2)
         ax = axes[0, 0]
-        for k, (_, r) in enumerate(check.iterrows()):
-            def scaled(x, r=r):
-                side = (r["high"] - r["value"]) if x >= r["value"] else (r["value"] - r["low"])
-                return (x - r["value"]) / side if side > 0 else 0.0
-            colour = "tab:green" if r["within"] else "tab:red"
-            lo, hi = scaled(r["ci_low"]), scaled(r["ci_high"])
-            ax.plot([lo, hi], [k, k], color=colour, lw=2)
-            ax.plot([scaled(r["simulated"])], [k], "o", color=colour, ms=5)
         ax.axvspan(-1, 1, color="0.9", zorder=0)
         ax.axvline(0, color="0.4", lw=0.8)
-        ax.set_yticks(range(len(check)), check["target"])
-        ax.set_ylim(len(check) - 0.5, -0.5)
+        _intervals(ax, list(check["target"]), scaled["ci_low"], scaled["simulated"], scaled["ci_high"], check["within"])
         ax.set_xlabel("simulated minus published, in units of the tolerance band (shaded: within)")
         return fig
 
@@ -317,13 +323,8 @@ def patterns_figure(table: pd.DataFrame) -> Figure:
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
         fig, axes = _figure(10, 0.42 * len(table) + 1.2)
         ax = axes[0, 0]
-        for k, (_, r) in enumerate(table.iterrows()):
-            colour = "tab:green" if r["holds"] else "tab:red"
-            ax.plot([r["ci_low"], r["ci_high"]], [k, k], color=colour, lw=2)
-            ax.plot([r["mean"]], [k], "o", color=colour, ms=5)
         ax.axvline(0, color="0.4", lw=0.8)
-        ax.set_yticks(range(len(table)), [f"{r['pattern']}. {r['evidence'][:70]}" for _, r in table.iterrows()],
-                      fontsize="small")
-        ax.set_ylim(len(table) - 0.5, -0.5)
+        labels = [f"{r['pattern']}. {r['evidence'][:70]}" for _, r in table.iterrows()]
+        _intervals(ax, labels, table["ci_low"], table["mean"], table["ci_high"], table["holds"])
         ax.set_xlabel("statistic (mean over replicates, 95% CI)")
         return fig
