@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .mentoring import end_tie
+from .mentoring import consts, end_tie
 from .rng import Stream, uniform
 from .state import ACTIVE, FULL, LEFT, MENTOR_LEFT, NEVER, PEER, PROTEGE_LEFT, RETIRED
 from .support import unmet_key, unmet_share
@@ -89,8 +89,11 @@ def request_exits(fs, kp, keys, active, n_active, month):
 
 
 @njit(cache=True)
-def apply_exits(fs, tl, ins, kp, cards, active, n_active, month, exits_by_reason):
+def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_reason):
     """Phase 6b: apply requested exits once, cut ties to and from those who left, compact `active`."""
+    c = consts(kp, keys)
+    log_end, log_end_reason, tie_log, pool_position = tl.end_month, tl.end_reason, fs.tie_log, fs.pool_position
+    n_proteges, load_weight = fs.n_proteges, fs.load_weight
     status, exit_request, exit_month, institution = fs.status, fs.exit_request, fs.exit_month, fs.institution
     tie_mentor, tie_kind, tie_value = fs.tie_mentor, fs.tie_kind, fs.tie_value
     n_mentor_losses, value_lost, mentor_lost_month = fs.n_mentor_losses, fs.value_lost, fs.mentor_lost_month
@@ -110,30 +113,33 @@ def apply_exits(fs, tl, ins, kp, cards, active, n_active, month, exits_by_reason
         exits_by_reason[reason] += 1
         for s in range(n_slots):
             if tie_mentor[i, s] >= 0:
-                end_tie(fs, tl, kp, cards, i, s, month, PROTEGE_LEFT)
+                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+                        pool_position, cards, c, i, s, month, PROTEGE_LEFT)
     if not any_exit:
         return n_active
     support_share_lost = fs.support_share_lost
-    n_mentor_slots = kp.n_mentor_slots
+    n_mentor_slots = c.n_mentor_slots
     kept = 0
     for ii in range(n_active):
         i = active[ii]
         if status[i] != ACTIVE:
             continue
-        # what all of i's mentors covered, before any tie is cut (observation for pattern 3)
-        mentors_value = 0.0
-        for s in range(n_mentor_slots):
-            if tie_mentor[i, s] >= 0:
-                mentors_value += tie_value[i, s]
+        mentors_value = -1.0  # what all of i's mentors covered before any tie is cut (pattern 3)
         for s in range(n_slots):
             j = tie_mentor[i, s]
             if j >= 0 and status[j] != ACTIVE:
                 if tie_kind[i, s] != PEER:
+                    if mentors_value < 0.0:  # the first departure: no tie of i has been cut yet
+                        mentors_value = 0.0
+                        for s2 in range(n_mentor_slots):
+                            if tie_mentor[i, s2] >= 0:
+                                mentors_value += tie_value[i, s2]
                     n_mentor_losses[i] += 1
                     value_lost[i] += tie_value[i, s]
                     support_share_lost[i] += tie_value[i, s] / mentors_value if mentors_value > 0.0 else 1.0
                     mentor_lost_month[i] = month
-                end_tie(fs, tl, kp, cards, i, s, month, MENTOR_LEFT)
+                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+                        pool_position, cards, c, i, s, month, MENTOR_LEFT)
         active[kept] = i
         kept += 1
     return kept

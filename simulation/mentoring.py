@@ -18,17 +18,19 @@ rank and gender: [full W, full M, associate W, associate M, assistant W, assista
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
-from .needs import need
 from .rng import POPULATION_WIDE, Stream, hash3, to_unit32, uniform
 from .state import (
     ASSISTANT, DROPPED, EXTERNAL, FULL, N_FUNCTIONS, N_GROUPS, N_TIES, NEVER, PEER, PRIMARY,
     REPLACED, SCIENCE, SECONDARY,
 )
 from .support import (
-    capacity, discounted, kind_weight, output, quality, room, tie_factor, tie_support, time_per_weight,
+    contact_of, discounted, has_room, hours_of, output, quality_of, support_through, tie_factor_of, time_share,
+    weight_of,
 )
 
 N_BUCKETS = 6
@@ -94,7 +96,41 @@ def fill_cards(fs, local_rows, n, cards):
             c[CARD_PROFILE + f] = profile[j, f]
 
 
+# --- the serial mentoring loop ---------------------------------------------------------
+#
+# The mentoring phase is serial (a candidate's room changes as proteges recruit) and calls
+# small helpers per protege and per candidate. In a serial loop, numba counts references to
+# every struct, tuple or array passed into a helper, with an atomic round trip per argument
+# and call that it does not remove (about 13 ns a pair, measured). So `maintain_ties` binds
+# every array once and its helpers are closures over those arrays (numba inlines closures
+# without copying what they capture); the shared helpers below take numbers, or a few arrays
+# where they run once per tie rather than per candidate.
+
+Consts = namedtuple("Consts", (
+    "n_mentor_slots", "model_code", "candidates", "replace_delay", "external_ties", "women_policy",
+    "cap_mentees", "max_new_per_search", "reshape_months", "drop_below", "switch_margin",
+    "collaboration_after", "share_external", "w_primary", "w_secondary", "w_external", "contact_new",
+    "comfortable", "exponent", "admin_loss", "protected_time", "trainee_weight", "discount",
+    "mentoring_key", "fit_key",
+))
+
+
 @njit(cache=True)
+def consts(kp, keys):
+    """The scalar parameters of the mentoring kernels (a tuple of numbers: free to pass around)."""
+    return Consts(
+        kp.n_mentor_slots, kp.model_code, kp.mentoring_candidates, kp.mentoring_replace_delay_months,
+        kp.mentoring_external_ties, kp.mentoring_women_mentor_policy, kp.mentoring_cap_mentees,
+        kp.network_max_new_per_search, kp.network_reshape_months, kp.network_drop_below,
+        kp.network_switch_margin, kp.network_collaboration_after_months, kp.network_share_external,
+        kp.mentoring_weight_primary, kp.mentoring_weight_secondary, kp.mentoring_weight_external,
+        kp.contact_by_age[0], kp.mentors_comfortable_load, kp.mentors_overload_exponent,
+        kp.mentors_admin_capacity_loss, kp.mentoring_protected_time, kp.mentors_trainee_weight,
+        1.0 / (1.0 + kp.mentoring_concordance_gain), keys[Stream.MENTORING], keys[Stream.FIT],
+    )
+
+
+@njit(cache=True, inline="always")
 def pick_from(ptr, base, senior_buckets, women_only, u):
     """A pool position drawn uniformly from the senior buckets (or their women's buckets) at `base`."""
     if not women_only:
@@ -123,363 +159,363 @@ def fit_table(sigma: float, n: int = 4096) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def pair_fit(kp, fit_key, key_protege, key_mentor):
+def pair_fit(fit_quantiles, fit_key, key_protege, key_mentor):
     """Pair-specific fit of a protege with a mentor: the same pair, the same fit, in every scenario.
 
     Drawn by inverting the lognormal through a quantile table (the search evaluates many
     candidates, and a table lookup costs far less than a Box-Muller draw and an exponential).
     """
-    table = kp.fit_quantiles
-    return table[int(uniform(fit_key, key_protege, key_mentor, 0) * table.shape[0])]
+    return fit_quantiles[int(uniform(fit_key, key_protege, key_mentor, 0) * fit_quantiles.shape[0])]
 
 
-@njit(cache=True)
-def n_mentors(fs, kp, i):
-    n = 0
-    for s in range(kp.n_mentor_slots):
-        if fs.tie_mentor[i, s] >= 0:
-            n += 1
-    return n
-
-
-@njit(cache=True)
-def has_woman_mentor(fs, kp, i):
-    for s in range(kp.n_mentor_slots):
-        j = fs.tie_mentor[i, s]
-        if j >= 0 and fs.female[j]:
-            return True
-    return False
-
-
-@njit(cache=True)
-def has_primary(fs, kp, i):
-    for s in range(kp.n_mentor_slots):
-        if fs.tie_mentor[i, s] >= 0 and fs.tie_kind[i, s] == PRIMARY:
-            return True
-    return False
-
-
-@njit(cache=True)
-def add_tie(fs, tl, counters, i, s, j, kind, fit, month):
+@njit(cache=True, inline="always")
+def add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
+            i, s, j, kind, fit, month):
+    """Start a tie in slot s of protege i, in the tie log and in the protege's slots."""
+    log_protege, log_mentor, log_kind, log_start, log_end, log_end_reason = log
     k = counters[N_TIES]
     counters[N_TIES] = k + 1
-    tl.protege[k] = i
-    tl.mentor[k] = j
-    tl.kind[k] = kind
-    tl.start_month[k] = month
-    tl.end_month[k] = NEVER
-    tl.end_reason[k] = 0
-    fs.tie_mentor[i, s] = j
-    fs.tie_kind[i, s] = kind
-    fs.tie_start[i, s] = month
-    fs.tie_fit[i, s] = fit
-    fs.tie_discount[i, s] = discounted(fs.female[i], fs.female[j])
-    fs.tie_log[i, s] = k
-    fs.tie_value[i, s] = 0.0
+    log_protege[k] = i
+    log_mentor[k] = j
+    log_kind[k] = kind
+    log_start[k] = month
+    log_end[k] = NEVER
+    log_end_reason[k] = 0
+    tie_mentor[i, s] = j
+    tie_kind[i, s] = kind
+    tie_start[i, s] = month
+    tie_fit[i, s] = fit
+    tie_discount[i, s] = discounted(female[i], female[j])
+    tie_log[i, s] = k
+    tie_value[i, s] = 0.0
 
 
-@njit(cache=True)
-def add_mentor(fs, tl, kp, cards, counters, i, s, j, kind, fit, month):
-    add_tie(fs, tl, counters, i, s, j, kind, fit, month)
-    w = kind_weight(kp, kind)
-    fs.n_proteges[j] += 1
-    fs.load_weight[j] += w
-    fs.n_ties_formed[i] += 1
-    k = fs.pool_position[j]
-    cards[k, CARD_N_PROTEGES] += 1
-    cards[k, CARD_LOAD_WEIGHT] += w
-
-
-@njit(cache=True)
-def end_tie(fs, tl, kp, cards, i, s, month, reason):
+@njit(cache=True, inline="always")
+def end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+            pool_position, cards, c, i, s, month, reason):
     """End the tie in slot s of protege i, in the log and in both people's bookkeeping."""
-    j = fs.tie_mentor[i, s]
+    j = tie_mentor[i, s]
     if j < 0:
         return
-    k = fs.tie_log[i, s]
-    tl.end_month[k] = month
-    tl.end_reason[k] = reason
-    kind = fs.tie_kind[i, s]
+    k = tie_log[i, s]
+    log_end[k] = month
+    log_end_reason[k] = reason
+    kind = tie_kind[i, s]
     if kind != PEER:
-        w = kind_weight(kp, kind)
-        fs.n_proteges[j] -= 1
-        fs.load_weight[j] -= w
-        k = fs.pool_position[j]
+        w = weight_of(kind, c.w_primary, c.w_secondary, c.w_external)
+        n_proteges[j] -= 1
+        load_weight[j] -= w
+        k = pool_position[j]
         if k >= 0 and k < cards.shape[0]:
             cards[k, CARD_N_PROTEGES] -= 1
             cards[k, CARD_LOAD_WEIGHT] -= w
-    fs.tie_mentor[i, s] = -1
-    fs.tie_kind[i, s] = 0
-    fs.tie_log[i, s] = -1
-    fs.tie_value[i, s] = 0.0
+    tie_mentor[i, s] = -1
+    tie_kind[i, s] = 0
+    tie_log[i, s] = -1
+    tie_value[i, s] = 0.0
 
 
 @njit(cache=True, inline="always")
-def expected_time(kp, rank_j, admin_draw_j, n_proteges_j, n_trainees_j, load_weight_j, kind):
+def expected_time(quality_by_load, capacity_hours, share_admin, c, rank_j, admin_draw_j, n_proteges_j,
+                  n_trainees_j, load_weight_j, kind):
     """Hours per unit weight a mentor would give after taking one more protege of this kind."""
-    q = quality(kp, n_proteges_j + n_trainees_j + 1)
-    return time_per_weight(kp, capacity(kp, rank_j, admin_draw_j), q, load_weight_j + kind_weight(kp, kind),
-                           n_trainees_j)
-
-
-@njit(cache=True)
-def gain(fs, kp, i, j, kind, fit, gaps, total_need, take):
-    """Share of i's need that j would newly cover; optionally subtract it from `gaps`."""
-    t = expected_time(kp, fs.rank[j], fs.admin_draw[j], fs.n_proteges[j], fs.n_trainees[j], fs.load_weight[j], kind)
-    return coverage_gain(kp, kind, fit, fs.competence_scale[j], t, fs.competence_profile, j,
-                         discounted(fs.female[i], fs.female[j]), gaps, total_need, take)
+    q = quality_of(quality_by_load, c.comfortable, c.exponent, n_proteges_j + n_trainees_j + 1)
+    hours = hours_of(capacity_hours, share_admin, c.admin_loss, c.protected_time, rank_j, admin_draw_j)
+    return time_share(hours, q, load_weight_j + weight_of(kind, c.w_primary, c.w_secondary, c.w_external),
+                      n_trainees_j, c.trainee_weight)
 
 
 @njit(cache=True, inline="always")
-def coverage_gain(kp, kind, fit, scale_j, tpw_j, profile, j, disc, gaps, total_need, take):
-    """Share of need a new tie would cover beyond `gaps` (the same formulas as support)."""
-    factor = tie_factor(kp, kind, fit, 0)
-    g = 0.0
-    for f in range(N_FUNCTIONS):
-        covered = min(gaps[f], tie_support(kp, kind, factor, output(profile[j, f], scale_j, tpw_j), disc, f))
-        g += covered
-        if take:
-            gaps[f] -= covered
-    return g / total_need if total_need > 0.0 else 0.0
-
-
-@njit(cache=True)
-def search(fs, kp, keys, pools, i, month, gaps, total_need, women_only, allow_external, by_fit, draw0):
-    """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none."""
-    local_ptr, local_rows, global_ptr, global_rows, cards = pools
-    institution, tie_mentor, person_key, female = fs.institution, fs.tie_mentor, fs.person_key, fs.female
-    pool_position = fs.pool_position
-    mk, fk = keys[Stream.MENTORING], keys[Stream.FIT]
-    key = person_key[i]
-    senior_buckets = 4 if fs.rank[i] == ASSISTANT else 2
-    inst = institution[i]
-    woman = female[i]
-    n_slots = tie_mentor.shape[1]
-    best = -1
-    best_score = -1.0
-    best_fit = 1.0
-    for c in range(kp.mentoring_candidates):
-        h = hash3(mk, key, month, draw0 + c)  # one hash, two uniforms: where to look, whom to pick
-        external = allow_external and to_unit32(h >> np.uint64(32)) < kp.network_share_external
-        u = to_unit32(h & np.uint64(0xFFFFFFFF))
-        if external:
-            g = pick_from(global_ptr, 0, senior_buckets, women_only, u)
-            if g < 0:
-                continue
-            j = global_rows[g]
-            k = pool_position[j]
-            if cards[k, CARD_INSTITUTION] == inst:
-                continue
-        else:
-            k = pick_from(local_ptr, inst * N_BUCKETS, senior_buckets, women_only, u)
-            if k < 0:
-                continue
-            j = local_rows[k]
-        card = cards[k]
-        if j == i or not room(kp, card[CARD_N_PROTEGES], card[CARD_N_TRAINEES], card[CARD_MAX_MENTEES]):
-            continue
-        already = False
-        for s in range(n_slots):
-            if tie_mentor[i, s] == j:
-                already = True
-        if already:
-            continue
-        fit = pair_fit(kp, fk, key, person_key[j])
-        kind = EXTERNAL if external else SECONDARY
-        if by_fit:  # research fit: the pair's fit times the mentor's science competence
-            score = fit * card[CARD_PROFILE + SCIENCE] * card[CARD_SCALE]
-        else:
-            t = expected_time(kp, int(card[CARD_RANK]), card[CARD_ADMIN], int(card[CARD_N_PROTEGES]),
-                              int(card[CARD_N_TRAINEES]), card[CARD_LOAD_WEIGHT], kind)
-            factor = tie_factor(kp, kind, fit, 0)
-            disc = discounted(woman, card[CARD_FEMALE] > 0.5)
-            g = 0.0
-            for f in range(N_FUNCTIONS):
-                x = tie_support(kp, kind, factor, output(card[CARD_PROFILE + f], card[CARD_SCALE], t), disc, f)
-                g += min(gaps[f], x)
-            score = g / total_need if total_need > 0.0 else 0.0
-        if score > best_score:
-            best, best_score, best_fit = j, score, fit
-    return best, best_score, best_fit
-
-
-@njit(cache=True)
-def free_slot(fs, kp, i):
-    for s in range(kp.n_mentor_slots):
-        if fs.tie_mentor[i, s] < 0:
-            return s
-    return -1
-
-
-@njit(cache=True)
-def weakest_slot(fs, kp, i, skip_women):
-    w = -1
-    v = 1e300
-    for s in range(kp.n_mentor_slots):
-        j = fs.tie_mentor[i, s]
-        if j >= 0 and fs.tie_value[i, s] < v and not (skip_women and fs.female[j]):
-            w = s
-            v = fs.tie_value[i, s]
-    return w, v
-
-
-@njit(cache=True)
-def new_kind(fs, kp, i, j):
-    if fs.institution[j] != fs.institution[i]:
-        return EXTERNAL
-    return SECONDARY if has_primary(fs, kp, i) else PRIMARY
-
-
-@njit(cache=True)
-def current_gaps(fs, i, gaps):
-    total = 0.0
-    for f in range(N_FUNCTIONS):
-        nd = need(fs, i, f)
-        gaps[f] = max(0.0, nd - fs.support[i, f])
-        total += nd
-    return total
-
-
-@njit(cache=True)
-def assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps):
-    """Dyad and committee: fill missing assigned mentors (at hire, or after the replacement delay)."""
-    target = fs.committee_size[i]
-    n_m = n_mentors(fs, kp, i)
-    if n_m >= target:
-        return
-    if fs.n_ties_formed[i] > 0 and month - fs.mentor_lost_month[i] < kp.mentoring_replace_delay_months:
-        return
-    total_need = current_gaps(fs, i, gaps)
-    allow_external = kp.mentoring_external_ties and kp.model_code == COMMITTEE
-    draw = 0
-    while n_m < target:
-        want_woman = kp.mentoring_women_mentor_policy and fs.female[i] and not has_woman_mentor(fs, kp, i)
-        by_fit = target == 1
-        j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, want_woman, allow_external, by_fit, draw)
-        draw += kp.mentoring_candidates
-        if j < 0 and want_woman:
-            j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, False, allow_external, by_fit, draw)
-            draw += kp.mentoring_candidates
-        if j < 0:
-            return
-        kind = new_kind(fs, kp, i, j)
-        gain(fs, kp, i, j, kind, fit, gaps, total_need, True)
-        add_mentor(fs, tl, kp, pools[4], counters, i, free_slot(fs, kp, i), j, kind, fit, month)
-        n_m += 1
-
-
-@njit(cache=True)
-def review_network(fs, tl, kp, keys, counters, pools, i, month, gaps):
-    """Network: drop weak ties, add the best candidates for the least-met functions, replace if full."""
-    fs.next_search[i] = month + kp.network_reshape_months
-    total_need = current_gaps(fs, i, gaps)
-    for s in range(kp.n_mentor_slots):
-        j = fs.tie_mentor[i, s]
-        if j < 0:
-            continue
-        age = month - fs.tie_start[i, s]
-        if age >= kp.network_reshape_months and fs.tie_value[i, s] < kp.network_drop_below:
-            kind = fs.tie_kind[i, s]
-            factor = tie_factor(kp, kind, fs.tie_fit[i, s], age)
-            for f in range(N_FUNCTIONS):
-                gaps[f] += tie_support(kp, kind, factor, fs.mentor_output[j, f], fs.tie_discount[i, s], f)
-            if age >= kp.network_collaboration_after_months:
-                fs.n_collaborators[i] += 1
-            end_tie(fs, tl, kp, pools[4], i, s, month, DROPPED)
-    for f in range(N_FUNCTIONS):
-        gaps[f] = min(gaps[f], need(fs, i, f))
-    draw = 0
-    for _ in range(kp.network_max_new_per_search):
-        j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, False,
-                               kp.mentoring_external_ties, False, draw)
-        draw += kp.mentoring_candidates
-        if j < 0 or score < kp.network_drop_below:
-            break
-        s = free_slot(fs, kp, i)
-        if s < 0:
-            w, v = weakest_slot(fs, kp, i, kp.mentoring_women_mentor_policy and fs.female[i])
-            if w < 0 or score <= v * (1.0 + kp.network_switch_margin):
-                break
-            end_tie(fs, tl, kp, pools[4], i, w, month, REPLACED)
-            s = w
-        kind = new_kind(fs, kp, i, j)
-        gain(fs, kp, i, j, kind, fit, gaps, total_need, True)
-        add_mentor(fs, tl, kp, pools[4], counters, i, s, j, kind, fit, month)
-    if kp.mentoring_women_mentor_policy and fs.female[i] and not has_woman_mentor(fs, kp, i):
-        j, score, fit = search(fs, kp, keys, pools, i, month, gaps, total_need, True,
-                               kp.mentoring_external_ties, False, draw)
-        if j >= 0:
-            s = free_slot(fs, kp, i)
-            if s < 0:
-                s, v = weakest_slot(fs, kp, i, True)
-                end_tie(fs, tl, kp, pools[4], i, s, month, REPLACED)
-            kind = new_kind(fs, kp, i, j)
-            add_mentor(fs, tl, kp, pools[4], counters, i, s, j, kind, fit, month)
+def new_tie_support(c, kind, fit, output_f, is_discounted, f):
+    """Support in function f through a new senior tie (age 0): the formulas of phase 4."""
+    factor = tie_factor_of(kind, weight_of(kind, c.w_primary, c.w_secondary, c.w_external), c.contact_new, fit, 0.0)
+    return support_through(output_f, factor, c.discount, is_discounted, f)
 
 
 @njit(cache=True)
 def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
-    """Phase 3: every active protege's ties, per the mentoring model, in a rotating order."""
-    rank, tie_mentor, next_search = fs.rank, fs.tie_mentor, fs.next_search
-    committee_size, mentor_lost_month, n_ties_formed = fs.committee_size, fs.mentor_lost_month, fs.n_ties_formed
-    n_slots = kp.n_mentor_slots
+    """Phase 3: every active protege's ties, per the mentoring model, in a rotating order.
+
+    - dyad and committee: fill missing assigned mentors, at hire or after the replacement delay;
+    - network: at each review, drop weak ties, add the best candidates for the least-met
+      functions (replacing the weakest tie when full), then apply the women-mentor policy.
+    """
+    c = consts(kp, keys)
+    local_ptr, local_rows, global_ptr, global_rows, cards = pools
+    log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
+    log_end, log_end_reason = tl.end_month, tl.end_reason
+    institution, rank, female, person_key = fs.institution, fs.rank, fs.female, fs.person_key
+    tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
+    tie_discount, tie_log, tie_value = fs.tie_discount, fs.tie_log, fs.tie_value
+    n_proteges, load_weight, n_ties_formed, pool_position = fs.n_proteges, fs.load_weight, fs.n_ties_formed, fs.pool_position
+    need_base, need_spike, support, mentor_output = fs.need_base, fs.need_spike, fs.support, fs.mentor_output
+    competence_scale, competence_profile = fs.competence_scale, fs.competence_profile
+    admin_draw, n_trainees = fs.admin_draw, fs.n_trainees
+    committee_size, mentor_lost_month = fs.committee_size, fs.mentor_lost_month
+    next_search, n_collaborators = fs.next_search, fs.n_collaborators
+    fit_quantiles, quality_by_load, contact_by_age = kp.fit_quantiles, kp.quality_by_load, kp.contact_by_age
+    capacity_hours, share_admin = kp.mentors_capacity_hours, kp.mentors_share_admin
+    n_slots = c.n_mentor_slots
+    n_all_slots = tie_mentor.shape[1]
     gaps = np.zeros(N_FUNCTIONS)
-    offset = int(uniform(keys[Stream.MENTORING], POPULATION_WIDE, month, 0) * n_active) if n_active > 0 else 0
+
+    def n_mentors(i):
+        n = 0
+        for s in range(n_slots):
+            if tie_mentor[i, s] >= 0:
+                n += 1
+        return n
+
+    def has_woman_mentor(i):
+        for s in range(n_slots):
+            j = tie_mentor[i, s]
+            if j >= 0 and female[j]:
+                return True
+        return False
+
+    def free_slot(i):
+        for s in range(n_slots):
+            if tie_mentor[i, s] < 0:
+                return s
+        return -1
+
+    def weakest_slot(i, skip_women):
+        w = -1
+        v = 1e300
+        for s in range(n_slots):
+            j = tie_mentor[i, s]
+            if j >= 0 and tie_value[i, s] < v and not (skip_women and female[j]):
+                w = s
+                v = tie_value[i, s]
+        return w, v
+
+    def new_kind(i, j):
+        """External if j is at another institution; else primary unless i has one already."""
+        if institution[j] != institution[i]:
+            return EXTERNAL
+        for s in range(n_slots):
+            if tie_mentor[i, s] >= 0 and tie_kind[i, s] == PRIMARY:
+                return SECONDARY
+        return PRIMARY
+
+    def current_gaps(i):
+        """Unmet need per function (this month's need, last month's support) into `gaps`; total need."""
+        total = 0.0
+        for f in range(N_FUNCTIONS):
+            nd = need_base[i, f] + need_spike[i, f]
+            gaps[f] = max(0.0, nd - support[i, f])
+            total += nd
+        return total
+
+    def drop(i, s, reason):
+        end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+                pool_position, cards, c, i, s, month, reason)
+
+    def attach(i, s, j, kind, fit):
+        """Start j's tie as i's mentor in slot s and add it to j's load (and card)."""
+        add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
+                i, s, j, kind, fit, month)
+        w = weight_of(kind, c.w_primary, c.w_secondary, c.w_external)
+        n_proteges[j] += 1
+        load_weight[j] += w
+        n_ties_formed[i] += 1
+        k = pool_position[j]
+        cards[k, CARD_N_PROTEGES] += 1
+        cards[k, CARD_LOAD_WEIGHT] += w
+
+    def recruit(i, s, j, fit):
+        """Add j as i's mentor in slot s, first taking what j newly covers out of `gaps`."""
+        kind = new_kind(i, j)
+        t = expected_time(quality_by_load, capacity_hours, share_admin, c, rank[j], admin_draw[j], n_proteges[j],
+                          n_trainees[j], load_weight[j], kind)
+        disc = discounted(female[i], female[j])
+        scale = competence_scale[j]
+        for f in range(N_FUNCTIONS):
+            gaps[f] -= min(gaps[f], new_tie_support(c, kind, fit, output(competence_profile[j, f], scale, t), disc, f))
+        attach(i, s, j, kind, fit)
+
+    def search(i, total_need, women_only, allow_external, by_fit, draw0):
+        """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none.
+
+        Candidates are read from their cards (packed in pool order): a look costs a cache line.
+        """
+        key = person_key[i]
+        senior_buckets = 4 if rank[i] == ASSISTANT else 2
+        inst = institution[i]
+        woman = female[i]
+        best = -1
+        best_score = -1.0
+        best_fit = 1.0
+        for cand in range(c.candidates):
+            h = hash3(c.mentoring_key, key, month, draw0 + cand)  # one hash, two uniforms: where, whom
+            external = allow_external and to_unit32(h >> np.uint64(32)) < c.share_external
+            u = to_unit32(h & np.uint64(0xFFFFFFFF))
+            if external:
+                g = pick_from(global_ptr, 0, senior_buckets, women_only, u)
+                if g < 0:
+                    continue
+                j = global_rows[g]
+                k = pool_position[j]
+                if cards[k, CARD_INSTITUTION] == inst:
+                    continue
+            else:
+                k = pick_from(local_ptr, inst * N_BUCKETS, senior_buckets, women_only, u)
+                if k < 0:
+                    continue
+                j = local_rows[k]
+            if j == i or not has_room(c.cap_mentees, cards[k, CARD_N_PROTEGES], cards[k, CARD_N_TRAINEES],
+                                      cards[k, CARD_MAX_MENTEES]):
+                continue
+            already = False
+            for s in range(n_all_slots):
+                if tie_mentor[i, s] == j:
+                    already = True
+            if already:
+                continue
+            fit = pair_fit(fit_quantiles, c.fit_key, key, person_key[j])
+            kind = EXTERNAL if external else SECONDARY
+            if by_fit:  # research fit: the pair's fit times the mentor's science competence
+                score = fit * cards[k, CARD_PROFILE + SCIENCE] * cards[k, CARD_SCALE]
+            else:
+                t = expected_time(quality_by_load, capacity_hours, share_admin, c, int(cards[k, CARD_RANK]),
+                                  cards[k, CARD_ADMIN], int(cards[k, CARD_N_PROTEGES]),
+                                  int(cards[k, CARD_N_TRAINEES]), cards[k, CARD_LOAD_WEIGHT], kind)
+                disc = discounted(woman, cards[k, CARD_FEMALE] > 0.5)
+                g = 0.0
+                for f in range(N_FUNCTIONS):
+                    x = new_tie_support(c, kind, fit, output(cards[k, CARD_PROFILE + f], cards[k, CARD_SCALE], t),
+                                        disc, f)
+                    g += min(gaps[f], x)
+                score = g / total_need if total_need > 0.0 else 0.0
+            if score > best_score:
+                best, best_score, best_fit = j, score, fit
+        return best, best_score, best_fit
+
+    def assign_missing(i):
+        """Dyad and committee: fill missing assigned mentors (at hire, or after the replacement delay)."""
+        target = committee_size[i]
+        n_m = n_mentors(i)
+        if n_m >= target:
+            return
+        if n_ties_formed[i] > 0 and month - mentor_lost_month[i] < c.replace_delay:
+            return
+        total_need = current_gaps(i)
+        allow_external = c.external_ties and c.model_code == COMMITTEE
+        by_fit = target == 1
+        draw = 0
+        while n_m < target:
+            want_woman = c.women_policy and female[i] and not has_woman_mentor(i)
+            j, score, fit = search(i, total_need, want_woman, allow_external, by_fit, draw)
+            draw += c.candidates
+            if j < 0 and want_woman:
+                j, score, fit = search(i, total_need, False, allow_external, by_fit, draw)
+                draw += c.candidates
+            if j < 0:
+                return
+            recruit(i, free_slot(i), j, fit)
+            n_m += 1
+
+    def review_network(i):
+        """Network: drop weak ties, add the best candidates for the least-met functions, replace if full."""
+        next_search[i] = month + c.reshape_months
+        total_need = current_gaps(i)
+        for s in range(n_slots):
+            j = tie_mentor[i, s]
+            if j < 0:
+                continue
+            age = month - tie_start[i, s]
+            if age >= c.reshape_months and tie_value[i, s] < c.drop_below:
+                kind = tie_kind[i, s]
+                factor = tie_factor_of(kind, weight_of(kind, c.w_primary, c.w_secondary, c.w_external),
+                                       contact_of(contact_by_age, kind, age), tie_fit[i, s], 0.0)
+                for f in range(N_FUNCTIONS):
+                    gaps[f] += support_through(mentor_output[j, f], factor, c.discount, tie_discount[i, s], f)
+                if age >= c.collaboration_after:
+                    n_collaborators[i] += 1
+                drop(i, s, DROPPED)
+        for f in range(N_FUNCTIONS):
+            gaps[f] = min(gaps[f], need_base[i, f] + need_spike[i, f])
+        draw = 0
+        for _ in range(c.max_new_per_search):
+            j, score, fit = search(i, total_need, False, c.external_ties, False, draw)
+            draw += c.candidates
+            if j < 0 or score < c.drop_below:
+                break
+            s = free_slot(i)
+            if s < 0:
+                w, v = weakest_slot(i, c.women_policy and female[i])
+                if w < 0 or score <= v * (1.0 + c.switch_margin):
+                    break
+                drop(i, w, REPLACED)
+                s = w
+            recruit(i, s, j, fit)
+        if c.women_policy and female[i] and not has_woman_mentor(i):
+            j, score, fit = search(i, total_need, True, c.external_ties, False, draw)
+            if j >= 0:
+                s = free_slot(i)
+                if s < 0:
+                    s, v = weakest_slot(i, True)
+                    drop(i, s, REPLACED)
+                attach(i, s, j, new_kind(i, j), fit)  # the policy's mentor, without a gain update
+
+    assigned = c.model_code == DYAD or c.model_code == COMMITTEE
+    network = c.model_code == NETWORK
+    offset = int(uniform(c.mentoring_key, POPULATION_WIDE, month, 0) * n_active) if n_active > 0 else 0
     for t in range(n_active):
-        i = active[(offset + t) % n_active]
+        ii = offset + t
+        if ii >= n_active:
+            ii -= n_active
+        i = active[ii]
         if rank[i] == FULL:  # full professors no longer have mentors
             for s in range(n_slots):
                 if tie_mentor[i, s] >= 0:
-                    end_tie(fs, tl, kp, pools[4], i, s, month, DROPPED)
-            continue
-        if kp.model_code == DYAD or kp.model_code == COMMITTEE:
-            n_m = 0
-            for s in range(n_slots):
-                if tie_mentor[i, s] >= 0:
-                    n_m += 1
-            waited = n_ties_formed[i] == 0 or month - mentor_lost_month[i] >= kp.mentoring_replace_delay_months
-            if n_m < committee_size[i] and waited:
-                assign_missing(fs, tl, kp, keys, counters, pools, i, month, gaps)
-        elif kp.model_code == NETWORK:
-            if next_search[i] <= month:
-                review_network(fs, tl, kp, keys, counters, pools, i, month, gaps)
+                    drop(i, s, DROPPED)
+        elif assigned:
+            if n_mentors(i) < committee_size[i]:
+                assign_missing(i)
+        elif network and next_search[i] <= month:
+            review_network(i)
 
 
 @njit(cache=True)
 def join_peer_groups(fs, tl, ins, kp, counters, candidates, month):
     """New assistant professors join their institution's open peer group (same cohort window)."""
+    log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
+    tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
+    tie_discount, tie_log, tie_value, female = fs.tie_discount, fs.tie_log, fs.tie_value, fs.female
+    rank, peer_group, institution, hire_month, status = fs.rank, fs.peer_group, fs.institution, fs.hire_month, fs.status
+    group_id, group_n, group_start, group_members = ins.group_id, ins.group_n, ins.group_start, ins.group_members
     first_peer_slot = kp.n_mentor_slots
-    n_slots = fs.tie_mentor.shape[1]
+    n_slots = tie_mentor.shape[1]
     size = kp.peers_group_size
-    for c in candidates:
-        if fs.rank[c] != ASSISTANT or fs.peer_group[c] >= 0:
+    cohort_months = kp.peers_cohort_months
+    for cand in candidates:
+        if rank[cand] != ASSISTANT or peer_group[cand] >= 0:
             continue
-        inst = fs.institution[c]
-        open_ok = (
-            ins.group_id[inst] >= 0
-            and ins.group_n[inst] < size
-            and fs.hire_month[c] - ins.group_start[inst] < kp.peers_cohort_months
-        )
+        inst = institution[cand]
+        open_ok = group_id[inst] >= 0 and group_n[inst] < size and hire_month[cand] - group_start[inst] < cohort_months
         if not open_ok:
-            ins.group_id[inst] = counters[N_GROUPS]
+            group_id[inst] = counters[N_GROUPS]
             counters[N_GROUPS] += 1
-            ins.group_start[inst] = fs.hire_month[c]
-            ins.group_n[inst] = 0
-        for k in range(ins.group_n[inst]):
-            m = ins.group_members[inst, k]
-            if fs.status[m] != 0:
+            group_start[inst] = hire_month[cand]
+            group_n[inst] = 0
+        for k in range(group_n[inst]):
+            m = group_members[inst, k]
+            if status[m] != 0:
                 continue
             sc = -1
             sm = -1
             for s in range(first_peer_slot, n_slots):
-                if sc < 0 and fs.tie_mentor[c, s] < 0:
+                if sc < 0 and tie_mentor[cand, s] < 0:
                     sc = s
-                if sm < 0 and fs.tie_mentor[m, s] < 0:
+                if sm < 0 and tie_mentor[m, s] < 0:
                     sm = s
             if sc < 0 or sm < 0:
                 continue
-            add_tie(fs, tl, counters, c, sc, m, PEER, 1.0, month)
-            add_tie(fs, tl, counters, m, sm, c, PEER, 1.0, month)
-        ins.group_members[inst, ins.group_n[inst]] = c
-        ins.group_n[inst] += 1
-        fs.peer_group[c] = ins.group_id[inst]
+            add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
+                    cand, sc, m, PEER, 1.0, month)
+            add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
+                    m, sm, cand, PEER, 1.0, month)
+        group_members[inst, group_n[inst]] = cand
+        group_n[inst] += 1
+        peer_group[cand] = group_id[inst]

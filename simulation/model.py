@@ -143,8 +143,7 @@ class CareerModel(mesa.Model):
         if self._peers_on and (r1 > r0 or len(self._new_rows)):
             new_rows = np.concatenate([self._new_rows, np.arange(r0, r1, dtype=np.int32)])
             order = np.lexsort((fs.hire_month[new_rows], fs.institution[new_rows]))
-            mentoring.join_peer_groups(fs.cols, self.ties.cols, ins.cols, kp, self.counters,
-                                       new_rows[order], month)
+            mentoring.join_peer_groups(fs.cols, self.ties.cols, ins.cols, kp, self.counters, new_rows[order], month)
         self._new_rows = self._new_rows[:0]  # the initial population joins groups in month 0 only
         mentoring.maintain_ties(fs.cols, self.ties.cols, kp, keys, self.counters, self.pools,
                                 self.active, self.n_active, month)
@@ -164,7 +163,7 @@ class CareerModel(mesa.Model):
         # 6. exits
         self.last_exits[:] = 0
         exits.request_exits(fs.cols, kp, keys, self.active, self.n_active, month)
-        self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, self.pools[4], self.active,
+        self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, keys, self.pools[4], self.active,
                                           self.n_active, month, self.last_exits)
         self._timed("exits", t)
         if self.month + 1 >= self.n_months:

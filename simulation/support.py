@@ -12,9 +12,11 @@ by the weighted number of mentees (faculty ties plus trainees). Peers give a fix
 profile for a fixed time each. Coverage = support / need, capped at 1.
 
 The formulas are scalar functions used by the kernels here and by the mentoring search
-(which needs the support a candidate *would* give). Kernels bind the state's arrays to
-locals before their loops: reading an array through the state struct inside a loop
-costs a reference-count round trip per access.
+(which needs the support a candidate *would* give). Each formula has one form over plain
+numbers and arrays (`weight_of`, `quality_of`, `hours_of`, ...), which serial loops call with
+values bound before the loop, and a convenience form over `kp`. Passing a struct (`kp`, `fs`)
+into a branching helper inside a serial loop costs an atomic reference-count round trip per
+call that numba does not remove (about 13 ns, measured); parallel loops do not pay it.
 """
 
 from __future__ import annotations
@@ -46,15 +48,20 @@ def competence(fs, kp, j, f, month):
 
 
 @njit(cache=True, inline="always")
-def kind_weight(kp, kind):
-    """Contact weight and time share of a tie of this kind."""
+def weight_of(kind, w_primary, w_secondary, w_external):
+    """Contact weight and time share of a tie of this kind (peers: none)."""
     if kind == PRIMARY:
-        return kp.mentoring_weight_primary
+        return w_primary
     if kind == SECONDARY:
-        return kp.mentoring_weight_secondary
+        return w_secondary
     if kind == EXTERNAL:
-        return kp.mentoring_weight_external
+        return w_external
     return 0.0
+
+
+@njit(cache=True, inline="always")
+def kind_weight(kp, kind):
+    return weight_of(kind, kp.mentoring_weight_primary, kp.mentoring_weight_secondary, kp.mentoring_weight_external)
 
 
 def contact_table(floor: float, decay_years: float, n_months: int) -> np.ndarray:
@@ -64,12 +71,16 @@ def contact_table(floor: float, decay_years: float, n_months: int) -> np.ndarray
 
 
 @njit(cache=True, inline="always")
-def contact(kp, kind, age_months):
-    """Contact left in a tie of this age (a table lookup); peer ties do not fade."""
+def contact_of(contact_by_age, kind, age_months):
+    """Contact left in a tie of this age (a lookup in `kp.contact_by_age`); peer ties do not fade."""
     if kind == PEER:
         return 1.0
-    table = kp.contact_by_age
-    return table[min(age_months, table.shape[0] - 1)]
+    return contact_by_age[min(age_months, contact_by_age.shape[0] - 1)]
+
+
+@njit(cache=True, inline="always")
+def contact(kp, kind, age_months):
+    return contact_of(kp.contact_by_age, kind, age_months)
 
 
 @njit(cache=True, inline="always")
@@ -79,19 +90,30 @@ def discounted(female_protege, female_mentor):
 
 
 @njit(cache=True, inline="always")
-def concordance(kp, is_discounted, f):
-    """For a woman, psychosocial and career support from a man is worth less than from a woman."""
+def concordance_of(discount, is_discounted, f):
+    """For a woman, psychosocial and career support from a man is worth less than from a woman:
+    `discount` = 1 / (1 + mentoring.concordance_gain)."""
     if is_discounted and (f == CAREER or f == PSYCHOSOCIAL):
-        return 1.0 / (1.0 + kp.mentoring_concordance_gain)
+        return discount
     return 1.0
 
 
 @njit(cache=True, inline="always")
-def tie_factor(kp, kind, fit, age_months):
+def concordance(kp, is_discounted, f):
+    return concordance_of(1.0 / (1.0 + kp.mentoring_concordance_gain), is_discounted, f)
+
+
+@njit(cache=True, inline="always")
+def tie_factor_of(kind, weight, contact_, fit, peer_hours):
     """What a tie multiplies its source by: tie weight x contact x fit (peers: hours x fit)."""
     if kind == PEER:
-        return kp.peers_hours_per_peer * fit
-    return kind_weight(kp, kind) * contact(kp, kind, age_months) * fit
+        return peer_hours * fit
+    return weight * contact_ * fit
+
+
+@njit(cache=True, inline="always")
+def tie_factor(kp, kind, fit, age_months):
+    return tie_factor_of(kind, kind_weight(kp, kind), contact(kp, kind, age_months), fit, kp.peers_hours_per_peer)
 
 
 @njit(cache=True, inline="always")
@@ -101,19 +123,31 @@ def output(profile_f, scale, time_per_weight):
 
 
 @njit(cache=True, inline="always")
+def support_through(source_f, factor, discount, is_discounted, f):
+    """Support in function f through a tie: source x tie factor x concordance."""
+    return source_f * factor * concordance_of(discount, is_discounted, f)
+
+
+@njit(cache=True, inline="always")
 def tie_support(kp, kind, factor, mentor_output_f, is_discounted, f):
-    """Support in function f through a tie: source (peer profile or mentor output) x tie factor x concordance."""
+    """Support in function f through a tie; the source is the peer profile or the mentor's output."""
     source = kp.peers_profile[f] if kind == PEER else mentor_output_f
-    return source * factor * concordance(kp, is_discounted, f)
+    return support_through(source, factor, 1.0 / (1.0 + kp.mentoring_concordance_gain), is_discounted, f)
+
+
+@njit(cache=True, inline="always")
+def hours_of(hours_by_rank, share_admin, admin_loss, protected_time, rank, admin_draw):
+    """Mentoring hours a month of a faculty member of this rank, less administration, plus protected time."""
+    hours = hours_by_rank[rank]
+    if admin_draw < share_admin[rank]:
+        hours *= 1.0 - admin_loss
+    return hours * (1.0 + protected_time)
 
 
 @njit(cache=True, inline="always")
 def capacity(kp, rank, admin_draw):
-    """Mentoring hours a month of a faculty member of this rank."""
-    hours = kp.mentors_capacity_hours[rank]
-    if admin_draw < kp.mentors_share_admin[rank]:
-        hours *= 1.0 - kp.mentors_admin_capacity_loss
-    return hours * (1.0 + kp.mentoring_protected_time)
+    return hours_of(kp.mentors_capacity_hours, kp.mentors_share_admin, kp.mentors_admin_capacity_loss,
+                    kp.mentoring_protected_time, rank, admin_draw)
 
 
 @njit(cache=True, inline="always")
@@ -131,27 +165,41 @@ def quality_table(comfortable: float, exponent: float, max_load: int = 256) -> n
 
 
 @njit(cache=True, inline="always")
-def quality(kp, load):
-    """Mentoring quality at this number of mentees (a table lookup)."""
-    table = kp.quality_by_load
-    if load < table.shape[0]:
-        return table[load]
-    return (kp.mentors_comfortable_load / load) ** kp.mentors_overload_exponent
+def quality_of(quality_by_load, comfortable, exponent, load):
+    """Mentoring quality at this number of mentees (a lookup in `kp.quality_by_load`)."""
+    if load < quality_by_load.shape[0]:
+        return quality_by_load[load]
+    return (comfortable / load) ** exponent
 
 
 @njit(cache=True, inline="always")
-def time_per_weight(kp, hours, q, load_weight, n_trainees):
-    """Hours a month per unit of tie weight."""
-    denom = load_weight + n_trainees * kp.mentors_trainee_weight
+def quality(kp, load):
+    return quality_of(kp.quality_by_load, kp.mentors_comfortable_load, kp.mentors_overload_exponent, load)
+
+
+@njit(cache=True, inline="always")
+def time_share(hours, q, load_weight, n_trainees, trainee_weight):
+    """Hours a month per unit of tie weight: a trainee counts `trainee_weight` units."""
+    denom = load_weight + n_trainees * trainee_weight
     return hours * q / denom if denom > 0.0 else hours * q
 
 
 @njit(cache=True, inline="always")
-def room(kp, n_proteges, n_trainees, max_mentees):
-    """Whether a mentor with these loads will take one more faculty protege."""
-    if kp.mentoring_cap_mentees > 0 and n_proteges >= kp.mentoring_cap_mentees:
+def time_per_weight(kp, hours, q, load_weight, n_trainees):
+    return time_share(hours, q, load_weight, n_trainees, kp.mentors_trainee_weight)
+
+
+@njit(cache=True, inline="always")
+def has_room(cap_mentees, n_proteges, n_trainees, max_mentees):
+    """Whether a mentor with these loads will take one more faculty protege (cap 0: no cap)."""
+    if cap_mentees > 0 and n_proteges >= cap_mentees:
         return False
     return n_proteges + n_trainees + 1 <= max_mentees
+
+
+@njit(cache=True, inline="always")
+def room(kp, n_proteges, n_trainees, max_mentees):
+    return has_room(kp.mentoring_cap_mentees, n_proteges, n_trainees, max_mentees)
 
 
 @njit(cache=True, parallel=True)
@@ -164,6 +212,8 @@ def update_loads(fs, kp, active, n_active, month):
     skill, hire_month = fs.mentor_skill, fs.hire_month
     by_rank = kp.mentors_competence_by_rank
     n_slots = kp.n_mentor_slots
+    w_primary, w_secondary, w_external = (kp.mentoring_weight_primary, kp.mentoring_weight_secondary,
+                                          kp.mentoring_weight_external)
     for ii in range(n_active):
         j = active[ii]
         n_proteges[j] = 0
@@ -174,7 +224,7 @@ def update_loads(fs, kp, active, n_active, month):
             j = tie_mentor[i, s]
             if j >= 0:
                 n_proteges[j] += 1
-                load_weight[j] += kind_weight(kp, tie_kind[i, s])
+                load_weight[j] += weight_of(tie_kind[i, s], w_primary, w_secondary, w_external)
     for ii in prange(n_active):
         j = active[ii]
         r = rank[j]
