@@ -89,7 +89,7 @@ for name, model in models.items():
     newest = sorted((a for a in model.agents if a.rank_name == "assistant"), key=lambda a: -a.hire_month)[:6]
     for a in newest:
         for f, c in a.coverage_by_function.items():
-            rows.append({"model": name, "protege": f"#{a.row} ({a.gender}, {a.n_mentors} mentors)",
+            rows.append({"model": name, "protege": f"#{a.unique_id} ({a.gender}, {a.n_mentors} mentors)",
                          "function": f, "coverage": c})
 cov = pd.DataFrame(rows)
 sns.catplot(data=cov, x="function", y="coverage", hue="protege", col="model", kind="bar",

@@ -89,23 +89,27 @@ def request_exits(fs, kp, keys, active, n_active, month):
 
 
 @njit(cache=True)
-def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_reason):
-    """Phase 6b: apply requested exits once, cut ties to and from those who left, compact `active`."""
+def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_reason, left):
+    """Phase 6b: apply requested exits once, cut ties to and from those who left, compact `active`.
+
+    The leavers' rows go to `left` (in row order), for the archive; returns the active count.
+    """
     c = consts(kp, keys)
     log_end, log_end_reason, tie_log, pool_position = tl.end_month, tl.end_reason, fs.tie_log, fs.pool_position
-    n_proteges, load_weight = fs.n_proteges, fs.load_weight
+    n_proteges, n_by_kind, load_weight = fs.n_proteges, fs.n_by_kind, fs.load_weight
     status, exit_request, exit_month, institution = fs.status, fs.exit_request, fs.exit_month, fs.institution
     tie_mentor, tie_kind, tie_value = fs.tie_mentor, fs.tie_kind, fs.tie_value
     n_mentor_losses, value_lost, mentor_lost_month = fs.n_mentor_losses, fs.value_lost, fs.mentor_lost_month
     ins_active = ins.n_active
     n_slots = tie_mentor.shape[1]
-    any_exit = False
+    n_left = 0
     for ii in range(n_active):
         i = active[ii]
         reason = exit_request[i]
         if reason == ACTIVE:
             continue
-        any_exit = True
+        left[n_left] = i
+        n_left += 1
         status[i] = reason
         exit_month[i] = month
         exit_request[i] = ACTIVE
@@ -113,9 +117,9 @@ def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_
         exits_by_reason[reason] += 1
         for s in range(n_slots):
             if tie_mentor[i, s] >= 0:
-                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
                         pool_position, cards, c, i, s, month, PROTEGE_LEFT)
-    if not any_exit:
+    if n_left == 0:
         return n_active
     support_share_lost = fs.support_share_lost
     n_mentor_slots = c.n_mentor_slots
@@ -138,7 +142,7 @@ def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_
                     value_lost[i] += tie_value[i, s]
                     support_share_lost[i] += tie_value[i, s] / mentors_value if mentors_value > 0.0 else 1.0
                     mentor_lost_month[i] = month
-                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
                         pool_position, cards, c, i, s, month, MENTOR_LEFT)
         active[kept] = i
         kept += 1

@@ -29,7 +29,7 @@ from .state import (
     REPLACED, SCIENCE, SECONDARY,
 )
 from .support import (
-    contact_of, discounted, has_room, hours_of, output, quality_of, support_through, tie_factor_of, time_share,
+    contact_of, count_tie, discounted, has_room, hours_of, output, quality_of, support_through, tie_factor_of, time_share,
     weight_of,
 )
 
@@ -38,15 +38,20 @@ DYAD, COMMITTEE, NETWORK, PEER_MODEL = 0, 1, 2, 3
 
 
 # a candidate's card: what the search reads about a senior, packed in pool order so that
-# looking at a random candidate costs one or two cache lines, not a dozen
+# looking at a random candidate costs one cache line (16 float32), not a dozen
 (CARD_N_PROTEGES, CARD_N_TRAINEES, CARD_MAX_MENTEES, CARD_LOAD_WEIGHT, CARD_RANK, CARD_ADMIN,
  CARD_INSTITUTION, CARD_FEMALE, CARD_SCALE, CARD_PROFILE) = range(10)
-CARD_WIDTH = CARD_PROFILE + N_FUNCTIONS
+CARD_ROW = CARD_PROFILE + N_FUNCTIONS  # the candidate's row (exact in float32 below 2**24 rows)
+CARD_WIDTH = CARD_ROW + 1
 
 
 @njit(cache=True)
-def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_rows, cards):
-    """Counting sort of active faculty by (institution, bucket), and by bucket overall; seniors' cards."""
+def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_positions, cards):
+    """Counting sort of active faculty by (institution, bucket), and by bucket overall; seniors' cards.
+
+    The local pool lists rows; the global pool lists positions in the local pool (so an
+    external candidate's card is one lookup away).
+    """
     institution, rank, female, pool_position = fs.institution, fs.rank, fs.female, fs.pool_position
     local_ptr[:] = 0
     global_ptr[:] = 0
@@ -67,8 +72,8 @@ def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr,
         k = institution[j] * N_BUCKETS + b
         local_rows[lfill[k]] = j
         pool_position[j] = lfill[k]
+        global_positions[gfill[b]] = lfill[k]
         lfill[k] += 1
-        global_rows[gfill[b]] = j
         gfill[b] += 1
     fill_cards(fs, local_rows, n_active, cards)
 
@@ -94,6 +99,7 @@ def fill_cards(fs, local_rows, n, cards):
         c[CARD_SCALE] = scale[j]
         for f in range(N_FUNCTIONS):
             c[CARD_PROFILE + f] = profile[j, f]
+        c[CARD_ROW] = j
 
 
 # --- the serial mentoring loop ---------------------------------------------------------
@@ -169,14 +175,15 @@ def pair_fit(fit_quantiles, fit_key, key_protege, key_mentor):
 
 
 @njit(cache=True, inline="always")
-def add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
-            i, s, j, kind, fit, month):
-    """Start a tie in slot s of protege i, in the tie log and in the protege's slots."""
+def add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female,
+            counters, i, s, j, kind, fit, month):
+    """Start a tie in slot s of protege i (a row; mentor j too), in the tie log (by person id) and
+    in the protege's slots."""
     log_protege, log_mentor, log_kind, log_start, log_end, log_end_reason = log
     k = counters[N_TIES]
     counters[N_TIES] = k + 1
-    log_protege[k] = i
-    log_mentor[k] = j
+    log_protege[k] = person_id[i]
+    log_mentor[k] = person_id[j]
     log_kind[k] = kind
     log_start[k] = month
     log_end[k] = NEVER
@@ -191,7 +198,7 @@ def add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log
 
 
 @njit(cache=True, inline="always")
-def end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+def end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
             pool_position, cards, c, i, s, month, reason):
     """End the tie in slot s of protege i, in the log and in both people's bookkeeping."""
     j = tie_mentor[i, s]
@@ -202,13 +209,11 @@ def end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n
     log_end_reason[k] = reason
     kind = tie_kind[i, s]
     if kind != PEER:
-        w = weight_of(kind, c.w_primary, c.w_secondary, c.w_external)
-        n_proteges[j] -= 1
-        load_weight[j] -= w
+        count_tie(n_proteges, n_by_kind, load_weight, j, kind, -1, c.w_primary, c.w_secondary, c.w_external)
         k = pool_position[j]
         if k >= 0 and k < cards.shape[0]:
-            cards[k, CARD_N_PROTEGES] -= 1
-            cards[k, CARD_LOAD_WEIGHT] -= w
+            cards[k, CARD_N_PROTEGES] = n_proteges[j]
+            cards[k, CARD_LOAD_WEIGHT] = load_weight[j]
     tie_mentor[i, s] = -1
     tie_kind[i, s] = 0
     tie_log[i, s] = -1
@@ -241,13 +246,14 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
       functions (replacing the weakest tie when full), then apply the women-mentor policy.
     """
     c = consts(kp, keys)
-    local_ptr, local_rows, global_ptr, global_rows, cards = pools
+    local_ptr, local_rows, global_ptr, global_positions, cards = pools
     log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
     log_end, log_end_reason = tl.end_month, tl.end_reason
-    institution, rank, female, person_key = fs.institution, fs.rank, fs.female, fs.person_key
+    institution, rank, female, person_key, person_id = fs.institution, fs.rank, fs.female, fs.person_key, fs.person_id
     tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
     tie_discount, tie_log, tie_value = fs.tie_discount, fs.tie_log, fs.tie_value
-    n_proteges, load_weight, n_ties_formed, pool_position = fs.n_proteges, fs.load_weight, fs.n_ties_formed, fs.pool_position
+    n_proteges, n_by_kind, load_weight = fs.n_proteges, fs.n_by_kind, fs.load_weight
+    n_ties_formed, pool_position = fs.n_ties_formed, fs.pool_position
     need_base, need_spike, support, mentor_output = fs.need_base, fs.need_spike, fs.support, fs.mentor_output
     competence_scale, competence_profile = fs.competence_scale, fs.competence_profile
     admin_draw, n_trainees = fs.admin_draw, fs.n_trainees
@@ -308,20 +314,18 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
         return total
 
     def drop(i, s, reason):
-        end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, load_weight,
+        end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
                 pool_position, cards, c, i, s, month, reason)
 
     def attach(i, s, j, kind, fit):
         """Start j's tie as i's mentor in slot s and add it to j's load (and card)."""
-        add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
-                i, s, j, kind, fit, month)
-        w = weight_of(kind, c.w_primary, c.w_secondary, c.w_external)
-        n_proteges[j] += 1
-        load_weight[j] += w
+        add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female,
+                counters, i, s, j, kind, fit, month)
+        count_tie(n_proteges, n_by_kind, load_weight, j, kind, 1, c.w_primary, c.w_secondary, c.w_external)
         n_ties_formed[i] += 1
         k = pool_position[j]
-        cards[k, CARD_N_PROTEGES] += 1
-        cards[k, CARD_LOAD_WEIGHT] += w
+        cards[k, CARD_N_PROTEGES] = n_proteges[j]
+        cards[k, CARD_LOAD_WEIGHT] = load_weight[j]
 
     def recruit(i, s, j, fit):
         """Add j as i's mentor in slot s, first taking what j newly covers out of `gaps`."""
@@ -354,15 +358,14 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
                 g = pick_from(global_ptr, 0, senior_buckets, women_only, u)
                 if g < 0:
                     continue
-                j = global_rows[g]
-                k = pool_position[j]
+                k = global_positions[g]
                 if cards[k, CARD_INSTITUTION] == inst:
                     continue
             else:
                 k = pick_from(local_ptr, inst * N_BUCKETS, senior_buckets, women_only, u)
                 if k < 0:
                     continue
-                j = local_rows[k]
+            j = int(cards[k, CARD_ROW])
             if j == i or not has_room(c.cap_mentees, cards[k, CARD_N_PROTEGES], cards[k, CARD_N_TRAINEES],
                                       cards[k, CARD_MAX_MENTEES]):
                 continue
@@ -484,7 +487,9 @@ def join_peer_groups(fs, tl, ins, kp, counters, candidates, month):
     tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
     tie_discount, tie_log, tie_value, female = fs.tie_discount, fs.tie_log, fs.tie_value, fs.female
     rank, peer_group, institution, hire_month, status = fs.rank, fs.peer_group, fs.institution, fs.hire_month, fs.status
+    person_id = fs.person_id
     group_id, group_n, group_start, group_members = ins.group_id, ins.group_n, ins.group_start, ins.group_members
+    group_member_ids = ins.group_member_ids
     first_peer_slot = kp.n_mentor_slots
     n_slots = tie_mentor.shape[1]
     size = kp.peers_group_size
@@ -501,7 +506,7 @@ def join_peer_groups(fs, tl, ins, kp, counters, candidates, month):
             group_n[inst] = 0
         for k in range(group_n[inst]):
             m = group_members[inst, k]
-            if status[m] != 0:
+            if status[m] != 0 or person_id[m] != group_member_ids[inst, k]:  # left (the row may be reused)
                 continue
             sc = -1
             sm = -1
@@ -512,10 +517,11 @@ def join_peer_groups(fs, tl, ins, kp, counters, candidates, month):
                     sm = s
             if sc < 0 or sm < 0:
                 continue
-            add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
-                    cand, sc, m, PEER, 1.0, month)
-            add_tie(log, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female, counters,
-                    m, sm, cand, PEER, 1.0, month)
+            add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value,
+                    female, counters, cand, sc, m, PEER, 1.0, month)
+            add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value,
+                    female, counters, m, sm, cand, PEER, 1.0, month)
         group_members[inst, group_n[inst]] = cand
+        group_member_ids[inst, group_n[inst]] = person_id[cand]
         group_n[inst] += 1
         peer_group[cand] = group_id[inst]

@@ -26,8 +26,8 @@ from . import careers, exits, mentoring, needs, population, support
 from .params import FUNCTIONS, RANKS, Params, kernel_params
 from .rng import Stream, stream_keys
 from .state import (
-    ASSISTANT, EXIT_REASONS, FACULTY_COLUMNS, INSTITUTION_COLUMNS, N_ROWS, N_TIES,
-    PEER, TIE_KINDS, TIE_LOG_COLUMNS, FacultyTuple, InstitutionTuple, Table, TieLogTuple,
+    ACTIVE, ASSISTANT, EXIT_REASONS, FACULTY_COLUMNS, INSTITUTION_COLUMNS, N_ARCHIVED, N_COUNTERS, N_PEOPLE,
+    N_TIES, PEER, TIE_KINDS, TIE_LOG_COLUMNS, FacultyTuple, InstitutionTuple, Table, TieLogTuple, aligned_zeros, archive_rows,
 )
 
 PHASES = ("hiring", "needs", "ties", "support", "careers", "exits")
@@ -46,7 +46,7 @@ class CareerModel(mesa.Model):
         self.keys = stream_keys(params.seed)
         self.n_months = params.n_months
         self.month = -1
-        self.counters = np.zeros(3, dtype=np.int64)
+        self.counters = np.zeros(N_COUNTERS, dtype=np.int64)
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
         self.last_hired = 0
         self.last_exits = np.zeros(len(EXIT_REASONS), dtype=np.int64)
@@ -59,56 +59,44 @@ class CareerModel(mesa.Model):
             pop.institution_size_cv, pop.min_institution_size,
         )
         n_slots = params.n_mentor_slots + params.n_peer_slots
-        # capacity: the initial population plus about ten years of hires
-        self.faculty = Table(FACULTY_COLUMNS, FacultyTuple, int(pop.n_faculty * 1.6) + 64, n_slots)
+        n_positions = int(sizes.sum())
+        # one row per position, in institution blocks; leavers' rows go to the archive
+        self.faculty = Table(FACULTY_COLUMNS, FacultyTuple, n_positions, n_slots)
+        self.faculty.n = n_positions
+        # about the leavers of the whole run (attrition and retirement, some 6-9% a year)
+        self.archive = Table(FACULTY_COLUMNS, FacultyTuple, int(n_positions * (0.1 * params.horizon_years + 0.2)) + 64,
+                             n_slots, filled=False)
         self.ties = Table(TIE_LOG_COLUMNS, TieLogTuple, pop.n_faculty * 4 + 64)
         self.institutions = Table(INSTITUTION_COLUMNS, InstitutionTuple, len(sizes), params.peers.group_size)
         self.institutions.n = len(sizes)
         self.institutions.arrays["target_size"][:] = sizes
-        self._alloc_indexes()
+        self.institutions.arrays["first_row"][:] = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        self.faculty.arrays["institution"][:] = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         self._target_size = self.institutions.arrays["target_size"]
         self._inst_active = self.institutions.arrays["n_active"]
         self._ties_per_protege = params.n_mentor_slots + 2
         self._peers_on = params.peers_on
         self._group_size = params.peers.group_size
-
-        initial = population.draw_initial(self.keys, self.kp, sizes)
-        r0, r1 = population.add_initial(self.faculty.cols, self.institutions.cols, self.kp, self.keys,
-                                        self.counters, *initial)
-        self.faculty.n = int(self.counters[N_ROWS])
-        self._append_active(r0, r1)
-        self._new_rows = np.arange(r0, r1, dtype=np.int32)
-
-    # --- bookkeeping outside the kernels -------------------------------------------------
-
-    def _alloc_indexes(self) -> None:
-        cap = self.faculty.capacity
-        n_inst = self.institutions.n
-        old = getattr(self, "active", None)
-        self.active = np.zeros(cap, dtype=np.int32)
-        if old is not None:
-            self.active[: self.n_active] = old[: self.n_active]
-        else:
-            self.n_active = 0
+        # the active rows (in row order), this month's hires and leavers, the candidate pools
+        self.active = np.zeros(n_positions, dtype=np.int32)
+        self.hired = np.zeros(n_positions, dtype=np.int32)
+        self.left = np.zeros(n_positions, dtype=np.int32)
         # candidate pools, rebuilt each month: (institution, bucket) and bucket-only orders of the
         # active rows, and the seniors' cards in local pool order
         self.pools = (
-            np.zeros(n_inst * mentoring.N_BUCKETS + 1, dtype=np.int64),
-            np.zeros(cap, dtype=np.int32),
+            np.zeros(len(sizes) * mentoring.N_BUCKETS + 1, dtype=np.int64),
+            np.zeros(n_positions, dtype=np.int32),
             np.zeros(mentoring.N_BUCKETS + 1, dtype=np.int64),
-            np.zeros(cap, dtype=np.int32),
-            np.zeros((cap, mentoring.CARD_WIDTH), dtype=np.float32),  # one cache line per card
+            np.zeros(n_positions, dtype=np.int32),
+            aligned_zeros((n_positions, mentoring.CARD_WIDTH), np.float32),  # one cache line per card
         )
 
-    def _ensure_rows(self, extra: int) -> None:
-        before = self.faculty.capacity
-        self.faculty.ensure(extra)
-        if self.faculty.capacity != before:
-            self._alloc_indexes()
+        initial = population.draw_initial(self.keys, self.kp, sizes)
+        population.add_initial(self.faculty.cols, self.institutions.cols, self.kp, self.keys, self.counters, *initial)
+        self.n_active = population.active_rows(self.faculty.arrays["status"], self.active)
+        self._new_rows = self.active[: self.n_active].copy()  # they join peer groups in month 0
 
-    def _append_active(self, r0: int, r1: int) -> None:
-        self.active[self.n_active: self.n_active + (r1 - r0)] = np.arange(r0, r1, dtype=np.int32)
-        self.n_active += r1 - r0
+    # --- bookkeeping outside the kernels -------------------------------------------------
 
     def _timed(self, phase: str, t0: float) -> float:
         t1 = time.perf_counter()
@@ -125,12 +113,11 @@ class CareerModel(mesa.Model):
         t = time.perf_counter()
 
         # 1. hiring
-        vacancies = np.maximum(self._target_size - self._inst_active, 0)
-        self._ensure_rows(int(vacancies.sum()))
-        r0, r1 = population.hire(fs.cols, ins.cols, kp, keys, self.counters, month, vacancies)
-        fs.n = int(self.counters[N_ROWS])
-        self._append_active(r0, r1)
-        self.last_hired = r1 - r0
+        vacancies = self._target_size - self._inst_active
+        n_hired = population.hire(fs.cols, ins.cols, kp, keys, self.counters, month, vacancies, self.hired)
+        if n_hired:
+            self.n_active = population.active_rows(fs.arrays["status"], self.active)
+        self.last_hired = n_hired
         mentoring.build_pools(fs.cols, self.active, self.n_active, ins.n, *self.pools)
         t = self._timed("hiring", t)
 
@@ -139,10 +126,10 @@ class CareerModel(mesa.Model):
         t = self._timed("needs", t)
 
         # 3. ties
-        self.ties.ensure(self.n_active * self._ties_per_protege + 2 * (r1 - r0 + len(self._new_rows)) * self._group_size)
-        if self._peers_on and (r1 > r0 or len(self._new_rows)):
-            new_rows = np.concatenate([self._new_rows, np.arange(r0, r1, dtype=np.int32)])
-            order = np.lexsort((fs.hire_month[new_rows], fs.institution[new_rows]))
+        self.ties.ensure(self.n_active * self._ties_per_protege + 2 * (n_hired + len(self._new_rows)) * self._group_size)
+        if self._peers_on and (n_hired or len(self._new_rows)):
+            new_rows = np.concatenate([self._new_rows, self.hired[:n_hired]])
+            order = np.lexsort((fs.arrays["hire_month"][new_rows], fs.arrays["institution"][new_rows]))
             mentoring.join_peer_groups(fs.cols, self.ties.cols, ins.cols, kp, self.counters, new_rows[order], month)
         self._new_rows = self._new_rows[:0]  # the initial population joins groups in month 0 only
         mentoring.maintain_ties(fs.cols, self.ties.cols, kp, keys, self.counters, self.pools,
@@ -163,8 +150,15 @@ class CareerModel(mesa.Model):
         # 6. exits
         self.last_exits[:] = 0
         exits.request_exits(fs.cols, kp, keys, self.active, self.n_active, month)
+        n_before = self.n_active
         self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, keys, self.pools[4], self.active,
-                                          self.n_active, month, self.last_exits)
+                                          self.n_active, month, self.last_exits, self.left)
+        n_left = n_before - self.n_active
+        if n_left:  # leavers' rows to the archive; their positions are vacant for next month's hires
+            self.archive.ensure(n_left)
+            archive_rows(fs.cols, self.archive.cols, self.left, n_left, self.archive.n)
+            self.archive.n += n_left
+            self.counters[N_ARCHIVED] = self.archive.n
         self._timed("exits", t)
         if self.month + 1 >= self.n_months:
             self.running = False
@@ -178,18 +172,53 @@ class CareerModel(mesa.Model):
         return super().agents
 
     def _sync_views(self) -> None:
-        active = set(self.active[: self.n_active].tolist())
-        for row in [r for r in self._views if r not in active]:
-            self._views.pop(row).remove()
-        for row in sorted(active - self._views.keys()):
-            self._views[row] = Faculty(self, row)
+        rows = self.active[: self.n_active]
+        ids = self.faculty.arrays["person_id"][rows]
+        current = dict(zip(ids.tolist(), rows.tolist()))
+        for pid in [p for p in self._views if p not in current]:
+            self._views.pop(pid).remove()
+        for pid in sorted(current.keys() - self._views.keys()):
+            self._views[pid] = Faculty(self, current[pid])
 
     def faculty_member(self, row: int) -> Faculty:
-        """The view of one person by row, active or not."""
-        return self._views.get(row) or Faculty(self, row, register=False)
+        """The view of the person in a row (active)."""
+        pid = int(self.faculty.arrays["person_id"][row])
+        view = self._views.get(pid)
+        return view if view is not None and view.row == row else Faculty(self, row, register=False)
 
     def active_rows(self) -> np.ndarray:
+        """Rows of the active faculty (in row order)."""
         return self.active[: self.n_active].copy()
+
+    @property
+    def n_people(self) -> int:
+        """Everyone ever present: the initial population and every hire so far."""
+        return int(self.counters[N_PEOPLE])
+
+    def everyone(self) -> PeopleColumns:
+        """Every state column for everyone ever present, indexed by person id: leavers as they
+        left, the active as they are now (a snapshot; `model.everyone().female`)."""
+        return PeopleColumns(self)
+
+
+class PeopleColumns:
+    """State columns for everyone ever present, by attribute, in person-id order."""
+
+    def __init__(self, model: CareerModel):
+        self._live, self._archive = model.faculty.arrays, model.archive.arrays
+        self._occupied = np.flatnonzero(self._live["status"] == ACTIVE)
+        self._live_ids = self._live["person_id"][self._occupied]
+        self._archive_ids = self._archive["person_id"][: model.archive.n]
+        self.n = model.n_people
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("_") or name not in self._live:
+            raise AttributeError(name)
+        live = self._live[name]
+        out = np.empty((self.n,) + live.shape[1:], dtype=live.dtype)
+        out[self._live_ids] = live[self._occupied]
+        out[self._archive_ids] = self._archive[name][: len(self._archive_ids)]
+        return out
 
 
 class _Column:
@@ -218,11 +247,11 @@ class Faculty(mesa.Agent):
         else:
             self.model = model
             self.pos = None
-        self.row = int(row)
-        self.unique_id = self.row
+        self.row = int(row)  # a person keeps their row (position) while active
+        self.unique_id = int(model.faculty.arrays["person_id"][row])
 
     def __repr__(self) -> str:
-        return f"<Faculty {self.row}: {self.gender} {self.rank_name}, institution {self.institution}>"
+        return f"<Faculty {self.unique_id}: {self.gender} {self.rank_name}, institution {self.institution}>"
 
     @property
     def gender(self) -> str:

@@ -3,6 +3,8 @@
 A person's traits are drawn from the TRAITS stream keyed by their `person_key`, so the
 same person is the same in every scenario. The initial population is person 0..n-1; the
 k-th hire of institution i has key (i + 1) << 40 | k, whatever month they are hired in.
+Each institution owns a block of rows (its positions); a hire takes a vacant row of the
+institution's block, the lowest first.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from numba import njit
 
 from .needs import stage_target
 from .rng import FIXED, Stream, gamma, normal, uniform
-from .state import ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_ROWS, NEVER
+from .state import ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_PEOPLE, NEVER, VACANT
 from .support import competence_scale, trainees
 
 HIRE_KEY_SHIFT = 40
@@ -60,10 +62,11 @@ def first_review(kp, rank, rank_month, month):
 
 
 @njit(cache=True)
-def init_person(fs, kp, keys, row, person_key, inst, rank, hire_month, rank_month, month, initial,
+def init_person(fs, kp, keys, row, person_id, person_key, inst, rank, hire_month, rank_month, month, initial,
                 p_female, p_award):
-    """Fill one new row: fixed traits from the TRAITS stream, state at `month`."""
+    """Fill a vacant row for a new person: fixed traits from the TRAITS stream, state at `month`."""
     tk = keys[Stream.TRAITS]
+    fs.person_id[row] = person_id
     fs.person_key[row] = person_key
     fs.institution[row] = inst
     fs.female[row] = uniform(tk, person_key, 0, 0) < p_female
@@ -173,30 +176,48 @@ def draw_initial(keys, kp, sizes):
 
 @njit(cache=True)
 def add_initial(fs, ins, kp, keys, counters, inst, rank, hire_month, rank_month, p_female):
-    """Fill the initial population's rows; return the new rows."""
+    """Fill the initial population's rows (person p in row p: the blocks are in institution order)."""
     n = inst.shape[0]
-    row0 = counters[N_ROWS]
     for p in range(n):
-        init_person(fs, kp, keys, row0 + p, np.uint64(p), inst[p], rank[p], hire_month[p],
+        init_person(fs, kp, keys, p, p, np.uint64(p), inst[p], rank[p], hire_month[p],
                     rank_month[p], 0, True, p_female[p], kp.hiring_share_career_award)
         ins.n_active[inst[p]] += 1
-    counters[N_ROWS] = row0 + n
-    return row0, row0 + n
+    counters[N_PEOPLE] = n
 
 
 @njit(cache=True)
-def hire(fs, ins, kp, keys, counters, month, vacancies):
-    """Fill each institution's vacancies with new assistant professors; return the new rows."""
-    row0 = counters[N_ROWS]
-    row = row0
+def hire(fs, ins, kp, keys, counters, month, vacancies, hired):
+    """Fill each institution's vacancies with new assistant professors; their rows go to `hired`.
+
+    Returns how many were hired. Vacant rows are taken lowest first within each block.
+    """
+    status = fs.status
+    n = 0
     for i in range(vacancies.shape[0]):
-        for _ in range(vacancies[i]):
-            seq = ins.hire_seq[i]
-            ins.hire_seq[i] = seq + 1
-            key = (np.uint64(i + 1) << np.uint64(HIRE_KEY_SHIFT)) | np.uint64(seq)
-            init_person(fs, kp, keys, row, key, i, ASSISTANT, month, month, month, False,
-                        kp.hiring_share_women, kp.hiring_share_career_award)
-            ins.n_active[i] += 1
+        left = vacancies[i]
+        row = ins.first_row[i]
+        while left > 0:
+            if status[row] == VACANT:
+                seq = ins.hire_seq[i]
+                ins.hire_seq[i] = seq + 1
+                key = (np.uint64(i + 1) << np.uint64(HIRE_KEY_SHIFT)) | np.uint64(seq)
+                init_person(fs, kp, keys, row, counters[N_PEOPLE], key, i, ASSISTANT, month, month, month, False,
+                            kp.hiring_share_women, kp.hiring_share_career_award)
+                counters[N_PEOPLE] += 1
+                ins.n_active[i] += 1
+                hired[n] = row
+                n += 1
+                left -= 1
             row += 1
-    counters[N_ROWS] = row
-    return row0, row
+    return n
+
+
+@njit(cache=True)
+def active_rows(status, active):
+    """The occupied rows, in row order, into `active`; returns how many."""
+    n = 0
+    for row in range(status.shape[0]):
+        if status[row] == 0:
+            active[n] = row
+            n += 1
+    return n

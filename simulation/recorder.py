@@ -375,15 +375,21 @@ class Recorder:
         return df
 
 
-def _months(values: np.ndarray) -> pd.array:
+def _months(values: np.ndarray) -> pd.arrays.IntegerArray:
     """Month columns with NEVER as missing."""
-    return pd.array(np.where(values == NEVER, pd.NA, values), dtype="Int32")
+    return pd.arrays.IntegerArray(values.astype(np.int32), values == NEVER)
+
+
+def _counts_by_year(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Cumulative counts by career year, missing (-1) where the year was not reached."""
+    return pd.arrays.IntegerArray(values.astype(np.int32), values < 0)
 
 
 def people_table(model) -> pd.DataFrame:
-    """One row per person ever present, with outcomes and mentoring summaries."""
-    fs = model.faculty
+    """One row per person ever present (in person-id order), with outcomes and mentoring summaries."""
+    fs = model.everyone()
     n_months = model.month + 1
+    pubs_by_year = fs.pubs_by_year
     obs = fs.obs_months.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_obs = lambda x: np.where(obs > 0, x / np.maximum(obs, 1), np.nan)  # noqa: E731
@@ -406,8 +412,7 @@ def people_table(model) -> pd.DataFrame:
             "censored": fs.status == 0,
             "end_month": np.where(fs.status == 0, n_months, fs.exit_month).astype(np.int32),
             "pubs": fs.pubs,
-            **{f"pubs_y{y + 1}": pd.array(np.where(fs.pubs_by_year[:, y] < 0, pd.NA, fs.pubs_by_year[:, y]),
-                                           dtype="Int32") for y in range(N_CAREER_YEARS)},
+            **{f"pubs_y{y + 1}": _counts_by_year(pubs_by_year[:, y]) for y in range(N_CAREER_YEARS)},
             "month_first_grant": _months(fs.month_first_grant),
             "n_grants": fs.n_grants,
             "n_applications": fs.n_applications,
@@ -446,7 +451,7 @@ def _ties_by_kind(model) -> dict[str, np.ndarray]:
     for code, kind in enumerate(TIE_KINDS):
         if kind == "none":
             continue
-        out[f"n_ties_{kind}"] = np.bincount(tl.protege[tl.kind == code], minlength=model.faculty.n).astype(np.int32)
+        out[f"n_ties_{kind}"] = np.bincount(tl.protege[tl.kind == code], minlength=model.n_people).astype(np.int32)
     return out
 
 

@@ -1,12 +1,16 @@
 """Every piece of per-agent state, declared once: name, dtype, shape and meaning.
 
-Faculty state is a set of numpy columns, one row per person ever present (rows are never
-reused, so the final columns are the people table). Tie slots are (row x slot) columns.
-The tie log, institutions and month-level counters are declared here too. Nothing else in
-the package allocates per-agent arrays.
+Faculty state is a set of numpy columns with one row per faculty position. Each institution
+owns a contiguous block of rows, so colleagues (and most mentors) sit close together in
+memory, and the columns stay dense however long the run. A person keeps their row for their
+whole tenure; when they leave, their row is copied to the archive (a table with the same
+columns, one row per departed person) and cleared for the next hire. `person_id` (order of
+first appearance) identifies people in the tie log and the output tables.
 
-Rows are appended; the arrays grow by doubling (`ensure`) outside the kernels, and the
-kernels see the columns through a namedtuple (`.cols`).
+Tie slots are (row x slot) columns. The tie log, institutions and month-level counters are
+declared here too. Nothing else in the package allocates per-agent arrays. Tables grow by
+doubling (`ensure`) outside the kernels, and the kernels see the columns through a struct
+(`.cols`).
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ SCIENCE, SKILLS, CAREER, NETWORKING, PSYCHOSOCIAL = range(N_FUNCTIONS)
 
 ASSISTANT, ASSOCIATE, FULL = 0, 1, 2
 
-# exit reasons (status): 0 means active
+# status: 0 active, otherwise the exit reason; a position without an occupant is vacant
 ACTIVE, LEFT, FAILED_REVIEW, RETIRED = 0, 1, 2, 3
+VACANT = -1
 EXIT_REASONS = ("active", "left academia", "failed review", "retired")
 
 # tie kinds
@@ -47,12 +52,14 @@ class Col:
     name: str
     dtype: type
     meaning: str
-    width: str = ""  # "" one value, "F" one per function, "K" one per tie slot, "Y" one per career year
+    width: str = ""  # "" one value, "F" one per function, "K" one per tie slot, "Y" one per career year,
+    #                  "S" one per senior tie kind (primary, secondary, external)
     fill: float | int | bool = 0
 
 
 FACULTY_COLUMNS: tuple[Col, ...] = (
     # identity and fixed traits
+    Col("person_id", np.int32, "identity in the tie log and output tables (order of first appearance)", fill=-1),
     Col("person_key", np.uint64, "identity for random draws: the same person has the same key in every scenario"),
     Col("institution", np.int32, "institution index"),
     Col("female", np.bool_, "woman"),
@@ -76,7 +83,7 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("next_review", np.int32, "month of the next promotion review", fill=NEVER),
     Col("n_reviews", np.int8, "reviews taken in the current rank"),
     Col("failed_review_month", np.int32, "month of the last failed review", fill=NEVER),
-    Col("status", np.int8, "0 active; otherwise the exit reason"),
+    Col("status", np.int8, "0 active; otherwise the exit reason (-1: a vacant position)", fill=VACANT),
     Col("exit_month", np.int32, "month of exit (NEVER while active)", fill=NEVER),
     Col("exit_request", np.int8, "exit requested this month (reason code), applied once in the exits phase"),
     # needs and support
@@ -88,7 +95,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     # as a mentor
     Col("n_proteges", np.int32, "faculty proteges this month (senior and external ties)"),
     Col("n_trainees", np.int32, "non-faculty mentees this month"),
-    Col("load_weight", np.float64, "summed tie weight of faculty proteges this month"),
+    Col("n_by_kind", np.int32, "faculty proteges by tie kind: primary, secondary, external", "S"),
+    Col("load_weight", np.float64, "summed tie weight of faculty proteges (from n_by_kind, exact)"),
     Col("time_per_weight", np.float64, "mentoring hours per unit of tie weight this month"),
     Col("quality", np.float64, "mentoring quality this month (falls past the comfortable load)", fill=1.0),
     Col("competence_scale", np.float64, "competence common to all functions this month (skill x seniority x experience)"),
@@ -140,8 +148,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
 )
 
 TIE_LOG_COLUMNS: tuple[Col, ...] = (
-    Col("protege", np.int32, "row of the protege"),
-    Col("mentor", np.int32, "row of the mentor or peer"),
+    Col("protege", np.int32, "person id of the protege"),
+    Col("mentor", np.int32, "person id of the mentor or peer"),
     Col("kind", np.int8, "primary, secondary, external or peer"),
     Col("start_month", np.int32, "month the tie began"),
     Col("end_month", np.int32, "month the tie ended (NEVER if ongoing)", fill=NEVER),
@@ -150,16 +158,19 @@ TIE_LOG_COLUMNS: tuple[Col, ...] = (
 
 INSTITUTION_COLUMNS: tuple[Col, ...] = (
     Col("target_size", np.int32, "faculty positions"),
+    Col("first_row", np.int32, "first row of the institution's block of positions"),
     Col("n_active", np.int32, "active faculty"),
     Col("hire_seq", np.int64, "hires so far (the n-th hire is the same person in every scenario)"),
     Col("group_id", np.int32, "id of the open peer group", fill=-1),
     Col("group_start", np.int32, "month the open peer group formed", fill=NEVER),
     Col("group_n", np.int32, "members in the open peer group"),
     Col("group_members", np.int32, "rows of the open peer group's members", "K", -1),
+    Col("group_member_ids", np.int32, "person ids of the open peer group's members (rows are reused)", "K", -1),
 )
 
 # month-level counters shared by the kernels
-N_ROWS, N_TIES, N_GROUPS = 0, 1, 2
+N_PEOPLE, N_TIES, N_GROUPS, N_ARCHIVED = 0, 1, 2, 3
+N_COUNTERS = 4
 
 def _names(columns: tuple[Col, ...]) -> list[str]:
     return [c.name for c in columns]
@@ -235,8 +246,10 @@ _STRUCTS = {
 class Table:
     """A growable set of columns declared by `Col`s; `.cols` is the view the kernels get."""
 
-    def __init__(self, columns: tuple[Col, ...], tuple_type: type, capacity: int, n_slots: int = 1):
+    def __init__(self, columns: tuple[Col, ...], tuple_type: type, capacity: int, n_slots: int = 1,
+                 filled: bool = True):
         self.columns = columns
+        self.filled = filled
         self.tuple_type = tuple_type
         self.n_slots = max(1, n_slots)
         self.capacity = 0
@@ -246,11 +259,14 @@ class Table:
 
     def _shape(self, col: Col, rows: int) -> tuple[int, ...]:
         return {"": (rows,), "F": (rows, N_FUNCTIONS), "K": (rows, self.n_slots),
-                "Y": (rows, N_CAREER_YEARS)}[col.width]
+                "Y": (rows, N_CAREER_YEARS), "S": (rows, 3)}[col.width]
 
     def _grow(self, capacity: int) -> None:
         for col in self.columns:
-            new = np.full(self._shape(col, capacity), col.fill, dtype=col.dtype)
+            if self.filled:
+                new = np.full(self._shape(col, capacity), col.fill, dtype=col.dtype)
+            else:  # rows are written whole before they are read: leave the pages untouched
+                new = np.empty(self._shape(col, capacity), dtype=col.dtype)
             old = self.arrays.get(col.name)
             if old is not None:
                 new[: self.capacity] = old
@@ -276,9 +292,51 @@ class Table:
         return sum(a.nbytes for a in self.arrays.values())
 
 
+POSITION_COLUMNS = ("institution",)  # describe the position, so a vacant row keeps them
+
+
+def _archive_source() -> str:
+    """Source of `archive_rows`: one copy and one clear per declared column (arrays bound before
+    the loop: reading them through the structs inside it would cost reference counting)."""
+    lines = ["def archive_rows(live, archive, rows, n, k0):"]
+    for c in FACULTY_COLUMNS:
+        lines.append(f"    a_{c.name}, l_{c.name} = archive.{c.name}, live.{c.name}")
+    lines += ["    for m in range(n):", "        r = rows[m]", "        k = k0 + m"]
+    for c in FACULTY_COLUMNS:
+        part = "" if c.width == "" else ", :"
+        lines.append(f"        a_{c.name}[k{part}] = l_{c.name}[r{part}]")
+        if c.name not in POSITION_COLUMNS:
+            lines.append(f"        l_{c.name}[r{part}] = {c.fill!r}")
+    return "\n".join(lines) + "\n"
+
+
+def _compile_archive_rows():
+    # compiled with this file as its source, so numba caches it like the other kernels (it
+    # changes only when the declarations above change, and then so does this file)
+    namespace = {"__name__": __name__}
+    exec(compile(_archive_source(), __file__, "exec"), namespace)
+    fn = namespace["archive_rows"]
+    fn.__doc__ = ("Copy rows[:n] of the live faculty table to the archive from row k0, then clear them "
+                  "(every column back to its fill value, the position vacant).")
+    return fn if numba_config.DISABLE_JIT else njit(cache=True)(fn)
+
+
+archive_rows = _compile_archive_rows()
+
+
+def aligned_zeros(shape: tuple[int, ...], dtype, align: int = 64) -> np.ndarray:
+    """Zeros whose first element sits on an `align`-byte boundary (a 64-byte row, one cache line)."""
+    itemsize = np.dtype(dtype).itemsize
+    n = int(np.prod(shape))
+    buf = np.zeros(n + align // itemsize, dtype=dtype)
+    offset = (-buf.ctypes.data % align) // itemsize
+    return buf[offset: offset + n].reshape(shape)
+
+
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:
     """The declarations as rows (for the documentation)."""
-    width = {"": "1", "F": "per function", "K": "per tie slot", "Y": f"per career year (1-{N_CAREER_YEARS})"}
+    width = {"": "1", "F": "per function", "K": "per tie slot", "Y": f"per career year (1-{N_CAREER_YEARS})",
+             "S": "per senior tie kind"}
     return [
         {"name": c.name, "dtype": np.dtype(c.dtype).name, "shape": width[c.width], "meaning": c.meaning}
         for c in columns

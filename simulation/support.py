@@ -60,6 +60,17 @@ def weight_of(kind, w_primary, w_secondary, w_external):
 
 
 @njit(cache=True, inline="always")
+def count_tie(n_proteges, n_by_kind, load_weight, j, kind, delta, w_primary, w_secondary, w_external):
+    """Add (delta = 1) or remove (-1) a faculty protege of this kind from mentor j's load.
+
+    The summed weight is recomputed from the counts, so it is exact however ties come and go.
+    """
+    n_proteges[j] += delta
+    n_by_kind[j, kind - PRIMARY] += delta
+    load_weight[j] = n_by_kind[j, 0] * w_primary + n_by_kind[j, 1] * w_secondary + n_by_kind[j, 2] * w_external
+
+
+@njit(cache=True, inline="always")
 def kind_weight(kp, kind):
     return weight_of(kind, kp.mentoring_weight_primary, kp.mentoring_weight_secondary, kp.mentoring_weight_external)
 
@@ -204,27 +215,15 @@ def room(kp, n_proteges, n_trainees, max_mentees):
 
 @njit(cache=True, parallel=True)
 def update_loads(fs, kp, active, n_active, month):
-    """Phase 4a: each mentor's proteges, quality, time per unit weight, competence and output."""
+    """Phase 4a: each mentor's quality, time per unit weight, competence and output per function.
+
+    Loads (faculty proteges and their summed weight) are kept as ties start and end.
+    """
     n_proteges, load_weight, n_trainees = fs.n_proteges, fs.load_weight, fs.n_trainees
     quality_, tpw, scale, mentor_output = fs.quality, fs.time_per_weight, fs.competence_scale, fs.mentor_output
-    tie_mentor, tie_kind = fs.tie_mentor, fs.tie_kind
     rank, admin_draw, profile = fs.rank, fs.admin_draw, fs.competence_profile
     skill, hire_month = fs.mentor_skill, fs.hire_month
     by_rank = kp.mentors_competence_by_rank
-    n_slots = kp.n_mentor_slots
-    w_primary, w_secondary, w_external = (kp.mentoring_weight_primary, kp.mentoring_weight_secondary,
-                                          kp.mentoring_weight_external)
-    for ii in range(n_active):
-        j = active[ii]
-        n_proteges[j] = 0
-        load_weight[j] = 0.0
-    for ii in range(n_active):  # a scatter: serial, so sums do not race
-        i = active[ii]
-        for s in range(n_slots):
-            j = tie_mentor[i, s]
-            if j >= 0:
-                n_proteges[j] += 1
-                load_weight[j] += weight_of(tie_kind[i, s], w_primary, w_secondary, w_external)
     for ii in prange(n_active):
         j = active[ii]
         r = rank[j]

@@ -29,13 +29,28 @@ def test_no_ties_survive_an_exit():
     m = CareerModel(small("network_peers"))
     for _ in range(48):
         m.step()
-    fs, tl = m.faculty, m.ties
-    gone = np.flatnonzero(fs.status != 0)
+    everyone, tl = m.everyone(), m.ties
+    gone = np.flatnonzero(everyone.status != 0)
     assert len(gone) > 0
-    assert np.all(fs.tie_mentor[gone] == -1)
+    assert np.all(everyone.tie_mentor[gone] == -1)
     open_ties = tl.end_month == -(2**30)
-    assert np.all(fs.status[tl.protege[open_ties]] == 0)
-    assert np.all(fs.status[tl.mentor[open_ties]] == 0)
+    assert np.all(everyone.status[tl.protege[open_ties]] == 0)
+    assert np.all(everyone.status[tl.mentor[open_ties]] == 0)
+
+
+def test_leavers_rows_are_archived_and_their_positions_refilled():
+    m = CareerModel(small("status_quo"))
+    for _ in range(36):
+        m.step()
+    fs, arch = m.faculty, m.archive
+    assert arch.n > 0 and np.all(arch.status != 0) and np.all(arch.exit_month >= 0)
+    # a position holds one person at a time: the active occupy distinct rows of their institution
+    act = m.active_rows()
+    ins = m.institutions
+    assert np.all(fs.institution[act] == np.searchsorted(ins.first_row, act, side="right") - 1)
+    # everyone ever present is either archived or active, once
+    ids = np.concatenate([arch.person_id, fs.person_id[act]])
+    assert np.array_equal(np.sort(ids), np.arange(m.n_people))
 
 
 def test_attrition_is_front_loaded():

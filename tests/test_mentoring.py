@@ -38,9 +38,9 @@ def test_a_dyad_protege_never_has_more_than_one_senior_mentor():
 
 def test_committee_sizes_follow_the_shares():
     m, history = _run("status_quo", months=36)
-    fs = m.faculty
-    sizes = fs.committee_size[~fs.initial]
-    women = fs.female[~fs.initial]
+    everyone = m.everyone()
+    sizes = everyone.committee_size[~everyone.initial]
+    women = everyone.female[~everyone.initial]
     assert set(np.unique(sizes)) <= {1, 2}
     assert (sizes[women] == 2).mean() > (sizes[~women] == 2).mean()
     assert max(h["n_mentors"].max() for h in history) <= 2
@@ -66,8 +66,8 @@ def test_external_ties_only_when_allowed():
     m2, _ = _run("network", months=36)
     ext = m2.ties.kind == EXTERNAL
     assert ext.any()
-    fs2 = m2.faculty
-    assert np.all(fs2.institution[m2.ties.protege[ext]] != fs2.institution[m2.ties.mentor[ext]])
+    institution = m2.everyone().institution  # the tie log holds person ids
+    assert np.all(institution[m2.ties.protege[ext]] != institution[m2.ties.mentor[ext]])
     assert fs is not None
 
 
@@ -107,3 +107,20 @@ def test_women_mentor_policy_raises_concordant_mentoring():
 def test_peer_model_has_no_senior_mentors():
     s = small_result("peer").series
     assert (s["mean_mentors"] == 0).all() and (s["mean_peers"].iloc[12:] > 0).all()
+
+
+@pytest.mark.parametrize("scenario", ["dyad", "status_quo", "network_peers", "network_women_mentor_policy"])
+def test_mentor_loads_kept_as_ties_come_and_go_equal_a_recount(scenario):
+    m, _ = _run(scenario, months=40)
+    fs = m.faculty
+    act = m.active_rows()
+    k = m.params.n_mentor_slots
+    n_by_kind = np.zeros((len(fs.status), 3), dtype=np.int64)
+    for s in range(k):
+        i = act[fs.tie_mentor[act, s] >= 0]
+        np.add.at(n_by_kind, (fs.tie_mentor[i, s], fs.tie_kind[i, s] - 1), 1)
+    assert np.array_equal(fs.n_by_kind[act], n_by_kind[act])
+    assert np.array_equal(fs.n_proteges[act], n_by_kind[act].sum(1))
+    w = m.params.mentoring
+    assert np.allclose(fs.load_weight[act], n_by_kind[act] @ [w.weight_primary, w.weight_secondary, w.weight_external])
+    assert n_by_kind.sum() > 0

@@ -30,7 +30,7 @@ def test_hires_fill_vacancies_and_are_keyed_by_institution_sequence():
     m = CareerModel(small("status_quo", "population.n_faculty=4000"))
     for _ in range(24):
         m.step()
-    fs, ins = m.faculty, m.institutions
+    fs, ins = m.everyone(), m.institutions
     assert np.all(ins.n_active <= ins.target_size)
     assert np.all(ins.n_active >= ins.target_size - ins.target_size.max())
     hires = ~fs.initial
