@@ -42,11 +42,12 @@ DYAD, COMMITTEE, NETWORK, PEER_MODEL = 0, 1, 2, 3
 (CARD_N_PROTEGES, CARD_N_TRAINEES, CARD_MAX_MENTEES, CARD_LOAD_WEIGHT, CARD_RANK, CARD_ADMIN,
  CARD_INSTITUTION, CARD_FEMALE, CARD_SCALE, CARD_PROFILE) = range(10)
 CARD_ROW = CARD_PROFILE + N_FUNCTIONS  # the candidate's row (exact in float32 below 2**24 rows)
-CARD_WIDTH = CARD_ROW + 1
+CARD_WIDTH = 16  # 64 bytes: one cache line (the arrays are 64-byte aligned)
+assert CARD_ROW < CARD_WIDTH
 
 
 @njit(cache=True)
-def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_positions, cards):
+def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_positions, cards, card_keys):
     """Counting sort of active faculty by (institution, bucket), and by bucket overall; seniors' cards.
 
     The local pool lists rows; the global pool lists positions in the local pool (so an
@@ -75,14 +76,14 @@ def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr,
         global_positions[gfill[b]] = lfill[k]
         lfill[k] += 1
         gfill[b] += 1
-    fill_cards(fs, local_rows, n_active, cards)
+    fill_cards(fs, local_rows, n_active, cards, card_keys)
 
 
 @njit(cache=True, parallel=True)
-def fill_cards(fs, local_rows, n, cards):
+def fill_cards(fs, local_rows, n, cards, card_keys):
     n_proteges, n_trainees, max_mentees, load_weight = fs.n_proteges, fs.n_trainees, fs.max_mentees, fs.load_weight
     rank, admin_draw, institution, female = fs.rank, fs.admin_draw, fs.institution, fs.female
-    scale, profile = fs.competence_scale, fs.competence_profile
+    scale, profile, person_key = fs.competence_scale, fs.competence_profile, fs.person_key
     for k in prange(n):
         j = local_rows[k]
         if rank[j] == ASSISTANT:
@@ -100,6 +101,7 @@ def fill_cards(fs, local_rows, n, cards):
         for f in range(N_FUNCTIONS):
             c[CARD_PROFILE + f] = profile[j, f]
         c[CARD_ROW] = j
+        card_keys[k] = person_key[j]
 
 
 # --- the serial mentoring loop ---------------------------------------------------------
@@ -246,7 +248,7 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
       functions (replacing the weakest tie when full), then apply the women-mentor policy.
     """
     c = consts(kp, keys)
-    local_ptr, local_rows, global_ptr, global_positions, cards = pools
+    local_ptr, local_rows, global_ptr, global_positions, cards, card_keys = pools
     log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
     log_end, log_end_reason = tl.end_month, tl.end_reason
     institution, rank, female, person_key, person_id = fs.institution, fs.rank, fs.female, fs.person_key, fs.person_id
@@ -264,6 +266,10 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
     n_slots = c.n_mentor_slots
     n_all_slots = tie_mentor.shape[1]
     gaps = np.zeros(N_FUNCTIONS)
+    picked = np.empty(c.candidates, dtype=np.int64)  # the search's draws: card position, where, row, key
+    is_external = np.empty(c.candidates, dtype=np.bool_)
+    picked_row = np.empty(c.candidates, dtype=np.float32)
+    picked_key = np.empty(c.candidates, dtype=np.uint64)
 
     def n_mentors(i):
         n = 0
@@ -342,30 +348,38 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
         """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none.
 
         Candidates are read from their cards (packed in pool order): a look costs a cache line.
+        A first pass draws every candidate and loads their cards' first words, so the memory
+        waits overlap; the second pass scores them in order.
         """
         key = person_key[i]
         senior_buckets = 4 if rank[i] == ASSISTANT else 2
         inst = institution[i]
         woman = female[i]
-        best = -1
-        best_score = -1.0
-        best_fit = 1.0
         for cand in range(c.candidates):
             h = hash3(c.mentoring_key, key, month, draw0 + cand)  # one hash, two uniforms: where, whom
             external = allow_external and to_unit32(h >> np.uint64(32)) < c.share_external
             u = to_unit32(h & np.uint64(0xFFFFFFFF))
             if external:
                 g = pick_from(global_ptr, 0, senior_buckets, women_only, u)
-                if g < 0:
-                    continue
-                k = global_positions[g]
-                if cards[k, CARD_INSTITUTION] == inst:
-                    continue
+                k = global_positions[g] if g >= 0 else -1
             else:
                 k = pick_from(local_ptr, inst * N_BUCKETS, senior_buckets, women_only, u)
-                if k < 0:
-                    continue
-            j = int(cards[k, CARD_ROW])
+            picked[cand] = k
+            is_external[cand] = external
+            if k >= 0:
+                picked_row[cand] = cards[k, CARD_ROW]
+                picked_key[cand] = card_keys[k]
+        best = -1
+        best_score = -1.0
+        best_fit = 1.0
+        for cand in range(c.candidates):
+            k = picked[cand]
+            if k < 0:
+                continue
+            external = is_external[cand]
+            if external and cards[k, CARD_INSTITUTION] == inst:
+                continue
+            j = int(picked_row[cand])
             if j == i or not has_room(c.cap_mentees, cards[k, CARD_N_PROTEGES], cards[k, CARD_N_TRAINEES],
                                       cards[k, CARD_MAX_MENTEES]):
                 continue
@@ -375,7 +389,7 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
                     already = True
             if already:
                 continue
-            fit = pair_fit(fit_quantiles, c.fit_key, key, person_key[j])
+            fit = pair_fit(fit_quantiles, c.fit_key, key, picked_key[cand])
             kind = EXTERNAL if external else SECONDARY
             if by_fit:  # research fit: the pair's fit times the mentor's science competence
                 score = fit * cards[k, CARD_PROFILE + SCIENCE] * cards[k, CARD_SCALE]

@@ -89,6 +89,7 @@ class CareerModel(mesa.Model):
             np.zeros(mentoring.N_BUCKETS + 1, dtype=np.int64),
             np.zeros(n_positions, dtype=np.int32),
             aligned_zeros((n_positions, mentoring.CARD_WIDTH), np.float32),  # one cache line per card
+            np.zeros(n_positions, dtype=np.uint64),  # the candidates' person keys, in pool order
         )
 
         initial = population.draw_initial(self.keys, self.kp, sizes)
