@@ -21,7 +21,7 @@ def source_hash() -> str:
     h = hashlib.sha256()
     for path in sorted(PACKAGE.glob("*.py")):
         text = path.read_bytes()
-        if b"njit" in text or path.name == "params.py":
+        if b"njit" in text or b"intrinsic" in text or path.name == "params.py":
             h.update(path.name.encode())
             h.update(text)
     return h.hexdigest()

@@ -202,6 +202,9 @@ class CareerModel(mesa.Model):
         return PeopleColumns(self)
 
 
+_NOT_KEPT = frozenset(c.name for c in FACULTY_COLUMNS if not c.keep)
+
+
 class PeopleColumns:
     """State columns for everyone ever present, by attribute, in person-id order."""
 
@@ -215,10 +218,20 @@ class PeopleColumns:
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_") or name not in self._live:
             raise AttributeError(name)
+        if name in _NOT_KEPT:
+            raise AttributeError(f"{name} is state of the month, not kept for people who left "
+                                 f"(kept columns: {', '.join(c.name for c in FACULTY_COLUMNS if c.keep)})")
         live = self._live[name]
         out = np.empty((self.n,) + live.shape[1:], dtype=live.dtype)
         out[self._live_ids] = live[self._occupied]
         out[self._archive_ids] = self._archive[name][: len(self._archive_ids)]
+        return out
+
+    def of_active(self, name: str, fill=0) -> np.ndarray:
+        """A column's current value for the active, `fill` for those who left (any column)."""
+        live = self._live[name]
+        out = np.full((self.n,) + live.shape[1:], fill, dtype=live.dtype)
+        out[self._live_ids] = live[self._occupied]
         return out
 
 

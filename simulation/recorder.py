@@ -438,8 +438,8 @@ def people_table(model) -> pd.DataFrame:
             "mean_load_when_mentoring": np.where(mentor_months > 0, fs.sum_load / np.maximum(mentor_months, 1), np.nan),
             "mean_hours_per_protege": np.where(mentor_months > 0, fs.sum_hours / np.maximum(mentor_months, 1), np.nan),
             "mean_quality_when_mentoring": np.where(mentor_months > 0, fs.sum_quality / np.maximum(mentor_months, 1), np.nan),
-            "n_proteges_final": np.where(fs.status == 0, fs.n_proteges, 0).astype(np.int32),
-            "n_trainees_final": np.where(fs.status == 0, fs.n_trainees, 0).astype(np.int32),
+            "n_proteges_final": fs.of_active("n_proteges").astype(np.int32),
+            "n_trainees_final": fs.of_active("n_trainees").astype(np.int32),
         })
     return df
 

@@ -52,9 +52,10 @@ class Col:
     name: str
     dtype: type
     meaning: str
-    width: str = ""  # "" one value, "F" one per function, "K" one per tie slot, "Y" one per career year,
-    #                  "S" one per senior tie kind (primary, secondary, external)
+    width: str = ""  # "" one value, "F" one per function ("F8": padded to 8), "K" one per tie slot,
+    #                  "Y" one per career year, "S" one per senior tie kind (primary, secondary, external)
     fill: float | int | bool = 0
+    keep: bool = True  # copied to the archive when the person leaves (False: this month's state only)
 
 
 FACULTY_COLUMNS: tuple[Col, ...] = (
@@ -77,56 +78,57 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("committee_size", np.int8, "mentors assigned under the dyad or committee model"),
     # rank and status
     Col("rank", np.int8, "0 assistant, 1 associate, 2 full"),
-    Col("rank_month", np.int32, "month the current rank began"),
+    Col("rank_month", np.int32, "month the current rank began", keep=False),
     Col("month_associate", np.int32, "month promoted to associate (NEVER if not)", fill=NEVER),
     Col("month_full", np.int32, "month promoted to full (NEVER if not)", fill=NEVER),
-    Col("next_review", np.int32, "month of the next promotion review", fill=NEVER),
-    Col("n_reviews", np.int8, "reviews taken in the current rank"),
-    Col("failed_review_month", np.int32, "month of the last failed review", fill=NEVER),
+    Col("next_review", np.int32, "month of the next promotion review", fill=NEVER, keep=False),
+    Col("n_reviews", np.int8, "reviews taken in the current rank", keep=False),
+    Col("failed_review_month", np.int32, "month of the last failed review", fill=NEVER, keep=False),
     Col("status", np.int8, "0 active; otherwise the exit reason (-1: a vacant position)", fill=VACANT),
     Col("exit_month", np.int32, "month of exit (NEVER while active)", fill=NEVER),
-    Col("exit_request", np.int8, "exit requested this month (reason code), applied once in the exits phase"),
+    Col("exit_request", np.int8, "exit requested this month (reason code), applied once in the exits phase", keep=False),
     # needs and support
-    Col("need_base", np.float64, "need per function, following the career stage", "F"),
-    Col("need_spike", np.float64, "short-lived extra need per function from events", "F"),
-    Col("support", np.float64, "support received this month per function", "F"),
-    Col("coverage", np.float64, "support / need per function, capped at 1", "F", 1.0),
-    Col("satisfaction", np.float64, "moving average of need-weighted coverage", fill=0.7),
+    Col("need_base", np.float64, "need per function, following the career stage", "F", keep=False),
+    Col("need_spike", np.float64, "short-lived extra need per function from events", "F", keep=False),
+    Col("support", np.float64, "support received this month per function", "F", keep=False),
+    Col("coverage", np.float64, "support / need per function, capped at 1", "F", 1.0, keep=False),
+    Col("satisfaction", np.float64, "moving average of need-weighted coverage", fill=0.7, keep=False),
     # as a mentor
-    Col("n_proteges", np.int32, "faculty proteges this month (senior and external ties)"),
-    Col("n_trainees", np.int32, "non-faculty mentees this month"),
-    Col("n_by_kind", np.int32, "faculty proteges by tie kind: primary, secondary, external", "S"),
-    Col("load_weight", np.float64, "summed tie weight of faculty proteges (from n_by_kind, exact)"),
-    Col("time_per_weight", np.float64, "mentoring hours per unit of tie weight this month"),
-    Col("quality", np.float64, "mentoring quality this month (falls past the comfortable load)", fill=1.0),
-    Col("competence_scale", np.float64, "competence common to all functions this month (skill x seniority x experience)"),
-    Col("mentor_output", np.float64, "support per unit of tie factor this month, per function (competence x time)", "F"),
+    Col("n_proteges", np.int32, "faculty proteges this month (senior and external ties)", keep=False),
+    Col("n_trainees", np.int32, "non-faculty mentees this month", keep=False),
+    Col("n_by_kind", np.int32, "faculty proteges by tie kind: primary, secondary, external", "S", keep=False),
+    Col("load_weight", np.float64, "summed tie weight of faculty proteges (from n_by_kind, exact)", keep=False),
+    Col("time_per_weight", np.float64, "mentoring hours per unit of tie weight this month", keep=False),
+    Col("quality", np.float64, "mentoring quality this month (falls past the comfortable load)", fill=1.0, keep=False),
+    Col("competence_scale", np.float64, "competence common to all functions this month (skill x seniority x experience)", keep=False),
+    Col("mentor_output", np.float64, "support per unit of tie factor this month, per function (competence x time; "
+        "padded to 8, one cache line, as proteges read it at random)", "F8", keep=False),
     # research career
-    Col("capital", np.float64, "research capital (latent productivity)"),
+    Col("capital", np.float64, "research capital (latent productivity)", keep=False),
     Col("pubs", np.int32, "publications, cumulative"),
-    Col("pubs_in_rank", np.int32, "publications in the current rank"),
-    Col("pubs_rate", np.float64, "recent publications per year (moving average)"),
+    Col("pubs_in_rank", np.int32, "publications in the current rank", keep=False),
+    Col("pubs_rate", np.float64, "recent publications per year (moving average)", keep=False),
     Col("pubs_by_year", np.int32, "cumulative publications at each of the first career years (-1 if not reached)", "Y", -1),
-    Col("award_end", np.int32, "month the career-development award ends", fill=NEVER),
-    Col("grant_end", np.int32, "month the independent grant ends", fill=NEVER),
+    Col("award_end", np.int32, "month the career-development award ends", fill=NEVER, keep=False),
+    Col("grant_end", np.int32, "month the independent grant ends", fill=NEVER, keep=False),
     Col("month_first_grant", np.int32, "month of the first independent grant", fill=NEVER),
-    Col("funding_gap_until", np.int32, "month until which lost funding raises the exit hazard", fill=NEVER),
+    Col("funding_gap_until", np.int32, "month until which lost funding raises the exit hazard", fill=NEVER, keep=False),
     Col("n_applications", np.int16, "independent-grant applications"),
     Col("n_grants", np.int16, "independent grants won (renewals included)"),
-    Col("rejection_streak", np.int16, "rejections in a row"),
+    Col("rejection_streak", np.int16, "rejections in a row", keep=False),
     Col("n_collaborators", np.int16, "former mentors turned collaborators"),
     # tie slots
-    Col("tie_mentor", np.int32, "row of the mentor (or peer) in each slot, -1 if empty", "K", -1),
-    Col("tie_kind", np.int8, "kind of tie in each slot", "K"),
-    Col("tie_start", np.int32, "month each tie began", "K"),
-    Col("tie_fit", np.float64, "pair-specific fit of each tie", "K", 1.0),
-    Col("tie_discount", np.bool_, "a man mentoring a woman: career and psychosocial support discounted", "K"),
-    Col("tie_log", np.int32, "row of each tie in the tie log", "K", -1),
-    Col("tie_value", np.float64, "share of need this tie covered last month", "K"),
-    Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER),
-    Col("next_search", np.int32, "month of the next network review", fill=NEVER),
+    Col("tie_mentor", np.int32, "row of the mentor (or peer) in each slot, -1 if empty", "K", -1, keep=False),
+    Col("tie_kind", np.int8, "kind of tie in each slot", "K", keep=False),
+    Col("tie_start", np.int32, "month each tie began", "K", keep=False),
+    Col("tie_fit", np.float64, "pair-specific fit of each tie", "K", 1.0, keep=False),
+    Col("tie_discount", np.bool_, "a man mentoring a woman: career and psychosocial support discounted", "K", keep=False),
+    Col("tie_log", np.int32, "row of each tie in the tie log", "K", -1, keep=False),
+    Col("tie_value", np.float64, "share of need this tie covered last month", "K", keep=False),
+    Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER, keep=False),
+    Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
     Col("peer_group", np.int32, "peer group id (-1 none)", fill=-1),
-    Col("pool_position", np.int32, "position in this month's candidate pool (mentoring.build_pools)", fill=-1),
+    Col("pool_position", np.int32, "position in this month's candidate pool (mentoring.build_pools)", fill=-1, keep=False),
     # observation: per-person summaries the recorder accumulates
     Col("obs_months", np.int32, "months observed as a protege (assistant or associate)"),
     Col("sum_coverage", np.float64, "coverage per function summed over months as a protege", "F"),
@@ -243,6 +245,22 @@ _STRUCTS = {
 }
 
 
+def aligned_empty(shape: tuple[int, ...], dtype, align: int = 64) -> np.ndarray:
+    """An uninitialised array whose first element sits on an `align`-byte boundary (a 64-byte
+    row is one cache line)."""
+    itemsize = np.dtype(dtype).itemsize
+    n = int(np.prod(shape))
+    buf = np.empty(n + align // itemsize, dtype=dtype)
+    offset = (-buf.ctypes.data % align) // itemsize
+    return buf[offset: offset + n].reshape(shape)
+
+
+def aligned_zeros(shape: tuple[int, ...], dtype, align: int = 64) -> np.ndarray:
+    out = aligned_empty(shape, dtype, align)
+    out.fill(0)
+    return out
+
+
 class Table:
     """A growable set of columns declared by `Col`s; `.cols` is the view the kernels get."""
 
@@ -259,14 +277,13 @@ class Table:
 
     def _shape(self, col: Col, rows: int) -> tuple[int, ...]:
         return {"": (rows,), "F": (rows, N_FUNCTIONS), "K": (rows, self.n_slots),
-                "Y": (rows, N_CAREER_YEARS), "S": (rows, 3)}[col.width]
+                "Y": (rows, N_CAREER_YEARS), "S": (rows, 3), "F8": (rows, 8)}[col.width]
 
     def _grow(self, capacity: int) -> None:
         for col in self.columns:
-            if self.filled:
-                new = np.full(self._shape(col, capacity), col.fill, dtype=col.dtype)
-            else:  # rows are written whole before they are read: leave the pages untouched
-                new = np.empty(self._shape(col, capacity), dtype=col.dtype)
+            new = aligned_empty(self._shape(col, capacity), col.dtype)  # 64-byte rows start on a cache line
+            if self.filled:  # (the archive's rows are written whole before they are read)
+                new.fill(col.fill)
             old = self.arrays.get(col.name)
             if old is not None:
                 new[: self.capacity] = old
@@ -302,11 +319,18 @@ def _archive_source() -> str:
     for c in FACULTY_COLUMNS:
         lines.append(f"    a_{c.name}, l_{c.name} = archive.{c.name}, live.{c.name}")
     lines += ["    for m in range(n):", "        r = rows[m]", "        k = k0 + m"]
-    for c in FACULTY_COLUMNS:
-        part = "" if c.width == "" else ", :"
-        lines.append(f"        a_{c.name}[k{part}] = l_{c.name}[r{part}]")
-        if c.name not in POSITION_COLUMNS:
-            lines.append(f"        l_{c.name}[r{part}] = {c.fill!r}")
+    for c in FACULTY_COLUMNS:  # element by element: a slice would be a view, reference-counted
+        if c.width == "":
+            if c.keep:
+                lines.append(f"        a_{c.name}[k] = l_{c.name}[r]")
+            if c.name not in POSITION_COLUMNS:
+                lines.append(f"        l_{c.name}[r] = {c.fill!r}")
+        else:
+            lines.append(f"        for q in range(l_{c.name}.shape[1]):")
+            if c.keep:
+                lines.append(f"            a_{c.name}[k, q] = l_{c.name}[r, q]")
+            if c.name not in POSITION_COLUMNS:
+                lines.append(f"            l_{c.name}[r, q] = {c.fill!r}")
     return "\n".join(lines) + "\n"
 
 
@@ -316,27 +340,18 @@ def _compile_archive_rows():
     namespace = {"__name__": __name__}
     exec(compile(_archive_source(), __file__, "exec"), namespace)
     fn = namespace["archive_rows"]
-    fn.__doc__ = ("Copy rows[:n] of the live faculty table to the archive from row k0, then clear them "
-                  "(every column back to its fill value, the position vacant).")
+    fn.__doc__ = ("Copy rows[:n] of the live faculty table (the kept columns) to the archive from row k0, "
+                  "then clear them (every column back to its fill value, the position vacant).")
     return fn if numba_config.DISABLE_JIT else njit(cache=True)(fn)
 
 
 archive_rows = _compile_archive_rows()
 
 
-def aligned_zeros(shape: tuple[int, ...], dtype, align: int = 64) -> np.ndarray:
-    """Zeros whose first element sits on an `align`-byte boundary (a 64-byte row, one cache line)."""
-    itemsize = np.dtype(dtype).itemsize
-    n = int(np.prod(shape))
-    buf = np.zeros(n + align // itemsize, dtype=dtype)
-    offset = (-buf.ctypes.data % align) // itemsize
-    return buf[offset: offset + n].reshape(shape)
-
-
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:
     """The declarations as rows (for the documentation)."""
-    width = {"": "1", "F": "per function", "K": "per tie slot", "Y": f"per career year (1-{N_CAREER_YEARS})",
-             "S": "per senior tie kind"}
+    width = {"": "1", "F": "per function", "F8": "per function", "K": "per tie slot",
+             "Y": f"per career year (1-{N_CAREER_YEARS})", "S": "per senior tie kind"}
     return [
         {"name": c.name, "dtype": np.dtype(c.dtype).name, "shape": width[c.width], "meaning": c.meaning}
         for c in columns

@@ -24,8 +24,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._memory import prefetch
 from .rng import poisson_inv
 from .state import CAREER, EXTERNAL, N_FUNCTIONS, PEER, PRIMARY, PSYCHOSOCIAL, SECONDARY
+
+
+PREFETCH_AHEAD = 6  # people ahead whose mentors' rows are fetched early (a latency hint only)
 
 
 @njit(cache=True, inline="always")
@@ -246,6 +250,12 @@ def update_support(fs, kp, active, n_active, month):
     mentor_output = fs.mentor_output
     n_slots = tie_mentor.shape[1]
     for ii in prange(n_active):
+        if ii + PREFETCH_AHEAD < n_active:  # the mentors of someone a few places ahead
+            ahead = active[ii + PREFETCH_AHEAD]
+            for s in range(n_slots):
+                j = tie_mentor[ahead, s]
+                if j >= 0:
+                    prefetch(mentor_output, j)
         i = active[ii]
         total_need = 0.0
         for f in range(N_FUNCTIONS):

@@ -32,8 +32,12 @@ def test_no_ties_survive_an_exit():
     everyone, tl = m.everyone(), m.ties
     gone = np.flatnonzero(everyone.status != 0)
     assert len(gone) > 0
-    assert np.all(everyone.tie_mentor[gone] == -1)
     open_ties = tl.end_month == -(2**30)
+    # every tie of a leaver ended in the month they left
+    for who in (tl.protege, tl.mentor):
+        of_leaver = np.isin(who, gone)
+        assert np.all(tl.end_month[of_leaver] <= everyone.exit_month[who[of_leaver]])
+        assert np.all(tl.end_month[of_leaver] >= 0)
     assert np.all(everyone.status[tl.protege[open_ties]] == 0)
     assert np.all(everyone.status[tl.mentor[open_ties]] == 0)
 
