@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .mentoring import consts, end_tie
+from .mentoring import close_slot, consts, end_tie
 from .rng import Stream, uniform
 from .state import ACTIVE, FULL, LEFT, MENTOR_LEFT, NEVER, PEER, PROTEGE_LEFT, RETIRED
 from .support import unmet_key, unmet_share
@@ -121,10 +121,30 @@ def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_
                         pool_position, cards, c, i, s, month, PROTEGE_LEFT)
     if n_left == 0:
         return n_active
-    support_share_lost = fs.support_share_lost
-    n_mentor_slots = c.n_mentor_slots
+    cut_ties_to_leavers(fs, tl, kp, active, n_active, month)
     kept = 0
     for ii in range(n_active):
+        i = active[ii]
+        if status[i] == ACTIVE:
+            active[kept] = i
+            kept += 1
+    return kept
+
+
+@njit(cache=True, parallel=True)
+def cut_ties_to_leavers(fs, tl, kp, active, n_active, month):
+    """Every tie whose mentor (or peer) left this month ends, with what the protege lost.
+
+    Each protege changes only their own row and their ties' log entries, so this runs in
+    parallel. The leaver's own bookkeeping is not updated: their row is archived and cleared.
+    """
+    log_end, log_end_reason, tie_log = tl.end_month, tl.end_reason, fs.tie_log
+    status, tie_mentor, tie_kind, tie_value = fs.status, fs.tie_mentor, fs.tie_kind, fs.tie_value
+    n_mentor_losses, value_lost, mentor_lost_month = fs.n_mentor_losses, fs.value_lost, fs.mentor_lost_month
+    support_share_lost = fs.support_share_lost
+    n_slots = tie_mentor.shape[1]
+    n_mentor_slots = kp.n_mentor_slots
+    for ii in prange(n_active):
         i = active[ii]
         if status[i] != ACTIVE:
             continue
@@ -142,8 +162,4 @@ def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_
                     value_lost[i] += tie_value[i, s]
                     support_share_lost[i] += tie_value[i, s] / mentors_value if mentors_value > 0.0 else 1.0
                     mentor_lost_month[i] = month
-                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
-                        pool_position, cards, c, i, s, month, MENTOR_LEFT)
-        active[kept] = i
-        kept += 1
-    return kept
+                close_slot(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, i, s, month, MENTOR_LEFT)

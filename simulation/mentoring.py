@@ -46,37 +46,55 @@ CARD_WIDTH = 16  # 64 bytes: one cache line (the arrays are 64-byte aligned)
 assert CARD_ROW < CARD_WIDTH
 
 
-@njit(cache=True)
-def build_pools(fs, active, n_active, n_inst, local_ptr, local_rows, global_ptr, global_positions, cards, card_keys):
-    """Counting sort of active faculty by (institution, bucket), and by bucket overall; seniors' cards.
+@njit(cache=True, inline="always")
+def bucket(rank, female):
+    """Pool bucket: full W, full M, associate W, associate M, assistant W, assistant M."""
+    return (2 - rank) * 2 + (0 if female else 1)
+
+
+@njit(cache=True, parallel=True)
+def build_pools(fs, ins, local_ptr, local_rows, global_ptr, global_positions, cards, card_keys):
+    """Active faculty sorted by (institution, bucket), and by bucket overall; the seniors' cards.
 
     The local pool lists rows; the global pool lists positions in the local pool (so an
-    external candidate's card is one lookup away).
+    external candidate's card is one lookup away). Institutions are sorted in parallel: each
+    owns a block of rows, and every offset is fixed before the blocks are filled.
     """
-    institution, rank, female, pool_position = fs.institution, fs.rank, fs.female, fs.pool_position
-    local_ptr[:] = 0
-    global_ptr[:] = 0
-    for ii in range(n_active):
-        j = active[ii]
-        b = (2 - rank[j]) * 2 + (0 if female[j] else 1)
-        local_ptr[institution[j] * N_BUCKETS + b + 1] += 1
-        global_ptr[b + 1] += 1
-    for k in range(1, local_ptr.shape[0]):
-        local_ptr[k] += local_ptr[k - 1]
-    for k in range(1, global_ptr.shape[0]):
-        global_ptr[k] += global_ptr[k - 1]
-    lfill = local_ptr[:-1].copy()
-    gfill = global_ptr[:-1].copy()
-    for ii in range(n_active):
-        j = active[ii]
-        b = (2 - rank[j]) * 2 + (0 if female[j] else 1)
-        k = institution[j] * N_BUCKETS + b
-        local_rows[lfill[k]] = j
-        pool_position[j] = lfill[k]
-        global_positions[gfill[b]] = lfill[k]
-        lfill[k] += 1
-        gfill[b] += 1
-    fill_cards(fs, local_rows, n_active, cards, card_keys)
+    rank, female, status, pool_position = fs.rank, fs.female, fs.status, fs.pool_position
+    first_row, size = ins.first_row, ins.target_size
+    n_inst = first_row.shape[0]
+    counts = np.zeros((n_inst, N_BUCKETS), dtype=np.int64)
+    for i in prange(n_inst):
+        for j in range(first_row[i], first_row[i] + size[i]):
+            if status[j] == 0:
+                counts[i, bucket(rank[j], female[j])] += 1
+    local_fill = np.empty((n_inst, N_BUCKETS), dtype=np.int64)
+    global_fill = np.empty((n_inst, N_BUCKETS), dtype=np.int64)
+    local_ptr[0] = 0
+    for i in range(n_inst):
+        for b in range(N_BUCKETS):
+            k = i * N_BUCKETS + b
+            local_fill[i, b] = local_ptr[k]
+            local_ptr[k + 1] = local_ptr[k] + counts[i, b]
+    global_ptr[0] = 0
+    for b in range(N_BUCKETS):
+        running = global_ptr[b]
+        for i in range(n_inst):
+            global_fill[i, b] = running
+            running += counts[i, b]
+        global_ptr[b + 1] = running
+    for i in prange(n_inst):
+        for j in range(first_row[i], first_row[i] + size[i]):
+            if status[j] != 0:
+                continue
+            b = bucket(rank[j], female[j])
+            k = local_fill[i, b]
+            local_rows[k] = j
+            pool_position[j] = k
+            global_positions[global_fill[i, b]] = k
+            local_fill[i, b] += 1
+            global_fill[i, b] += 1
+    fill_cards(fs, local_rows, local_ptr[n_inst * N_BUCKETS], cards, card_keys)
 
 
 @njit(cache=True, parallel=True)
@@ -88,19 +106,18 @@ def fill_cards(fs, local_rows, n, cards, card_keys):
         j = local_rows[k]
         if rank[j] == ASSISTANT:
             continue  # never a senior candidate
-        c = cards[k]
-        c[CARD_N_PROTEGES] = n_proteges[j]
-        c[CARD_N_TRAINEES] = n_trainees[j]
-        c[CARD_MAX_MENTEES] = max_mentees[j]
-        c[CARD_LOAD_WEIGHT] = load_weight[j]
-        c[CARD_RANK] = rank[j]
-        c[CARD_ADMIN] = admin_draw[j]
-        c[CARD_INSTITUTION] = institution[j]
-        c[CARD_FEMALE] = 1.0 if female[j] else 0.0
-        c[CARD_SCALE] = scale[j]
+        cards[k, CARD_N_PROTEGES] = n_proteges[j]
+        cards[k, CARD_N_TRAINEES] = n_trainees[j]
+        cards[k, CARD_MAX_MENTEES] = max_mentees[j]
+        cards[k, CARD_LOAD_WEIGHT] = load_weight[j]
+        cards[k, CARD_RANK] = rank[j]
+        cards[k, CARD_ADMIN] = admin_draw[j]
+        cards[k, CARD_INSTITUTION] = institution[j]
+        cards[k, CARD_FEMALE] = 1.0 if female[j] else 0.0
+        cards[k, CARD_SCALE] = scale[j]
         for f in range(N_FUNCTIONS):
-            c[CARD_PROFILE + f] = profile[j, f]
-        c[CARD_ROW] = j
+            cards[k, CARD_PROFILE + f] = profile[j, f]
+        cards[k, CARD_ROW] = j
         card_keys[k] = person_key[j]
 
 
@@ -200,15 +217,24 @@ def add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discou
 
 
 @njit(cache=True, inline="always")
+def close_slot(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, i, s, month, reason):
+    """End the tie in slot s of protege i in the log and empty the slot (the protege's side only)."""
+    k = tie_log[i, s]
+    log_end[k] = month
+    log_end_reason[k] = reason
+    tie_mentor[i, s] = -1
+    tie_kind[i, s] = 0
+    tie_log[i, s] = -1
+    tie_value[i, s] = 0.0
+
+
+@njit(cache=True, inline="always")
 def end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
             pool_position, cards, c, i, s, month, reason):
     """End the tie in slot s of protege i, in the log and in both people's bookkeeping."""
     j = tie_mentor[i, s]
     if j < 0:
         return
-    k = tie_log[i, s]
-    log_end[k] = month
-    log_end_reason[k] = reason
     kind = tie_kind[i, s]
     if kind != PEER:
         count_tie(n_proteges, n_by_kind, load_weight, j, kind, -1, c.w_primary, c.w_secondary, c.w_external)
@@ -216,10 +242,7 @@ def end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n
         if k >= 0 and k < cards.shape[0]:
             cards[k, CARD_N_PROTEGES] = n_proteges[j]
             cards[k, CARD_LOAD_WEIGHT] = load_weight[j]
-    tie_mentor[i, s] = -1
-    tie_kind[i, s] = 0
-    tie_log[i, s] = -1
-    tie_value[i, s] = 0.0
+    close_slot(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, i, s, month, reason)
 
 
 @njit(cache=True, inline="always")

@@ -119,7 +119,7 @@ class CareerModel(mesa.Model):
         if n_hired:
             self.n_active = population.active_rows(fs.arrays["status"], self.active)
         self.last_hired = n_hired
-        mentoring.build_pools(fs.cols, self.active, self.n_active, ins.n, *self.pools)
+        mentoring.build_pools(fs.cols, ins.cols, *self.pools)
         t = self._timed("hiring", t)
 
         # 2. needs

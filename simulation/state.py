@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import config as numba_config
-from numba import njit, types
+from numba import njit, prange, types
 from numba.experimental import structref
 
 from .params import FUNCTIONS
@@ -318,7 +318,7 @@ def _archive_source() -> str:
     lines = ["def archive_rows(live, archive, rows, n, k0):"]
     for c in FACULTY_COLUMNS:
         lines.append(f"    a_{c.name}, l_{c.name} = archive.{c.name}, live.{c.name}")
-    lines += ["    for m in range(n):", "        r = rows[m]", "        k = k0 + m"]
+    lines += ["    for m in prange(n):", "        r = rows[m]", "        k = k0 + m"]
     for c in FACULTY_COLUMNS:  # element by element: a slice would be a view, reference-counted
         if c.width == "":
             if c.keep:
@@ -337,12 +337,12 @@ def _archive_source() -> str:
 def _compile_archive_rows():
     # compiled with this file as its source, so numba caches it like the other kernels (it
     # changes only when the declarations above change, and then so does this file)
-    namespace = {"__name__": __name__}
+    namespace = {"__name__": __name__, "prange": prange}
     exec(compile(_archive_source(), __file__, "exec"), namespace)
     fn = namespace["archive_rows"]
     fn.__doc__ = ("Copy rows[:n] of the live faculty table (the kept columns) to the archive from row k0, "
                   "then clear them (every column back to its fill value, the position vacant).")
-    return fn if numba_config.DISABLE_JIT else njit(cache=True)(fn)
+    return fn if numba_config.DISABLE_JIT else njit(cache=True, parallel=True)(fn)
 
 
 archive_rows = _compile_archive_rows()

@@ -30,6 +30,7 @@ from .state import CAREER, EXTERNAL, N_FUNCTIONS, PEER, PRIMARY, PSYCHOSOCIAL, S
 
 
 PREFETCH_AHEAD = 6  # people ahead whose mentors' rows are fetched early (a latency hint only)
+PREFETCH_MIN_ACTIVE = 50_000  # below this the rows stay in cache and the hint only costs time
 
 
 @njit(cache=True, inline="always")
@@ -249,8 +250,9 @@ def update_support(fs, kp, active, n_active, month):
         fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit, fs.tie_value, fs.tie_discount)
     mentor_output = fs.mentor_output
     n_slots = tie_mentor.shape[1]
+    hint = n_active >= PREFETCH_MIN_ACTIVE
     for ii in prange(n_active):
-        if ii + PREFETCH_AHEAD < n_active:  # the mentors of someone a few places ahead
+        if hint and ii + PREFETCH_AHEAD < n_active:  # the mentors of someone a few places ahead
             ahead = active[ii + PREFETCH_AHEAD]
             for s in range(n_slots):
                 j = tie_mentor[ahead, s]
