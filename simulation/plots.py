@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .outcomes import cohort, composition
 from .params import FUNCTIONS, RANKS
@@ -26,6 +27,17 @@ def _figure(width: float = 10, height: float = 4.5, ncols: int = 1, nrows: int =
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
+
+
+def _legend_beside(fig: Figure, ax) -> None:
+    """Move an axes' legend to the right of the figure, where it cannot cover data."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+    title = legend.get_title().get_text()
+    legend.remove()
+    fig.legend(handles, labels, title=title, loc="outside right upper", frameon=False)
 
 
 def _palette(scenarios: list[str]) -> dict[str, tuple]:
@@ -98,6 +110,7 @@ def retention_figure(km_all: pd.DataFrame, km_gender: pd.DataFrame, scenarios: l
                          palette=pal, ax=ax, legend=title == "all hires")
             ax.set(title=title, xlabel="years since hire", ylabel="share still in academia")
             ax.axvline(10, color="0.5", lw=0.8, ls=":")
+        _legend_beside(fig, axes[0, 0])
         return fig
 
 
@@ -113,6 +126,7 @@ def career_year_figure(cy: pd.DataFrame, scenarios: list[str]) -> Figure:
             sns.lineplot(data=cy, x="career_year", y=col, hue="scenario", hue_order=scenarios,
                          palette=pal, errorbar=("ci", 95), ax=ax, legend=col == "publications")
             ax.set(xlabel="years since hire", ylabel=label)
+        _legend_beside(fig, axes[0, 0])
         return fig
 
 
@@ -150,6 +164,7 @@ def coverage_figure(series: pd.DataFrame, scenarios: list[str]) -> tuple[Figure,
             axes[1, k].set(title=f"need, {stage} professors", xlabel="", ylabel="support units a month")
             for ax in (axes[0, k], axes[1, k]):
                 ax.tick_params(axis="x", rotation=30)
+        _legend_beside(fig, axes[0, 0])
         return fig, cov
 
 
@@ -190,14 +205,19 @@ def women_figure(series: pd.DataFrame, scenarios: list[str]) -> Figure:
             sns.lineplot(data=comp, x="year", y=f"share_women_{r}", hue="scenario", hue_order=scenarios,
                          palette=pal, errorbar=("ci", 95), ax=ax, legend=False)
             ax.set(title=f"women's share, {r} professors", ylabel="share", ylim=(0, 0.7))
+        _legend_beside(fig, axes[0, 0])
         return fig, comp
 
 
-def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...]) -> Figure:
-    """One panel per outcome, each on its own scale: scenarios' paired differences with 95% CIs."""
+def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...],
+                       all_scenarios: list[str] | None = None) -> Figure:
+    """One panel per outcome, each on its own scale: scenarios' paired differences with 95% CIs.
+
+    `all_scenarios` (the reference first) keeps each scenario's colour the same as in the
+    other figures."""
     d = diffs[(diffs["group"] == "all") & diffs["outcome"].isin(outcomes_shown)]
     scenarios = list(d["scenario"].unique())
-    pal = _palette(scenarios)
+    pal = _palette(all_scenarios or scenarios)
     ncols = 4
     nrows = -(-len(outcomes_shown) // ncols)
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
@@ -210,6 +230,7 @@ def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...]) -> 
                 lo, hi = scale * g.loc[s, "ci_low"], scale * g.loc[s, "ci_high"]
                 ax.errorbar([x], [k], xerr=[[x - lo], [hi - x]], fmt="o", color=pal[s], capsize=3, ms=5)
             ax.axvline(0, color="0.3", lw=0.8)
+            ax.xaxis.set_major_locator(MaxNLocator(5))  # room between neighbouring panels' labels
             ax.set_title(outcome, fontsize="medium")
             ax.set_xlabel(unit, fontsize="small")
             ax.set_yticks(range(len(scenarios)), scenarios)
@@ -286,7 +307,7 @@ def make_all(out: Path) -> list[dict]:
                  "caption": "Share of women proteges with at least one woman mentor, and women's share of each rank, over the run. Woman mentor, last decade: "
                             + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + "."})
 
-    figs.append({"name": "differences", **save(differences_figure(comp.differences, KEY_OUTCOMES), folder, "differences"),
+    figs.append({"name": "differences", **save(differences_figure(comp.differences, KEY_OUTCOMES, comp.scenarios), folder, "differences"),
                  "caption": f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires)."})
     return figs
 
