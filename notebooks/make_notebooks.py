@@ -199,6 +199,8 @@ print("full report:", comparison.out / "report.html")
 for name, cells in (("01_dyad_vs_network.ipynb", teaching), ("02_scenario_analysis.ipynb", analysis)):
     nb = nbf.v4.new_notebook()
     nb.cells = cells
+    for k, cell in enumerate(nb.cells):  # stable ids: regenerating changes only what changed
+        cell["id"] = f"{name.split('_')[0]}-{k:02d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbf.write(nb, HERE / name)
     print("wrote", HERE / name)

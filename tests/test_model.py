@@ -1,5 +1,6 @@
 import mesa
 import numpy as np
+import pytest
 
 from simulation.model import PHASES, CareerModel, Faculty
 
@@ -50,3 +51,21 @@ def test_agent_set_supports_mesa_queries():
     women_full = m.agents.select(lambda a: a.female and a.rank_name == "full")
     assert len(women_full) == int((m.faculty.female & (m.faculty.rank == 2) & (m.faculty.status == 0)).sum())
     assert np.isclose(np.mean(m.agents.get("talent")), m.faculty.talent[m.active_rows()].mean())
+
+
+def test_everyone_gives_columns_by_person_id_and_says_what_leavers_do_not_keep():
+    m = CareerModel(small("status_quo"))
+    for _ in range(30):
+        m.step()
+    everyone = m.everyone()
+    hire_month = everyone.hire_month
+    assert len(hire_month) == m.n_people and m.archive.n > 0
+    # person ids are order of first appearance: the initial population, then hires month by month
+    assert np.all(np.diff(hire_month[~everyone.initial]) >= 0)
+    act = m.active_rows()
+    assert np.array_equal(everyone.pubs[m.faculty.person_id[act]], m.faculty.pubs[act])
+    with pytest.raises(AttributeError, match="not kept for people who left"):
+        everyone.coverage
+    loads = everyone.of_active("n_proteges", fill=-1)
+    assert np.all(loads[everyone.status != 0] == -1)
+    assert np.array_equal(loads[m.faculty.person_id[act]], m.faculty.n_proteges[act])
