@@ -74,5 +74,7 @@ def test_bench_quick_prints_every_figure():
     assert r.exit_code == 0, r.output
     for phrase in ("cores", "start-up, cold", "start-up, warm", "import", "throughput, 1 thread, network",
                    "throughput, 1 thread, dyad", "NUMBA_DISABLE_JIT=1", "speed-up", "175,000 faculty",
+                   "start to results on disk", "peak memory", "share of run time by phase", "hiring", "needs",
+                   "ties", "support", "careers", "exits", "record", "cost per faculty-month by phase",
                    "sweep,", "runs/min", "benchmark wall time"):
         assert phrase in r.stdout, phrase
