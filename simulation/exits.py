@@ -99,7 +99,6 @@ def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_
     n_proteges, n_by_kind, load_weight = fs.n_proteges, fs.n_by_kind, fs.load_weight
     status, exit_request, exit_month, institution = fs.status, fs.exit_request, fs.exit_month, fs.institution
     tie_mentor, tie_kind, tie_value = fs.tie_mentor, fs.tie_kind, fs.tie_value
-    n_mentor_losses, value_lost, mentor_lost_month = fs.n_mentor_losses, fs.value_lost, fs.mentor_lost_month
     ins_active = ins.n_active
     n_slots = tie_mentor.shape[1]
     n_left = 0

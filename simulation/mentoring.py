@@ -124,12 +124,13 @@ def fill_cards(fs, local_rows, n, cards, card_keys):
 # --- the serial mentoring loop ---------------------------------------------------------
 #
 # The mentoring phase is serial (a candidate's room changes as proteges recruit) and calls
-# small helpers per protege and per candidate. In a serial loop, numba counts references to
-# every struct, tuple or array passed into a helper, with an atomic round trip per argument
-# and call that it does not remove (about 13 ns a pair, measured). So `maintain_ties` binds
-# every array once and its helpers are closures over those arrays (numba inlines closures
-# without copying what they capture); the shared helpers below take numbers, or a few arrays
-# where they run once per tie rather than per candidate.
+# small helpers per protege and per candidate. In a serial loop, a struct or a tuple of arrays
+# passed into a helper that branches or loops costs an atomic reference-count round trip per
+# member and call, which numba does not remove (about 13 ns a pair, measured; arrays passed
+# one by one are often spared, but not reliably). So `maintain_ties` binds every array once
+# and its helpers are closures over those arrays (numba inlines closures without copying what
+# they capture); the shared helpers below take numbers, or a few arrays where they run once
+# per tie rather than per candidate.
 
 Consts = namedtuple("Consts", (
     "n_mentor_slots", "model_code", "candidates", "replace_delay", "external_ties", "women_policy",

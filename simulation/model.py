@@ -26,7 +26,7 @@ from . import careers, exits, mentoring, needs, population, support
 from .params import FUNCTIONS, RANKS, Params, kernel_params
 from .rng import Stream, stream_keys
 from .state import (
-    ACTIVE, ASSISTANT, EXIT_REASONS, FACULTY_COLUMNS, INSTITUTION_COLUMNS, N_ARCHIVED, N_COUNTERS, N_PEOPLE,
+    ACTIVE, ASSISTANT, EXIT_REASONS, FACULTY_COLUMNS, INSTITUTION_COLUMNS, N_COUNTERS, N_PEOPLE,
     N_TIES, PEER, TIE_KINDS, TIE_LOG_COLUMNS, FacultyTuple, InstitutionTuple, Table, TieLogTuple, aligned_zeros, archive_rows,
 )
 
@@ -81,8 +81,9 @@ class CareerModel(mesa.Model):
         self.active = np.zeros(n_positions, dtype=np.int32)
         self.hired = np.zeros(n_positions, dtype=np.int32)
         self.left = np.zeros(n_positions, dtype=np.int32)
-        # candidate pools, rebuilt each month: (institution, bucket) and bucket-only orders of the
-        # active rows, and the seniors' cards in local pool order
+        # candidate pools, rebuilt each month (mentoring.build_pools): the active rows by
+        # (institution, bucket), their positions by bucket overall, and the seniors' cards and
+        # person keys in that local pool order
         self.pools = (
             np.zeros(len(sizes) * mentoring.N_BUCKETS + 1, dtype=np.int64),
             np.zeros(n_positions, dtype=np.int32),
@@ -159,7 +160,6 @@ class CareerModel(mesa.Model):
             self.archive.ensure(n_left)
             archive_rows(fs.cols, self.archive.cols, self.left, n_left, self.archive.n)
             self.archive.n += n_left
-            self.counters[N_ARCHIVED] = self.archive.n
         self._timed("exits", t)
         if self.month + 1 >= self.n_months:
             self.running = False

@@ -171,8 +171,8 @@ INSTITUTION_COLUMNS: tuple[Col, ...] = (
 )
 
 # month-level counters shared by the kernels
-N_PEOPLE, N_TIES, N_GROUPS, N_ARCHIVED = 0, 1, 2, 3
-N_COUNTERS = 4
+N_PEOPLE, N_TIES, N_GROUPS = 0, 1, 2
+N_COUNTERS = 3
 
 def _names(columns: tuple[Col, ...]) -> list[str]:
     return [c.name for c in columns]
