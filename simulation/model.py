@@ -245,10 +245,13 @@ class _Column:
     def __get__(self, agent, owner=None):
         if agent is None:
             return self
-        value = agent.model.faculty.arrays[self.name][agent.row]
+        arrays, row = agent._where(self.name)
+        value = arrays[self.name][row]
         return value.item() if np.ndim(value) == 0 else value.copy()
 
     def __set__(self, agent, value) -> None:
+        if not agent._in_post():
+            raise AttributeError(f"{self.name}: person {agent.unique_id} has left; their record is read-only")
         agent.model.faculty.arrays[self.name][agent.row] = value
 
 
@@ -263,6 +266,23 @@ class Faculty(mesa.Agent):
             self.pos = None
         self.row = int(row)  # a person keeps their row (position) while active
         self.unique_id = int(model.faculty.arrays["person_id"][row])
+        self._archive_row = -1
+
+    def _in_post(self) -> bool:
+        return int(self.model.faculty.arrays["person_id"][self.row]) == self.unique_id
+
+    def _where(self, column: str) -> tuple[dict, int]:
+        """The columns and row holding this person: their position while in post, their archived
+        row once they have left (the position may have a new occupant by then)."""
+        if self._in_post():
+            return self.model.faculty.arrays, self.row
+        if column in _NOT_KEPT:
+            raise AttributeError(f"{column}: person {self.unique_id} has left, and {column} is state of the "
+                                 "month, not kept for people who left")
+        if self._archive_row < 0:
+            archive = self.model.archive
+            self._archive_row = int(np.flatnonzero(archive.arrays["person_id"][: archive.n] == self.unique_id)[0])
+        return self.model.archive.arrays, self._archive_row
 
     def __repr__(self) -> str:
         return f"<Faculty {self.unique_id}: {self.gender} {self.rank_name}, institution {self.institution}>"
@@ -281,7 +301,9 @@ class Faculty(mesa.Agent):
 
     @property
     def mentors(self) -> list[tuple[Faculty, str]]:
-        """(mentor, kind) for each current tie, peers included."""
+        """(mentor, kind) for each current tie, peers included (none once they have left)."""
+        if not self._in_post():
+            return []
         out = []
         for j, kind in zip(self.tie_mentor, self.tie_kind):
             if j >= 0:

@@ -69,3 +69,23 @@ def test_everyone_gives_columns_by_person_id_and_says_what_leavers_do_not_keep()
     loads = everyone.of_active("n_proteges", fill=-1)
     assert np.all(loads[everyone.status != 0] == -1)
     assert np.array_equal(loads[m.faculty.person_id[act]], m.faculty.n_proteges[act])
+
+
+def test_a_view_kept_across_months_follows_its_person_not_the_position():
+    m = CareerModel(small("status_quo"))
+    m.step()
+    views = list(m.agents)
+    for _ in range(36):
+        m.step()
+    gone = [a for a in views if not a.active]
+    assert gone, "someone should have left in three years"
+    a = gone[0]
+    assert a.exit_month >= 1 and a.unique_id == m.everyone().person_id[a.unique_id]
+    assert a.mentors == []
+    with pytest.raises(AttributeError, match="has left"):
+        a.coverage
+    with pytest.raises(AttributeError, match="read-only"):
+        a.talent = 1.0
+    # whoever holds the position now is someone else
+    if m.faculty.status[a.row] == 0:
+        assert m.faculty.person_id[a.row] != a.unique_id
