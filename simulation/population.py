@@ -196,7 +196,8 @@ def hire(fs, ins, kp, keys, counters, month, vacancies, hired):
     for i in range(vacancies.shape[0]):
         left = vacancies[i]
         row = ins.first_row[i]
-        while left > 0:
+        end = row + ins.target_size[i]
+        while left > 0 and row < end:
             if status[row] == VACANT:
                 seq = ins.hire_seq[i]
                 ins.hire_seq[i] = seq + 1
