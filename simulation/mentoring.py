@@ -10,7 +10,7 @@
 - peer: no senior mentors; same-stage peer groups only.
 
 Layers on any model: peer groups (`mentoring.peers`), external ties, a cap on proteges
-per mentor, the women-mentor policy. Candidates must have room (`support.room`).
+per mentor, the women-mentor policy. Candidates must have room (`support.has_room`).
 
 Senior candidates are drawn from per-institution pools rebuilt each month, bucketed by
 rank and gender: [full W, full M, associate W, associate M, assistant W, assistant M].

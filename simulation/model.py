@@ -205,6 +205,13 @@ class CareerModel(mesa.Model):
 _NOT_KEPT = frozenset(c.name for c in FACULTY_COLUMNS if not c.keep)
 
 
+def _require_kept(column: str, who: str) -> None:
+    """Refuse a column that is state of the month: leavers' rows do not keep it."""
+    if column in _NOT_KEPT:
+        raise AttributeError(f"{column} is state of the month, not kept for people who left ({who}); kept "
+                             f"columns: {', '.join(c.name for c in FACULTY_COLUMNS if c.keep)}")
+
+
 class PeopleColumns:
     """State columns for everyone ever present, by attribute, in person-id order."""
 
@@ -218,19 +225,18 @@ class PeopleColumns:
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_") or name not in self._live:
             raise AttributeError(name)
-        if name in _NOT_KEPT:
-            raise AttributeError(f"{name} is state of the month, not kept for people who left "
-                                 f"(kept columns: {', '.join(c.name for c in FACULTY_COLUMNS if c.keep)})")
-        live = self._live[name]
-        out = np.empty((self.n,) + live.shape[1:], dtype=live.dtype)
-        out[self._live_ids] = live[self._occupied]
+        _require_kept(name, "everyone()")
+        out = self._of_live(name, np.empty)
         out[self._archive_ids] = self._archive[name][: len(self._archive_ids)]
         return out
 
     def of_active(self, name: str, fill=0) -> np.ndarray:
         """A column's current value for the active, `fill` for those who left (any column)."""
+        return self._of_live(name, lambda shape, dtype: np.full(shape, fill, dtype=dtype))
+
+    def _of_live(self, name: str, allocate) -> np.ndarray:
         live = self._live[name]
-        out = np.full((self.n,) + live.shape[1:], fill, dtype=live.dtype)
+        out = allocate((self.n,) + live.shape[1:], dtype=live.dtype)
         out[self._live_ids] = live[self._occupied]
         return out
 
@@ -276,9 +282,7 @@ class Faculty(mesa.Agent):
         row once they have left (the position may have a new occupant by then)."""
         if self._in_post():
             return self.model.faculty.arrays, self.row
-        if column in _NOT_KEPT:
-            raise AttributeError(f"{column}: person {self.unique_id} has left, and {column} is state of the "
-                                 "month, not kept for people who left")
+        _require_kept(column, f"person {self.unique_id} has left")
         if self._archive_row < 0:
             archive = self.model.archive
             self._archive_row = int(np.flatnonzero(archive.arrays["person_id"][: archive.n] == self.unique_id)[0])

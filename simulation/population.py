@@ -14,7 +14,7 @@ from numba import njit
 
 from .needs import stage_target
 from .rng import FIXED, Stream, gamma, normal, uniform
-from .state import ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_PEOPLE, NEVER, VACANT
+from .state import ACTIVE, ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_PEOPLE, NEVER, VACANT
 from .support import competence_scale, trainees
 
 HIRE_KEY_SHIFT = 40
@@ -218,7 +218,7 @@ def active_rows(status, active):
     """The occupied rows, in row order, into `active`; returns how many."""
     n = 0
     for row in range(status.shape[0]):
-        if status[row] == 0:
+        if status[row] == ACTIVE:
             active[n] = row
             n += 1
     return n

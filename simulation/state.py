@@ -3,8 +3,8 @@
 Faculty state is a set of numpy columns with one row per faculty position. Each institution
 owns a contiguous block of rows, so colleagues (and most mentors) sit close together in
 memory, and the columns stay dense however long the run. A person keeps their row for their
-whole tenure; when they leave, their row is copied to the archive (a table with the same
-columns, one row per departed person) and cleared for the next hire. `person_id` (order of
+whole tenure; when they leave, the columns that outlive a tenure (`keep`) are copied to the
+archive (one row per departed person) and their row is cleared for the next hire. `person_id` (order of
 first appearance) identifies people in the tie log and the output tables.
 
 Tie slots are (row x slot) columns. The tie log, institutions and month-level counters are
@@ -52,8 +52,8 @@ class Col:
     name: str
     dtype: type
     meaning: str
-    width: str = ""  # "" one value, "F" one per function ("F8": padded to 8), "K" one per tie slot,
-    #                  "Y" one per career year, "S" one per senior tie kind (primary, secondary, external)
+    width: str = ""  # "" one value, "F" one per function, "K" one per tie slot, "Y" one per career year,
+    #                  "S" one per senior tie kind (primary, secondary, external)
     fill: float | int | bool = 0
     keep: bool = True  # copied to the archive when the person leaves (False: this month's state only)
 
@@ -101,8 +101,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("time_per_weight", np.float64, "mentoring hours per unit of tie weight this month", keep=False),
     Col("quality", np.float64, "mentoring quality this month (falls past the comfortable load)", fill=1.0, keep=False),
     Col("competence_scale", np.float64, "competence common to all functions this month (skill x seniority x experience)", keep=False),
-    Col("mentor_output", np.float64, "support per unit of tie factor this month, per function (competence x time; "
-        "padded to 8, one cache line, as proteges read it at random)", "F8", keep=False),
+    Col("mentor_output", np.float64, "support per unit of tie factor this month, per function (competence x time)", "F",
+        keep=False),
     # research career
     Col("capital", np.float64, "research capital (latent productivity)", keep=False),
     Col("pubs", np.int32, "publications, cumulative"),
@@ -277,11 +277,11 @@ class Table:
 
     def _shape(self, col: Col, rows: int) -> tuple[int, ...]:
         return {"": (rows,), "F": (rows, N_FUNCTIONS), "K": (rows, self.n_slots),
-                "Y": (rows, N_CAREER_YEARS), "S": (rows, 3), "F8": (rows, 8)}[col.width]
+                "Y": (rows, N_CAREER_YEARS), "S": (rows, 3)}[col.width]
 
     def _grow(self, capacity: int) -> None:
         for col in self.columns:
-            new = aligned_empty(self._shape(col, capacity), col.dtype)  # 64-byte rows start on a cache line
+            new = aligned_empty(self._shape(col, capacity), col.dtype)
             if self.filled:  # (the archive's rows are written whole before they are read)
                 new.fill(col.fill)
             old = self.arrays.get(col.name)
@@ -350,7 +350,7 @@ archive_rows = _compile_archive_rows()
 
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:
     """The declarations as rows (for the documentation)."""
-    width = {"": "1", "F": "per function", "F8": "per function", "K": "per tie slot",
+    width = {"": "1", "F": "per function", "K": "per tie slot",
              "Y": f"per career year (1-{N_CAREER_YEARS})", "S": "per senior tie kind"}
     return [
         {"name": c.name, "dtype": np.dtype(c.dtype).name, "shape": width[c.width], "meaning": c.meaning}

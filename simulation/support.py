@@ -213,11 +213,6 @@ def has_room(cap_mentees, n_proteges, n_trainees, max_mentees):
     return n_proteges + n_trainees + 1 <= max_mentees
 
 
-@njit(cache=True, inline="always")
-def room(kp, n_proteges, n_trainees, max_mentees):
-    return has_room(kp.mentoring_cap_mentees, n_proteges, n_trainees, max_mentees)
-
-
 @njit(cache=True, parallel=True)
 def update_loads(fs, kp, active, n_active, month):
     """Phase 4a: each mentor's quality, time per unit weight, competence and output per function.
