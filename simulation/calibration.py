@@ -377,10 +377,11 @@ def _get(params, dotted: str) -> float:
 
 
 def write_record(record: dict, path: str | Path) -> Path:
+    from .destination import write_text
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2, default=float) + "\n")
-    return path
+    return write_text(path, json.dumps(record, indent=2, default=float) + "\n")
 
 
 def installed_record(path: str | Path = RECORD_FILE) -> dict:

@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import destination
+from .destination import DestinationError
 from .scenario import ConfigError, list_scenarios, load_scenario, resolve_path, scenario_question
 
 app = typer.Typer(
@@ -59,7 +61,10 @@ def run(
     from .run import run as run_one
 
     path = resolve_path(scenario)
-    result, folder = run_one(params, out, progress=not quiet, scenario_file=str(path))
+    try:
+        result, folder = run_one(params, out, progress=not quiet, scenario_file=str(path))
+    except DestinationError as exc:
+        _fail(str(exc))
     if quiet:
         typer.echo(str(folder))
         return
@@ -103,6 +108,10 @@ def compare(
     except ValueError as exc:
         _fail(str(exc))
     folder = out or Path("results") / "compare"
+    try:
+        destination.check(folder, "comparison", "--out" if out else "output folder")
+    except DestinationError as exc:
+        _fail(str(exc))
     t0 = time.perf_counter()
     try:
         comp = run_comparison(names, replicates or DEFAULT_REPLICATES, seed, folder, reference, list(set_ or []),
@@ -147,9 +156,9 @@ def calibrate(
         _fail("say --check or --fit (or both)")
     try:
         load_scenario(scenario, set_ or [])
-    except ConfigError as exc:
+        destination.claim(out, "calibration")
+    except (ConfigError, DestinationError) as exc:
         _fail(str(exc))
-    out.mkdir(parents=True, exist_ok=True)
     if fit_:
         record = cal.fit(scenario, replicates or 5, 2000 if seed is None else seed, set_ or [], maxfev=maxfev,
                          workers=workers, blocks=block or None)
@@ -162,9 +171,9 @@ def calibrate(
             typer.echo(f"installed as the defaults: {cal.RECORD_FILE} (re-run the tests; update the regression baseline on purpose)")
     if check_:
         table = cal.check(scenario, replicates or 10, 1000 if seed is None else seed, set_ or [], workers=workers)
-        table.to_csv(out / "check.csv", index=False)
+        destination.write_file(out / "check.csv", lambda tmp: table.to_csv(tmp, index=False))
         text = cal.format_check(table)
-        (out / "check.md").write_text("```\n" + text + "\n```\n")
+        destination.write_text(out / "check.md", "```\n" + text + "\n```\n")
         typer.echo(text)
         typer.echo(f"{int(table['within'].sum())} of {len(table)} targets within tolerance; table: {out / 'check.csv'}")
 
@@ -183,7 +192,8 @@ def patterns(
 
     try:
         load_scenario("status_quo", set_ or [])
-    except ConfigError as exc:
+        destination.check(out, "patterns")
+    except (ConfigError, DestinationError) as exc:
         _fail(str(exc))
     table = run_patterns(replicates, seed, out, set_ or [], executor, workers)
     typer.echo(format_patterns(table))

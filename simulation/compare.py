@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import destination
 from .outcomes import GROUPS, OUTCOMES, cohort, composition, mean_ci, outcomes
 from .params import Params
 from .results import TABLES, run_id
@@ -202,12 +203,12 @@ def compare(
     figures: bool = True,
 ) -> Comparison:
     """Run every scenario `replicates` times on paired seeds; write tables, figures, report."""
-    out = Path(out)
     resolved = resolve(list(scenarios), list(sets))
     names = list(resolved)
     reference = reference or names[0]
     if reference not in resolved:
         raise ValueError(f"reference {reference!r} is not among the scenarios compared ({', '.join(names)})")
+    out = destination.claim(out, "comparison")
     specs = []
     for r in range(replicates):
         for name, p in resolved.items():

@@ -230,10 +230,11 @@ def run_patterns(replicates: int = 10, seed: int = 500, out: str | Path = "resul
                  sets: list[str] | tuple[str, ...] = (), executor: str = "processes", workers: int | None = None,
                  progress: bool = True) -> pd.DataFrame:
     """Run every variant on paired seeds, compute the patterns, write patterns.csv and .md."""
+    from . import destination
     from .scenario import load_scenario
     from .sweep import RunSpec, run_many
 
-    out = Path(out)
+    out = destination.claim(out, "patterns")
     specs, index = [], {}
     for name, (scenario, extra) in VARIANTS.items():
         for r in range(replicates):
@@ -248,7 +249,6 @@ def run_patterns(replicates: int = 10, seed: int = 500, out: str | Path = "resul
     }
     comfortable = specs[0].params.mentors.comfortable_load
     table = compute(Runs(tables), comfortable)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "patterns.csv", index=False)
-    (out / "patterns.md").write_text(format_patterns(table) + "\n")
+    destination.write_file(out / "patterns.csv", lambda tmp: table.to_csv(tmp, index=False))
+    destination.write_text(out / "patterns.md", format_patterns(table) + "\n")
     return table

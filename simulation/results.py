@@ -6,7 +6,8 @@
     <run dir>/ties.parquet     one row per mentoring tie (peer ties: one row per direction)
 
 A run directory is written under a temporary name and renamed when complete, so an
-interrupted run leaves nothing that looks finished.
+interrupted run leaves nothing that looks finished; careersim writes only into new folders
+or run folders it wrote itself (see `destination`).
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from . import destination
 from .params import Params
 
 TABLES = ("series", "people", "ties")
@@ -44,26 +45,37 @@ class Result:
     def params(self) -> Params:
         return Params.model_validate(self.manifest["params"])
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the tables and manifest to `folder` (replacing it) atomically."""
+    def save(self, folder: str | Path, source: str = "output folder") -> Path:
+        """Write the tables and manifest to `folder`, never losing or half-writing anything.
+
+        The folder must be new, empty, or a run folder careersim wrote (`destination.check`).
+        A new folder appears whole, by one rename. Into an existing run folder the files are
+        renamed one by one, the manifest last (it says the run is complete), so an interrupted
+        save looks unfinished; files a user put beside them are kept.
+        """
         folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        destination.check(folder, "run", source)
+        tmp = destination.temp_folder(folder)
         try:
             for name in TABLES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=str) + "\n")
-            if folder.exists():
-                old = folder.with_name(f".{folder.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(folder, old)
-                os.replace(tmp, folder)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, folder)
-        except BaseException:
+            (tmp / destination.MARKER).write_text(destination.marker_text("run"))
+            try:
+                os.rename(tmp, folder)  # a new (or empty) folder appears whole
+                return folder
+            except OSError:
+                if not folder.is_dir():
+                    raise
+            # an existing run folder (or one another process saved meanwhile): the manifest
+            # goes first and comes back last, so the folder never looks complete while mixed
+            os.replace(tmp / destination.MARKER, folder / destination.MARKER)
+            (folder / "manifest.json").unlink(missing_ok=True)
+            for name in TABLES:
+                os.replace(tmp / f"{name}.parquet", folder / f"{name}.parquet")
+            os.replace(tmp / "manifest.json", folder / "manifest.json")
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return folder
 
     @classmethod

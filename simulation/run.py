@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from . import destination
 from .model import PHASES, CareerModel
 from .params import Params
 from .recorder import Recorder, people_table, ties_table
@@ -101,8 +102,15 @@ def _simulate(params: Params, progress: bool, scenario_file: str | None) -> Resu
 def run(params: Params, out: str | Path | None = None, *, progress: bool = False,
         scenario_file: str | None = None, root: str | Path = "results",
         threads: int | None = None) -> tuple[Result, Path]:
-    """Simulate and write the result to `out` (default results/<scenario>/<run-id>/)."""
-    result = simulate(params, progress=progress, scenario_file=scenario_file, threads=threads)
+    """Simulate and write the result to `out` (default results/<scenario>/<run-id>/).
+
+    The destination is checked before the simulation starts: it must be new, empty, or a
+    run folder careersim wrote (`destination.DestinationError` otherwise).
+    """
     folder = Path(out) if out is not None else default_run_dir(params, root)
-    result.save(folder)
+    source = "--out" if out is not None else "output folder"
+    destination.check(folder, "run", source)
+    result = simulate(params, progress=progress, scenario_file=scenario_file, threads=threads)
+    destination.remove_leftovers([folder.parent])
+    result.save(folder, source)
     return result, folder

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.destination import DestinationError
 from simulation.results import Result, run_id
 from simulation.run import run, simulate
 
@@ -49,11 +50,17 @@ def test_manifest_carries_parameters_seed_and_versions():
 
 def test_run_writes_tables_and_manifest_that_load_back(tmp_path):
     result, folder = run(small("dyad", "horizon_years=3"), tmp_path / "out")
-    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "people.parquet", "series.parquet", "ties.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [".careersim", "manifest.json", "people.parquet", "series.parquet",
+                                                        "ties.parquet"]
     back = Result.load(folder)
     pd.testing.assert_frame_equal(back.people, result.people)
     assert json.loads((folder / "manifest.json").read_text())["scenario"] == "dyad"
     assert not list(tmp_path.glob(".*"))  # no temporary folders left behind
+    with pytest.raises(DestinationError, match="careersim did not write it"):  # a user's folder is refused
+        (tmp_path / "mine").mkdir()
+        (tmp_path / "mine" / "notes.txt").write_text("x")
+        run(small("dyad", "horizon_years=3"), tmp_path / "mine")
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.txt"]
 
 
 def test_save_is_atomic_when_interrupted(tmp_path, monkeypatch):
