@@ -65,12 +65,12 @@ def test_wrong_type_names_field(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text('[mentoring]\nexternal_ties = "sometimes"\n')
     msg = _error(f)
-    assert "mentoring.external_ties = 'sometimes'" in msg and "bool" in msg
+    assert 'mentoring.external_ties = "sometimes"' in msg and "true or false" in msg
 
 
 def test_bad_model_name_lists_the_choices():
     msg = _error("status_quo", ["mentoring.model=mentorship"])
-    assert msg.startswith("--set: mentoring.model = 'mentorship'")
+    assert msg.startswith('--set: mentoring.model = "mentorship"')
     assert "dyad" in msg and "network" in msg
 
 
@@ -95,3 +95,48 @@ def test_missing_file_bad_toml_and_cycles(tmp_path):
 def test_cross_field_check_gives_a_fix():
     msg = _error(None, ["population.n_faculty=50", "population.n_institutions=10"])
     assert "lower n_institutions or raise n_faculty" in msg
+
+
+def test_section_checks_are_blamed_on_whoever_set_the_fields(tmp_path):
+    msg = _error("status_quo", ["population.n_faculty=300", "population.n_institutions=400"])
+    assert msg.startswith("--set: population.n_faculty = 300, population.n_institutions = 400")
+    assert _error("status_quo", ["grants.cycle_months=[-1]"]).startswith("--set: grants.cycle_months = [-1]: ")
+    f = tmp_path / "big.toml"
+    f.write_text("[population]\nn_institutions = 400\n")
+    assert _error(f).startswith(f"{f.resolve()}: population.n_faculty = 2000, population.n_institutions = 400")
+    assert "defaults" not in _error(f, ["population.n_faculty=300"])
+
+
+def test_misspelt_section_is_blamed_on_set_and_shows_the_value():
+    msg = _error("status_quo", ["populaton.n_faculty=300"])
+    assert msg.startswith("--set: populaton.n_faculty = 300: unknown section") and "Did you mean population" in msg
+
+
+def test_nan_is_refused_as_non_finite():
+    msg = _error("status_quo", ["population.institution_size_cv=nan"])
+    assert msg == ("--set: population.institution_size_cv = nan: must be a finite number, not nan, inf or -inf "
+                   "(allowed: 0 to 3)")
+
+
+def test_unsafe_names_are_refused():
+    msg = _error("status_quo", ["name=.."])
+    assert msg.startswith('--set: name = "..": not a usable name') and "starting with a letter or digit" in msg
+
+
+def test_an_existing_file_without_the_suffix_is_read(tmp_path):
+    f = tmp_path / "plain"
+    f.write_text('extends = "dyad"\n')
+    assert load_scenario(str(f)).mentoring.model == "dyad"
+
+
+def test_bad_files_name_the_file(tmp_path):
+    (tmp_path / "x.toml").mkdir()
+    assert "is a folder" in _error(tmp_path / "x.toml")
+    (tmp_path / "e.toml").write_text("")
+    assert "is empty" in _error(tmp_path / "e.toml")
+    (tmp_path / "b.toml").write_bytes(b"\xff\xfe\x00\x01")
+    assert "not a text file" in _error(tmp_path / "b.toml")
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "nowhere"\n')
+    msg = _error(child)
+    assert msg.startswith(f"{child.resolve()}: extends = \"nowhere\": ") and "no such scenario file" in msg
