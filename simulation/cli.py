@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,6 +11,7 @@ import typer
 
 from . import destination
 from .destination import DestinationError
+from .footprint import MemoryShortError
 from .scenario import ConfigError, list_scenarios, load_scenario, resolve_path, scenario_question
 
 app = typer.Typer(
@@ -28,6 +30,11 @@ SeedOption = Annotated[Optional[int], typer.Option("--seed", help="Random seed (
 def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _positive(option: str, value: int | None, hint: str) -> None:
+    if value is not None and value < 1:
+        _fail(f"{option} {value}: must be at least 1 ({hint})")
 
 
 def _load(scenario: str, sets: list[str] | None, seed: int | None):
@@ -63,7 +70,7 @@ def run(
     path = resolve_path(scenario)
     try:
         result, folder = run_one(params, out, progress=not quiet, scenario_file=str(path))
-    except DestinationError as exc:
+    except (DestinationError, MemoryShortError) as exc:
         _fail(str(exc))
     if quiet:
         typer.echo(str(folder))
@@ -101,6 +108,8 @@ def compare(
     from .compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, format_differences, resolve
 
     names = list(scenarios or DEFAULT_SCENARIOS)
+    _positive("--replicates", replicates, f"paired differences need 2 or more; the default is {DEFAULT_REPLICATES}")
+    _positive("--workers", workers, "the default is one per core")
     try:
         resolve(names, list(set_ or []))
     except ConfigError as exc:
@@ -154,6 +163,9 @@ def calibrate(
 
     if not (check_ or fit_):
         _fail("say --check or --fit (or both)")
+    _positive("--replicates", replicates, "the default is 10 for --check, 5 for --fit")
+    _positive("--workers", workers, "the default is one per core")
+    _positive("--maxfev", maxfev, "the default is 70")
     try:
         load_scenario(scenario, set_ or [])
         destination.claim(out, "calibration")
@@ -190,12 +202,17 @@ def patterns(
     """The seven patterns of the model specification, each with its measured evidence."""
     from .patterns import format_patterns, run_patterns
 
+    _positive("--replicates", replicates, "the default is 10")
+    _positive("--workers", workers, "the default is one per core")
     try:
         load_scenario("status_quo", set_ or [])
         destination.check(out, "patterns")
     except (ConfigError, DestinationError) as exc:
         _fail(str(exc))
-    table = run_patterns(replicates, seed, out, set_ or [], executor, workers)
+    try:
+        table = run_patterns(replicates, seed, out, set_ or [], executor, workers)
+    except MemoryShortError as exc:
+        _fail(str(exc))
     typer.echo(format_patterns(table))
     typer.echo(f"{int(table['holds'].sum())} of {len(table)} statements hold; table: {out / 'patterns.csv'}")
 
@@ -222,6 +239,17 @@ def bench(
     if record is not None:
         write_record(record, lines, quick)
         typer.echo(f"recorded in {record}")
+
+
+@app.command("app")
+def app_(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+) -> None:
+    """The teaching app: the same people under two mentoring models, live in the browser."""
+    from .app import serve
+
+    serve(host, port, echo=typer.echo)
 
 
 @app.command("list")
@@ -257,12 +285,26 @@ def params(
             typer.echo(f"{r['name']} = {r['default']}  [{r['unit']}]  {r['meaning']}  ({r['source']})")
 
 
+INTERRUPTED = ("interrupted: finished runs are kept and unfinished ones left nothing behind; "
+               "run the same command again to finish the rest")
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a scheduler's time limit, `kill`): clean up as for Ctrl-C
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
+        app()  # typer turns Ctrl-C into exit code 130
+        return
     except KeyboardInterrupt:
-        typer.echo("interrupted: finished runs are on disk; unfinished ones left nothing behind", err=True)
-        sys.exit(130)
+        pass
+    except SystemExit as exc:
+        if exc.code != 130:
+            raise
+    typer.echo(INTERRUPTED, err=True)
+    sys.exit(130)
 
 
 if __name__ == "__main__":

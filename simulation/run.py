@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import destination
+from . import destination, footprint
 from .model import PHASES, CareerModel
 from .params import Params
 from .recorder import Recorder, people_table, ties_table
@@ -105,11 +105,13 @@ def run(params: Params, out: str | Path | None = None, *, progress: bool = False
     """Simulate and write the result to `out` (default results/<scenario>/<run-id>/).
 
     The destination is checked before the simulation starts: it must be new, empty, or a
-    run folder careersim wrote (`destination.DestinationError` otherwise).
+    run folder careersim wrote (`destination.DestinationError` otherwise); so is the memory
+    the run needs (`footprint.MemoryShortError` if it cannot fit).
     """
     folder = Path(out) if out is not None else default_run_dir(params, root)
     source = "--out" if out is not None else "output folder"
     destination.check(folder, "run", source)
+    footprint.check(params)
     result = simulate(params, progress=progress, scenario_file=scenario_file, threads=threads)
     destination.remove_leftovers([folder.parent])
     result.save(folder, source)

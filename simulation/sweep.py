@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from . import footprint
+from .destination import remove_leftovers
 from .params import Params
 from .results import run_id
 
@@ -57,13 +61,39 @@ def _serial(specs: Sequence[RunSpec], workers: int | None, address: str | None) 
         yield execute(spec)
 
 
+_WATCHING: list[int] = []
+
+
+def die_with_parent() -> None:
+    """In a worker process: exit as soon as the process that started it is gone (even after
+    a SIGKILL), instead of running on as an orphan. Idempotent."""
+    if _WATCHING:
+        return
+    parent = os.getppid()
+    _WATCHING.append(parent)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="careersim-parent-watch", daemon=True).start()
+
+
+def _in_worker(spec: RunSpec, threads: int | None) -> str:
+    die_with_parent()
+    return execute(spec, threads)
+
+
 def _processes(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
     from joblib import Parallel, delayed
 
     n = workers or os.cpu_count() or 1
     threads = max(1, (os.cpu_count() or 1) // n)  # runs in parallel: no oversubscription
+    # interrupted, joblib stops the workers at once; a run cut short leaves only a temporary
+    # folder, which the next run_many removes
     parallel = Parallel(n_jobs=n, return_as="generator_unordered", backend="loky")
-    yield from parallel(delayed(execute)(spec, threads) for spec in specs)
+    yield from parallel(delayed(_in_worker)(spec, threads) for spec in specs)
 
 
 def _dask(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
@@ -103,7 +133,12 @@ def run_many(
     if executor not in _RUNNERS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     specs = list(specs)
+    # what processes that died (interrupted, killed) left half-written on this host
+    remove_leftovers(Path(s.out).parent for s in specs)
     todo = [s for s in specs if not is_complete(s)]
+    if todo and not (executor == "dask" and address):  # runs on this machine: will they fit?
+        parallel = 1 if executor == "serial" else min(len(todo), workers or os.cpu_count() or 1)
+        footprint.check(max((s.params for s in todo), key=footprint.estimate_bytes), parallel)
     bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=desc, unit="run",
                disable=None if progress else True)
     with bar:
