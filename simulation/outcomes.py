@@ -41,6 +41,44 @@ OUTCOMES: dict[str, str] = {
 }
 
 
+# Years of follow-up after hire an outcome needs; shorter runs cannot give it.
+OUTCOME_YEARS: dict[str, int] = {
+    "retention_5y": 5, "retention_10y": 10, "pubs_5y": 5, "pubs_10y": 10, "grant_5y": 5, "grant_10y": 10,
+    "award_grant_5y": 5, "award_grant_10y": 10, "award_retention_8y": 8, "award_pubs_10y": 10,
+    "promoted_10y": 10, "promoted_14y": 14,
+}
+
+
+def years_text(years: float) -> str:
+    """'1 year', '7 years', '2.5 years'."""
+    return f"{years:g} year" + ("" if years == 1 else "s")
+
+
+def why_missing(outcome: str, horizon_years: float, group: str = "all") -> str:
+    """Why an outcome has no value in any run: the reason shown to the reader."""
+    gender = {"women": "woman", "men": "man"}.get(group)
+    who = f"{gender} among the hires" if gender else "hire"
+    years = OUTCOME_YEARS.get(outcome)
+    lasting = f"the runs last {years_text(horizon_years)}"
+    if years is not None and years > horizon_years:
+        return f"{lasting}, fewer than the {years} years after hire it needs"
+    if years is not None and outcome.startswith("award_"):
+        holder = f"{gender} career-award holder" if gender else "career-award holder"
+        return f"no {holder} was observed {years} years after hire: each left academia or the run ended before ({lasting})"
+    if years is not None:
+        return f"no {who} was observed {years} years after hire: each left academia or the run ended before ({lasting})"
+    if outcome == "years_to_associate":
+        return f"no {who} was promoted to associate professor during the runs ({lasting})"
+    if outcome == "years_to_full":
+        return f"no {who} was promoted to full professor during the runs ({lasting})"
+    if outcome == "pubs_per_faculty_year":
+        return f"no {who} spent any time in academia during the runs"
+    if outcome in ("mean_mentors", "share_months_no_mentor", "share_months_hole", "mean_unmet",
+                   "share_months_woman_mentor") or outcome.startswith("coverage_"):
+        return f"no {who} spent a month as a protege"
+    return "no run gave a value"
+
+
 def mean_ci(x, level: float = 0.95) -> tuple[float, float, float]:
     """Mean of the finite values and its t-interval (NaN bounds with fewer than two values)."""
     from scipy import stats

@@ -2,7 +2,9 @@
 
 Every function takes tables (never a model) and returns a matplotlib Figure; `make_all`
 reads a comparison folder and writes each figure as PNG (for reading) and SVG (for
-papers), returning one caption per figure, with numbers computed from the tables.
+papers), returning one caption per figure, with numbers computed from the tables. A figure
+the tables cannot support (too short a run, no promotions, one scenario...) is skipped, and
+`make_all` records why.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .outcomes import cohort, composition
+from . import destination
+from .outcomes import cohort, composition, years_text
 from .params import FUNCTIONS, RANKS
 from .recorder import STAGES
 
@@ -103,13 +106,18 @@ def retention_figure(km_all: pd.DataFrame, km_gender: pd.DataFrame, scenarios: l
         fig, axes = _figure(14, 4.5, ncols=3, sharey=True)
         panels = [("all hires", km_all)] + [(g, km_gender[km_gender["gender"] == g]) for g in ("women", "men")]
         for ax, (title, data) in zip(axes[0], panels):
+            if data.empty:  # e.g. one gender only among the hires
+                ax.text(0.5, 0.5, f"no {title} among the hires", ha="center", va="center", transform=ax.transAxes)
+                ax.set(title=title, xlabel="years since hire", ylabel="share still in academia")
+                continue
             for s in scenarios:
                 d = data[data["scenario"] == s]
                 ax.fill_between(d["years"], d["low"], d["high"], color=pal[s], alpha=0.2, linewidth=0)
             sns.lineplot(data=data, x="years", y="survival", hue="scenario", hue_order=scenarios,
                          palette=pal, ax=ax, legend=title == "all hires")
             ax.set(title=title, xlabel="years since hire", ylabel="share still in academia")
-            ax.axvline(10, color="0.5", lw=0.8, ls=":")
+            if data["years"].max() >= 10:
+                ax.axvline(10, color="0.5", lw=0.8, ls=":")
         _legend_beside(fig, axes[0, 0])
         return fig
 
@@ -228,7 +236,8 @@ def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...],
             for k, s in enumerate(scenarios):
                 x = scale * g.loc[s, "difference"]
                 lo, hi = scale * g.loc[s, "ci_low"], scale * g.loc[s, "ci_high"]
-                ax.errorbar([x], [k], xerr=[[x - lo], [hi - x]], fmt="o", color=pal[s], capsize=3, ms=5)
+                xerr = [[x - lo], [hi - x]] if np.isfinite(lo) and np.isfinite(hi) else None  # one replicate: no interval
+                ax.errorbar([x], [k], xerr=xerr, fmt="o", color=pal[s], capsize=3, ms=5)
             ax.axvline(0, color="0.3", lw=0.8)
             ax.xaxis.set_major_locator(MaxNLocator(5))  # room between neighbouring panels' labels
             ax.set_title(outcome, fontsize="medium")
@@ -245,7 +254,7 @@ def save(fig: Figure, folder: Path, name: str) -> dict[str, str]:
     paths = {}
     for ext in ("png", "svg"):
         path = folder / f"{name}.{ext}"
-        fig.savefig(path, dpi=110 if ext == "png" else None)
+        destination.write_file(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=110 if ext == "png" else None))
         paths[ext] = str(path)
     return paths
 
@@ -254,61 +263,138 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if np.isfinite(x) else "n/a"
 
 
-def make_all(out: Path) -> list[dict]:
-    """Every figure of a comparison folder; returns [{name, png, svg, caption}]."""
-    from .compare import KEY_OUTCOMES, load, run_folder
+def _num(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}" if np.isfinite(x) else "n/a"
 
+
+def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
+    """Every figure of a comparison folder; returns [{name, png, svg, caption}].
+
+    A figure the tables cannot support is skipped, and a {what, why, stage} note saying why is
+    appended to `notes`."""
+    from .compare import KEY_OUTCOMES, load, note, run_folder
+
+    notes = [] if notes is None else notes
+    out = Path(out)
     comp = load(out)
     scenarios, reps = comp.scenarios, comp.meta["replicates"]
     manifest = json.loads((run_folder(out, scenarios[0], 0) / "manifest.json").read_text())
     n_months = int(manifest["n_months"])
+    horizon = n_months / 12
     people = load_runs(out, scenarios, reps, "people")
     series = load_runs(out, scenarios, reps, "series")
     hires = cohort(people)
     figs = []
     folder = out / "figures"
 
-    km_all = km_table(hires, ["scenario"], min(20.0, n_months / 12))
-    km_gender = km_table(hires, ["scenario", "gender"], min(20.0, n_months / 12))
-    at10 = km_all[np.isclose(km_all["years"], 10)].set_index("scenario")["survival"]
-    figs.append({"name": "retention", **save(retention_figure(km_all, km_gender, scenarios), folder, "retention"),
-                 "caption": "Kaplan-Meier retention in academia of faculty hired during the runs (pooled over replicates; bands: 95% CI). "
-                            + ("At 10 years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else "")})
+    def skip(name: str, why: str, stale: bool = True) -> None:
+        notes.append(note(f"figure '{name}'", why, stage="figures"))
+        for ext in ("png", "svg") if stale else ():  # an earlier build's file would no longer match the tables
+            (folder / f"{name}.{ext}").unlink(missing_ok=True)
+
+    def add(name: str, draw) -> None:
+        """Draw and save one figure; the guard is a last resort, every known gap is checked before."""
+        try:
+            fig, caption = draw()
+            figs.append({"name": name, **save(fig, folder, name), "caption": caption})
+        except Exception as exc:  # noqa: BLE001 - recorded, never silent
+            skip(name, f"drawing it failed: {type(exc).__name__}: {exc}")
+
+    def retention():
+        km_all = km_table(hires, ["scenario"], min(20.0, horizon))
+        km_gender = km_table(hires, ["scenario", "gender"], min(20.0, horizon))
+        at10 = km_all[np.isclose(km_all["years"], 10)].set_index("scenario")["survival"]
+        return (retention_figure(km_all, km_gender, scenarios),
+                "Kaplan-Meier retention in academia of faculty hired during the runs (pooled over replicates; bands: 95% CI). "
+                + ("At 10 years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
+
+    if hires.empty:
+        skip("retention", "no faculty were hired during the runs")
+    else:
+        genders = set(hires["gender"].astype(str))
+        for g in ("women", "men"):
+            if g not in genders:
+                skip(f"retention ({g} panel)", f"no {g} among the hires: the panel is empty", stale=False)
+        add("retention", retention)
 
     cy = by_career_year(people, n_months)
-    last = cy[cy["career_year"] == min(10, cy["career_year"].max())].groupby("scenario")["publications"].mean()
-    figs.append({"name": "careers_by_year", **save(career_year_figure(cy, scenarios), folder, "careers_by_year"),
-                 "caption": "Cumulative publications, share with an independent grant and share promoted to associate, by years since hire (mean over replicates, 95% CI). "
-                            f"Publications at year {int(cy['career_year'].max() if len(cy) and cy['career_year'].max() < 10 else 10)}: "
-                            + ", ".join(f"{s} {last.get(s, np.nan):.1f}" for s in scenarios) + "."})
+
+    def careers():
+        year = int(cy["career_year"].max() if cy["career_year"].max() < 10 else 10)
+        last = cy[cy["career_year"] == min(10, cy["career_year"].max())].groupby("scenario")["publications"].mean()
+        return (career_year_figure(cy, scenarios),
+                "Cumulative publications, share with an independent grant and share promoted to associate, by years since hire (mean over replicates, 95% CI). "
+                f"Publications at year {year}: " + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
+
+    if cy.empty:
+        skip("careers_by_year", f"no hire could be followed for a full year (the runs last {years_text(horizon)})")
+    else:
+        add("careers_by_year", careers)
 
     promoted = hires[hires["month_associate"].notna()]
-    med = ((promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12).groupby(promoted["scenario"]).median()
-    figs.append({"name": "promotion_timing", **save(promotion_figure(hires, scenarios), folder, "promotion_timing"),
-                 "caption": "Years from hire to associate professor among those promoted. Median: "
-                            + ", ".join(f"{s} {med.get(s, np.nan):.1f}" for s in scenarios) + " years."})
 
-    fig, cov = coverage_figure(series, scenarios)
-    worst = cov.groupby(["scenario", "function"])["coverage"].mean().groupby("scenario").min()
-    figs.append({"name": "coverage_by_stage", **save(fig, folder, "coverage_by_stage"),
-                 "caption": "Coverage of need (support/need, capped at 1) per mentoring function and career stage, and the need itself. Least-covered function, mean over stages: "
-                            + ", ".join(f"{s} {_pct(worst.get(s, np.nan))}" for s in scenarios) + "."})
+    def promotion():
+        med = ((promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12).groupby(promoted["scenario"]).median()
+        return (promotion_figure(hires, scenarios),
+                "Years from hire to associate professor among those promoted. Median: "
+                + ", ".join(f"{s} {_num(med.get(s, np.nan))}" for s in scenarios) + " years.")
+
+    if promoted.empty:
+        skip("promotion_timing", f"no hire was promoted to associate professor during the runs (the runs last {years_text(horizon)})")
+    else:
+        add("promotion_timing", promotion)
+
+    def coverage():
+        fig, cov = coverage_figure(series, scenarios)
+        worst = cov.groupby(["scenario", "function"])["coverage"].mean().groupby("scenario").min()
+        return (fig, "Coverage of need (support/need, capped at 1) per mentoring function and career stage, and the need itself. Least-covered function, mean over stages: "
+                + ", ".join(f"{s} {_pct(worst.get(s, np.nan))}" for s in scenarios) + ".")
+
+    add("coverage_by_stage", coverage)
 
     comfortable_load = float(manifest["params"]["mentors"]["comfortable_load"])
-    fig, seniors = load_figure(people, scenarios, comfortable_load)
-    over = (seniors["mentees"] > comfortable_load).groupby(seniors["scenario"]).mean()
-    figs.append({"name": "mentor_load", **save(fig, folder, "mentor_load"),
-                 "caption": f"Mentees per associate and full professor at the end of the runs (dashed: the comfortable load of {comfortable_load:g}). Past it: "
-                            + ", ".join(f"{s} {_pct(over.get(s, np.nan))}" for s in scenarios) + "."})
 
-    fig, comp_women = women_figure(series, scenarios)
-    wm = comp_women[comp_women["year"] >= comp_women["year"].max() - 10].groupby("scenario")["women proteges with a woman mentor"].mean()
-    figs.append({"name": "women", **save(fig, folder, "women"),
-                 "caption": "Share of women proteges with at least one woman mentor, and women's share of each rank, over the run. Woman mentor, last decade: "
-                            + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + "."})
+    def load_():
+        fig, seniors = load_figure(people, scenarios, comfortable_load)
+        over = (seniors["mentees"] > comfortable_load).groupby(seniors["scenario"]).mean()
+        return (fig, f"Mentees per associate and full professor at the end of the runs (dashed: the comfortable load of {comfortable_load:g}). Past it: "
+                + ", ".join(f"{s} {_pct(over.get(s, np.nan))}" for s in scenarios) + ".")
 
-    figs.append({"name": "differences", **save(differences_figure(comp.differences, KEY_OUTCOMES, comp.scenarios), folder, "differences"),
-                 "caption": f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires)."})
+    seniors_at_end = people["censored"] & people["rank"].astype(str).isin(["associate", "full"])
+    if not seniors_at_end.any():
+        skip("mentor_load", "no associate or full professor at the end of the runs")
+    else:
+        add("mentor_load", load_)
+
+    def women():
+        fig, comp_women = women_figure(series, scenarios)
+        wm = comp_women[comp_women["year"] >= comp_women["year"].max() - 10].groupby("scenario")["women proteges with a woman mentor"].mean()
+        return (fig, "Share of women proteges with at least one woman mentor, and women's share of each rank, over the run. Woman mentor, last decade: "
+                + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
+
+    if not (series["month"] % 12 == 11).any():
+        skip("women", "the runs are shorter than a year: no year-end to plot")
+    else:
+        add("women", women)
+
+    d = comp.differences
+    d = d[d["group"] == "all"]
+    shown = tuple(o for o in KEY_OUTCOMES if o in set(d["outcome"]))
+
+    def differences():
+        missing = [o for o in KEY_OUTCOMES if o not in shown]
+        no_ci = not np.isfinite(d[d["outcome"].isin(shown)][["ci_low", "ci_high"]].to_numpy(float)).all()
+        return (differences_figure(comp.differences, shown, comp.scenarios),
+                f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires)."
+                + (" Points without a bar have no interval (" + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
+                + (f" Not shown, as they could not be computed: {', '.join(missing)}." if missing else ""))
+
+    if len(scenarios) < 2:
+        skip("differences", f"only one scenario ({comp.reference}): nothing to compare it with")
+    elif not shown:
+        skip("differences", "none of the key outcomes has a difference: see the notes on outcomes")
+    else:
+        add("differences", differences)
     return figs
 
 

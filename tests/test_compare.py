@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,6 +56,9 @@ def test_comparison_runs_end_to_end(comparison):
     table = format_differences(d)
     assert "retention_10y" in table and "women" in table
     assert set(comparison.hazard_ratios["model"]) == {"without publications", "with publications"}
+    # what could not be computed is listed, with its reason, in the object and in comparison.json
+    assert json.loads((out / "comparison.json").read_text())["not_computed"] == comparison.not_computed
+    assert any("promoted_14y" in n["what"] and "fewer than the 14 years" in n["why"] for n in comparison.not_computed)
 
 
 def test_replicates_are_paired_seeds(comparison):
@@ -88,6 +93,7 @@ def test_figures_come_from_saved_tables_without_rerunning(comparison, monkeypatc
     write_report(comparison.out)
     assert (comparison.out / "report.html").exists() and len(list((comparison.out / "figures").glob("*.png"))) >= 7
     assert load(comparison.out).scenarios == ["dyad", "network"]
+    assert load(comparison.out).not_computed == comparison.not_computed  # rebuilt, not repeated
 
 
 def test_kaplan_meier_agrees_with_the_exits_in_the_run_table(comparison):
