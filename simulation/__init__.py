@@ -1,4 +1,8 @@
-"""careersim: agent-based simulation of academic medicine careers under mentoring models."""
+"""careersim: agent-based simulation of academic medicine careers under mentoring models.
+
+Importing the package is cheap: the schema and the kernels load when first used, so the
+command line can answer Ctrl-C even while the numerical libraries are still loading.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -11,7 +15,16 @@ try:
 except PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0.0.0+unknown"
 
-from .params import Params  # noqa: E402
-from .scenario import ConfigError, load_scenario  # noqa: E402
-
 __all__ = ["Params", "ConfigError", "load_scenario", "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "Params":
+        from .params import Params
+
+        return Params
+    if name in ("ConfigError", "load_scenario"):
+        from . import scenario
+
+        return getattr(scenario, name)
+    raise AttributeError(f"module 'simulation' has no attribute {name!r}")

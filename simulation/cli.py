@@ -105,7 +105,8 @@ def compare(
     """Compare mentoring models: paired replicates, differences with 95% CIs, figures, report."""
     import time
 
-    from .compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, format_differences, resolve
+    from .compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, format_differences,
+                          format_not_computed, resolve)
 
     names = list(scenarios or DEFAULT_SCENARIOS)
     _positive("--replicates", replicates, f"paired differences need 2 or more; the default is {DEFAULT_REPLICATES}")
@@ -123,13 +124,19 @@ def compare(
         _fail(str(exc))
     t0 = time.perf_counter()
     try:
-        comp = run_comparison(names, replicates or DEFAULT_REPLICATES, seed, folder, reference, list(set_ or []),
-                              executor, workers, scheduler, progress=not quiet)
+        comp = run_comparison(names, DEFAULT_REPLICATES if replicates is None else replicates, seed, folder,
+                              reference, list(set_ or []), executor, workers, scheduler, progress=not quiet)
     except ValueError as exc:
         _fail(str(exc))
-    typer.echo(f"paired differences from {comp.reference} over {comp.meta['replicates']} replicates "
-               "(percentage points; publications per faculty-year), 95% CI:")
-    typer.echo(format_differences(comp.differences))
+    if len(comp.scenarios) < 2:
+        typer.echo(f"one scenario ({comp.reference}): no differences to show")
+    else:
+        typer.echo(f"paired differences from {comp.reference} over {comp.meta['replicates']} replicates "
+                   "(percentage points; publications per faculty-year), 95% CI:")
+        typer.echo(format_differences(comp.differences))
+    text = format_not_computed(comp.not_computed)
+    if text:
+        typer.echo(text)
     typer.echo(f"wall time {time.perf_counter() - t0:.0f} s")
     typer.echo(f"report: {folder / 'report.html'}")
 
@@ -137,11 +144,16 @@ def compare(
 @app.command()
 def report(folder: Path) -> None:
     """Rebuild the figures and report.html of a comparison from its saved tables."""
+    from .compare import format_not_computed, load
     from .report import write_report
 
     if not (folder / "comparison.json").exists():
         _fail(f"{folder}: not a comparison folder (no comparison.json); run `careersim compare` first")
-    typer.echo(f"report: {write_report(folder)}")
+    path = write_report(folder)
+    text = format_not_computed(load(folder).not_computed)
+    if text:
+        typer.echo(text)
+    typer.echo(f"report: {path}")
 
 
 @app.command()

@@ -1,0 +1,111 @@
+"""Faults: a comparison interrupted (SIGINT) or killed (SIGKILL) at random moments, then run
+again, ends with tables identical to an uninterrupted run; no half-written or duplicate runs
+are left, and no worker outlives its parent."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from simulation.destination import TMP_TAG
+
+ARGS = ["compare", "dyad", "network", "--replicates", "4", "--seed", "11", "--executor", "processes",
+        "--workers", "2", "--quiet", "--set", "population.n_faculty=1500", "--set", "population.n_institutions=3",
+        "--set", "horizon_years=15"]
+TABLES = ("outcomes.parquet", "differences.parquet", "hazard_ratios.parquet")
+# the order and kind of the faults: parent only, as a user's Ctrl-C to one process or a kill -9
+FAULTS = (signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGINT)
+FAULT_RUNS: list[tuple[str, float, int]] = []  # (signal, seconds after start, exit code): for the record
+
+
+def careersim(out: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "simulation", *ARGS, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if TMP_TAG in p.name]
+
+
+def run_folders(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in (folder / "runs").glob("*/*"))
+
+
+@pytest.mark.slow
+def test_interrupted_and_killed_comparisons_resume_to_identical_tables(tmp_path):
+    ref = tmp_path / "reference"
+    t0 = time.perf_counter()
+    done = careersim(ref)
+    _, err = done.communicate(timeout=900)
+    assert done.returncode == 0, err
+    duration = time.perf_counter() - t0
+
+    cut = tmp_path / "interrupted"
+    rng = random.Random(20261202)
+    interrupted = 0
+    for sig in FAULTS:
+        proc = careersim(cut)
+        delay = rng.uniform(0.5, duration)
+        time.sleep(delay)
+        try:
+            workers = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            workers = []
+        if proc.poll() is None:
+            os.kill(proc.pid, sig)  # the parent alone
+        _, err = proc.communicate(timeout=120)
+        FAULT_RUNS.append((sig.name, round(delay, 1), proc.returncode))
+        if proc.returncode == 0:  # it finished before the fault: fine, nothing to check
+            continue
+        interrupted += 1
+        assert "Traceback" not in err, err
+        if sig == signal.SIGINT:
+            # 130 with the message; a signal that lands while the interpreter itself starts or
+            # shuts down ends it as the signal would (-2), silently: both lose nothing
+            assert proc.returncode in (130, -signal.SIGINT), (FAULT_RUNS, err)
+            if proc.returncode == 130:
+                assert "interrupted: finished runs are kept" in err or "interrupted while starting" in err
+        else:
+            assert proc.returncode == -signal.SIGKILL
+        # no orphans: every worker dies with its parent
+        gone, alive = psutil.wait_procs(workers, timeout=15)
+        assert not alive, f"workers outlived their parent after {sig.name}: {alive}"
+    assert interrupted >= 3, f"too few faults landed mid-run: {FAULT_RUNS}"
+
+    proc = careersim(cut)  # finish the rest
+    _, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err
+    assert not leftovers(cut), leftovers(cut)
+    assert run_folders(cut) == run_folders(ref) == sorted(
+        f"runs/{s}/rep{r:03d}" for s in ("dyad", "network") for r in range(4))
+    for name in TABLES:
+        pd.testing.assert_frame_equal(pd.read_parquet(cut / name), pd.read_parquet(ref / name), check_exact=True)
+    for run in run_folders(ref):
+        pd.testing.assert_frame_equal(pd.read_parquet(cut / run / "people.parquet"),
+                                      pd.read_parquet(ref / run / "people.parquet"), check_exact=True)
+    assert (cut / "report.html").exists()
+    print(f"\nfault runs (signal, seconds after start, exit code): {FAULT_RUNS}; uninterrupted {duration:.0f} s")
+
+
+def test_ctrl_c_during_the_runs_says_that_finished_runs_are_kept(tmp_path):
+    out = tmp_path / "cmp"
+    proc = careersim(out)
+    deadline = time.time() + 300
+    while not list((out / "runs").glob("*/rep*")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the comparison ended before a run was saved"
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.splitlines()[0] == ("interrupted: finished runs are kept and unfinished ones left nothing behind; "
+                                   "run the same command again to finish the rest")
+    assert "Traceback" not in err
