@@ -1,0 +1,1119 @@
+"""The teaching app: the same people under two mentoring models, side by side, live.
+
+    careersim app                                   # serves the explorer on http://127.0.0.1:8765/
+    python -m simulation.app --screenshot docs/images/app.png   # the README's picture
+
+It is a Mesa visualisation application (`mesa.visualization.SolaraViz`): the model it drives
+is a `Twin`, a `mesa.Model` that holds two `CareerModel`s built from the same controls and the
+same seed (so the same people), differing in the mentoring model, and steps both together.
+SolaraViz brings play, pause, step and reset, the speed controls and the controls sidebar;
+the components here only draw.
+
+The file has two halves. The model side (`Settings`, `build_params`, `Pane`, `Twin`,
+`find_moment` and the chart data they compute) is plain Python over the model's columns and
+is unit-tested without a browser. The drawing side (`Page` and the components under it)
+turns that data into Vega-Lite specifications, written here as plain dicts: building them
+with Altair and validating them would cost more than the month it draws.
+
+Drawing is what costs, so each pane draws one department (a fixed block of positions in one
+institution, at most `DEPT_MAX` people) on a fixed circle of positions, so nobody jumps
+between months; the charts' data are cached per month, and a chart whose specification did
+not change sends nothing to the browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from .model import CareerModel
+from .params import FUNCTIONS, MODELS, RANKS, Params
+from .recorder import I_N_ACTIVE, I_N_RANK_GENDER, I_PUBS, Recorder
+from .run import numba_threads
+from .scenario import ConfigError, list_scenarios, load_scenario
+from .state import (
+    ACTIVE, ASSISTANT, ASSOCIATE, EXIT_REASONS, EXTERNAL, FULL, MENTOR_LEFT, NEVER, PEER, PRIMARY,
+    SECONDARY, TIE_KINDS,
+)
+
+# --- the controls ---------------------------------------------------------------------------
+
+AS_IN_FILE = "as in the file"
+NO_FILE = "none: the model's own file"
+DEPT_TARGET = 60  # the drawn department: the institution whose size is nearest this ...
+DEPT_MAX = 80  # ... cut to at most this many positions
+FADE_MONTHS = 6  # people who left fade out over this many months
+SERIES_POINTS = 240  # most points a time-series chart sends (longer histories are thinned)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the controls set. A lever left at its default keeps the scenario file's value."""
+
+    model_a: str = "dyad"
+    scenario_a: str = NO_FILE
+    model_b: str = "network"
+    scenario_b: str = NO_FILE
+    ties: int = 3
+    peers: bool = False
+    external_ties: bool = True
+    capacity: float = 1.0
+    cap_mentees: int = 0
+    share_women: float = 0.47
+    women_mentor_policy: bool = False
+    n_faculty: int = 1000
+    seed: int = 7
+
+
+DEFAULTS = Settings()
+
+
+def model_params() -> dict:
+    """The controls, in the form SolaraViz's `model_params` takes (one per `Settings` field)."""
+    scenarios = [NO_FILE, *list_scenarios()]
+    d = DEFAULTS
+    return {
+        "model_a": {"type": "Select", "value": d.model_a, "values": [*MODELS, AS_IN_FILE],
+                    "label": "Left pane: mentoring model"},
+        "scenario_a": {"type": "Select", "value": d.scenario_a, "values": scenarios,
+                       "label": "Left pane: scenario file"},
+        "model_b": {"type": "Select", "value": d.model_b, "values": [*MODELS, AS_IN_FILE],
+                    "label": "Right pane: mentoring model"},
+        "scenario_b": {"type": "Select", "value": d.scenario_b, "values": scenarios,
+                       "label": "Right pane: scenario file"},
+        "ties": {"type": "SliderInt", "value": d.ties, "min": 1, "max": 6, "step": 1,
+                 "label": "Ties per protégé"},
+        "peers": {"type": "Checkbox", "value": d.peers, "label": "Peer groups"},
+        "external_ties": {"type": "Checkbox", "value": d.external_ties,
+                          "label": "External ties"},
+        "capacity": {"type": "SliderFloat", "value": d.capacity, "min": 0.25, "max": 3.0, "step": 0.25,
+                     "label": "Mentor capacity (x hours)"},
+        "cap_mentees": {"type": "SliderInt", "value": d.cap_mentees, "min": 0, "max": 10, "step": 1,
+                        "label": "Cap on mentees (0: none)"},
+        "share_women": {"type": "SliderFloat", "value": d.share_women, "min": 0.0, "max": 1.0, "step": 0.01,
+                        "label": "Women's share of hires"},
+        "women_mentor_policy": {"type": "Checkbox", "value": d.women_mentor_policy,
+                                "label": "Women-mentor policy"},
+        "n_faculty": {"type": "SliderInt", "value": d.n_faculty, "min": 100, "max": 2000, "step": 100,
+                      "label": "Faculty"},
+        "seed": {"type": "SliderInt", "value": d.seed, "min": 0, "max": 99, "step": 1, "label": "Seed"},
+    }
+
+
+def _lever_sets(s: Settings, base: Params) -> list[str]:
+    """`--set` overrides for the levers that differ from their defaults."""
+    d, out = DEFAULTS, []
+    if s.ties != d.ties:
+        out += [f"network.max_ties={s.ties}", f"committee.size={s.ties}",
+                f"network.max_new_per_search={min(s.ties, base.network.max_new_per_search)}"]
+    if s.peers != d.peers:
+        out.append(f"mentoring.peers={str(s.peers).lower()}")
+    if s.external_ties != d.external_ties:
+        out.append(f"mentoring.external_ties={str(s.external_ties).lower()}")
+    if s.capacity != d.capacity:
+        hours = base.mentors.capacity_hours
+        out += [f"mentors.capacity_hours.{r}={getattr(hours, r) * s.capacity:g}" for r in RANKS]
+    if s.cap_mentees != d.cap_mentees:
+        out.append(f"mentoring.cap_mentees={s.cap_mentees}")
+    if s.share_women != d.share_women:
+        out.append(f"hiring.share_women={s.share_women:g}")
+    if s.women_mentor_policy != d.women_mentor_policy:
+        out.append(f"mentoring.women_mentor_policy={str(s.women_mentor_policy).lower()}")
+    return out
+
+
+def build_params(s: Settings, pane: str) -> Params:
+    """The parameters of one pane ("a" left, "b" right): its scenario file (by default the file
+    named after its mentoring model), its model, the population and seed, then the levers."""
+    model, scenario = (s.model_a, s.scenario_a) if pane == "a" else (s.model_b, s.scenario_b)
+    if scenario == NO_FILE:
+        scenario = model if model in list_scenarios() else "status_quo"
+    sets = [] if model == AS_IN_FILE else [f"mentoring.model={model}"]
+    base = load_scenario(scenario, sets, seed=s.seed)
+    pop = base.population
+    # as many institutions as the file has per faculty member (2,000 in 10: one per 200)
+    k = max(1, round(s.n_faculty * pop.n_institutions / pop.n_faculty))
+    k = max(1, min(k, s.n_faculty // pop.min_institution_size))
+    sets += [f"population.n_faculty={s.n_faculty}", f"population.n_institutions={k}"]
+    sets += _lever_sets(s, base)
+    return load_scenario(scenario, sets, seed=s.seed)
+
+
+# --- one pane ---------------------------------------------------------------------------------
+
+def circle_layout(n: int) -> np.ndarray:
+    """Fixed positions for n slots on a circle (slot k at angle 2 pi k / n), radius 1."""
+    a = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)
+    return np.stack([np.cos(a), np.sin(a)], axis=1)
+
+
+# where ties to mentors outside the drawn department point
+ANCHORS = {"here": (-1.45, -1.2, "elsewhere in this institution"), "away": (1.45, -1.2, "other institutions")}
+
+
+class Pane:
+    """One CareerModel with what the app shows of it: a department, monthly series, detail."""
+
+    def __init__(self, params: Params, side: str = "a"):
+        self.params = params
+        self.side = side
+        self.model = CareerModel(params)
+        self.recorder = Recorder(params.n_months)
+        sizes = self.model.institutions.arrays["target_size"]
+        self.institution = int(np.argmin(np.abs(sizes.astype(np.int64) - DEPT_TARGET)))
+        first = int(self.model.institutions.arrays["first_row"][self.institution])
+        self.dept_rows = np.arange(first, first + min(int(sizes[self.institution]), DEPT_MAX), dtype=np.int64)
+        self.layout = circle_layout(len(self.dept_rows))
+        self.slot_of_row = {int(r): k for k, r in enumerate(self.dept_rows)}
+        self.ghosts: dict[int, dict] = {}  # person id -> who left the department, and when
+        self.coverage = np.full((params.n_months, len(FUNCTIONS)), np.nan)  # mean per function, proteges
+        self._cache: dict[tuple, object] = {}
+
+    @property
+    def label(self) -> str:
+        p = self.params
+        extra = [x for x, on in (("peers", p.peers_on and p.mentoring.model != "peer"),
+                                 ("external", p.mentoring.external_ties and p.mentoring.model in ("network", "committee")),
+                                 ("women-mentor policy", p.mentoring.women_mentor_policy)) if on]
+        return p.mentoring.model + (f" + {', '.join(extra)}" if extra else "")
+
+    @property
+    def month(self) -> int:
+        """Months simulated so far (0 before the first step)."""
+        return self.model.month + 1
+
+    @property
+    def running(self) -> bool:
+        return self.month < self.params.n_months
+
+    def step(self) -> None:
+        if not self.running:
+            return
+        m = self.model
+        with numba_threads(1):
+            m.step()
+            self.recorder.record(m, m.last_hired, m.last_exits, m.last_events)
+        n_left = int(m.last_exits.sum())
+        if n_left:  # who left the drawn department this month (their rows are in model.left)
+            arc = m.archive.arrays
+            for k, row in enumerate(m.left[:n_left]):
+                slot = self.slot_of_row.get(int(row))
+                if slot is not None:
+                    a = m.archive.n - n_left + k
+                    self.ghosts[int(arc["person_id"][a])] = {
+                        "slot": slot, "month": m.month, "female": bool(arc["female"][a]), "rank": int(arc["rank"][a])}
+        self.ghosts = {p: g for p, g in self.ghosts.items() if m.month - g["month"] < FADE_MONTHS}
+        fs = m.faculty.arrays
+        rows = m.active[: m.n_active]
+        prot = rows[fs["rank"][rows] < FULL]
+        if len(prot):
+            self.coverage[m.month] = fs["coverage"][prot].mean(axis=0)
+        self._cache.clear()
+
+    # chart data: each a small dict or array, cached until the next step
+
+    def _cached(self, key, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def retention(self) -> dict:
+        """Kaplan-Meier share of the run's hires still in academia, by years since hire."""
+        return self._cached("retention", self._retention)
+
+    def _retention(self) -> dict:
+        m = self.model
+        fs = m.everyone()
+        hired = ~fs.initial
+        if m.month < 0 or not hired.any():
+            return {"years": [], "share": []}
+        end = np.where(fs.status == ACTIVE, m.month + 1, fs.exit_month)[hired]
+        durations = (end - fs.hire_month[hired]).astype(np.int64)
+        left = (fs.status != ACTIVE)[hired]
+        t_max = int(durations.max())
+        at_risk = np.cumsum(np.bincount(durations, minlength=t_max + 1)[::-1])[::-1]  # followed at least t months
+        events = np.bincount(durations[left], minlength=t_max + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hazard = np.where(at_risk > 0, events / at_risk, 0.0)
+        share = np.cumprod(1.0 - hazard)  # survival after month t of tenure
+        share = np.concatenate([[1.0], share[:-1]])  # ... at the start of month t
+        return {"years": (np.arange(t_max + 1) / 12.0).tolist(), "share": share.tolist(), "n_hires": int(hired.sum())}
+
+    def series(self) -> dict:
+        """Monthly series: coverage per function, publications per faculty-year (12-month mean),
+        women's share by rank. Thinned to at most SERIES_POINTS points."""
+        return self._cached("series", self._series)
+
+    def _series(self) -> dict:
+        n = self.month
+        s = self.recorder.series[:n]
+        keep = np.unique(np.linspace(0, n - 1, min(n, SERIES_POINTS)).round().astype(np.int64)) if n else np.zeros(0, int)
+        pubs_rate = s[:, I_PUBS] / np.maximum(s[:, I_N_ACTIVE], 1) * 12.0
+        kernel = np.ones(12)
+        smooth = np.convolve(pubs_rate, kernel)[:n] / np.minimum(np.arange(1, n + 1), 12) if n else pubs_rate
+        women = {}
+        for r, rank in enumerate(RANKS):
+            w, men = s[:, I_N_RANK_GENDER + 2 * r], s[:, I_N_RANK_GENDER + 2 * r + 1]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                women[rank] = np.where(w + men > 0, w / (w + men), np.nan)[keep]
+        return {
+            "year": (keep / 12.0).tolist(),
+            "coverage": {f: _clean(self.coverage[keep, k]) for k, f in enumerate(FUNCTIONS)},
+            "pubs": _clean(smooth[keep]),
+            "women": {r: _clean(v) for r, v in women.items()},
+        }
+
+    def summary(self) -> dict:
+        """The latest value of each chart's quantity (for captions and the overlay)."""
+        s, r = self.series(), self.retention()
+        last = lambda xs: xs[-1] if xs else None  # noqa: E731
+        cov = [last(v) for v in s["coverage"].values()]
+        five = None
+        if r["years"] and r["years"][-1] >= 5:
+            five = r["share"][60]
+        return {"coverage": float(np.nanmean([c for c in cov if c is not None])) if any(c is not None for c in cov) else None,
+                "pubs": last(s["pubs"]), "retention_5y": five,
+                "women": {k: last(v) for k, v in s["women"].items()}}
+
+    # the department's mentoring network
+
+    def graph(self) -> dict:
+        """Nodes (the department's faculty at fixed places, leavers fading) and ties."""
+        return self._cached("graph", self._graph)
+
+    def _graph(self) -> dict:
+        m = self.model
+        fs = m.faculty.arrays
+        nodes, edges = [], []
+        here = set()
+        for slot, row in enumerate(self.dept_rows):
+            if fs["status"][row] != ACTIVE:
+                continue
+            pid = int(fs["person_id"][row])
+            here.add(int(row))
+            rank = int(fs["rank"][row])
+            x, y = self.layout[slot]
+            nodes.append({"person_id": pid, "x": round(float(x), 4), "y": round(float(y), 4),
+                          "gender": "woman" if fs["female"][row] else "man", "rank": RANKS[rank],
+                          "opacity": 1.0, "state": "in post",
+                          "tip": f"#{pid}: {'woman' if fs['female'][row] else 'man'}, {RANKS[rank]}"})
+        for pid, g in self.ghosts.items():
+            x, y = self.layout[g["slot"]] * 1.12
+            age = m.month - g["month"]
+            nodes.append({"person_id": pid, "x": round(float(x), 4), "y": round(float(y), 4),
+                          "gender": "woman" if g["female"] else "man", "rank": RANKS[g["rank"]],
+                          "opacity": round(0.55 * (1 - age / FADE_MONTHS), 3), "state": "left",
+                          "tip": f"#{pid} left in month {g['month']}"})
+        inst = fs["institution"]
+        seen_peer = set()
+        for row in here:
+            x0, y0 = self.layout[self.slot_of_row[row]]
+            for j, kind in zip(fs["tie_mentor"][row], fs["tie_kind"][row]):
+                if j < 0:
+                    continue
+                j = int(j)
+                if kind == PEER:
+                    pair = (min(row, j), max(row, j))
+                    if pair in seen_peer:
+                        continue
+                    seen_peer.add(pair)
+                if j in here:
+                    x1, y1 = self.layout[self.slot_of_row[j]]
+                    target = "department"
+                else:
+                    a = ANCHORS["here" if inst[j] == inst[row] else "away"]
+                    x1, y1 = a[0], a[1]
+                    target = a[2]
+                edges.append({"x": round(float(x0), 4), "y": round(float(y0), 4), "x2": round(float(x1), 4),
+                              "y2": round(float(y1), 4), "kind": TIE_KINDS[kind], "target": target})
+        counts = {k: sum(e["kind"] == k for e in edges) for k in TIE_KINDS[1:]}
+        return {"nodes": nodes, "edges": edges, "counts": counts, "n_here": len(here),
+                "anchors": [{"x": a[0], "y": a[1], "label": a[2]} for a in ANCHORS.values()]}
+
+    # one person
+
+    def locate(self, person_id: int) -> tuple[dict, int, bool] | None:
+        """(columns, row, in post) of a person ever present, or None."""
+        m = self.model
+        fs = m.faculty.arrays
+        rows = np.flatnonzero((fs["person_id"] == person_id) & (fs["status"] == ACTIVE))
+        if len(rows):
+            return fs, int(rows[0]), True
+        arc = m.archive.arrays
+        rows = np.flatnonzero(arc["person_id"][: m.archive.n] == person_id)
+        if len(rows):
+            return arc, int(rows[0]), False
+        return None
+
+    def person(self, person_id: int) -> dict | None:
+        """Everything the detail panel shows: needs and coverage by function, mentors and what
+        each gives by function, and the career so far."""
+        return self._cached(("person", person_id), lambda: self._person(person_id))
+
+    def _person(self, person_id: int) -> dict | None:
+        from . import support
+
+        where = self.locate(person_id)
+        if where is None:
+            return None
+        cols, i, in_post = where
+        m = self.model
+        month = max(m.month, 0)
+        female = bool(cols["female"][i])
+        out = {
+            "person_id": person_id, "gender": "woman" if female else "man", "rank": RANKS[int(cols["rank"][i])],
+            "in_post": in_post, "institution": int(cols["institution"][i]),
+            "hire_month": int(cols["hire_month"][i]), "initial": bool(cols["initial"][i]),
+            "career": {
+                "publications": int(cols["pubs"][i]),
+                "grants": int(cols["n_grants"][i]),
+                "first_grant_month": _month_or_none(cols["month_first_grant"][i]),
+                "associate_month": _month_or_none(cols["month_associate"][i]),
+                "full_month": _month_or_none(cols["month_full"][i]),
+                "career_award": bool(cols["career_award"][i]),
+                "mentors_lost": int(cols["n_mentor_losses"][i]),
+                "months_without_mentor": int(cols["no_mentor_months"][i]),
+                "months_as_protege": int(cols["obs_months"][i]),
+                "months_with_woman_mentor": int(cols["woman_mentor_months"][i]),
+            },
+            "exit": None, "needs": {}, "coverage": {}, "mentors": [],
+        }
+        if not in_post:
+            out["exit"] = {"month": int(cols["exit_month"][i]), "reason": EXIT_REASONS[int(cols["status"][i])]}
+            return out
+        need = cols["need_base"][i] + cols["need_spike"][i]
+        out["needs"] = {f: round(float(need[k]), 3) for k, f in enumerate(FUNCTIONS)}
+        out["coverage"] = {f: round(float(cols["coverage"][i, k]), 3) for k, f in enumerate(FUNCTIONS)}
+        out["next_review"] = _month_or_none(cols["next_review"][i])
+        for s in range(cols["tie_mentor"].shape[1]):
+            j = int(cols["tie_mentor"][i, s])
+            if j < 0:
+                continue
+            kind = int(cols["tie_kind"][i, s])
+            factor = support.tie_factor(m.kp, kind, float(cols["tie_fit"][i, s]), month - int(cols["tie_start"][i, s]))
+            gives = {f: round(float(support.tie_support(m.kp, kind, factor, float(cols["mentor_output"][j, k]),
+                                                        bool(cols["tie_discount"][i, s]), k)), 3)
+                     for k, f in enumerate(FUNCTIONS)}
+            out["mentors"].append({
+                "person_id": int(cols["person_id"][j]), "kind": TIE_KINDS[kind],
+                "gender": "woman" if cols["female"][j] else "man", "rank": RANKS[int(cols["rank"][j])],
+                "same_institution": bool(cols["institution"][j] == cols["institution"][i]),
+                "since": int(cols["tie_start"][i, s]), "gives": gives,
+                "share_of_need": round(float(cols["tie_value"][i, s]), 3),
+            })
+        return out
+
+
+def _clean(values) -> list:
+    return [None if not np.isfinite(v) else round(float(v), 4) for v in np.asarray(values, dtype=float)]
+
+
+def _month_or_none(v) -> int | None:
+    return None if int(v) == NEVER else int(v)
+
+
+# --- the two panes as one Mesa model ------------------------------------------------------------
+
+class Twin(mesa.Model):
+    """Two CareerModels, the same people (same seed, same population), two mentoring models,
+    stepped together: `step()` advances both by one month. SolaraViz re-creates it on Reset
+    with the controls' values as keyword arguments."""
+
+    def __init__(self, **kwargs):
+        s = replace(DEFAULTS, **{k: v for k, v in kwargs.items() if k in {f.name for f in fields(Settings)}})
+        super().__init__(seed=s.seed)
+        self.settings = s
+        self.errors: list[str] = []
+        self.panes = []
+        for side in ("a", "b"):
+            try:
+                params = build_params(s, side)
+            except ConfigError as exc:  # a scenario that does not go with the controls
+                self.errors.append(f"{'left' if side == 'a' else 'right'} pane: {exc}; showing the defaults")
+                params = build_params(replace(DEFAULTS, n_faculty=s.n_faculty, seed=s.seed), side)
+            self.panes.append(Pane(params, side))
+        self.step_seconds = 0.0
+        self.moment: Moment | None = None
+
+    @property
+    def month(self) -> int:
+        return self.panes[0].month
+
+    def step(self) -> None:
+        t = time.perf_counter()
+        for p in self.panes:
+            p.step()
+        self.running = any(p.running for p in self.panes)
+        self.step_seconds = time.perf_counter() - t
+
+    def overlay(self) -> dict:
+        """Both panes' curves for the side-by-side chart."""
+        return {p.side: {"label": p.label, "retention": p.retention(), "series": p.series()} for p in self.panes}
+
+
+# --- the lesson: four prepared moments ---------------------------------------------------------
+
+LESSON_SETTINGS = Settings(model_a="dyad", model_b="network", peers=True, n_faculty=400, seed=11)
+LESSON = ("mentor_leaves", "review_approaches", "peer_group", "woman_mentor")
+LESSON_TITLES = {
+    "mentor_leaves": "A mentor leaves",
+    "review_approaches": "A review approaches",
+    "peer_group": "Peers form a group",
+    "woman_mentor": "A woman looks for a woman mentor",
+}
+
+
+@dataclass
+class Moment:
+    kind: str
+    month: int
+    person_id: int | None
+    caption: str
+
+
+def _dept_ids(pane: Pane) -> dict[int, int]:
+    fs = pane.model.faculty.arrays
+    rows = pane.dept_rows[fs["status"][pane.dept_rows] == ACTIVE]
+    return {int(fs["person_id"][r]): int(r) for r in rows}
+
+
+def _ties_this_month(pane: Pane, started: bool) -> np.ndarray:
+    """Indices into the tie log of ties that started (or ended) this month."""
+    tl = pane.model.ties.arrays
+    n = pane.model.ties.n
+    col = tl["start_month"][:n] if started else tl["end_month"][:n]
+    return np.flatnonzero(col == pane.model.month)
+
+
+def _probe(twin: Twin, kind: str) -> tuple[int, str] | None:
+    """The person (and a caption) for a moment of this kind this month, or None."""
+    a, b = twin.panes
+    month = twin.month
+    if kind == "mentor_leaves":
+        tl = a.model.ties.arrays
+        ids = _dept_ids(a)
+        for k in _ties_this_month(a, started=False):
+            if tl["end_reason"][k] == MENTOR_LEFT and tl["kind"][k] != PEER and int(tl["protege"][k]) in ids:
+                pid = int(tl["protege"][k])
+                left_a = _n_mentors(a, pid)
+                left_b = _n_mentors(b, pid)
+                return pid, (f"Month {month}: the mentor of #{pid} (highlighted) left. Under the {a.label} (left) "
+                             f"#{pid} now has {left_a} mentor{'s' * (left_a != 1)} until a replacement is found; "
+                             f"under the {b.label} (right) the same person has {left_b}. Look at the coverage bars "
+                             "in the person panels: what went with the mentor?")
+    elif kind == "review_approaches":
+        fs = a.model.faculty.arrays
+        lead = a.params.needs.review_lead_months
+        for pid, row in _dept_ids(a).items():
+            if fs["rank"][row] == ASSISTANT and int(fs["next_review"][row]) - month == lead:
+                cov = [p.person(pid) for p in (a, b)]
+                txt = " and ".join(f"{100 * c['coverage']['career']:.0f}% under the {p.label}" for p, c in zip((a, b), cov)
+                                   if c and c["coverage"])
+                return pid, (f"Month {month}: #{pid}'s promotion review is a year away. Career and networking needs "
+                             f"jump (the needs column of the person panel); career support now covers {txt}. "
+                             "A single mentor strong in science may be weak exactly here.")
+    elif kind == "peer_group":
+        for p in (b, a):
+            if not p.params.peers_on:
+                continue
+            tl = p.model.ties.arrays
+            ids = _dept_ids(p)
+            for k in _ties_this_month(p, started=True):
+                if tl["kind"][k] == PEER and int(tl["protege"][k]) in ids:
+                    pid = int(tl["protege"][k])
+                    n = sum(1 for t in _ties_this_month(p, started=True)
+                            if tl["kind"][t] == PEER and int(tl["protege"][t]) == pid)
+                    return pid, (f"Month {month}: new assistant professors hired in the same year form a peer group "
+                                 f"(green ties); #{pid} gains {n} peers. Peers give mostly psychosocial support and "
+                                 "skills, for little time each: watch the psychosocial coverage line.")
+    elif kind == "woman_mentor":
+        tl = b.model.ties.arrays
+        fs = b.model.faculty.arrays
+        ids = _dept_ids(b)
+        for k in _ties_this_month(b, started=True):
+            pid = int(tl["protege"][k])
+            if tl["kind"][k] == PEER or pid not in ids or not fs["female"][ids[pid]]:
+                continue
+            mentor = b.locate(int(tl["mentor"][k]))
+            if mentor is not None and mentor[0]["female"][mentor[1]]:
+                in_a = a.person(pid)
+                women_a = sum(1 for x in (in_a or {}).get("mentors", []) if x["gender"] == "woman" and x["kind"] != "peer")
+                return pid, (f"Month {month}: #{pid}, a woman, recruits a woman mentor (#{int(tl['mentor'][k])}) into "
+                             f"her {b.label}. Career and psychosocial support are worth more from a woman to a woman; "
+                             f"under the {a.label} the same person has {women_a} woman mentor{'s' * (women_a != 1)}.")
+    return None
+
+
+def _n_mentors(pane: Pane, pid: int) -> int:
+    d = pane.person(pid)
+    return sum(1 for x in (d or {}).get("mentors", []) if x["kind"] != "peer")
+
+
+def find_moment(twin: Twin, kind: str, max_months: int = 120) -> Moment:
+    """Step both panes until the moment happens in the drawn department (at most max_months)."""
+    found = _probe(twin, kind) if twin.month > 0 else None
+    steps = 0
+    while found is None and steps < max_months and twin.running:
+        twin.step()
+        steps += 1
+        found = _probe(twin, kind)
+    if found is None:
+        return Moment(kind, twin.month, None, f"{LESSON_TITLES[kind]}: not seen in the department within "
+                      f"{max_months // 12} years; try another seed.")
+    pid, caption = found
+    return Moment(kind, twin.month, pid, caption)
+
+
+# --- the drawing side: Vega-Lite specifications -------------------------------------------------
+
+PANE_COLOURS = {"a": "#d95f02", "b": "#1b9e77"}
+GENDER_COLOURS = {"domain": ["woman", "man"], "range": ["#c51b7d", "#2166ac"]}
+KIND_COLOURS = {"domain": ["primary", "secondary", "external", "peer"],
+                "range": ["#252525", "#969696", "#e6550d", "#31a354"]}
+RANK_SIZES = {"domain": list(RANKS), "range": [45, 120, 220]}
+FUNCTION_COLOURS = {"domain": list(FUNCTIONS), "range": ["#1f77b4", "#9467bd", "#d62728", "#ff7f0e", "#2ca02c"]}
+RANK_DASH = {"domain": list(RANKS), "range": [[1, 0], [6, 3], [2, 2]]}
+W, H = 440, 220  # a chart's plotting area, pixels
+
+
+def _base(title: str, subtitle: str = "", width: int = W, height: int = H) -> dict:
+    t = {"text": title, "anchor": "start", "fontSize": 13}
+    if subtitle:
+        t["subtitle"] = subtitle
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": t, "width": width,
+            "height": height, "config": {"view": {"stroke": None}, "legend": {"orient": "right"}},
+            "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}}}
+
+
+def _wide(year: list, columns: dict) -> list[dict]:
+    return [{"year": y, **{k: v[i] for k, v in columns.items()}} for i, y in enumerate(year)]
+
+
+def graph_spec(pane: Pane, selected: int | None) -> dict:
+    g = pane.graph()
+    c = g["counts"]
+    sub = (f"{g['n_here']} faculty of institution {pane.institution}; ties: {c['primary']} primary, {c['secondary']} "
+           f"secondary, {c['external']} external, {c['peer']} peer")
+    spec = _base(f"{pane.label} · department · month {pane.month}", sub, 400, 270)
+    scale = {"x": {"domain": [-1.75, 1.75]}, "y": {"domain": [-1.5, 1.25]}}
+    axis = None
+    nodes = [{**n, "selected": n["person_id"] == selected} for n in g["nodes"]]
+    spec["layer"] = [
+        {"data": {"values": g["edges"]}, "mark": {"type": "rule", "strokeWidth": 1.3, "opacity": 0.75},
+         "encoding": {"x": {"field": "x", "type": "quantitative", "scale": scale["x"], "axis": axis},
+                      "y": {"field": "y", "type": "quantitative", "scale": scale["y"], "axis": axis},
+                      "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                      "color": {"field": "kind", "type": "nominal", "scale": KIND_COLOURS, "title": "tie"}}},
+        {"data": {"values": g["anchors"]}, "mark": {"type": "square", "size": 160, "color": "#bdbdbd"},
+         "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}},
+        {"data": {"values": g["anchors"]}, "mark": {"type": "text", "dy": 16, "fontSize": 10, "color": "#636363"},
+         "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"},
+                      "text": {"field": "label"}}},
+        {"data": {"values": nodes}, "mark": {"type": "circle", "cursor": "pointer"},
+         "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"},
+                      "color": {"field": "gender", "type": "nominal", "scale": GENDER_COLOURS, "title": "faculty"},
+                      "size": {"field": "rank", "type": "ordinal", "scale": RANK_SIZES, "title": "rank"},
+                      "opacity": {"field": "opacity", "type": "quantitative", "scale": None, "legend": None},
+                      "stroke": {"condition": {"test": "datum.selected", "value": "#000000"}, "value": None},
+                      "strokeWidth": {"value": 3},
+                      "tooltip": {"field": "tip"}}},
+    ]
+    spec["resolve"] = {"scale": {"color": "independent"}}
+    return spec
+
+
+def retention_spec(pane: Pane) -> dict:
+    r = pane.retention()
+    spec = _base(f"{pane.label} · retention since hire · month {pane.month}",
+                 f"{r.get('n_hires', 0)} hired so far")
+    spec["data"] = {"values": [{"years": y, "share": s} for y, s in zip(r["years"], r["share"])][:: max(1, len(r["years"]) // SERIES_POINTS)]}
+    spec["mark"] = {"type": "line", "interpolate": "step-after", "color": PANE_COLOURS[pane.side]}
+    spec["encoding"] = {"x": {"field": "years", "type": "quantitative", "title": "years since hire"},
+                        "y": {"field": "share", "type": "quantitative", "title": "still in academia",
+                              "scale": {"domain": [0, 1]}, "axis": {"format": "%"}}}
+    return spec
+
+
+def _series_spec(pane: Pane, title: str, columns: dict, ytitle: str, colour_title: str, colours: dict,
+                 y_domain=None, fmt=None, dash=False) -> dict:
+    s = pane.series()
+    spec = _base(f"{pane.label} · {title} · month {pane.month}")
+    spec["data"] = {"values": _wide(s["year"], columns)}
+    spec["transform"] = [{"fold": list(columns), "as": ["series", "value"]}]
+    y = {"field": "value", "type": "quantitative", "title": ytitle}
+    if y_domain:
+        y["scale"] = {"domain": y_domain}
+    if fmt:
+        y["axis"] = {"format": fmt}
+    enc = {"x": {"field": "year", "type": "quantitative", "title": "year of the run"}, "y": y,
+           "color": {"field": "series", "type": "nominal", "scale": colours, "title": colour_title}}
+    if dash:
+        enc["strokeDash"] = {"field": "series", "type": "nominal", "scale": RANK_DASH, "legend": None}
+    spec["mark"] = {"type": "line", "strokeWidth": 1.6}
+    spec["encoding"] = enc
+    return spec
+
+
+def coverage_spec(pane: Pane) -> dict:
+    return _series_spec(pane, "coverage per mentoring function", pane.series()["coverage"], "mean coverage of need",
+                        "function", FUNCTION_COLOURS, [0, 1], "%")
+
+
+def pubs_spec(pane: Pane) -> dict:
+    return _series_spec(pane, "publications", {"per faculty-year": pane.series()["pubs"]},
+                        "publications per faculty-year", "", {"domain": ["per faculty-year"],
+                                                               "range": [PANE_COLOURS[pane.side]]})
+
+
+def women_spec(pane: Pane) -> dict:
+    return _series_spec(pane, "women's share by rank", pane.series()["women"], "women's share", "rank",
+                        {"domain": list(RANKS), "range": [PANE_COLOURS[pane.side]] * 3}, [0, 1], "%", dash=True)
+
+
+def overlay_spec(twin: Twin) -> dict:
+    """Both panes' curves in one chart: four small panels, left pane orange, right pane green."""
+    o = twin.overlay()
+    labels = {side: f"{'left' if side == 'a' else 'right'}: {v['label']}" for side, v in o.items()}
+    colour = {"domain": [labels["a"], labels["b"]], "range": [PANE_COLOURS["a"], PANE_COLOURS["b"]]}
+    ret, cov, pubs, women = [], [], [], []
+    for side, v in o.items():
+        r = v["retention"]
+        step = max(1, len(r["years"]) // SERIES_POINTS)
+        ret += [{"pane": labels[side], "x": y, "v": s} for y, s in list(zip(r["years"], r["share"]))[::step]]
+        s = v["series"]
+        for k, y in enumerate(s["year"]):
+            vals = [s["coverage"][f][k] for f in FUNCTIONS if s["coverage"][f][k] is not None]
+            cov.append({"pane": labels[side], "x": y, "v": sum(vals) / len(vals) if vals else None})
+            pubs.append({"pane": labels[side], "x": y, "v": s["pubs"][k]})
+            for rank in RANKS:
+                women.append({"pane": labels[side], "x": y, "v": s["women"][rank][k], "rank": rank})
+
+    def panel(values, title, xtitle, ytitle, pct=True, dash=False):
+        y = {"field": "v", "type": "quantitative", "title": ytitle}
+        if pct:
+            y["axis"] = {"format": "%"}
+        enc = {"x": {"field": "x", "type": "quantitative", "title": xtitle}, "y": y,
+               "color": {"field": "pane", "type": "nominal", "scale": colour, "title": None}}
+        if dash:
+            enc["strokeDash"] = {"field": "rank", "type": "nominal", "scale": RANK_DASH, "legend": None}
+            enc["detail"] = {"field": "rank"}
+        return {"title": title, "width": 215, "height": 82, "data": {"values": values},
+                "mark": {"type": "line", "strokeWidth": 1.6}, "encoding": enc}
+
+    spec = _base(f"Side by side · month {twin.month}", "", 0, 0)
+    del spec["width"], spec["height"]
+    spec["vconcat"] = [
+        {"hconcat": [panel(ret, "retention since hire", "years since hire", "in academia"),
+                     panel(cov, "coverage (mean of 5 functions)", "year", "coverage")]},
+        {"hconcat": [panel(pubs, "publications", "year", "per faculty-year", pct=False),
+                     panel(women, "women: assistant —, associate - -, full ··", "year", "women", dash=True)]},
+    ]
+    spec["config"]["legend"] = {"orient": "top", "direction": "horizontal", "columns": 2, "labelFontSize": 12}
+    spec["resolve"] = {"scale": {"y": "independent"}}
+    return spec
+
+
+CAPTIONS = {
+    "graph": "Look for protégés with one line (a dyad) against several, and for people who fade out: "
+             "whose ties go with them? Click a person to see them in both panes.",
+    "retention": "The share of the run's hires still in academia, by years since hire: the gap between the "
+                 "panes opens in the first five years.",
+    "coverage": "How much of each need protégés' mentors cover: a single mentor leaves holes in a few "
+                "functions, often career and networking.",
+    "pubs": "Publications follow research support with a lag of years: expect the panes to part slowly, if at all.",
+    "women": "Women's share at each rank: does one mentoring model keep more women to associate and full?",
+    "overlay": "Both panes in one chart: the vertical gap between orange and green is the effect of the "
+               "mentoring model on the same people.",
+}
+
+
+# --- the drawing side: Solara components inside SolaraViz ---------------------------------------
+
+try:  # the app's dependencies are an extra: pip install -e ".[app]"
+    import warnings
+
+    import solara
+
+    with warnings.catch_warnings():  # solara's hook checker on Mesa's ComponentsView: not ours
+        warnings.filterwarnings("ignore", message=".*use_state. found despite early return", category=UserWarning)
+        from mesa.visualization import SolaraViz
+    from mesa.visualization.utils import force_update, update_counter
+except ImportError as _exc:  # pragma: no cover - the model side works without them
+    solara = None
+    _IMPORT_ERROR = _exc
+else:
+    _IMPORT_ERROR = None
+
+if solara is not None:
+    selected = solara.reactive(None)  # person id clicked (one per browser session)
+    moment = solara.reactive(None)  # the lesson's current moment
+
+    def _vega(spec: dict, on_click=None):
+        return solara.widgets.VegaLite.element(spec=spec, on_click=on_click, listen_to_click=on_click is not None)
+
+    def _caption(key: str):
+        solara.Text(CAPTIONS[key], style={"font-size": "13px", "color": "#555", "display": "block", "max-width": "520px"})
+
+    @solara.component
+    def Chart(spec: dict, caption: str, on_click=None):
+        with solara.Column(gap="2px", style={"padding": "4px"}):
+            _vega(spec, on_click)
+            _caption(caption)
+
+    def _on_node(datum):
+        if datum and "person_id" in datum:
+            selected.value = int(datum["person_id"])
+
+    def _pane_components():
+        def graph(side):
+            @solara.component
+            def Network(model):
+                update_counter.get()
+                pane = model.panes[0 if side == "a" else 1]
+                return Chart(graph_spec(pane, selected.value), "graph", on_click=_on_node)
+            return Network
+
+        def chart(side, key, make):
+            @solara.component
+            def Plot(model):
+                update_counter.get()
+                return Chart(make(model.panes[0 if side == "a" else 1]), key)
+            return Plot
+
+        def person(side):
+            @solara.component
+            def Person(model):
+                update_counter.get()
+                pane = model.panes[0 if side == "a" else 1]
+                return PersonPanel(pane, selected.value)
+            return Person
+
+        out = [(Overview, 0), (LessonPanel, 0)]
+        for pair in (graph, person):
+            out += [(pair("a"), 0), (pair("b"), 0)]
+        for key, make in (("retention", retention_spec), ("coverage", coverage_spec), ("pubs", pubs_spec),
+                          ("women", women_spec)):
+            out += [(chart("a", key, make), 0), (chart("b", key, make), 0)]
+        return out
+
+    @solara.component
+    def Overview(model):
+        update_counter.get()
+        return Chart(overlay_spec(model), "overlay")
+
+    @solara.component
+    def LessonPanel(model):
+        update_counter.get()
+        busy = solara.use_reactive(False)
+        m = moment.value
+
+        def run(kind):
+            busy.set(True)
+            try:
+                found = find_moment(model, kind)
+                selected.value = found.person_id
+                moment.value = found
+                model.moment = found
+            finally:
+                busy.set(False)
+            force_update()
+
+        def start():
+            # the prepared set-up: reset this twin's panes in place (SolaraViz holds the model)
+            fresh = Twin(**asdict(LESSON_SETTINGS))
+            model.panes, model.settings, model.errors = fresh.panes, fresh.settings, []
+            model.running = True
+            selected.value = None
+            moment.value = Moment("start", 0, None, "Lesson set-up: the same 400 faculty under a dyad (left) and a "
+                                  "network (right), both with peer groups. Press the moments in order; each steps "
+                                  "both panes to the next time it happens in the drawn department.")
+            force_update()
+
+        with solara.Column(style={"padding": "6px", "max-width": "520px"}):
+            a, b = model.panes
+            solara.HTML(tag="div", unsafe_innerHTML=(
+                f"<b>Month {model.month}</b> (year {model.month / 12:.1f}). Left: <b>{html.escape(a.label)}</b>; "
+                f"right: <b>{html.escape(b.label)}</b>; {a.params.population.n_faculty} faculty, seed "
+                f"{a.params.seed}. Last step took {1000 * model.step_seconds:.0f} ms of simulation."))
+            for e in model.errors:
+                solara.Error(e)
+            with solara.Row(style={"flex-wrap": "wrap"}):
+                solara.Button("Lesson: set up", on_click=start, outlined=True, disabled=busy.value)
+                for k, kind in enumerate(LESSON):
+                    solara.Button(f"{k + 1}. {LESSON_TITLES[kind]}", on_click=lambda kind=kind: run(kind),
+                                  outlined=True, disabled=busy.value)
+            if m is not None:
+                title = LESSON_TITLES.get(m.kind, "Lesson")
+                solara.Info(f"{title}: {m.caption}", dense=True)
+            else:
+                solara.Text("Lesson mode steps to four prepared moments and explains each. Click a person in a "
+                            "network to follow them in both panes.", style={"font-size": "13px", "color": "#555"})
+
+    @solara.component
+    def PersonPanel(pane: Pane, person_id):
+        with solara.Column(style={"padding": "6px", "max-height": "380px", "overflow": "auto", "max-width": "540px"}):
+            if person_id is None:
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    f"<b>{html.escape(pane.label)}</b>: click a person in either network to see their needs, "
+                    "their mentors and what each gives, and their career so far, under both models."))
+                return
+            d = pane.person(person_id)
+            solara.HTML(tag="div", unsafe_innerHTML=person_html(pane, d, person_id))
+
+    def _make_page():
+        @solara.component
+        def Page():
+            twin = solara.use_memo(lambda: Twin(), [])
+            model = solara.use_reactive(twin)
+            SolaraViz(model, components=_pane_components(), model_params=model_params(),
+                      name="careersim: the same people under two mentoring models", play_interval=50)
+        return Page
+
+    Page = _make_page()
+
+
+def person_html(pane: Pane, d: dict | None, person_id: int) -> str:
+    """The person panel's HTML (needs and coverage bars, mentors and what each gives, career)."""
+    e = html.escape
+    if d is None:
+        return f"<p><b>{e(pane.label)}</b>: #{person_id} is not in this run yet.</p>"
+    head = (f"<p style='margin:0'><b>{e(pane.label)}</b> · <b>#{d['person_id']}</b>: {d['gender']}, {d['rank']} "
+            f"professor, institution {d['institution']}, "
+            + ("initial population" if d["initial"] else f"hired in month {d['hire_month']}") + "</p>")
+    c = d["career"]
+    career = (f"<p style='margin:4px 0'>Career so far: {c['publications']} publications, {c['grants']} independent "
+              f"grant(s)" + (f" (first in month {c['first_grant_month']})" if c["first_grant_month"] is not None else "")
+              + (f"; associate in month {c['associate_month']}" if c["associate_month"] is not None else "")
+              + (f"; full in month {c['full_month']}" if c["full_month"] is not None else "")
+              + (f"; career award" if c["career_award"] else "")
+              + f"; {c['mentors_lost']} mentor(s) lost to departures; {c['months_without_mentor']} of "
+              f"{c['months_as_protege']} months as a protégé without a mentor.</p>")
+    if not d["in_post"]:
+        return head + f"<p style='color:#b2182b'>Left in month {d['exit']['month']} ({d['exit']['reason']}).</p>" + career
+    rows = []
+    for f in FUNCTIONS:
+        need, cov = d["needs"][f], d["coverage"][f]
+        bar = (f"<div style='background:#eee;width:90px;height:9px;display:inline-block'><div style='background:"
+               f"{'#1a9850' if cov >= 0.7 else '#fdae61' if cov >= 0.4 else '#d73027'};width:{90 * cov:.0f}px;"
+               f"height:9px'></div></div>")
+        gives = " ".join(f"{m['gives'][f]:.2f}" for m in d["mentors"])
+        rows.append(f"<tr><td>{f}</td><td align=right>{need:.2f}</td><td>{bar} {100 * cov:.0f}%</td><td>{gives}</td></tr>")
+    heads = " ".join(f"#{m['person_id']}" for m in d["mentors"])
+    table = ("<style>.cs-person td, .cs-person th {padding: 1px 8px 1px 0}</style>"
+             "<table class=cs-person style='font-size:12px;border-collapse:collapse'><tr><th align=left>need</th>"
+             f"<th align=right>level</th><th align=left>covered</th><th align=left>given by {heads or 'nobody'}</th></tr>"
+             + "".join(rows) + "</table>")
+    ms = "".join(
+        f"<li>#{m['person_id']}: {m['kind']}, {m['gender']} {m['rank']}"
+        + ("" if m["same_institution"] else ", other institution")
+        + f", since month {m['since']}, covers {100 * m['share_of_need']:.0f}% of the need</li>"
+        for m in d["mentors"])
+    mentors = f"<p style='margin:4px 0'>Mentors and peers:</p><ul style='margin:0'>{ms or '<li>none</li>'}</ul>"
+    return head + table + mentors + career
+
+
+# --- serving, and the screenshot ------------------------------------------------------------
+
+def check_dependencies() -> None:
+    if _IMPORT_ERROR is not None:
+        raise SystemExit(f"the app needs its extra: pip install -e \".[app]\" ({_IMPORT_ERROR})")
+
+
+def warm_up() -> None:
+    """Compile the kernels (once per machine: numba caches them) before the first page load."""
+    t = Twin(n_faculty=100)
+    for _ in range(2):
+        t.step()
+    t.panes[1].person(int(t.panes[1].model.faculty.arrays["person_id"][t.panes[1].dept_rows[0]]))
+
+
+def link_offline_assets() -> list[str]:
+    """Let Solara's asset proxy find the Vega libraries that solara-assets installs.
+
+    Solara's chart widget asks its CDN proxy for `vega@5/...`, `vega-lite@5/...` and
+    `vega-embed@6/...`; solara-assets installs exact versions (`vega@5.21.0`, ...) in the
+    proxy's cache, and without a CDN to resolve the major version the charts never load.
+    A link from each major version to the installed one is what the proxy would have cached.
+    """
+    from solara.server import settings
+
+    cdn = Path(settings.assets.proxy_cache_dir)
+    made = []
+    for alias in ("vega@5", "vega-lite@5", "vega-embed@6"):
+        name, major = alias.split("@")
+        found = sorted(cdn.glob(f"{name}@{major}.*"), key=lambda d: [int(x) for x in d.name.split("@")[1].split(".")
+                                                                    if x.isdigit()])
+        if (cdn / alias).exists() or not found:
+            continue
+        try:
+            (cdn / alias).symlink_to(found[-1].name, target_is_directory=True)
+            made.append(alias)
+        except OSError:  # a read-only environment: the charts need the CDN then
+            pass
+    return made
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, echo=print) -> None:
+    """Serve the app (Solara on uvicorn) until interrupted; prints its address."""
+    check_dependencies()
+    link_offline_assets()
+    os.environ["SOLARA_APP"] = "simulation.app:Page"
+    os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
+    import uvicorn
+
+    warm_up()
+    echo(f"careersim app: http://{host}:{port}/  (Ctrl-C stops it)")
+    sys.stdout.flush()
+    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1680, "height": 1050}  # wide enough for SolaraViz's sidebar to stay open
+SCREENSHOT_VIEWPORT = {"width": 1680, "height": 1480}
+
+
+class Server:
+    """`careersim app` in a process group of its own, on a free loopback port; stopped by its PID."""
+
+    def __init__(self, port: int | None = None, timeout: float = 300.0):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        # `careersim app`, through the interpreter running this (its script may not be on PATH)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "simulation", "app", "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True,
+            cwd=Path(__file__).resolve().parent.parent)  # not the caller's folder: its files could shadow modules
+        self.output: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line and self.proc.poll() is not None:
+                raise RuntimeError("careersim app exited:\n" + "".join(self.output))
+            self.output.append(line)
+            if "careersim app: http://" in line:
+                break
+        while time.monotonic() < deadline:  # the address is printed just before uvicorn binds
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("careersim app did not start:\n" + "".join(self.output))
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def open_page(playwright, url: str, viewport: dict | None = None):
+    """Headless Debian chromium (Playwright's own browsers are not downloaded), the page loaded."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport=viewport or VIEWPORT)
+    page.goto(url)
+    page.get_by_role("button", name="Step").wait_for(timeout=120_000)
+    wait_for_month(page, 0)
+    return browser, page
+
+
+CHART_TITLES = ("department", "retention since hire", "coverage per mentoring function", "publications",
+                "women's share by rank")
+
+
+def wait_for_month(page, month: int, timeout: float = 60_000) -> None:
+    """Wait until every chart (both panes and the side-by-side chart) shows this month."""
+    n = 2 * len(CHART_TITLES) + 1
+    page.wait_for_function(
+        """([m, n]) => { const re = new RegExp('month ' + m + '$');
+             return [...document.querySelectorAll('.vega-embed svg.marks')]
+                    .filter(s => [...s.querySelectorAll('text')].some(t => re.test(t.textContent))).length >= n; }""",
+        arg=[month, n], timeout=timeout)
+
+
+def step_and_time(page, month_after: int) -> float:
+    """Click Step; seconds until every chart shows the next month."""
+    t = time.perf_counter()
+    page.get_by_role("button", name="Step").click()
+    wait_for_month(page, month_after)
+    return time.perf_counter() - t
+
+
+def click_person(page, pane: int = 0, nth: int = 2) -> None:
+    """Click an assistant professor in post in a pane's network (0 left, 1 right)."""
+    nodes = page.locator(".vega-embed svg.marks").nth(1 + pane).locator(
+        "g.mark-symbol path[aria-label*='opacity: 1; rank: assistant']")
+    nodes.nth(nth).click()
+
+
+def screenshot(path: str | Path, months: int = 36) -> Path:
+    """Serve the app, step `months` months, click a person, save a screenshot of the page."""
+    from playwright.sync_api import sync_playwright
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Server() as server, sync_playwright() as p:
+        browser, page = open_page(p, server.url, SCREENSHOT_VIEWPORT)
+        try:
+            for k in range(months):
+                page.get_by_role("button", name="Step").click()
+                wait_for_month(page, k + 1)
+            click_person(page, pane=0, nth=3)
+            page.locator("text=Mentors and peers").nth(1).wait_for(timeout=30_000)
+            page.mouse.move(5, 400)  # no tooltip in the picture
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            browser.close()
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m simulation.app", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the app after some months, then exit")
+    ap.add_argument("--months", type=int, default=36, help="months stepped before the screenshot")
+    args = ap.parse_args(argv)
+    if args.screenshot:
+        print(f"screenshot: {screenshot(args.screenshot, args.months)}")
+    else:
+        serve(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The teaching app's model side, without a browser: what each pane and chart computes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+
+import numpy as np
+import pytest
+
+from simulation import app
+from simulation.params import FUNCTIONS, RANKS
+from simulation.state import ACTIVE, FULL, PEER
+
+SMALL = dict(n_faculty=300, seed=3)
+
+
+@pytest.fixture(scope="module")
+def twin():
+    t = app.Twin(**SMALL)
+    for _ in range(30):
+        t.step()
+    return t
+
+
+def test_default_panes_are_dyad_and_network_with_the_same_people():
+    a, b = (app.build_params(app.DEFAULTS, side) for side in "ab")
+    assert (a.mentoring.model, b.mentoring.model) == ("dyad", "network")
+    assert a.seed == b.seed == app.DEFAULTS.seed
+    assert a.population.n_faculty == b.population.n_faculty == 1000
+    assert a.population.n_institutions == b.population.n_institutions == 5  # 2,000 in 10: one per 200
+    assert b.mentoring.external_ties and not a.mentoring.peers
+
+
+def test_levers_override_the_scenario_only_when_moved():
+    s = replace(app.DEFAULTS, ties=2, peers=True, capacity=2.0, cap_mentees=4, share_women=0.6,
+                women_mentor_policy=True, external_ties=False, n_faculty=100, seed=5)
+    base = app.build_params(app.DEFAULTS, "b")
+    for side in "ab":
+        p = app.build_params(s, side)
+        assert p.network.max_ties == 2 and p.committee.size == 2
+        assert p.mentoring.peers and p.mentoring.women_mentor_policy and not p.mentoring.external_ties
+        assert p.mentoring.cap_mentees == 4 and p.hiring.share_women == pytest.approx(0.6)
+        assert p.mentors.capacity_hours.full == pytest.approx(2 * base.mentors.capacity_hours.full)
+        assert p.population.n_faculty == 100 and p.population.n_institutions == 1 and p.seed == 5
+
+
+def test_a_scenario_file_is_the_starting_point_of_a_pane():
+    s = replace(app.DEFAULTS, scenario_b="network_peers", model_b=app.AS_IN_FILE,
+                scenario_a="network_women_mentor_policy", model_a="committee")
+    a, b = app.build_params(s, "a"), app.build_params(s, "b")
+    assert b.mentoring.model == "network" and b.mentoring.peers
+    assert a.mentoring.model == "committee" and a.mentoring.women_mentor_policy
+
+
+def test_controls_match_settings():
+    controls = app.model_params()
+    assert set(controls) == set(asdict(app.DEFAULTS))
+    for name, c in controls.items():
+        assert c["value"] == getattr(app.DEFAULTS, name)
+    assert {"dyad", "network", "committee", "peer"} <= set(controls["model_a"]["values"])
+    assert "network_peers" in controls["scenario_b"]["values"]
+
+
+def test_twin_steps_both_panes_together_with_the_same_people(twin):
+    a, b = twin.panes
+    assert twin.month == a.month == b.month == 30 and twin.steps == 30
+    ea, eb = a.model.everyone(), b.model.everyone()
+    assert np.array_equal(ea.person_key[ea.initial], eb.person_key[eb.initial])
+    assert a.institution == b.institution and np.array_equal(a.dept_rows, b.dept_rows)
+    assert len(a.dept_rows) <= app.DEPT_MAX
+
+
+def test_retention_is_kaplan_meier_of_the_hires(twin):
+    from lifelines import KaplanMeierFitter
+
+    for pane in twin.panes:
+        r = pane.retention()
+        fs = pane.model.everyone()
+        hired = ~fs.initial
+        end = np.where(fs.status == ACTIVE, pane.month, fs.exit_month)[hired]
+        km = KaplanMeierFitter().fit(end - fs.hire_month[hired], fs.status[hired] != ACTIVE)
+        for t in (6, 12, len(r["share"]) - 1):
+            expected = float(km.survival_function_at_times([t - 1e-9]).iloc[0])
+            assert r["share"][t] == pytest.approx(expected)
+        assert r["years"][12] == pytest.approx(1.0) and r["n_hires"] == int(hired.sum())
+
+
+def test_series_are_what_the_model_holds(twin):
+    for pane in twin.panes:
+        s = pane.series()
+        assert len(s["year"]) == pane.month and s["year"][-1] == pytest.approx((pane.month - 1) / 12)
+        fs = pane.model.faculty.arrays
+        rows = pane.model.active_rows()
+        prot = rows[fs["rank"][rows] < FULL]
+        for k, f in enumerate(FUNCTIONS):
+            assert s["coverage"][f][-1] == pytest.approx(fs["coverage"][prot, k].mean(), abs=1e-4)
+        for r, rank in enumerate(RANKS):
+            at = rows[fs["rank"][rows] == r]
+            assert s["women"][rank][-1] == pytest.approx(fs["female"][at].mean(), abs=1e-4)
+        series = pane.recorder.series_table()
+        rate = series["pubs"] / series["n_active"] * 12
+        assert s["pubs"][-1] == pytest.approx(rate.iloc[-12:].mean(), abs=1e-3)
+        summary = pane.summary()
+        assert 0 < summary["coverage"] <= 1 and summary["pubs"] > 0
+
+
+def test_series_are_thinned_for_long_runs():
+    t = app.Twin(n_faculty=100, seed=1)
+    for _ in range(app.SERIES_POINTS + 30):
+        t.step()
+    s = t.panes[0].series()
+    assert len(s["year"]) == app.SERIES_POINTS and s["year"][-1] == pytest.approx((t.month - 1) / 12)
+
+
+def test_graph_is_one_department_at_fixed_places(twin):
+    t = app.Twin(**SMALL)
+    t.step()
+    before = {n["person_id"]: (n["x"], n["y"]) for n in t.panes[1].graph()["nodes"] if n["state"] == "in post"}
+    for _ in range(12):
+        t.step()
+    g = t.panes[1].graph()
+    after = {n["person_id"]: (n["x"], n["y"]) for n in g["nodes"] if n["state"] == "in post"}
+    stayed = before.keys() & after.keys()
+    assert len(stayed) > 0.8 * len(before)
+    assert all(before[p] == after[p] for p in stayed)  # nobody jumps
+    assert len(after) <= app.DEPT_MAX and g["n_here"] == len(after)
+    # ties: one per protege's tie slot inside the department, a peer pair drawn once
+    pane = t.panes[1]
+    fs = pane.model.faculty.arrays
+    here = [r for r in pane.dept_rows if fs["status"][r] == ACTIVE]
+    senior = sum(int(((fs["tie_mentor"][r] >= 0) & (fs["tie_kind"][r] != PEER)).sum()) for r in here)
+    assert sum(v for k, v in g["counts"].items() if k != "peer") == senior
+    assert g["counts"]["primary"] > 0 and g["counts"]["secondary"] + g["counts"]["external"] > 0
+
+
+def test_people_who_left_fade_out():
+    t = app.Twin(**SMALL)
+    seen = False
+    for _ in range(60):
+        t.step()
+        ghosts = [n for n in t.panes[0].graph()["nodes"] if n["state"] == "left"]
+        for n in ghosts:
+            assert 0 <= n["opacity"] < 0.6 and np.hypot(n["x"], n["y"]) > 1.05
+            seen = True
+    assert seen
+    assert all(t.month - g["month"] < app.FADE_MONTHS for g in t.panes[0].ghosts.values())
+
+
+def test_person_detail_adds_up_to_the_support_received(twin):
+    pane = twin.panes[1]
+    fs = pane.model.faculty.arrays
+    rows = [r for r in pane.dept_rows if fs["status"][r] == ACTIVE and (fs["tie_mentor"][r] >= 0).sum() >= 2]
+    assert rows
+    for r in rows[:5]:
+        d = pane.person(int(fs["person_id"][r]))
+        assert d["in_post"] and len(d["mentors"]) == int((fs["tie_mentor"][r] >= 0).sum())
+        for k, f in enumerate(FUNCTIONS):
+            given = sum(m["gives"][f] for m in d["mentors"])
+            assert given == pytest.approx(fs["support"][r, k], rel=1e-2, abs=2e-3)
+            need = fs["need_base"][r, k] + fs["need_spike"][r, k]
+            assert d["needs"][f] == pytest.approx(need, abs=1e-3)
+        assert d["career"]["publications"] == fs["pubs"][r]
+    html = app.person_html(pane, d, d["person_id"])
+    assert "Career so far" in html and all(f in html for f in FUNCTIONS)
+
+
+def test_person_who_left_shows_their_exit():
+    t = app.Twin(**SMALL)
+    for _ in range(24):
+        t.step()
+    pane = t.panes[0]
+    arc = pane.model.archive.arrays
+    assert pane.model.archive.n > 0
+    pid = int(arc["person_id"][0])
+    d = pane.person(pid)
+    assert not d["in_post"] and d["exit"]["month"] == int(arc["exit_month"][0])
+    assert "Left in month" in app.person_html(pane, d, pid)
+    assert pane.person(10**7) is None
+
+
+def test_lesson_finds_its_four_moments_in_order():
+    t = app.Twin(**asdict(app.LESSON_SETTINGS))
+    months = []
+    for kind in app.LESSON:
+        m = app.find_moment(t, kind)
+        assert m.person_id is not None, m.caption
+        assert f"#{m.person_id}" in m.caption and m.month == t.month
+        assert any(m.person_id in app._dept_ids(p) for p in t.panes)
+        months.append(m.month)
+    assert months == sorted(months)
+
+
+def test_specs_are_plain_json_with_the_month_in_each_title(twin):
+    a, b = twin.panes
+    specs = [app.graph_spec(b, None), app.retention_spec(a), app.coverage_spec(a), app.pubs_spec(b),
+             app.women_spec(b), app.overlay_spec(twin)]
+    for spec in specs:
+        text = json.dumps(spec)
+        assert spec["title"]["text"].endswith(f"month {twin.month}")
+        assert '"NaN"' not in text and "NaN" not in text
+    g = specs[0]
+    nodes = g["layer"][-1]["data"]["values"]
+    assert len(nodes) >= b.graph()["n_here"]
+    pid = nodes[0]["person_id"]
+    marked = app.graph_spec(b, pid)["layer"][-1]["data"]["values"]
+    assert [n["person_id"] for n in marked if n["selected"]] == [pid]
+
+
+def test_a_scenario_that_does_not_fit_falls_back_with_a_message():
+    t = app.Twin(scenario_a="no_such_scenario")
+    assert t.errors and "left pane" in t.errors[0]
+    assert t.panes[0].params.mentoring.model == "dyad"
