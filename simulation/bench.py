@@ -203,4 +203,20 @@ def write_record(path: Path, lines: list[str], quick: bool) -> None:
     if "<!-- generated:bench -->" not in text:
         text += "\n<!-- generated:bench -->\n<!-- /generated:bench -->\n"
     pattern = re.compile(r"(<!-- generated:bench -->\n).*?(\n?<!-- /generated:bench -->)", re.DOTALL)
-    path.write_text(pattern.sub(lambda m: m.group(1) + block + "\n<!-- /generated:bench -->", text))
+    from .destination import write_text
+
+    write_text(path, pattern.sub(lambda m: m.group(1) + block + "\n<!-- /generated:bench -->", text))
+
+
+def check_record(path: Path) -> None:
+    """Refuse, before minutes of benchmarking, a --record target that is not a text file (or a new one)."""
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ValueError(f"--record {path}: is not a file; give a Markdown file (it gets a generated:bench block)")
+    if path.exists():
+        try:
+            path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"--record {path}: cannot be read as text ({exc}); give a Markdown file") from None
+    elif not path.parent.is_dir():
+        raise ValueError(f"--record {path}: the folder {path.parent} does not exist")

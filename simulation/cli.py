@@ -237,8 +237,13 @@ def bench(
     """Speed and memory: start-up, throughput, the whole of US academic medicine, a sweep."""
     import time
 
-    from .bench import bench as run_bench, write_record
+    from .bench import bench as run_bench, check_record, write_record
 
+    if record is not None:
+        try:
+            check_record(record)
+        except ValueError as exc:
+            _fail(str(exc))
     lines: list[str] = []
 
     def out(line: str) -> None:

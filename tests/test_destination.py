@@ -176,3 +176,14 @@ def test_atomic_writes_leave_the_old_file_when_writing_fails(tmp_path):
         destination.write_file(target, broken)
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
+
+
+def test_bench_record_refuses_what_is_not_a_text_file_before_benchmarking(tmp_path):
+    binary = tmp_path / "photo.md"
+    binary.write_bytes(bytes(range(256)))
+    before = tree(tmp_path)
+    for target, words in ((tmp_path, "is not a file"), (binary, "cannot be read as text"),
+                          (tmp_path / "no" / "x.md", "does not exist")):
+        r = runner.invoke(app, ["bench", "--quick", "--record", str(target)])
+        assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output, r.output
+    assert tree(tmp_path) == before
