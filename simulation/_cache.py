@@ -39,3 +39,11 @@ def ensure_fresh() -> None:
         STAMP.write_text(current)
     except OSError:
         pass  # a read-only install: numba then caches elsewhere, keyed per file
+
+
+def is_warm() -> bool:
+    """Whether compiled kernels for the current source are cached (a run will not compile)."""
+    try:
+        return STAMP.exists() and STAMP.read_text() == source_hash() and any(CACHE.glob("*.nbi"))
+    except OSError:
+        return False

@@ -94,7 +94,7 @@ def compare(
     scenarios: Annotated[Optional[list[str]], typer.Argument(help="Scenario files or names (default: status_quo dyad committee network network_peers).")] = None,
     replicates: Annotated[Optional[int], typer.Option(help="Replicates per scenario (paired: replicate r uses seed + r everywhere).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of replicate 0.")] = 1,
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/compare).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: results/compare/default for the default comparison, otherwise a folder of its own under results/compare/ named after what is compared).")] = None,
     reference: Annotated[Optional[str], typer.Option(help="Scenario the others are compared with (default: the first).")] = None,
     set_: SetOption = None,
     executor: ExecutorOption = "processes",
@@ -105,8 +105,8 @@ def compare(
     """Compare mentoring models: paired replicates, differences with 95% CIs, figures, report."""
     import time
 
-    from .compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, format_differences,
-                          format_not_computed, resolve)
+    from .compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, default_folder,
+                          format_differences, format_not_computed, resolve)
 
     names = list(scenarios or DEFAULT_SCENARIOS)
     _positive("--replicates", replicates, f"paired differences need 2 or more; the default is {DEFAULT_REPLICATES}")
@@ -117,7 +117,8 @@ def compare(
         _fail(str(exc))
     except ValueError as exc:
         _fail(str(exc))
-    folder = out or Path("results") / "compare"
+    folder = out or default_folder(names, DEFAULT_REPLICATES if replicates is None else replicates, seed, reference,
+                                   list(set_ or []))
     try:
         destination.check(folder, "comparison", "--out" if out else "output folder")
     except DestinationError as exc:

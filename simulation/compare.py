@@ -16,6 +16,7 @@ people (common random numbers) and differences can be paired replicate by replic
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from scipy import stats
 from . import destination
 from .outcomes import GROUPS, OUTCOMES, cohort, composition, mean_ci, outcomes, why_missing
 from .params import Params
+from .progress import step
 from .results import TABLES, run_id
 from .scenario import load_scenario, resolve_path, scenario_question
 from .sweep import RunSpec, run_many
@@ -328,11 +330,27 @@ def resolve(scenarios: list[str], sets: list[str]) -> dict[str, Params]:
     return resolved
 
 
+def default_folder(scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS, replicates: int = DEFAULT_REPLICATES,
+                   seed: int = 1, reference: str | None = None, sets: list[str] | tuple[str, ...] = (),
+                   root: str | Path = "results/compare") -> Path:
+    """Where a comparison goes by default: its own folder for each thing compared (scenarios,
+    reference, overrides, seed, replicates), so a different comparison never lands on another
+    one, and the same one resumes where it stopped. `default` for the default comparison."""
+    names = [Path(str(s)).stem for s in scenarios]
+    key = json.dumps({"scenarios": [str(s) for s in scenarios], "reference": reference or names[0],
+                      "sets": list(sets), "seed": seed, "replicates": replicates}, sort_keys=True)
+    if key == json.dumps({"scenarios": list(DEFAULT_SCENARIOS), "reference": DEFAULT_SCENARIOS[0], "sets": [],
+                          "seed": 1, "replicates": DEFAULT_REPLICATES}, sort_keys=True):
+        return Path(root) / "default"
+    label = "-vs-".join(names) if len(names) <= 3 else f"{names[0]}-and-{len(names) - 1}-more"
+    return Path(root) / f"{label[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
 def compare(
     scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS,
     replicates: int = DEFAULT_REPLICATES,
     seed: int = 1,
-    out: str | Path = "results/compare",
+    out: str | Path | None = None,
     reference: str | None = None,
     sets: list[str] | tuple[str, ...] = (),
     executor: str = "processes",
@@ -349,6 +367,8 @@ def compare(
     reference = reference or names[0]
     if reference not in resolved:
         raise ValueError(f"reference {reference!r} is not among the scenarios compared ({', '.join(names)})")
+    if out is None:
+        out = default_folder(list(scenarios), replicates, seed, reference, list(sets))
     out = destination.claim(out, "comparison")
     destination.remove_leftovers([out, out / "figures"])  # of a comparison that was killed
     specs = []
@@ -358,6 +378,7 @@ def compare(
             specs.append(RunSpec(p_r, run_folder(out, name, r), {"scenario": name, "replicate": r}))
     run_many(specs, executor=executor, workers=workers, address=address, progress=progress, desc="comparison")
 
+    step(f"analysing {len(specs)} runs: outcomes, paired differences, Cox models", progress)
     table = pd.concat(
         [run_outcomes(Path(s.out), s.labels["scenario"], s.labels["replicate"]) for s in specs],
         ignore_index=True,
@@ -390,6 +411,7 @@ def compare(
     if figures:
         from .report import write_report
 
+        step("drawing the figures and writing the report", progress)
         write_report(out)  # adds what the figures could not show to comparison.json
         meta = json.loads((out / "comparison.json").read_text())
     return Comparison(out, names, reference, table, diffs, hr, meta, list(meta["not_computed"]))

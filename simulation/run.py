@@ -10,11 +10,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from . import destination, footprint
 from .model import PHASES, CareerModel
 from .params import Params
+from .progress import Progress, step
 from .recorder import Recorder, people_table, ties_table
 from .results import Result, default_run_dir, git_commit, run_id, versions
 
@@ -62,9 +61,7 @@ def _simulate(params: Params, progress: bool, scenario_file: str | None) -> Resu
     model = CareerModel(params)
     recorder = Recorder(params.n_months)
     record_seconds = 0.0
-    bar = tqdm(total=params.n_months, desc=params.name, unit="month", delay=2.0,
-               disable=None if progress else True, leave=False)
-    with bar:
+    with Progress(params.n_months, params.name, "month", enabled=progress) as bar:
         for _ in range(params.n_months):
             model.step()
             t = time.perf_counter()
@@ -112,6 +109,10 @@ def run(params: Params, out: str | Path | None = None, *, progress: bool = False
     source = "--out" if out is not None else "output folder"
     destination.check(folder, "run", source)
     footprint.check(params)
+    from . import _cache
+
+    if not _cache.is_warm():
+        step("compiling the simulation kernels (once; about a minute on 2 cores, then cached)", progress)
     result = simulate(params, progress=progress, scenario_file=scenario_file, threads=threads)
     destination.remove_leftovers([folder.parent])
     result.save(folder, source)

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from . import footprint
 from .destination import remove_leftovers
 from .params import Params
+from .progress import Progress, step
 from .results import run_id
 
 EXECUTORS = ("serial", "processes", "dask")
@@ -121,6 +120,27 @@ def _dask(specs: Sequence[RunSpec], workers: int | None, address: str | None) ->
 _RUNNERS = {"serial": _serial, "processes": _processes, "dask": _dask}
 
 
+def compile_kernels(params: Params, progress: bool = True) -> float:
+    """Compile (or load) every kernel in this process before workers start, so that they load
+    them from the on-disk cache instead of each compiling them again. Says so when it compiles."""
+    from . import _cache
+    from .run import simulate
+
+    cold = not _cache.is_warm()
+    if cold:
+        step("compiling the simulation kernels (once; about a minute on 2 cores, then cached)", progress)
+    t = time.perf_counter()
+    data = params.model_dump()
+    pop = data["population"]
+    pop["n_faculty"] = max(40, pop["n_institutions"] * pop["min_institution_size"])
+    data["horizon_years"] = 2
+    simulate(Params.model_validate(data), threads=1)
+    seconds = time.perf_counter() - t
+    if cold:
+        step(f"kernels compiled in {seconds:.0f} s", progress)
+    return seconds
+
+
 def run_many(
     specs: Iterable[RunSpec],
     executor: str = "processes",
@@ -139,9 +159,8 @@ def run_many(
     if todo and not (executor == "dask" and address):  # runs on this machine: will they fit?
         parallel = 1 if executor == "serial" else min(len(todo), workers or os.cpu_count() or 1)
         footprint.check(max((s.params for s in todo), key=footprint.estimate_bytes), parallel)
-    bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=desc, unit="run",
-               disable=None if progress else True)
-    with bar:
+        compile_kernels(todo[0].params, progress)
+    with Progress(len(specs), desc, "run", initial=len(specs) - len(todo), enabled=progress) as bar:
         if todo:
             if executor != "serial" and len(todo) == 1:
                 executor = "serial"
