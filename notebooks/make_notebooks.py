@@ -1,4 +1,8 @@
-"""Writes the two notebooks (without outputs). Run: python notebooks/make_notebooks.py"""
+"""Writes the two notebooks (without outputs). Run: python notebooks/make_notebooks.py
+
+Cell ids are stable (notebook number and position), so regenerating changes only what changed.
+To open them: pip install -e ".[notebooks]" && jupyter lab notebooks/
+"""
 
 from pathlib import Path
 
@@ -26,6 +30,9 @@ mentoring differs.
 
 The idea comes from interviews with NIH career-development awardees (DeCastro et al., *Acad Med*
 2013): no single mentor covers everything a junior researcher needs.
+
+*To run it:* `pip install -e ".[notebooks]"` in the repository, then `jupyter lab notebooks/`
+and pick the Python 3 kernel of that environment.
 """),
     code("""
 import os
@@ -94,6 +101,7 @@ for name, model in models.items():
 cov = pd.DataFrame(rows)
 sns.catplot(data=cov, x="function", y="coverage", hue="protege", col="model", kind="bar",
             height=3.6, aspect=1.4, palette="tab10")
+plt.show()
 """),
     md("""
 A single mentor is usually strong in one or two functions and weak in the others: the dyad's
@@ -121,6 +129,7 @@ fig, ax = plt.subplots(figsize=(7, 4))
 for name, g in hires.groupby("model"):
     KaplanMeierFitter(label=name).fit(g["years"], g["left"]).plot_survival_function(ax=ax)
 ax.set(xlabel="years since hire", ylabel="share still in academia", title="Retention of hires")
+plt.show()
 """),
     md("""
 One institution is a small sample: the curves are noisy. For conclusions, run a replicated,
@@ -137,9 +146,19 @@ analysis = [
 
 Write a variant scenario, run it beside the status quo on paired replicates, and read the
 differences with their 95% confidence intervals.
+
+Everything it writes goes to `results/notebook_analysis/` in the repository (git ignores
+`results/`), whether the kernel starts in `notebooks/` (as Jupyter does) or in the repository;
+set `CAREERSIM_NOTEBOOK_RESULTS` to a folder to write there instead. Running it again reuses
+the runs already made and rewrites the tables, figures and report.
+
+*To run it:* `pip install -e ".[notebooks]"` in the repository, then `jupyter lab notebooks/`
+and pick the Python 3 kernel of that environment.
 """),
     code("""
 import os
+import sys
+from contextlib import redirect_stderr
 from pathlib import Path
 
 import pandas as pd
@@ -148,8 +167,21 @@ from IPython.display import Image, display
 from simulation.compare import compare, format_differences
 
 SMALL = os.environ.get("CAREERSIM_NOTEBOOK_SMALL") == "1"   # the test suite runs a smaller version
-workdir = Path("results") / "notebook_analysis"
-workdir.mkdir(parents=True, exist_ok=True)
+
+
+def repository_root(start: Path) -> Path:
+    # careersim's repository: the nearest folder at or above `start` with its pyproject.toml
+    for folder in (start, *start.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and 'name = "careersim"' in pyproject.read_text(errors="replace"):
+            return folder
+    return start
+
+
+# results/ of the repository (ignored by git), wherever the kernel started
+results = Path(os.environ.get("CAREERSIM_NOTEBOOK_RESULTS") or repository_root(Path.cwd().resolve()) / "results")
+workdir = results / "notebook_analysis"
+print("writing to", workdir)
 """),
     md("""
 ## 1. Write the variant
@@ -158,6 +190,7 @@ The variant keeps everything from the status quo and adds two policies: protecte
 time (a quarter more time for every mentor) and a cap of four faculty protégés per mentor.
 """),
     code("""
+workdir.mkdir(parents=True, exist_ok=True)
 variant = workdir / "protected_time.toml"
 variant.write_text('''# What if mentors had protected time and a cap on protégés?
 extends = "status_quo"
@@ -172,8 +205,12 @@ print(variant.read_text())
     md("## 2. Compare, paired replicate by replicate"),
     code("""
 sets = ["population.n_faculty=300", "horizon_years=12"] if SMALL else []
-comparison = compare(["status_quo", str(variant)], replicates=2 if SMALL else 12, seed=1,
-                     out=workdir / "comparison", sets=sets, executor="serial" if SMALL else "processes")
+# careersim reports progress on stderr (a bar in a terminal, timestamped lines elsewhere); in a
+# notebook that would look like an error, so it goes to the cell's ordinary output instead.
+# A second run reuses the runs this folder already holds and rewrites tables, figures, report.
+with redirect_stderr(sys.stdout):
+    comparison = compare(["status_quo", str(variant)], replicates=2 if SMALL else 12, seed=1,
+                         out=workdir / "comparison", sets=sets, executor="serial" if SMALL else "processes")
 print(format_differences(comparison.differences))
 """),
     md("""
@@ -196,11 +233,23 @@ print("full report:", comparison.out / "report.html")
 """),
 ]
 
-for name, cells in (("01_dyad_vs_network.ipynb", teaching), ("02_scenario_analysis.ipynb", analysis)):
-    nb = nbf.v4.new_notebook()
-    nb.cells = cells
-    for k, cell in enumerate(nb.cells):  # stable ids: regenerating changes only what changed
-        cell["id"] = f"{name.split('_')[0]}-{k:02d}"
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbf.write(nb, HERE / name)
-    print("wrote", HERE / name)
+NOTEBOOKS = {"01_dyad_vs_network.ipynb": teaching, "02_scenario_analysis.ipynb": analysis}
+
+
+def build() -> dict[str, nbf.NotebookNode]:
+    """The notebooks by file name, as they are written (tests compare them with the files)."""
+    notebooks = {}
+    for name, cells in NOTEBOOKS.items():
+        nb = nbf.v4.new_notebook()
+        nb.cells = cells
+        for k, cell in enumerate(nb.cells):  # stable ids: regenerating changes only what changed
+            cell["id"] = f"{name.split('_')[0]}-{k:02d}"
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        notebooks[name] = nb
+    return notebooks
+
+
+if __name__ == "__main__":
+    for name, nb in build().items():
+        nbf.write(nb, HERE / name)
+        print("wrote", HERE / name)
