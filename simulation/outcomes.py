@@ -41,6 +41,83 @@ OUTCOMES: dict[str, str] = {
 }
 
 
+# How each outcome reads to people: (label, unit, direction). Unit "%" marks a share (stored as
+# 0-1, shown as a percentage; its differences are percentage points). Direction: +1 higher is
+# better for faculty, -1 lower is better, 0 neither. Covers OUTCOMES and the run-level outcomes
+# of compare.RUN_LEVEL; it changes no computed value.
+OUTCOME_META: dict[str, tuple[str, str, int]] = {
+    "n_hires": ("faculty hired", "people", 0),
+    "retention_5y": ("retention at 5 years", "%", +1),
+    "retention_10y": ("retention at 10 years", "%", +1),
+    "pubs_per_faculty_year": ("publications per faculty-year", "publications per faculty-year", +1),
+    "pubs_5y": ("publications by year 5 (still in academia)", "publications", +1),
+    "pubs_10y": ("publications by year 10 (still in academia)", "publications", +1),
+    "grant_5y": ("independent grant by 5 years", "%", +1),
+    "grant_10y": ("independent grant by 10 years", "%", +1),
+    "award_grant_5y": ("career-award holders with a grant by 5 years", "%", +1),
+    "award_grant_10y": ("career-award holders with a grant by 10 years", "%", +1),
+    "award_retention_8y": ("career-award holders' retention at 8 years", "%", +1),
+    "award_pubs_10y": ("career-award holders' publications by year 10", "publications", +1),
+    "promoted_10y": ("promoted to associate by 10 years", "%", +1),
+    "promoted_14y": ("promoted to associate by 14 years", "%", +1),
+    "years_to_associate": ("years to associate professor (median)", "years", -1),
+    "years_to_full": ("years to full professor (median)", "years", -1),
+    "mean_mentors": ("mentors per protege", "mentors", 0),
+    "share_months_no_mentor": ("months without a mentor", "%", -1),
+    "share_months_hole": ("months with an uncovered mentoring function", "%", -1),
+    "mean_unmet": ("unmet mentoring need (share of a new hire's need)", "%", -1),
+    "share_months_woman_mentor": ("months with a woman mentor", "%", 0),
+    **{f"coverage_{f}": (f"coverage of {f} need", "%", +1) for f in FUNCTIONS},
+    # run level (compare.RUN_LEVEL)
+    "load_median": ("mentees per mentor (median)", "mentees", 0),
+    "load_p25": ("mentees per mentor (25th percentile)", "mentees", 0),
+    "load_p75": ("mentees per mentor (75th percentile)", "mentees", 0),
+    "mean_load_assistant": ("mentees per assistant professor", "mentees", 0),
+    "mean_load_associate": ("mentees per associate professor", "mentees", 0),
+    "mean_load_full": ("mentees per full professor", "mentees", 0),
+    "share_seniors_overloaded": ("seniors past the comfortable load", "%", -1),
+    "share_seniors_strong_all": ("seniors strong in all five functions", "%", +1),
+    "share_women_with_woman_mentor": ("women proteges with a woman mentor", "%", 0),
+    "share_women_assistant_end": ("women's share of assistant professors, end", "%", 0),
+    "share_women_associate_end": ("women's share of associate professors, end", "%", 0),
+    "share_women_full_end": ("women's share of full professors, end", "%", 0),
+}
+
+
+def label(outcome: str) -> str:
+    """The outcome's name for people ('retention at 10 years'); unknown names are returned as they are."""
+    return OUTCOME_META.get(outcome, (outcome, "", 0))[0]
+
+
+def unit(outcome: str) -> str:
+    """The unit its level is shown in: '%' for shares, else e.g. 'publications per faculty-year'."""
+    return OUTCOME_META.get(outcome, ("", "", 0))[1]
+
+
+def direction(outcome: str) -> int:
+    """+1 if higher is better for faculty, -1 if lower is better, 0 if neither."""
+    return OUTCOME_META.get(outcome, ("", "", 0))[2]
+
+
+def is_share(outcome: str) -> bool:
+    return unit(outcome) == "%"
+
+
+def scale(outcome: str) -> float:
+    """Factor from the stored value to the shown one (shares are shown as percentages)."""
+    return 100.0 if is_share(outcome) else 1.0
+
+
+def difference_unit(outcome: str) -> str:
+    """Unit of a difference: percentage points for shares, else the outcome's own unit."""
+    return "percentage points" if is_share(outcome) else unit(outcome)
+
+
+def digits(outcome: str) -> int:
+    """Decimals shown: one for percentages and years, two for rates and counts per person."""
+    return 1 if is_share(outcome) or unit(outcome) == "years" else 2
+
+
 # Years of follow-up after hire an outcome needs; shorter runs cannot give it.
 OUTCOME_YEARS: dict[str, int] = {
     "retention_5y": 5, "retention_10y": 10, "pubs_5y": 5, "pubs_10y": 10, "grant_5y": 5, "grant_10y": 10,

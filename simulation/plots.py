@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import destination
-from .outcomes import cohort, composition, years_text
+from .outcomes import cohort, composition, difference_unit, label, scale, years_text
 from .params import FUNCTIONS, RANKS
 from .recorder import STAGES
 
@@ -43,8 +43,38 @@ def _legend_beside(fig: Figure, ax) -> None:
     fig.legend(handles, labels, title=title, loc="outside right upper", frameon=False)
 
 
-def _palette(scenarios: list[str]) -> dict[str, tuple]:
-    return dict(zip(scenarios, sns.color_palette("colorblind", len(scenarios))))
+# Okabe-Ito colours (distinguishable with colour-vision deficiencies), no two of them alike:
+# the reference is dark grey, the others follow in the comparison's order.
+REFERENCE_COLOUR = "#4d4d4d"
+SCENARIO_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442")
+
+# Each figure's title, shown on the figure and in the report.
+TITLES = {
+    "retention": "Retention in academia after hire",
+    "careers_by_year": "Careers by years since hire",
+    "promotion_timing": "Time to promotion to associate professor",
+    "coverage_by_stage": "Coverage of mentoring need by function and career stage",
+    "mentor_load": "Mentoring load of senior faculty",
+    "women": "Women mentors and women's share of each rank",
+    "differences": "Paired differences from the reference",
+}
+
+
+def scenario_colors(scenarios: list[str]) -> dict[str, str]:
+    """One colour per scenario for every figure and table of a comparison (the reference first).
+
+    Call it with the comparison's full scenario list, so a scenario keeps its colour in a
+    figure that shows only some of them."""
+    extra = max(0, len(scenarios) - 1 - len(SCENARIO_COLOURS))
+    colours = [REFERENCE_COLOUR, *SCENARIO_COLOURS]
+    if extra:
+        from matplotlib.colors import to_hex
+
+        colours += [to_hex(c) for c in sns.color_palette("husl", extra)]
+    return dict(zip(scenarios, colours))
+
+
+_palette = scenario_colors
 
 
 # --- tables the figures are drawn from ----------------------------------------------------
@@ -102,20 +132,23 @@ def by_career_year(people: pd.DataFrame, n_months: int, max_years: int = 15) -> 
 
 def retention_figure(km_all: pd.DataFrame, km_gender: pd.DataFrame, scenarios: list[str]) -> Figure:
     pal = _palette(scenarios)
+    ylabel = "still in academia (% of hires)"
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
-        fig, axes = _figure(14, 4.5, ncols=3, sharey=True)
+        fig, axes = _figure(14, 4.8, ncols=3, sharey=True)
+        fig.suptitle(TITLES["retention"] + " (Kaplan-Meier, 95% bands)", fontweight="bold")
         panels = [("all hires", km_all)] + [(g, km_gender[km_gender["gender"] == g]) for g in ("women", "men")]
         for ax, (title, data) in zip(axes[0], panels):
             if data.empty:  # e.g. one gender only among the hires
                 ax.text(0.5, 0.5, f"no {title} among the hires", ha="center", va="center", transform=ax.transAxes)
-                ax.set(title=title, xlabel="years since hire", ylabel="share still in academia")
+                ax.set(title=title, xlabel="years since hire", ylabel=ylabel)
                 continue
+            data = data.assign(**{c: 100 * data[c] for c in ("survival", "low", "high")})
             for s in scenarios:
                 d = data[data["scenario"] == s]
                 ax.fill_between(d["years"], d["low"], d["high"], color=pal[s], alpha=0.2, linewidth=0)
             sns.lineplot(data=data, x="years", y="survival", hue="scenario", hue_order=scenarios,
                          palette=pal, ax=ax, legend=title == "all hires")
-            ax.set(title=title, xlabel="years since hire", ylabel="share still in academia")
+            ax.set(title=title, xlabel="years since hire", ylabel=ylabel)
             if data["years"].max() >= 10:
                 ax.axvline(10, color="0.5", lw=0.8, ls=":")
         _legend_beside(fig, axes[0, 0])
@@ -125,15 +158,17 @@ def retention_figure(km_all: pd.DataFrame, km_gender: pd.DataFrame, scenarios: l
 def career_year_figure(cy: pd.DataFrame, scenarios: list[str]) -> Figure:
     pal = _palette(scenarios)
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
-        fig, axes = _figure(14, 4.5, ncols=3)
-        for ax, (col, label) in zip(axes[0], [
-            ("publications", "cumulative publications"),
-            ("grant_share", "share with an independent grant"),
-            ("promoted_share", "share promoted to associate"),
+        fig, axes = _figure(14, 4.8, ncols=3)
+        fig.suptitle(TITLES["careers_by_year"] + " (mean over replicates, 95% CI)", fontweight="bold")
+        cy = cy.assign(grant_share=100 * cy["grant_share"], promoted_share=100 * cy["promoted_share"])
+        for ax, (col, title, ylabel) in zip(axes[0], [
+            ("publications", "Publications", "cumulative publications per hire"),
+            ("grant_share", "Independent grant", "with an independent grant (% of hires)"),
+            ("promoted_share", "Promotion to associate", "promoted to associate (% of hires)"),
         ]):
             sns.lineplot(data=cy, x="career_year", y=col, hue="scenario", hue_order=scenarios,
                          palette=pal, errorbar=("ci", 95), ax=ax, legend=col == "publications")
-            ax.set(xlabel="years since hire", ylabel=label)
+            ax.set(title=title, xlabel="years since hire", ylabel=ylabel)
         _legend_beside(fig, axes[0, 0])
         return fig
 
@@ -145,8 +180,9 @@ def promotion_figure(hires: pd.DataFrame, scenarios: list[str]) -> Figure:
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
         fig, axes = _figure(10, 4.5)
         sns.histplot(data=promoted, x="years to associate", hue="scenario", hue_order=scenarios, palette=pal,
-                     stat="proportion", common_norm=False, discrete=True, multiple="dodge", shrink=0.8, ax=axes[0, 0])
-        axes[0, 0].set(ylabel="share of those promoted")
+                     stat="percent", common_norm=False, discrete=True, multiple="dodge", shrink=0.8, ax=axes[0, 0])
+        fig.suptitle(TITLES["promotion_timing"] + ", among those promoted", fontweight="bold")
+        axes[0, 0].set(xlabel="years from hire to associate professor", ylabel="% of those promoted")
         return fig
 
 
@@ -162,12 +198,13 @@ def coverage_figure(series: pd.DataFrame, scenarios: list[str]) -> tuple[Figure,
     cov = pd.DataFrame(rows)
     pal = _palette(scenarios)
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
-        fig, axes = _figure(15, 8, ncols=3, nrows=2, sharey="row")
+        fig, axes = _figure(15, 8.3, ncols=3, nrows=2, sharey="row")
+        fig.suptitle(TITLES["coverage_by_stage"] + " (mean over replicates, 95% CI)", fontweight="bold")
         for k, stage in enumerate(s.replace("_", " ") for s in STAGES):
-            d = cov[cov["stage"] == stage]
+            d = cov[cov["stage"] == stage].assign(coverage=lambda x: 100 * x["coverage"])
             sns.barplot(data=d, x="function", y="coverage", hue="scenario", hue_order=scenarios, palette=pal,
                         errorbar=("ci", 95), ax=axes[0, k], legend=k == 0)
-            axes[0, k].set(title=f"coverage, {stage} professors", xlabel="", ylim=(0, 1))
+            axes[0, k].set(title=f"coverage, {stage} professors", xlabel="", ylabel="need covered (%)", ylim=(0, 100))
             sns.barplot(data=d, x="function", y="need", color="0.6", errorbar=None, ax=axes[1, k])
             axes[1, k].set(title=f"need, {stage} professors", xlabel="", ylabel="support units a month")
             for ax in (axes[0, k], axes[1, k]):
@@ -182,14 +219,18 @@ def load_figure(people: pd.DataFrame, scenarios: list[str], comfortable: float) 
     seniors["faculty proteges"] = seniors["n_proteges_final"]
     pal = _palette(scenarios)
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
-        fig, axes = _figure(14, 4.5, ncols=2)
+        fig, axes = _figure(14, 4.8, ncols=2)
+        fig.suptitle(TITLES["mentor_load"] + ", end of run", fontweight="bold")
+        # ranks in greys, so that colours keep meaning scenarios across the report
         sns.boxplot(data=seniors, x="scenario", y="mentees", hue="rank", order=scenarios,
-                    hue_order=["associate", "full"], ax=axes[0, 0], fliersize=1)
+                    hue_order=["associate", "full"], palette={"associate": "0.85", "full": "0.55"},
+                    ax=axes[0, 0], fliersize=1)
         axes[0, 0].axhline(comfortable, color="0.3", ls="--", lw=1)
-        axes[0, 0].set(title="mentees of all kinds per senior, end of run", xlabel="")
+        axes[0, 0].set(title="mentees of all kinds per senior (dashed: comfortable load)", xlabel="",
+                       ylabel="mentees per senior (people)")
         sns.boxplot(data=seniors, x="scenario", y="faculty proteges", order=scenarios, hue="scenario",
                     palette=pal, ax=axes[0, 1], fliersize=1, legend=False)
-        axes[0, 1].set(title="faculty proteges per senior", xlabel="")
+        axes[0, 1].set(title="faculty proteges per senior", xlabel="", ylabel="faculty proteges per senior (people)")
         for ax in axes[0]:
             ax.tick_params(axis="x", rotation=20)
         return fig, seniors
@@ -204,15 +245,20 @@ def women_figure(series: pd.DataFrame, scenarios: list[str]) -> Figure:
         c["women proteges with a woman mentor"] = g["share_women_with_woman_mentor"].to_numpy()
         comp.append(c[c["month"] % 12 == 11])
     comp = pd.concat(comp, ignore_index=True)
+    shown = comp.copy()
+    for col in ["women proteges with a woman mentor", *(f"share_women_{r}" for r in RANKS)]:
+        shown[col] = 100 * shown[col]
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
-        fig, axes = _figure(16, 4.5, ncols=4, sharex=True)
-        sns.lineplot(data=comp, x="year", y="women proteges with a woman mentor", hue="scenario",
+        fig, axes = _figure(16, 4.8, ncols=4, sharex=True)
+        fig.suptitle(TITLES["women"] + " (year ends, mean over replicates, 95% CI)", fontweight="bold")
+        sns.lineplot(data=shown, x="year", y="women proteges with a woman mentor", hue="scenario",
                      hue_order=scenarios, palette=pal, errorbar=("ci", 95), ax=axes[0, 0])
-        axes[0, 0].set(ylim=(0, 1), title="women with a woman mentor", ylabel="share")
+        axes[0, 0].set(ylim=(0, 100), title="women proteges with a woman mentor", xlabel="year of run",
+                       ylabel="% of women proteges")
         for ax, r in zip(axes[0, 1:], RANKS):
-            sns.lineplot(data=comp, x="year", y=f"share_women_{r}", hue="scenario", hue_order=scenarios,
+            sns.lineplot(data=shown, x="year", y=f"share_women_{r}", hue="scenario", hue_order=scenarios,
                          palette=pal, errorbar=("ci", 95), ax=ax, legend=False)
-            ax.set(title=f"women's share, {r} professors", ylabel="share", ylim=(0, 0.7))
+            ax.set(title=f"women's share, {r} professors", xlabel="year of run", ylabel="women (% of rank)", ylim=(0, 70))
         _legend_beside(fig, axes[0, 0])
         return fig, comp
 
@@ -229,24 +275,32 @@ def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...],
     ncols = 4
     nrows = -(-len(outcomes_shown) // ncols)
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
-        fig, axes = _figure(16, 0.6 + (0.45 * len(scenarios) + 0.9) * nrows, ncols=ncols, nrows=nrows, sharey=True)
+        fig, axes = _figure(16, 1.0 + (0.45 * len(scenarios) + 1.1) * nrows, ncols=ncols, nrows=nrows, sharey=True)
+        reference = d["reference"].iloc[0] if len(d) else "the reference"
+        fig.suptitle(f"Paired differences from {reference}, all hires (mean over replicates, 95% CI)", fontweight="bold")
         for ax, outcome in zip(axes.flat, outcomes_shown):
             g = d[d["outcome"] == outcome].set_index("scenario").reindex(scenarios)
-            scale, unit = (1.0, "per faculty-year") if outcome == "pubs_per_faculty_year" else (100.0, "percentage points")
+            factor, unit = scale(outcome), difference_unit(outcome)
             for k, s in enumerate(scenarios):
-                x = scale * g.loc[s, "difference"]
-                lo, hi = scale * g.loc[s, "ci_low"], scale * g.loc[s, "ci_high"]
+                x = factor * g.loc[s, "difference"]
+                lo, hi = factor * g.loc[s, "ci_low"], factor * g.loc[s, "ci_high"]
                 xerr = [[x - lo], [hi - x]] if np.isfinite(lo) and np.isfinite(hi) else None  # one replicate: no interval
                 ax.errorbar([x], [k], xerr=xerr, fmt="o", color=pal[s], capsize=3, ms=5)
             ax.axvline(0, color="0.3", lw=0.8)
             ax.xaxis.set_major_locator(MaxNLocator(5))  # room between neighbouring panels' labels
-            ax.set_title(outcome, fontsize="medium")
+            ax.set_title(_wrap(label(outcome)), fontsize="medium")
             ax.set_xlabel(unit, fontsize="small")
             ax.set_yticks(range(len(scenarios)), scenarios)
             ax.set_ylim(len(scenarios) - 0.5, -0.5)
         for ax in list(axes.flat)[len(outcomes_shown):]:
             ax.set_visible(False)
         return fig
+
+
+def _wrap(text: str, width: int = 34) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def save(fig: Figure, folder: Path, name: str) -> dict[str, str]:
@@ -296,7 +350,8 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
         """Draw and save one figure; the guard is a last resort, every known gap is checked before."""
         try:
             fig, caption = draw()
-            figs.append({"name": name, **save(fig, folder, name), "caption": caption})
+            figs.append({"name": name, "title": TITLES.get(name, name.replace("_", " ")), **save(fig, folder, name),
+                         "caption": caption})
         except Exception as exc:  # noqa: BLE001 - recorded, never silent
             skip(name, f"drawing it failed: {type(exc).__name__}: {exc}")
 
@@ -305,7 +360,7 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
         km_gender = km_table(hires, ["scenario", "gender"], min(20.0, horizon))
         at10 = km_all[np.isclose(km_all["years"], 10)].set_index("scenario")["survival"]
         return (retention_figure(km_all, km_gender, scenarios),
-                "Kaplan-Meier retention in academia of faculty hired during the runs (pooled over replicates; bands: 95% CI). "
+                "Kaplan-Meier retention in academia of faculty hired during the runs, % still in academia (pooled over replicates; bands: 95% CI). "
                 + ("At 10 years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
 
     if hires.empty:
@@ -323,7 +378,7 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
         year = int(cy["career_year"].max() if cy["career_year"].max() < 10 else 10)
         last = cy[cy["career_year"] == min(10, cy["career_year"].max())].groupby("scenario")["publications"].mean()
         return (career_year_figure(cy, scenarios),
-                "Cumulative publications, share with an independent grant and share promoted to associate, by years since hire (mean over replicates, 95% CI). "
+                "Cumulative publications per hire, % with an independent grant and % promoted to associate, by years since hire (mean over replicates, 95% CI). "
                 f"Publications at year {year}: " + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
 
     if cy.empty:
@@ -347,7 +402,7 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
     def coverage():
         fig, cov = coverage_figure(series, scenarios)
         worst = cov.groupby(["scenario", "function"])["coverage"].mean().groupby("scenario").min()
-        return (fig, "Coverage of need (support/need, capped at 1) per mentoring function and career stage, and the need itself. Least-covered function, mean over stages: "
+        return (fig, "Coverage of need (% of need met by support, capped at 100%) per mentoring function and career stage, and the need itself. Least-covered function, mean over stages: "
                 + ", ".join(f"{s} {_pct(worst.get(s, np.nan))}" for s in scenarios) + ".")
 
     add("coverage_by_stage", coverage)
@@ -369,7 +424,7 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
     def women():
         fig, comp_women = women_figure(series, scenarios)
         wm = comp_women[comp_women["year"] >= comp_women["year"].max() - 10].groupby("scenario")["women proteges with a woman mentor"].mean()
-        return (fig, "Share of women proteges with at least one woman mentor, and women's share of each rank, over the run. Woman mentor, last decade: "
+        return (fig, "% of women proteges with at least one woman mentor, and women's % of each rank, over the run. Woman mentor, last decade: "
                 + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
 
     if not (series["month"] % 12 == 11).any():
@@ -385,9 +440,10 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
         missing = [o for o in KEY_OUTCOMES if o not in shown]
         no_ci = not np.isfinite(d[d["outcome"].isin(shown)][["ci_low", "ci_high"]].to_numpy(float)).all()
         return (differences_figure(comp.differences, shown, comp.scenarios),
-                f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires)."
+                f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires; "
+                "percentage points for shares, publications per faculty-year for the publication rate)."
                 + (" Points without a bar have no interval (" + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
-                + (f" Not shown, as they could not be computed: {', '.join(missing)}." if missing else ""))
+                + (" Not shown, as they could not be computed: " + "; ".join(f"{label(o)} ({o})" for o in missing) + "." if missing else ""))
 
     if len(scenarios) < 2:
         skip("differences", f"only one scenario ({comp.reference}): nothing to compare it with")

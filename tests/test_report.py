@@ -1,0 +1,206 @@
+"""report.html leads with the answer, in people's labels and units, computed from the saved tables.
+
+One tiny comparison (status quo, dyad, network; 2 replicates; 150 faculty, 11 years) is
+shared by every test of the module.
+"""
+
+import colorsys
+import html
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex, to_rgb
+
+from simulation.compare import compare, run_folder
+from simulation.outcomes import OUTCOME_META, direction, label
+from simulation.plots import differences_figure, km_table, load_runs, retention_figure, scenario_colors
+from simulation.outcomes import cohort
+from simulation.report import HEADLINE, change_class, gap_changes, gap_class
+
+SCENARIOS = ["status_quo", "dyad", "network"]
+SETS = ["population.n_faculty=150", "population.n_institutions=2", "horizon_years=11"]
+
+
+@pytest.fixture(scope="module")
+def comp(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    return compare(SCENARIOS, replicates=2, seed=3, out=out, sets=SETS, executor="serial", progress=False)
+
+
+@pytest.fixture(scope="module")
+def page(comp):
+    return (comp.out / "report.html").read_text()
+
+
+def _section(page: str, start: str, end: str) -> str:
+    i = page.index(start)
+    return page[i:page.index(end, i)]
+
+
+def _bottom_line(page: str) -> str:
+    return _section(page, "<div class='answer'>", "</div>")
+
+
+def _summary(page: str) -> str:
+    return _section(page, "<table class='summary'>", "</table>")
+
+
+def _lead_outcome(diffs: pd.DataFrame) -> str:
+    have = set(diffs.loc[diffs["group"] == "all", "outcome"])
+    return "retention_10y" if "retention_10y" in have else "retention_5y"
+
+
+def test_bottom_line_names_best_and_worst_for_retention_from_the_saved_differences(comp, page):
+    diffs = pd.read_parquet(comp.out / "differences.parquet")
+    lead = _lead_outcome(diffs)
+    d = diffs[(diffs["outcome"] == lead) & (diffs["group"] == "all")].set_index("scenario")["difference"]
+    best, worst = d.idxmax(), d.idxmin()  # higher retention is better
+    assert best != worst
+    items = re.findall(r"<li>(.*?)</li>", _bottom_line(page))
+    line = next(i for i in items if i.startswith(f"<b>{label(lead)}</b>"))
+    assert f"best {best} " in line and f"worst {worst} " in line
+    assert f"{100 * d[best]:+.1f} pp [" in line and f"{100 * d[worst]:+.1f} pp [" in line
+    # the reference's level, from the same table
+    ref = diffs[(diffs["outcome"] == lead) & (diffs["group"] == "all")]["reference_mean"].iloc[0]
+    assert f"status_quo {100 * ref:.1f}%" in line
+    # the bottom line and the summary come before everything else
+    assert page.index("Bottom line") < page.index("<table class='summary'>") < page.index("Scenarios compared")
+
+
+def test_change_class_follows_the_outcomes_direction_not_the_sign():
+    assert direction("share_months_hole") == -1 and direction("retention_10y") == 1
+    assert change_class("share_months_hole", -0.10, -0.15, -0.05) == "better"
+    assert change_class("share_months_hole", +0.10, +0.05, +0.15) == "worse"
+    assert change_class("retention_10y", -0.10, -0.15, -0.05) == "worse"
+    assert change_class("retention_10y", +0.10, +0.05, +0.15) == "better"
+    assert change_class("share_months_hole", -0.10, -0.20, +0.05) == "better uncertain"  # interval includes 0
+    assert change_class("retention_10y", 0.1, np.nan, np.nan) == "better uncertain"  # no interval
+    assert change_class("mean_mentors", 0.5, 0.2, 0.8) == "same"  # neutral outcome
+    # the women-men gap: narrowing is better, widening worse, whatever the sign
+    assert gap_class(-0.10, +0.05, +0.02, +0.08) == "better" and gap_class(-0.10, -0.05, -0.08, -0.02) == "worse"
+    assert gap_class(+0.10, -0.05, -0.08, -0.02) == "better"
+
+
+def test_summary_cells_are_coloured_by_direction(comp, page):
+    summary = _summary(page)
+    d = comp.differences[comp.differences["group"] == "all"].set_index(["scenario", "outcome"])
+    for o in ("share_months_hole", _lead_outcome(comp.differences)):
+        for s in ("dyad", "network"):
+            r = d.loc[(s, o)]
+            good = direction(o) * r["difference"]
+            expected = "better" if good > 0 else "worse"
+            if not (r["ci_low"] > 0 or r["ci_high"] < 0):
+                expected += " uncertain"
+            assert f"<td class='num {expected}'>{100 * r['difference']:+.1f}<" in summary, (s, o)
+
+
+def test_summary_uses_labels_not_raw_names(comp, page):
+    summary = _summary(page)
+    for name in OUTCOME_META:
+        assert not re.search(rf"\b{name}\b", summary), name
+    lead = _lead_outcome(comp.differences)
+    for o in (lead, "pubs_per_faculty_year", "share_months_hole"):
+        assert label(o) in summary
+    assert "women&minus;men gap" in summary
+    # raw names appear elsewhere only next to their label
+    text = re.sub(r"data:image/png;base64,[^\"]*", "", page)
+    text = re.sub(r"<details>.*?</details>", "", text, flags=re.S)
+    for name in ("share_months_hole", "mean_unmet", "retention_10y"):
+        for m in re.finditer(rf"\b{name}\b", text):
+            before = text[max(0, m.start() - 120):m.start()]
+            assert html.escape(label(name)) in before, (name, before)
+
+
+def test_gap_changes_are_paired_by_replicate(comp):
+    t = pd.read_parquet(comp.out / "outcomes.parquet")
+    g = gap_changes(t, "status_quo", ["share_months_hole"]).set_index("scenario").loc["dyad"]
+    v = t.set_index(["scenario", "replicate", "group"])["share_months_hole"]
+    by_rep = [(v[("dyad", r, "women")] - v[("dyad", r, "men")]) - (v[("status_quo", r, "women")] - v[("status_quo", r, "men")])
+              for r in range(2)]
+    assert g["change"] == pytest.approx(np.mean(by_rep))
+    assert g["ci_low"] < g["change"] < g["ci_high"]
+
+
+def test_header_shows_population_horizon_replicates_and_overrides(comp, page):
+    header = _section(page, "<p class='meta'>", "</p>")
+    m = json.loads((run_folder(comp.out, "status_quo", 0) / "manifest.json").read_text())["params"]
+    assert f"{m['population']['n_faculty']} faculty" in header and "150 faculty" in header
+    assert f"in {m['population']['n_institutions']} institutions" in header
+    assert f"horizon</b> {m['horizon_years']:g} years" in header and "11 years" in header
+    assert "2 replicates" in header
+    for s in json.loads((comp.out / "comparison.json").read_text())["sets"]:
+        assert f"--set {s}" in header
+
+
+def test_status_quo_is_described_from_its_parameters(comp, page):
+    c = json.loads((run_folder(comp.out, "status_quo", 0) / "manifest.json").read_text())["params"]["committee"]
+    expected = (f"committee of {c['size']} for {100 * c['share_multi_women']:.0f}% of women, "
+                f"{100 * c['share_multi_men']:.0f}% of men")
+    assert expected in _summary(page) and "committee of 2 for 79% of women, 61% of men" in expected
+
+
+def test_hazard_ratios_have_intervals_and_no_p_values(comp, page):
+    hazard = _section(page, "Hazard of leaving academia", "<h2>Figures")
+    assert "95% interval" in hazard and "not independent" in hazard
+    assert not re.search(r"<th[^>]*>\s*p\s*</th>", page)
+    assert "p-value</th>" not in page and "p =" not in page
+    r = comp.hazard_ratios.iloc[0]
+    assert f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]" in hazard
+
+
+def test_figures_are_embedded_without_links_to_svg_files(comp, page):
+    figures = sorted((comp.out / "figures").glob("*.png"))
+    assert len(figures) >= 6
+    assert page.count("data:image/png;base64,") == len(figures)
+    assert not re.search(r"href=[^>]*\.svg", page)
+
+
+def test_run_list_is_one_table_and_one_manifest(comp, page):
+    runs = page[page.index("<h2>Runs</h2>"):]
+    assert page.count("<details>") == 1
+    for s in SCENARIOS:
+        for r in range(2):
+            run_id = json.loads((run_folder(comp.out, s, r) / "manifest.json").read_text())["run_id"]
+            assert run_id in runs
+
+
+def test_each_scenario_has_one_distinct_colour_in_every_figure(comp, page):
+    colours = scenario_colors(SCENARIOS)
+    assert len(set(colours.values())) == len(SCENARIOS)
+    # the same scenario keeps its colour whatever else is compared after it
+    five = scenario_colors(["status_quo", "dyad", "committee", "network", "network_peers"])
+    assert all(five[s] == colours[s] for s in ("status_quo", "dyad"))
+    assert len(set(five.values())) == 5
+
+    def distinct(a, b) -> bool:
+        (h1, s1, v1), (h2, s2, v2) = (colorsys.rgb_to_hsv(*to_rgb(c)) for c in (a, b))
+        hue = min(abs(h1 - h2), 1 - abs(h1 - h2))
+        return (hue > 0.06 and min(s1, s2) > 0.3) or abs(s1 - s2) > 0.4 or abs(v1 - v2) > 0.3
+
+    assert not distinct("#DE8F05", "#D55E00")  # the old dyad gold and network dark orange: alike
+    names = list(five)
+    assert all(distinct(five[a], five[b]) for i, a in enumerate(names) for b in names[i + 1:])
+    # the retention figure draws each scenario in its colour
+    people = load_runs(comp.out, SCENARIOS, 2, "people")
+    hires = cohort(people)
+    fig = retention_figure(km_table(hires, ["scenario"], 11), km_table(hires, ["scenario", "gender"], 11), SCENARIOS)
+    used = {to_hex(line.get_color()) for line in fig.axes[0].get_lines() if line.get_linestyle() == "-"}
+    assert used == set(colours.values())
+    # the differences figure, which shows no reference, keeps the others' colours
+    fig = differences_figure(comp.differences, ("pubs_per_faculty_year",), SCENARIOS)
+    ax = fig.axes[0]
+    drawn = {to_hex(c.get_color()) for c in ax.get_lines()} - {to_hex("0.3")}
+    assert drawn == {colours["dyad"], colours["network"]}
+    assert ax.get_title() == label("pubs_per_faculty_year") and "faculty-year" in ax.get_xlabel()
+    # the page's swatches use the same colours
+    for s in SCENARIOS:
+        assert f"background:{colours[s]}" in page
+
+
+def test_headline_outcomes_are_in_the_registry_with_a_direction():
+    for o in HEADLINE:
+        lab, unit, d = OUTCOME_META[o]
+        assert lab and unit and d in (-1, 1)
