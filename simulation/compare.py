@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from . import destination
-from .outcomes import GROUPS, OUTCOMES, cohort, composition, mean_ci, outcomes, why_missing
+from .outcomes import GROUPS, OUTCOMES, PEOPLE_COLUMNS, cohort, composition, mean_ci, outcomes, why_missing
 from .params import Params
 from .progress import step
 from .results import TABLES, run_id
@@ -93,7 +93,7 @@ def run_level(series: pd.DataFrame) -> dict[str, float]:
 
 def run_outcomes(folder: Path, scenario: str, replicate: int) -> pd.DataFrame:
     """One row per group for one run: every person-level outcome, plus run-level ones."""
-    people = pd.read_parquet(folder / "people.parquet")
+    people = pd.read_parquet(folder / "people.parquet", columns=list(PEOPLE_COLUMNS))
     series = pd.read_parquet(folder / "series.parquet")
     manifest = json.loads((folder / "manifest.json").read_text())
     o = outcomes(people, manifest["n_months"])

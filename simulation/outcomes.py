@@ -171,15 +171,28 @@ def mean_ci(x, level: float = 0.95) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _km_at(durations: np.ndarray, events: np.ndarray, years: float, horizon_years: float) -> float:
-    from lifelines import KaplanMeierFitter
+def km_survival(durations: np.ndarray, events: np.ndarray, times) -> np.ndarray:
+    """Kaplan-Meier survival at `times`: the product-limit estimate, computed as lifelines'
+    KaplanMeierFitter computes it (exp of the summed log(1 - deaths / at risk); those censored
+    at a time still count as at risk then), without its per-fit overhead (a comparison fits
+    hundreds; tests/test_outcomes.py checks the two agree)."""
+    durations = np.asarray(durations, dtype=float)
+    events = np.asarray(events, dtype=bool)
+    order = np.argsort(durations, kind="stable")
+    d, e = durations[order], events[order]
+    times_at, first = np.unique(d, return_index=True)
+    at_risk = (len(d) - first).astype(float)
+    deaths = np.add.reduceat(e.astype(float), first) if len(d) else np.zeros(0)
+    with np.errstate(divide="ignore"):
+        survival = np.exp(np.cumsum(np.log(at_risk - deaths) - np.log(at_risk)))
+    pos = np.searchsorted(times_at, np.asarray(times, dtype=float), side="right") - 1
+    return np.where(pos >= 0, survival[np.maximum(pos, 0)] if len(survival) else 1.0, 1.0)
 
-    if len(durations) == 0 or years > horizon_years:
+
+def _km_at(durations: np.ndarray, events: np.ndarray, years: float, horizon_years: float) -> float:
+    if len(durations) == 0 or years > horizon_years or durations.max() < years:
         return np.nan
-    km = KaplanMeierFitter().fit(durations, events)
-    if durations.max() < years:
-        return np.nan
-    return float(km.survival_function_at_times([years]).iloc[0])
+    return float(km_survival(durations, events, [years])[0])
 
 
 def cohort(people: pd.DataFrame) -> pd.DataFrame:
@@ -247,9 +260,18 @@ def group_outcomes(c: pd.DataFrame, n_months: int) -> dict[str, float]:
     return out
 
 
+# the people-table columns the outcomes read (the table has some 65)
+PEOPLE_COLUMNS = (
+    "initial", "gender", "hire_month", "end_month", "censored", "career_award", "pubs", "pubs_y5", "pubs_y10",
+    "month_first_grant", "month_associate", "month_full", "months_as_protege", "mean_mentors",
+    "share_months_no_mentor", "share_months_hole", "mean_unmet", "share_months_woman_mentor",
+    *(f"mean_coverage_{f}" for f in FUNCTIONS),
+)
+
+
 def outcomes(people: pd.DataFrame, n_months: int, groups: tuple[str, ...] = GROUPS) -> pd.DataFrame:
     """One row per group (all, women, men) with every outcome."""
-    c = cohort(people)
+    c = cohort(people[[col for col in PEOPLE_COLUMNS if col in people.columns]])
     rows = []
     for g in groups:
         sub = c if g == "all" else c[c["gender"] == g]

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import destination
-from .outcomes import cohort, composition, difference_unit, label, scale, years_text
+from .outcomes import cohort, composition, difference_unit, label, mean_ci, scale, years_text
 from .params import FUNCTIONS, RANKS
 from .recorder import STAGES
 
@@ -79,6 +79,12 @@ _palette = scenario_colors
 
 # --- tables the figures are drawn from ----------------------------------------------------
 
+# the people-table columns the figures read (reading only these makes loading several times faster)
+FIGURE_PEOPLE_COLUMNS = ("initial", "gender", "rank", "hire_month", "end_month", "censored", "month_first_grant",
+                         "month_associate", "n_proteges_final", "n_trainees_final",
+                         *(f"pubs_y{y}" for y in range(1, 16)))
+
+
 def load_runs(out: Path, scenarios: list[str], replicates: int, table: str, columns=None) -> pd.DataFrame:
     from .compare import run_folder
 
@@ -115,16 +121,18 @@ def by_career_year(people: pd.DataFrame, n_months: int, max_years: int = 15) -> 
     rows = []
     for (s, r), p in people.groupby(["scenario", "replicate"], sort=False):
         c = cohort(p)
+        hire = c["hire_month"].to_numpy(dtype=float)
+        grant = (c["month_first_grant"].astype(float) - c["hire_month"]).to_numpy(dtype=float)
+        promo = (c["month_associate"].astype(float) - c["hire_month"]).to_numpy(dtype=float)
         for y in range(1, max_years + 1):
-            followed = c[c["hire_month"] <= n_months - 12 * y]
-            if len(followed) == 0:
+            followed = hire <= n_months - 12 * y
+            if not followed.any():
                 continue
-            pubs = followed[f"pubs_y{y}"].astype(float)
-            grant = ((followed["month_first_grant"] - followed["hire_month"]).astype(float) < 12 * y).mean()
-            promo = ((followed["month_associate"] - followed["hire_month"]).astype(float) < 12 * y).mean()
+            pubs = c[f"pubs_y{y}"].to_numpy(dtype=float, na_value=np.nan)[followed]
             rows.append({"scenario": s, "replicate": r, "career_year": y,
-                         "publications": float(pubs.mean()), "grant_share": float(grant),
-                         "promoted_share": float(promo)})
+                         "publications": float(np.nanmean(pubs)) if np.isfinite(pubs).any() else np.nan,
+                         "grant_share": float((grant[followed] < 12 * y).mean()),
+                         "promoted_share": float((promo[followed] < 12 * y).mean())})
     return pd.DataFrame(rows)
 
 
@@ -167,7 +175,7 @@ def career_year_figure(cy: pd.DataFrame, scenarios: list[str]) -> Figure:
             ("promoted_share", "Promotion to associate", "promoted to associate (% of hires)"),
         ]):
             sns.lineplot(data=cy, x="career_year", y=col, hue="scenario", hue_order=scenarios,
-                         palette=pal, errorbar=("ci", 95), ax=ax, legend=col == "publications")
+                         palette=pal, errorbar=t_interval, ax=ax, legend=col == "publications")
             ax.set(title=title, xlabel="years since hire", ylabel=ylabel)
         _legend_beside(fig, axes[0, 0])
         return fig
@@ -203,7 +211,7 @@ def coverage_figure(series: pd.DataFrame, scenarios: list[str]) -> tuple[Figure,
         for k, stage in enumerate(s.replace("_", " ") for s in STAGES):
             d = cov[cov["stage"] == stage].assign(coverage=lambda x: 100 * x["coverage"])
             sns.barplot(data=d, x="function", y="coverage", hue="scenario", hue_order=scenarios, palette=pal,
-                        errorbar=("ci", 95), ax=axes[0, k], legend=k == 0)
+                        errorbar=t_interval, ax=axes[0, k], legend=k == 0)
             axes[0, k].set(title=f"coverage, {stage} professors", xlabel="", ylabel="need covered (%)", ylim=(0, 100))
             sns.barplot(data=d, x="function", y="need", color="0.6", errorbar=None, ax=axes[1, k])
             axes[1, k].set(title=f"need, {stage} professors", xlabel="", ylabel="support units a month")
@@ -252,12 +260,12 @@ def women_figure(series: pd.DataFrame, scenarios: list[str]) -> Figure:
         fig, axes = _figure(16, 4.8, ncols=4, sharex=True)
         fig.suptitle(TITLES["women"] + " (year ends, mean over replicates, 95% CI)", fontweight="bold")
         sns.lineplot(data=shown, x="year", y="women proteges with a woman mentor", hue="scenario",
-                     hue_order=scenarios, palette=pal, errorbar=("ci", 95), ax=axes[0, 0])
+                     hue_order=scenarios, palette=pal, errorbar=t_interval, ax=axes[0, 0])
         axes[0, 0].set(ylim=(0, 100), title="women proteges with a woman mentor", xlabel="year of run",
                        ylabel="% of women proteges")
         for ax, r in zip(axes[0, 1:], RANKS):
             sns.lineplot(data=shown, x="year", y=f"share_women_{r}", hue="scenario", hue_order=scenarios,
-                         palette=pal, errorbar=("ci", 95), ax=ax, legend=False)
+                         palette=pal, errorbar=t_interval, ax=ax, legend=False)
             ax.set(title=f"women's share, {r} professors", xlabel="year of run", ylabel="women (% of rank)", ylim=(0, 70))
         _legend_beside(fig, axes[0, 0])
         return fig, comp
@@ -303,6 +311,13 @@ def _wrap(text: str, width: int = 34) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
+def t_interval(values) -> tuple[float, float]:
+    """The 95% t-interval of the mean over replicates, as in the tables (seaborn's default
+    bootstraps a thousand resamples per point, which made drawing take most of the report's time)."""
+    _, lo, hi = mean_ci(values)
+    return lo, hi
+
+
 def save(fig: Figure, folder: Path, name: str) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -335,7 +350,7 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
     manifest = json.loads((run_folder(out, scenarios[0], 0) / "manifest.json").read_text())
     n_months = int(manifest["n_months"])
     horizon = n_months / 12
-    people = load_runs(out, scenarios, reps, "people")
+    people = load_runs(out, scenarios, reps, "people", columns=list(FIGURE_PEOPLE_COLUMNS))
     series = load_runs(out, scenarios, reps, "series")
     hires = cohort(people)
     figs = []

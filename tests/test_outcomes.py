@@ -63,3 +63,19 @@ def test_composition_gives_women_share_by_rank():
     assert list(c["share_women_assistant"]) == [0.4, 0.5]
     assert np.isnan(c["share_women_associate"]).all()
     assert list(c["share_women_full"]) == [0.25, 0.25]
+
+
+def test_kaplan_meier_agrees_with_lifelines_exactly():
+    import numpy as np
+    from lifelines import KaplanMeierFitter
+
+    from simulation.outcomes import km_survival
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 300))
+        durations = np.round(rng.exponential(8, n) * 12) / 12  # whole months: many ties
+        events = rng.random(n) < rng.uniform(0, 1)
+        times = np.concatenate([rng.uniform(0, 25, 4), durations[:2]])
+        expected = KaplanMeierFitter().fit(durations, events).survival_function_at_times(times).to_numpy()
+        assert np.array_equal(km_survival(durations, events, times), expected)
