@@ -270,6 +270,79 @@ def app_(
     serve(host, port, echo=typer.echo)
 
 
+@app.command("sweep")
+def sweep_(
+    sweep_file: Annotated[str, typer.Argument(help="Sweep file (e.g. sweeps/capacity_vs_k.toml) or the name of one in sweeps/.")],
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/sweeps/<name>).")] = None,
+    executor: Annotated[str, typer.Option(help="Where tasks run: serial, processes, dask or slurm (the sweep file's cluster section).")] = "processes",
+    workers: WorkersOption = None,
+    scheduler: AddressOption = None,
+    batch: Annotated[Optional[int], typer.Option(help="Runs per task (default: batch in the file's run section).")] = None,
+    shard: Annotated[Optional[str], typer.Option(help="Run only shard I of N (I from 1 to N), e.g. --shard 3/50: what each array task runs.")] = None,
+    shards: Annotated[Optional[int], typer.Option(help="Shards of --job-array (default: tasks, at most 50); with --status, shows each.")] = None,
+    job_array: Annotated[bool, typer.Option("--job-array", help="Print a SLURM sbatch script: one array task per shard.")] = False,
+    status_: Annotated[bool, typer.Option("--status", help="Done, failed and remaining tasks and runs across all shards.")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the tasks that hold failed runs.")] = False,
+    set_: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+) -> None:
+    """Sweep parameters (grid, LHS, Sobol', Morris) into one Parquet dataset; resumable, shardable."""
+    from .sweeps import (SweepError, default_out, default_shards, format_status, job_array_script, load_sweep,
+                         prepare, run_sweep, status)
+
+    if sum([job_array, status_, shard is not None]) > 1:
+        _fail("--job-array, --status and --shard do not go together; give one")
+    _positive("--workers", workers, "the default is one per core")
+    _positive("--shards", shards, "the default is one per task, at most 50")
+    try:
+        sw = load_sweep(sweep_file, list(set_ or []), batch)
+    except ConfigError as exc:
+        _fail(str(exc))
+    folder = out if out is not None else default_out(sw)
+    source = "--out" if out is not None else "output folder"
+    if status_:
+        typer.echo(format_status(sw, status(sw, folder, shards)))
+        return
+    try:
+        if job_array:
+            n = shards or default_shards(sw)
+            folder = prepare(sw, folder, source)
+            (folder / "logs").mkdir(exist_ok=True)  # sbatch writes each array task's log there
+            typer.echo(job_array_script(sw, folder, n, list(set_ or []), batch), nl=False)
+            typer.echo(f"{n} array tasks over {sw.n_tasks} tasks ({sw.n_runs} runs); submit: sbatch <this script>; "
+                       f"logs: {folder / 'logs'}", err=True)
+            return
+        res = run_sweep(sw, folder, executor, workers, scheduler, shard, progress=not quiet, retry_failed=retry_failed)
+    except (SweepError, DestinationError, MemoryShortError) as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    failed = f", {res.failed} failed" if res.failed else ""
+    typer.echo(f"{res.runs} runs in {res.tasks_run} tasks{failed} ({res.skipped_tasks} tasks already done), "
+               f"{res.seconds:.0f} s")
+    if shard is None:
+        typer.echo(format_status(sw, status(sw, res.out)))
+    else:
+        typer.echo(f"results: {res.out.resolve()}")
+
+
+@app.command()
+def analyze(
+    folder: Annotated[Path, typer.Argument(help="A sweep folder (written by `careersim sweep`).")],
+    group: Annotated[str, typer.Option(help="Whose outcomes: all, women or men.")] = "all",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+) -> None:
+    """Sensitivity analysis of a sweep: tables, figures and analysis/report.html."""
+    from .analyze import SweepError, analyze as run_analysis, format_summary
+
+    try:
+        result = run_analysis(folder, group=group, progress=not quiet)
+    except SweepError as exc:
+        _fail(str(exc))
+    typer.echo(format_summary(result))
+    typer.echo(f"report: {result.report}")
+
+
 @app.command("list")
 def list_() -> None:
     """The scenario files in scenarios/, with the question each answers."""

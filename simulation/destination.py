@@ -39,6 +39,7 @@ OWN_FILES: dict[str, tuple[str, ...]] = {
                    "report.html", "runs", "figures"),
     "calibration": ("check.csv", "check.md", "record.json", "runs"),
     "patterns": ("patterns.csv", "patterns.md", "runs"),
+    "sweep": ("sweep.json", "design.parquet", "runs", "logs", "analysis"),
 }
 # what identifies a folder written before markers existed: a JSON file with a key careersim
 # writes, or a set of files only careersim writes together
@@ -46,6 +47,7 @@ LEGACY_SIGN: dict[str, tuple[str, str]] = {
     "run": ("manifest.json", "run_id"),
     "comparison": ("comparison.json", "scenarios"),
     "calibration": ("record.json", "estimates"),
+    "sweep": ("sweep.json", "plan_id"),
 }
 LEGACY_PAIRS: dict[str, tuple[str, str]] = {
     "calibration": ("check.csv", "check.md"),

@@ -14,8 +14,10 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,9 @@ def execute(spec: RunSpec, threads: int | None = None) -> str:
     return str(spec.out)
 
 
-def _serial(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
-    for spec in specs:
-        yield execute(spec)
+def _serial(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None, address: Any) -> Iterator[Any]:
+    for item in items:
+        yield fn(item)
 
 
 _WATCHING: list[int] = []
@@ -79,42 +81,92 @@ def die_with_parent() -> None:
     threading.Thread(target=watch, name="careersim-parent-watch", daemon=True).start()
 
 
-def _in_worker(spec: RunSpec, threads: int | None) -> str:
+def _in_worker(fn: Callable[[Any], Any], item: Any) -> Any:
     die_with_parent()
-    return execute(spec, threads)
+    return fn(item)
 
 
-def _processes(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
+def _processes(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None, address: Any) -> Iterator[Any]:
     from joblib import Parallel, delayed
 
     n = workers or os.cpu_count() or 1
-    threads = max(1, (os.cpu_count() or 1) // n)  # runs in parallel: no oversubscription
     # interrupted, joblib stops the workers at once; a run cut short leaves only a temporary
-    # folder, which the next run_many removes
+    # folder or file, which the next run removes
     parallel = Parallel(n_jobs=n, return_as="generator_unordered", backend="loky")
-    yield from parallel(delayed(_in_worker)(spec, threads) for spec in specs)
+    yield from parallel(delayed(_in_worker)(fn, item) for item in items)
 
 
-def _dask(specs: Sequence[RunSpec], workers: int | None, address: str | None) -> Iterator[str]:
+@contextmanager
+def dask_client(address: Any = None, workers: int | None = None):
+    """A `distributed.Client` for `address`: an existing Client (used as it is, left open), a
+    cluster object (a LocalCluster, dask-jobqueue's SLURMCluster...; left running), a scheduler
+    address such as tcp://host:8786, or None for a LocalCluster of `workers` processes (closed
+    at the end)."""
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError("the dask executor needs `pip install careersim[cluster]`") from exc
-    if address:
-        client = Client(address)
-        cluster = None
-    else:
+    if isinstance(address, Client):
+        yield address
+        return
+    cluster = None
+    if address is None or (isinstance(address, str) and not address):
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, dashboard_address=None)
         client = Client(cluster)
+    else:
+        client = Client(address)  # an address, or a cluster object someone else owns
     try:
-        futures = client.map(execute, list(specs), threads=1, pure=False)
-        for future in as_completed(futures):
-            yield future.result()
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _dask(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None, address: Any) -> Iterator[Any]:
+    from distributed import as_completed
+
+    with dask_client(address, workers) as client:
+        futures = client.map(fn, list(items), pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def is_remote(executor: str, address: Any) -> bool:
+    """Whether the work runs on other machines (a Dask scheduler or cluster given): then this
+    machine's memory and compiled kernels do not matter."""
+    return executor == "dask" and address is not None and not (isinstance(address, str) and not address)
+
+
+def map_tasks(
+    fn: Callable[[Any], Any],
+    items: Iterable[Any],
+    executor: str = "processes",
+    workers: int | None = None,
+    address: Any = None,
+    progress: bool = False,
+    desc: str = "tasks",
+) -> Iterator[Any]:
+    """`fn(item)` for every item on an executor; yields the results as they finish (in any
+    order). `fn` and the items must pickle (processes, dask). `address` (dask only): a
+    scheduler address, a `distributed.Client` or a cluster object; None starts a LocalCluster
+    of `workers` processes. With `progress`, counts finished items."""
+    if executor not in _RUNNERS:  # said at once, not at the first result
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    items = list(items)
+    if executor != "serial" and len(items) == 1:
+        executor = "serial"
+    return _mapped(fn, items, executor, workers, address, progress, desc)
+
+
+def _mapped(fn: Callable[[Any], Any], items: list[Any], executor: str, workers: int | None, address: Any,
+            progress: bool, desc: str) -> Iterator[Any]:
+    with Progress(len(items), desc, "task", enabled=progress) as bar:
+        if items:
+            for result in _RUNNERS[executor](fn, items, workers, address):
+                bar.update(1)
+                yield result
 
 
 _RUNNERS = {"serial": _serial, "processes": _processes, "dask": _dask}
@@ -156,7 +208,7 @@ def run_many(
     # what processes that died (interrupted, killed) left half-written on this host
     remove_leftovers(Path(s.out).parent for s in specs)
     todo = [s for s in specs if not is_complete(s)]
-    if todo and not (executor == "dask" and address):  # runs on this machine: will they fit?
+    if todo and not is_remote(executor, address):  # runs on this machine: will they fit?
         parallel = 1 if executor == "serial" else min(len(todo), workers or os.cpu_count() or 1)
         footprint.check(max((s.params for s in todo), key=footprint.estimate_bytes), parallel)
         compile_kernels(todo[0].params, progress)
@@ -164,6 +216,11 @@ def run_many(
         if todo:
             if executor != "serial" and len(todo) == 1:
                 executor = "serial"
-            for _ in _RUNNERS[executor](todo, workers, address):
+            if executor == "processes":  # runs in parallel: no oversubscription
+                n = workers or os.cpu_count() or 1
+                fn = partial(execute, threads=max(1, (os.cpu_count() or 1) // n))
+            else:
+                fn = partial(execute, threads=1) if executor == "dask" else execute
+            for _ in _RUNNERS[executor](fn, todo, workers, address):
                 bar.update(1)
     return [Path(s.out) for s in specs]

@@ -1,0 +1,403 @@
+"""Sweeps: the sweep file's validation, designs, the dataset, executors, shards, resume."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from simulation import sweeps
+from simulation.cli import app
+from simulation.destination import DestinationError
+from simulation.scenario import ConfigError
+from simulation.sweep import map_tasks
+from simulation.sweeps import load_sweep, read_runs, run_sweep
+
+TINY = textwrap.dedent("""\
+    [fixed]
+    "population.n_faculty" = 60
+    "population.n_institutions" = 2
+    horizon_years = 3
+    """)
+
+# 3 points x 2 replicates x 2 models = 12 runs
+SMALL_GRID = textwrap.dedent("""\
+    # a tiny grid for the tests
+    base = "network"
+    seed = 5
+    replicates = 2
+    models = ["dyad", "network"]
+    outcomes = ["pubs_per_faculty_year", "mean_unmet", "share_months_hole", "load_median"]
+
+    [parameters."network.max_ties"]
+    values = [1, 2, 4]
+
+    [design]
+    kind = "grid"
+
+    [run]
+    batch = 1
+    """) + TINY
+
+
+def write(tmp_path, text: str, name: str = "s.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def sampled(kind: str, extra: str = "", params: str | None = None) -> str:
+    params = params or textwrap.dedent("""\
+        [parameters."network.max_ties"]
+        low = 1
+        high = 6
+        [parameters."exits.unmet_effect"]
+        low = 0.1
+        high = 1.0
+        [parameters."mentors.comfortable_load"]
+        low = 3.0
+        high = 10.0
+        distribution = "loguniform"
+        """)
+    return textwrap.dedent(f"""\
+        base = "network"
+        seed = 3
+        replicates = 1
+        """) + params + f"[design]\nkind = \"{kind}\"\n{extra}\n" + TINY
+
+
+# --- validation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, expected", [
+    (("replicates = 2", "replicate = 2"), r"replicate = 2: unknown field\. Did you mean replicates"),
+    (("replicates = 2", 'replicates = "2"'), r'replicates = "2": must be an integer'),
+    (('"network.max_ties"]', '"network.max_tie"]'), r'parameters\."network\.max_tie" = \{values = \[1, 2, 4\]\}: unknown parameter\. Did you mean network\.max_ties'),
+    (("values = [1, 2, 4]", "values = [1, 2, 40]"), r"network\.max_ties.*\.values\[2\] = 40: out of network\.max_ties's range \(allowed: 1 to 12\)"),
+    (("values = [1, 2, 4]", "values = [1, 2.0, 4]"), r"values\[1\] = 2\.0: network\.max_ties is an integer parameter"),
+    (('kind = "grid"', 'kind = "sobolx"'), r'design\.kind = "sobolx": must be one of "grid", "lhs", "sobol" or "morris"'),
+    (('models = ["dyad", "network"]', 'models = ["dyad", "networks"]'), r'models\.\[1\]|models\[1\] = "networks": must be one of'),
+    (('outcomes = ["pubs_per_faculty_year"', 'outcomes = ["pubs_per_faculty_yr"'), r'outcomes\[0\] = "pubs_per_faculty_yr": unknown outcome\. Did you mean pubs_per_faculty_year'),
+])
+def test_grid_file_errors_name_the_file_the_field_and_the_value(tmp_path, change, expected):
+    path = write(tmp_path, SMALL_GRID.replace(*change))
+    assert change[0] in SMALL_GRID
+    with pytest.raises(ConfigError) as err:
+        load_sweep(path)
+    text = str(err.value)
+    assert str(path) in text
+    assert len(text.splitlines()) == 1, text
+    assert re.search(expected, text), text
+
+
+@pytest.mark.parametrize("params, expected", [
+    ('[parameters."exits.unmet_effect"]\nlow = 0.9\nhigh = 0.2\n', r"low = 0\.9 is not below high = 0\.2"),
+    ('[parameters."exits.unmet_effect"]\nlow = 0.1\nhigh = 50.0\n', r"\.high = 50\.0: out of exits\.unmet_effect's range \(allowed: 0 to 20\)"),
+    ('[parameters."exits.unmet_effect"]\nlow = nan\nhigh = 1.0\n', r"\.low = nan: must be a finite number"),
+    ('[parameters."exits.unmet_effect"]\nlow = 0.0\nhigh = 1.0\ndistribution = "loguniform"\n', r"loguniform range needs low > 0"),
+    ('[parameters."mentoring.peers"]\nlow = 0\nhigh = 1\n', r"true/false setting cannot be swept"),
+    ('[parameters."exits.unmet_effect"]\nvalues = [0.1, 0.2]\n', r"a lhs design samples between low and high"),
+])
+def test_sampled_parameter_errors(tmp_path, params, expected):
+    path = write(tmp_path, sampled("lhs", "n = 4", params))
+    with pytest.raises(ConfigError, match=expected) as err:
+        load_sweep(path)
+    assert str(err.value).startswith(str(path))
+
+
+def test_design_errors(tmp_path):
+    with pytest.raises(ConfigError, match=r"design\.n = 12: Sobol' base samples must be a power of 2 \(e\.g\. 8 or 16\)"):
+        load_sweep(write(tmp_path, sampled("sobol", "n = 12")))
+    with pytest.raises(ConfigError, match=r"design\.n: missing; a lhs design needs n"):
+        load_sweep(write(tmp_path, sampled("lhs")))
+    with pytest.raises(ConfigError, match=r"unknown field\. Did you mean n\b"):
+        load_sweep(write(tmp_path, sampled("lhs", "nn = 4")))
+
+
+# --- designs -------------------------------------------------------------------------------
+
+def test_grid_is_the_product_of_the_values(tmp_path):
+    text = SMALL_GRID.replace("[design]", '[parameters."exits.unmet_effect"]\nvalues = [0.2, 0.4]\n\n[design]')
+    s = load_sweep(write(tmp_path, text))
+    d = s.design()
+    assert len(d) == 3 * 2 and s.n_runs == 6 * 2 * 2 and s.n_tasks == 24
+    assert d[["network.max_ties", "exits.unmet_effect"]].drop_duplicates().shape[0] == 6
+    assert list(d.columns) == ["point", "network.max_ties", "exits.unmet_effect"]
+    assert d["point"].dtype == np.int64 and d["network.max_ties"].dtype == np.float64
+
+
+def test_lhs_stays_in_bounds_and_is_seeded(tmp_path):
+    a = load_sweep(write(tmp_path, sampled("lhs", "n = 40"))).design()
+    b = load_sweep(write(tmp_path, sampled("lhs", "n = 40"), "b.toml")).design()
+    c = load_sweep(write(tmp_path, sampled("lhs", "n = 40").replace("seed = 3", "seed = 4"), "c.toml")).design()
+    assert len(a) == 40
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+    assert a["network.max_ties"].between(1, 6).all() and (a["network.max_ties"] % 1 == 0).all()
+    assert set(a["network.max_ties"]) == {1, 2, 3, 4, 5, 6}  # every integer, LHS strata
+    assert a["exits.unmet_effect"].between(0.1, 1.0).all()
+    assert a["mentors.comfortable_load"].between(3.0, 10.0).all()
+
+
+def test_sobol_and_morris_point_counts(tmp_path):
+    s = load_sweep(write(tmp_path, sampled("sobol", "n = 8")))
+    assert s.n_points == 8 * (3 + 2)
+    s2 = load_sweep(write(tmp_path, sampled("sobol", "n = 8\ncalc_second_order = true"), "b.toml"))
+    assert s2.n_points == 8 * (2 * 3 + 2)
+    m = load_sweep(write(tmp_path, sampled("morris", "n = 5\nlevels = 4"), "c.toml"))
+    assert m.n_points == (3 + 1) * 5
+    assert m.salib_problem() == {"num_vars": 3, "names": ["network.max_ties", "exits.unmet_effect",
+                                                          "mentors.comfortable_load"],
+                                 "bounds": [[1.0, 6.0], [0.1, 1.0], [3.0, 10.0]]}
+
+
+def test_shipped_sweep_files_are_valid():
+    for name, kind in [("capacity_vs_k", "grid"), ("sobol_network", "sobol"), ("morris_all", "morris")]:
+        s = load_sweep(name)
+        assert s.spec.design.kind == kind and s.file.read_text().startswith("#")
+    assert len(load_sweep("morris_all").parameters) >= 12
+
+
+# --- the dataset ---------------------------------------------------------------------------
+
+def runs_table(out) -> pd.DataFrame:
+    return read_runs(out)
+
+
+@pytest.fixture(scope="module")
+def grid_reference(tmp_path_factory):
+    """The small grid, run serially one run per task: the reference every executor must match."""
+    tmp = tmp_path_factory.mktemp("ref")
+    s = load_sweep(write(tmp, SMALL_GRID))
+    res = run_sweep(s, tmp / "out", executor="serial", progress=False)
+    assert res.runs == 12 and res.failed == 0
+    return s, tmp / "out", runs_table(tmp / "out")
+
+
+def test_dataset_layout(grid_reference):
+    s, out, table = grid_reference
+    assert len(table) == 12 * 3
+    assert list(table.columns[:7]) == ["point", "replicate", "model", "seed", "group", "status", "error"]
+    assert {"network.max_ties", "pubs_per_faculty_year", "load_median"} <= set(table.columns)
+    assert (table["status"] == "ok").all() and (table["error"] == "").all()
+    assert table["load_median"].notna().eq(table["group"] == "all").all()  # run level: group all only
+    # paired: every model at a point and replicate has the same seed
+    assert (table.groupby(["point", "replicate"])["seed"].nunique() == 1).all()
+    assert table["seed"].nunique() == 6
+    manifest = json.loads((out / "sweep.json").read_text())
+    for key in ("name", "description", "sweep_file", "base", "seed", "replicates", "models", "outcomes", "design",
+                "n_points", "n_runs", "n_tasks", "versions", "git_commit", "created_utc"):
+        assert key in manifest
+    assert manifest["n_runs"] == 12 and manifest["models"] == ["dyad", "network"]
+    design = pd.read_parquet(out / "design.parquet")
+    assert list(design["point"]) == [0, 1, 2] and list(design["network.max_ties"]) == [1.0, 2.0, 4.0]
+    assert sorted(p.name for p in (out / "runs" / "shard=0").iterdir()) == [f"task-{t:05d}.parquet" for t in range(12)]
+
+
+def test_the_function_model_reproduces_a_sweep_run(grid_reference):
+    _, _, table = grid_reference
+    row = table[(table["point"] == 1) & (table["replicate"] == 1) & (table["model"] == "dyad") & (table["group"] == "all")]
+    got = sweeps.model(seed=5, base="network", mentoring_model="dyad", replicate=1, point=1, network__max_ties=2.0,
+                       population__n_faculty=60, population__n_institutions=2, horizon_years=3)
+    assert got["pubs_per_faculty_year"] == pytest.approx(float(row["pubs_per_faculty_year"].iloc[0]), rel=0, abs=0)
+    assert got["load_median"] == float(row["load_median"].iloc[0])
+    assert set(sweeps.outcome_names()) == set(got)
+    with pytest.raises(ConfigError, match="network__max_tie"):
+        sweeps.model(network__max_tie=2)
+
+
+@pytest.mark.parametrize("how", ["batch3", "processes", "shards", "dask"])
+def test_the_same_rows_whatever_the_executor_batch_or_shards(tmp_path, grid_reference, how):
+    s0, _, reference = grid_reference
+    path = s0.file
+    out = tmp_path / "out"
+    if how == "batch3":
+        run_sweep(load_sweep(path, batch=3), out, executor="serial", progress=False)
+    elif how == "processes":
+        run_sweep(load_sweep(path), out, executor="processes", workers=2, progress=False)
+    elif how == "dask":
+        pytest.importorskip("distributed")
+        run_sweep(load_sweep(path, batch=4), out, executor="dask", workers=1, progress=False)
+    else:
+        s = load_sweep(path, batch=2)
+        for i in (1, 2, 3):
+            run_sweep(s, out, executor="serial", shard=f"{i}/3", progress=False)
+        assert sorted(p.name for p in (out / "runs").iterdir()) == ["shard=1", "shard=2", "shard=3"]
+    pd.testing.assert_frame_equal(runs_table(out), reference)
+
+
+def test_resume_runs_only_the_missing_task(tmp_path, monkeypatch):
+    s = load_sweep(write(tmp_path, SMALL_GRID), batch=3)
+    out = tmp_path / "out"
+    run_sweep(s, out, executor="serial", progress=False)
+    before = runs_table(out)
+    (out / "runs" / "shard=0" / "task-00002.parquet").unlink()
+    import socket
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a process id that is gone: what a killed worker leaves
+    leftover = out / "runs" / "shard=0" / f".task-00001.parquet.careersim-tmp.{socket.gethostname()}.{dead.pid}.x"
+    leftover.write_text("half a file")
+    calls = []
+    real = sweeps.run_task
+
+    def counting(task):
+        calls.append(task.index)
+        return real(task)
+
+    monkeypatch.setattr(sweeps, "run_task", counting)
+    res = run_sweep(s, out, executor="serial", progress=False)
+    assert calls == [2] and res.tasks_run == 1 and res.skipped_tasks == 3
+    assert not leftover.exists()
+    pd.testing.assert_frame_equal(runs_table(out), before)
+    run_sweep(s, out, executor="serial", progress=False)
+    assert calls == [2]  # all done: nothing runs
+    # the same folder with another batching is refused: its tasks would not match
+    with pytest.raises(sweeps.SweepError, match="holds a different sweep"):
+        run_sweep(load_sweep(s.file, batch=4), out, executor="serial", progress=False)
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
+    import simulation.run as run_module
+
+    real = run_module.simulate
+
+    def flaky(params, **kw):
+        if params.network.max_ties == 2 and params.mentoring.model == "network":
+            raise RuntimeError("boom at two ties\nsecond line")
+        return real(params, **kw)
+
+    monkeypatch.setattr(run_module, "simulate", flaky)
+    s = load_sweep(write(tmp_path, SMALL_GRID), batch=4)
+    res = run_sweep(s, tmp_path / "out", executor="serial", progress=False)
+    assert res.runs == 12 and res.failed == 2
+    t = runs_table(tmp_path / "out")
+    bad = t[t["status"] == "failed"]
+    assert len(bad) == 2 * 3 and set(bad["network.max_ties"]) == {2.0} and set(bad["model"]) == {"network"}
+    assert (bad["error"] == "RuntimeError: boom at two ties | second line").all()
+    assert bad["pubs_per_faculty_year"].isna().all()
+    assert (t[t["status"] == "ok"]["pubs_per_faculty_year"].notna()).all()
+    info = sweeps.status(s, tmp_path / "out")
+    assert (info["runs_ok"], info["runs_failed"], info["tasks_with_failures"]) == (10, 2, 1)
+    # --retry-failed runs those tasks again (now they pass) and replaces their files
+    monkeypatch.setattr(run_module, "simulate", real)
+    res = run_sweep(s, tmp_path / "out", executor="serial", progress=False, retry_failed=True)
+    assert res.tasks_run == 1 and res.failed == 0  # both failed runs were in task 1 (runs 4 to 7)
+    t = runs_table(tmp_path / "out")
+    assert len(t) == 36 and (t["status"] == "ok").all()
+
+
+# --- command line ------------------------------------------------------------------------------
+
+def test_cli_job_array_status_and_shard(tmp_path):
+    path = write(tmp_path, SMALL_GRID)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    r = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--job-array", "--shards", "4", "--batch", "2"])
+    assert r.exit_code == 0, r.output
+    script = r.stdout
+    assert script.startswith("#!/bin/bash") and "#SBATCH --array=1-4\n" in script
+    assert f"sweep {path.resolve()} --shard $SLURM_ARRAY_TASK_ID/4 --out {out.resolve()} --executor serial" in script
+    assert "--batch 2" in script and f"#SBATCH --output={out.resolve()}/logs/" in script
+    assert (out / "sweep.json").exists() and (out / "logs").is_dir()
+    r = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--shard", "2/4", "--batch", "2",
+                            "--executor", "serial", "-q"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--status", "--batch", "2", "--shards", "4"])
+    assert r.exit_code == 0, r.output
+    # 6 tasks of 2 runs; shard 2 of 4 holds tasks 1 and 5
+    assert "done: 2 tasks, 4 runs (4 ok, 0 failed)" in r.stdout
+    assert "remaining: 4 tasks, 8 runs" in r.stdout
+    assert "shards: 1 of 4 complete" in r.stdout and str(out.resolve()) in r.stdout
+    r = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--shard", "5/4"])
+    assert r.exit_code == 2 and "--shard 5/4" in r.output
+
+
+def test_cli_refuses_a_users_folder_and_bad_files(tmp_path):
+    path = write(tmp_path, SMALL_GRID)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("do not touch")
+    runner = CliRunner()
+    r = runner.invoke(app, ["sweep", str(path), "--out", str(mine), "--executor", "serial"])
+    assert r.exit_code == 2 and "careersim did not write it" in r.output
+    assert sorted(p.name for p in mine.iterdir()) == ["thesis.docx"]
+    with pytest.raises(DestinationError):
+        run_sweep(load_sweep(path), mine, executor="serial", progress=False)
+    r = runner.invoke(app, ["sweep", str(write(tmp_path, SMALL_GRID.replace("seed = 5", "seed = -1"), "bad.toml"))])
+    assert r.exit_code == 2 and "bad.toml: seed = -1: must be at least 0" in r.output
+
+
+def test_map_tasks_runs_any_function():
+    assert sorted(map_tasks(math.sqrt, [4.0, 9.0, 16.0], executor="serial")) == [2.0, 3.0, 4.0]
+    with pytest.raises(ValueError, match="serial, processes, dask"):
+        map_tasks(math.sqrt, [1.0], executor="threads")
+
+
+def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, monkeypatch, grid_reference):
+    """--executor slurm: `simulation.cluster.slurm_cluster([cluster] settings)` gives a cluster
+    (here a stand-in: an in-process LocalCluster), which the dask path runs the tasks on."""
+    import sys
+    import types
+    from contextlib import contextmanager
+
+    distributed = pytest.importorskip("distributed")
+    seen = {}
+
+    @contextmanager
+    def slurm_cluster(settings):
+        seen.update(settings)
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                      dashboard_address=None) as cluster:
+            yield cluster
+
+    fake = types.ModuleType("simulation.cluster")
+    fake.slurm_cluster = slurm_cluster
+    monkeypatch.setitem(sys.modules, "simulation.cluster", fake)
+    text = SMALL_GRID + '\n[cluster]\nqueue = "debug"\nmemory = "1GB"\nwalltime = "00:10:00"\n'
+    s = load_sweep(write(tmp_path, text), batch=6)
+    run_sweep(s, tmp_path / "out", executor="slurm", progress=False)
+    assert seen == {"queue": "debug", "memory": "1GB", "walltime": "00:10:00"}
+    pd.testing.assert_frame_equal(runs_table(tmp_path / "out"), grid_reference[2])
+
+
+def test_short_forms_and_a_sampled_design_end_to_end(tmp_path):
+    """`set = [...]` for fixed settings, `"x" = [..]` for values, no [design] = a grid; and a
+    Sobol' sweep whose runs carry the design's points and values, in SALib's order."""
+    short = write(tmp_path, textwrap.dedent("""\
+        base = "network"
+        seed = 11
+        replicates = 2
+        set = ["population.n_faculty=60", "population.n_institutions=2", "horizon_years=3"]
+        [parameters]
+        "network.max_ties" = [2, 3]
+        """), "short.toml")
+    s = load_sweep(short)
+    assert s.spec.design.kind == "grid" and s.n_runs == 4 and s.fixed[0] == "population.n_faculty=60"
+    with pytest.raises(ConfigError, match=r'short2\.toml: set\[0\] = "population\.n_facult=60": unknown parameter\. '
+                                          r"Did you mean population\.n_faculty"):
+        load_sweep(write(tmp_path, short.read_text().replace("n_faculty=60", "n_facult=60"), "short2.toml"))
+
+    text = sampled("sobol", "n = 2", '[parameters."network.max_ties"]\nlow = 1\nhigh = 4\n'
+                                     '[parameters."exits.unmet_effect"]\nlow = 0.1\nhigh = 1.0\n')
+    path = write(tmp_path, text, "sobol.toml")
+    r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "sobol"), "--executor", "serial", "-q"])
+    assert r.exit_code == 0, r.output
+    assert "done: 2 tasks, 8 runs (8 ok, 0 failed)" in r.stdout
+    design = pd.read_parquet(tmp_path / "sobol" / "design.parquet")
+    manifest = json.loads((tmp_path / "sobol" / "sweep.json").read_text())
+    assert len(design) == 2 * (2 + 2) == manifest["n_points"]
+    assert manifest["design"]["salib_problem"]["names"] == ["network.max_ties", "exits.unmet_effect"]
+    assert manifest["design"]["calc_second_order"] is False
+    runs = read_runs(tmp_path / "sobol")
+    merged = runs[runs["group"] == "all"].merge(design, on="point", suffixes=("", "_design"))
+    assert len(merged) == 8
+    for name in ("network.max_ties", "exits.unmet_effect"):
+        assert (merged[name] == merged[f"{name}_design"]).all()
+    assert set(design["network.max_ties"]) <= {1.0, 2.0, 3.0, 4.0}
