@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -136,6 +136,8 @@ def _dask(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None, a
 def is_remote(executor: str, address: Any) -> bool:
     """Whether the work runs on other machines (a Dask scheduler or cluster given): then this
     machine's memory and compiled kernels do not matter."""
+    if executor == "slurm":  # SLURM jobs, on whichever nodes the cluster gives them
+        return True
     return executor == "dask" and address is not None and not (isinstance(address, str) and not address)
 
 
@@ -153,7 +155,7 @@ def map_tasks(
     scheduler address, a `distributed.Client` or a cluster object; None starts a LocalCluster
     of `workers` processes. With `progress`, counts finished items."""
     if executor not in _RUNNERS:  # said at once, not at the first result
-        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+        raise ValueError(f"executor must be one of {', '.join(_RUNNERS)}, not {executor!r}")
     items = list(items)
     if executor != "serial" and len(items) == 1:
         executor = "serial"
@@ -169,7 +171,22 @@ def _mapped(fn: Callable[[Any], Any], items: list[Any], executor: str, workers: 
                 yield result
 
 
-_RUNNERS = {"serial": _serial, "processes": _processes, "dask": _dask}
+# executor "slurm": the [cluster] settings (see simulation.cluster) its SLURMCluster is built from,
+# unless `address` is such a mapping itself
+SLURM_SETTINGS: dict[str, Any] = {}
+
+
+def _slurm(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None, address: Any) -> Iterator[Any]:
+    """Dask workers in SLURM jobs: dask-jobqueue's SLURMCluster, scaled to the settings' `jobs`,
+    cancelled at the end; then as the dask executor with that cluster."""
+    from .cluster import slurm_cluster
+
+    settings = address if isinstance(address, Mapping) else SLURM_SETTINGS
+    with slurm_cluster(settings) as cluster:
+        yield from _dask(fn, items, workers, cluster)
+
+
+_RUNNERS = {"serial": _serial, "processes": _processes, "dask": _dask, "slurm": _slurm}
 
 
 def compile_kernels(params: Params, progress: bool = True) -> float:
@@ -203,7 +220,7 @@ def run_many(
 ) -> list[Path]:
     """Run every spec; return their folders in the order given."""
     if executor not in _RUNNERS:
-        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+        raise ValueError(f"executor must be one of {', '.join(_RUNNERS)}, not {executor!r}")
     specs = list(specs)
     # what processes that died (interrupted, killed) left half-written on this host
     remove_leftovers(Path(s.out).parent for s in specs)
@@ -220,7 +237,7 @@ def run_many(
                 n = workers or os.cpu_count() or 1
                 fn = partial(execute, threads=max(1, (os.cpu_count() or 1) // n))
             else:
-                fn = partial(execute, threads=1) if executor == "dask" else execute
+                fn = partial(execute, threads=1) if executor in ("dask", "slurm") else execute
             for _ in _RUNNERS[executor](fn, todo, workers, address):
                 bar.update(1)
     return [Path(s.out) for s in specs]
