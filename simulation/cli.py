@@ -388,14 +388,18 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         app()  # typer turns Ctrl-C into exit code 130
-        return
+        code: int | str | None = 0
     except KeyboardInterrupt:
-        pass
+        code = 130
     except SystemExit as exc:
-        if exc.code != 130:
-            raise
-    typer.echo(INTERRUPTED, err=True)
-    sys.exit(130)
+        code = exc.code
+    # the work is over (done or interrupted): a late Ctrl-C must not break the shutdown of
+    # threads and worker pools, which would print a traceback or hang
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if code == 130:
+        typer.echo(INTERRUPTED, err=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -65,12 +65,12 @@ def _serial(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None,
 _WATCHING: list[int] = []
 
 
-def die_with_parent() -> None:
-    """In a worker process: exit as soon as the process that started it is gone (even after
-    a SIGKILL), instead of running on as an orphan. Idempotent."""
+def die_with_parent(parent: int | None = None) -> None:
+    """In a worker process: exit as soon as `parent` (default: the process that started it) is
+    gone (even after a SIGKILL), instead of running on as an orphan. Idempotent."""
     if _WATCHING:
         return
-    parent = os.getppid()
+    parent = parent or os.getppid()
     _WATCHING.append(parent)
 
     def watch() -> None:
@@ -87,13 +87,15 @@ def _in_worker(fn: Callable[[Any], Any], item: Any) -> Any:
 
 
 def _processes(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None, address: Any) -> Iterator[Any]:
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, parallel_config
 
     n = workers or os.cpu_count() or 1
     # interrupted, joblib stops the workers at once; a run cut short leaves only a temporary
-    # folder or file, which the next run removes
-    parallel = Parallel(n_jobs=n, return_as="generator_unordered", backend="loky")
-    yield from parallel(delayed(_in_worker)(fn, item) for item in items)
+    # folder or file, which the next run removes. Each worker watches its parent from the
+    # moment it starts (idle workers too), so none outlives a parent that was killed.
+    with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
+        parallel = Parallel(n_jobs=n, return_as="generator_unordered")
+        yield from parallel(delayed(_in_worker)(fn, item) for item in items)
 
 
 @contextmanager

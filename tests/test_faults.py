@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -109,3 +110,78 @@ def test_ctrl_c_during_the_runs_says_that_finished_runs_are_kept(tmp_path):
     assert err.splitlines()[0] == ("interrupted: finished runs are kept and unfinished ones left nothing behind; "
                                    "run the same command again to finish the rest")
     assert "Traceback" not in err
+
+
+SWEEP = """\
+# a small grid for the fault test: 4 points x 3 replicates x 2 models = 24 runs in 12 tasks
+base = "network"
+seed = 9
+replicates = 3
+models = ["dyad", "network"]
+outcomes = ["retention_5y", "pubs_per_faculty_year", "share_months_hole"]
+
+[fixed]
+"population.n_faculty" = 800
+"population.n_institutions" = 2
+horizon_years = 12
+
+[parameters."network.max_ties"]
+values = [1, 2, 3, 4]
+
+[run]
+batch = 2
+"""
+
+
+def careersim_sweep(file: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "simulation", "sweep", str(file), "--out", str(out),
+                             "--executor", "processes", "--workers", "2", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_interrupted_and_killed_sweeps_resume_to_identical_rows(tmp_path):
+    from simulation.sweeps import read_runs
+
+    file = tmp_path / "faults.toml"
+    file.write_text(SWEEP)
+    ref = tmp_path / "reference"
+    t0 = time.perf_counter()
+    proc = careersim_sweep(file, ref)
+    _, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err
+    duration = time.perf_counter() - t0
+
+    cut = tmp_path / "interrupted"
+    rng = random.Random(7)
+    landed = []
+    for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGINT):
+        proc = careersim_sweep(file, cut)
+        delay = rng.uniform(0.5, duration)
+        time.sleep(delay)
+        try:
+            workers = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            workers = []
+        if proc.poll() is None:
+            os.kill(proc.pid, sig)
+        try:
+            _, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            stacks = subprocess.run(["py-spy", "dump", "--pid", str(proc.pid)], capture_output=True, text=True).stdout \
+                if shutil.which("py-spy") else "(py-spy not installed)"
+            proc.kill()
+            pytest.fail(f"the sweep did not end within 120 s of {sig.name} at {delay:.1f} s ({landed}):\n{stacks}")
+        landed.append((sig.name, round(delay, 1), proc.returncode))
+        if proc.returncode == 0:
+            continue
+        assert "Traceback" not in err, err
+        _, alive = psutil.wait_procs(workers, timeout=15)
+        assert not alive, f"workers outlived their parent after {sig.name}: {alive}"
+    proc = careersim_sweep(file, cut)
+    _, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err
+    assert not leftovers(cut), leftovers(cut)
+    pd.testing.assert_frame_equal(read_runs(cut), read_runs(ref), check_exact=True)
+    assert len(read_runs(cut)) == 24 * 3  # no duplicates: one row per run and group
+    print(f"\nsweep fault runs (signal, seconds after start, exit code): {landed}; uninterrupted {duration:.0f} s")
