@@ -167,22 +167,29 @@ def _measure_run(params, names: Sequence[str] | None) -> dict[str, float]:
     return measure(r.people, r.series, params.n_months, names)
 
 
+def _measure_indexed(item: tuple[int, object], names: Sequence[str] | None) -> tuple[int, dict[str, float]]:
+    index, params = item
+    return index, _measure_run(params, names)
+
+
 def evaluate(param_sets: Sequence, names: Sequence[str] | None = None, workers: int | None = None,
-             progress: bool = False, desc: str = "runs") -> list[dict[str, float]]:
-    """Measures of many runs, in parallel processes; same order as given."""
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+             progress: bool = False, desc: str = "runs", executor: str | None = None,
+             address=None) -> list[dict[str, float]]:
+    """Measures of many runs, in the given order, on the same executors as comparisons and
+    sweeps (`sweep.map_tasks`: processes by default, serial with one worker, dask, slurm)."""
+    from functools import partial
+
+    from .sweep import compile_kernels, is_remote, map_tasks
 
     param_sets = list(param_sets)
-    if workers == 1 or len(param_sets) == 1:
-        return [_measure_run(p, names) for p in tqdm(param_sets, desc=desc, disable=None if progress else True)]
-    parallel = Parallel(n_jobs=workers or -1, backend="loky", return_as="generator")
-    out = []
-    with tqdm(total=len(param_sets), desc=desc, unit="run", disable=None if progress else True) as bar:
-        for m in parallel(delayed(_measure_run)(p, names) for p in param_sets):
-            out.append(m)
-            bar.update(1)
-    return out
+    executor = executor or ("serial" if workers == 1 else "processes")
+    if param_sets and not is_remote(executor, address):
+        compile_kernels(param_sets[0], progress)
+    out: list[dict[str, float] | None] = [None] * len(param_sets)
+    for index, measures in map_tasks(partial(_measure_indexed, names=names), list(enumerate(param_sets)),
+                                     executor, workers, address, progress, desc):
+        out[index] = measures
+    return out  # type: ignore[return-value]
 
 
 def _scenario(scenario: str, sets: Sequence[str], values: dict[str, float] | None = None, seed: int = 1):
@@ -194,7 +201,7 @@ def _scenario(scenario: str, sets: Sequence[str], values: dict[str, float] | Non
 
 def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, sets: Sequence[str] = (),
           targets_file: str | Path = TARGETS_FILE, workers: int | None = None, progress: bool = True,
-          ci_overlap: bool = False) -> pd.DataFrame:
+          ci_overlap: bool = False, executor: str | None = None, address=None) -> pd.DataFrame:
     """Target vs simulated (mean and 95% CI over replicates), and whether it is within its band.
 
     With `ci_overlap`, a target also passes when the 95% interval of the mean reaches its band:
@@ -202,7 +209,8 @@ def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, 
     """
     targets, _ = load_targets(targets_file)
     runs = [_scenario(scenario, sets, seed=seed + r) for r in range(replicates)]
-    results = pd.DataFrame(evaluate(runs, [t.measure for t in targets], workers, progress, "calibration check"))
+    results = pd.DataFrame(evaluate(runs, [t.measure for t in targets], workers, progress, "calibration check",
+                                    executor, address))
     rows = []
     for t in targets:
         mean, lo, hi = mean_ci(results[t.measure].to_numpy(float))
@@ -271,7 +279,7 @@ def block_targets(targets: Sequence[Target], block: str) -> list[Target]:
 def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, sets: Sequence[str] = (),
         targets_file: str | Path = TARGETS_FILE, lhs_points: int | None = None, maxfev: int = 80,
         blocks: Sequence[str] | None = None, workers: int | None = None, progress: bool = True,
-        start: dict[str, float] | None = None, rounds: int = 2) -> dict:
+        start: dict[str, float] | None = None, rounds: int = 2, executor: str | None = None, address=None) -> dict:
     """Estimate the free parameters block by block (`rounds` passes); return a calibration record."""
     from scipy.optimize import minimize
     from scipy.stats import qmc
@@ -290,7 +298,7 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
 
     def run_points(points: list[dict[str, float]], desc: str) -> list[list[dict[str, float]]]:
         sets_all = [_scenario(scenario, sets, {**current, **pt}, s) for pt in points for s in seeds]
-        flat = evaluate(sets_all, names, workers, progress, desc)
+        flat = evaluate(sets_all, names, workers, progress, desc, executor, address)
         return [flat[k * len(seeds):(k + 1) * len(seeds)] for k in range(len(points))]
 
     before = loss(targets, run_points([{}], "calibration: start")[0])

@@ -168,6 +168,8 @@ def calibrate(
     set_: SetOption = None,
     out: Annotated[Path, typer.Option(help="Where tables and records go.")] = Path("results/calibration"),
     workers: WorkersOption = None,
+    executor: Annotated[Optional[str], typer.Option(help="Where runs execute: serial, processes (default), dask or slurm.")] = None,
+    scheduler: AddressOption = None,
     maxfev: Annotated[int, typer.Option(help="With --fit: most objective evaluations per block in the local search.")] = 70,
     block: Annotated[Optional[list[str]], typer.Option(help="With --fit: fit only these blocks of targets.toml (repeatable).")] = None,
 ) -> None:
@@ -177,6 +179,10 @@ def calibrate(
     if not (check_ or fit_):
         _fail("say --check or --fit (or both)")
     _positive("--replicates", replicates, "the default is 10 for --check, 5 for --fit")
+    from .sweep import _RUNNERS
+
+    if executor is not None and executor not in _RUNNERS:
+        _fail(f"--executor {executor}: must be one of {', '.join(_RUNNERS)}")
     _positive("--workers", workers, "the default is one per core")
     _positive("--maxfev", maxfev, "the default is 70")
     try:
@@ -186,7 +192,7 @@ def calibrate(
         _fail(str(exc))
     if fit_:
         record = cal.fit(scenario, replicates or 5, 2000 if seed is None else seed, set_ or [], maxfev=maxfev,
-                         workers=workers, blocks=block or None)
+                         workers=workers, blocks=block or None, executor=executor, address=scheduler)
         path = cal.write_record(record, out / "record.json")
         typer.echo(f"loss {record['loss_before']:.3f} -> {record['loss_after']:.3f}; record: {path}")
         for name, value in record["estimates"].items():
@@ -195,7 +201,8 @@ def calibrate(
             cal.write_record(record, cal.RECORD_FILE)
             typer.echo(f"installed as the defaults: {cal.RECORD_FILE} (re-run the tests; update the regression baseline on purpose)")
     if check_:
-        table = cal.check(scenario, replicates or 10, 1000 if seed is None else seed, set_ or [], workers=workers)
+        table = cal.check(scenario, replicates or 10, 1000 if seed is None else seed, set_ or [], workers=workers,
+                          executor=executor, address=scheduler)
         destination.write_file(out / "check.csv", lambda tmp: table.to_csv(tmp, index=False))
         text = cal.format_check(table)
         destination.write_text(out / "check.md", "```\n" + text + "\n```\n")

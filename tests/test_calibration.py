@@ -101,3 +101,15 @@ def test_measures_on_a_constructed_table():
     assert cal.MEASURES["years_to_associate"](c, people, None, n_months) == pytest.approx(6.0)
     assert cal.MEASURES["pubs_per_year_early"](c, people, None, n_months) == pytest.approx(np.mean([10, 15, 12, 9, 11, 13, 10]) / 5)
     assert cal.MEASURES["award_pubs_10y_successful"](c, people, None, n_months) == pytest.approx(40)
+
+
+def test_evaluate_gives_the_same_measures_in_order_on_every_executor():
+    from .conftest import small
+
+    sets = [small("status_quo", "horizon_years=6", "population.n_faculty=200", seed=s) for s in (1, 2, 3)]
+    serial = cal.evaluate(sets, executor="serial")
+    parallel = cal.evaluate(sets, executor="processes", workers=2)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.DataFrame(serial), pd.DataFrame(parallel), check_exact=True)
+    assert len(serial) == 3 and serial[0]["load_median"] != serial[1]["load_median"]
