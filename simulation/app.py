@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import math
 import os
 import socket
 import subprocess
@@ -43,8 +42,7 @@ from .recorder import I_N_ACTIVE, I_N_RANK_GENDER, I_PUBS, Recorder
 from .run import numba_threads
 from .scenario import ConfigError, list_scenarios, load_scenario
 from .state import (
-    ACTIVE, ASSISTANT, ASSOCIATE, EXIT_REASONS, EXTERNAL, FULL, MENTOR_LEFT, NEVER, PEER, PRIMARY,
-    SECONDARY, TIE_KINDS,
+    ACTIVE, ASSISTANT, EXIT_REASONS, FULL, MENTOR_LEFT, NEVER, PEER, TIE_KINDS,
 )
 
 # --- the controls ---------------------------------------------------------------------------
@@ -896,7 +894,7 @@ def person_html(pane: Pane, d: dict | None, person_id: int) -> str:
               f"grant(s)" + (f" (first in month {c['first_grant_month']})" if c["first_grant_month"] is not None else "")
               + (f"; associate in month {c['associate_month']}" if c["associate_month"] is not None else "")
               + (f"; full in month {c['full_month']}" if c["full_month"] is not None else "")
-              + (f"; career award" if c["career_award"] else "")
+              + ("; career award" if c["career_award"] else "")
               + f"; {c['mentors_lost']} mentor(s) lost to departures; {c['months_without_mentor']} of "
               f"{c['months_as_protege']} months as a protégé without a mentor.</p>")
     if not d["in_post"]:

@@ -409,31 +409,12 @@ def _error_line(err: dict, provenance: dict[Loc, str], data: dict) -> str:
     if kind == "missing":
         return f"{where}: {_dotted(loc)}: missing; it is required here"
     allowed = _allowed(loc)
-    if kind == "finite_number":
-        msg = "must be a finite number, not nan, inf or -inf"
-    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than") and allowed:
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than") and allowed:
         msg = "out of range"
-    elif kind in ("greater_than_equal", "greater_than"):
-        msg = f"must be at least {_num(ctx.get('ge', ctx.get('gt')))}"
-    elif kind in ("less_than_equal", "less_than"):
-        msg = f"must be at most {_num(ctx.get('le', ctx.get('lt')))}"
-    elif kind == "int_type":
-        msg = "must be an integer, e.g. 3 (not 3.0, \"3\" or true)"
-    elif kind == "float_type":
-        msg = ("is too large" if isinstance(value, int) and not isinstance(value, bool)
-               else "must be a number, e.g. 0.5 or 1 (not \"0.5\" or true)")
-    elif kind == "bool_type":
-        msg = "must be true or false (without quotes)"
-    elif kind == "string_type":
-        msg = "must be a string in quotes"
-    elif kind == "string_pattern_mismatch" and loc == ("name",):
-        msg = f"not a usable name: use {NAME_RULE}"
-        if where not in _RANK and where != "defaults":
+    elif (common := value_message(kind, ctx, value, loc)) is not None:
+        msg = common
+        if kind == "string_pattern_mismatch" and where not in _RANK and where != "defaults":
             msg += "; without a name = \"...\" line a file's scenario is named after the file"
-    elif kind == "string_too_long":
-        msg = f"is too long: at most {ctx.get('max_length')} characters"
-    elif kind == "literal_error":
-        msg = f"must be one of {ctx.get('expected', '')}".replace("'", '"')
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         msg = _table_hint(loc)
     elif kind in ("tuple_type", "list_type"):
@@ -457,6 +438,33 @@ def _format_errors(exc: ValidationError, provenance: dict[Loc, str], data: dict)
     if len(lines) > MAX_LINES:
         lines = lines[:MAX_LINES] + [f"... and {len(lines) - MAX_LINES} more errors"]
     return "\n".join(lines)
+
+
+def value_message(kind: str, ctx: dict, value: Any, loc: tuple) -> str | None:
+    """What is wrong with a value, for the pydantic error kinds that read the same in scenario
+    and sweep files; None for the others."""
+    if kind == "finite_number":
+        return "must be a finite number, not nan, inf or -inf"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {_num(ctx.get('ge', ctx.get('gt')))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {_num(ctx.get('le', ctx.get('lt')))}"
+    if kind == "int_type":
+        return "must be an integer, e.g. 3 (not 3.0, \"3\" or true)"
+    if kind == "float_type":
+        return ("is too large" if isinstance(value, int) and not isinstance(value, bool)
+                else "must be a number, e.g. 0.5 or 1 (not \"0.5\" or true)")
+    if kind == "bool_type":
+        return "must be true or false (without quotes)"
+    if kind == "string_type":
+        return "must be a string in quotes"
+    if kind == "string_pattern_mismatch" and tuple(loc) == ("name",):
+        return f"not a usable name: use {NAME_RULE}"
+    if kind == "string_too_long":
+        return f"is too long: at most {ctx.get('max_length')} characters"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}".replace("'", '"')
+    return None
 
 
 def load_scenario(

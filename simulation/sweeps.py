@@ -50,8 +50,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import destination
-from .params import MODELS, NAME_PATTERN, NAME_RULE, Bool, Float, Int, Params, Str, describe
-from .scenario import ConfigError, _bounds, _dotted, _show, load_scenario, parse_override, resolve_path
+from .params import MODELS, NAME_PATTERN, Bool, Float, Int, Params, Str, describe
+from .scenario import (ConfigError, _bounds, _dotted, _num, _show, load_scenario, parse_override, resolve_path,
+                       value_message)
 
 SWEEP_DIR = Path(__file__).resolve().parent.parent / "sweeps"
 MAX_BYTES = 1_000_000
@@ -217,12 +218,6 @@ def _schema_fields(loc: tuple) -> list[str]:
     return list(model.model_fields)
 
 
-def _num(x: Any) -> str:
-    if isinstance(x, float) and x.is_integer() and abs(x) < 1e16:
-        return str(int(x))
-    return f"{x:g}" if isinstance(x, float) else str(x)
-
-
 def _error_line(err: dict, where: str) -> str:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -240,28 +235,12 @@ def _error_line(err: dict, where: str) -> str:
         return f'{where}: parameters: missing; a sweep varies at least one parameter: add a [parameters."section.field"] table'
     if kind == "missing":
         return f"{where}: {dotted}: missing; it is required here"
-    if kind == "finite_number":
-        msg = "must be a finite number, not nan, inf or -inf"
-    elif kind in ("greater_than_equal", "greater_than"):
-        msg = f"must be at least {_num(ctx.get('ge', ctx.get('gt')))}"
-    elif kind in ("less_than_equal", "less_than"):
-        msg = f"must be at most {_num(ctx.get('le', ctx.get('lt')))}"
-    elif kind == "int_type":
-        msg = "must be an integer, e.g. 3 (not 3.0, \"3\" or true)"
-    elif kind == "float_type":
-        msg = "must be a number, e.g. 0.5 or 1 (not \"0.5\" or true)"
-    elif kind == "bool_type":
-        msg = "must be true or false (without quotes)"
-    elif kind == "string_type":
-        msg = "must be a string in quotes"
-    elif kind == "string_pattern_mismatch" and loc == ("name",):
-        msg = f"not a usable name: use {NAME_RULE}"
+    if (common := value_message(kind, ctx, value, loc)) is not None:
+        msg = common
     elif kind == "string_pattern_mismatch" and loc[-1:] == ("walltime",):
         msg = 'must be a SLURM time such as "02:00:00" or "1-00:00:00"'
     elif kind == "string_pattern_mismatch" and loc[-1:] == ("memory",):
         msg = 'must be an amount such as "4GB" or "500MB"'
-    elif kind == "literal_error":
-        msg = f"must be one of {ctx.get('expected', '')}".replace("'", '"')
     elif kind in ("model_type", "dict_type"):
         msg = f"must be a table ([{dotted}] section) with fields: {', '.join(_schema_fields(loc))}"
     elif kind == "list_type":
@@ -271,8 +250,6 @@ def _error_line(err: dict, where: str) -> str:
                else "must not be empty")
     elif kind == "too_long":
         msg = f"is too long: at most {ctx.get('max_length')} entries"
-    elif kind == "string_too_long":
-        msg = f"is too long: at most {ctx.get('max_length')} characters"
     else:
         msg = err["msg"].removeprefix("Value error, ")
     return f"{where}: {dotted} = {_show(value)}: {msg}"

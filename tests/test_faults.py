@@ -33,6 +33,26 @@ def careersim(out: Path, **kw) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
+def fault(proc: subprocess.Popen, sig: signal.Signals, delay: float, so_far: list) -> tuple[str, list]:
+    """After `delay` seconds, send `sig` to the parent alone; wait for it to end (its pipes
+    close only when its workers are gone too). Returns its stderr and the workers it had."""
+    time.sleep(delay)
+    try:
+        workers = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        workers = []
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        stacks = subprocess.run(["py-spy", "dump", "--pid", str(proc.pid)], capture_output=True, text=True).stdout \
+            if shutil.which("py-spy") else "(py-spy not installed)"
+        proc.kill()
+        pytest.fail(f"did not end within 120 s of {sig.name} at {delay:.1f} s (earlier: {so_far}):\n{stacks}")
+    return err, workers
+
+
 def leftovers(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if TMP_TAG in p.name]
 
@@ -56,14 +76,7 @@ def test_interrupted_and_killed_comparisons_resume_to_identical_tables(tmp_path)
     for sig in FAULTS:
         proc = careersim(cut)
         delay = rng.uniform(0.5, duration)
-        time.sleep(delay)
-        try:
-            workers = psutil.Process(proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            workers = []
-        if proc.poll() is None:
-            os.kill(proc.pid, sig)  # the parent alone
-        _, err = proc.communicate(timeout=120)
+        err, workers = fault(proc, sig, delay, FAULT_RUNS)
         FAULT_RUNS.append((sig.name, round(delay, 1), proc.returncode))
         if proc.returncode == 0:  # it finished before the fault: fine, nothing to check
             continue
@@ -158,20 +171,7 @@ def test_interrupted_and_killed_sweeps_resume_to_identical_rows(tmp_path):
     for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGINT):
         proc = careersim_sweep(file, cut)
         delay = rng.uniform(0.5, duration)
-        time.sleep(delay)
-        try:
-            workers = psutil.Process(proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            workers = []
-        if proc.poll() is None:
-            os.kill(proc.pid, sig)
-        try:
-            _, err = proc.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            stacks = subprocess.run(["py-spy", "dump", "--pid", str(proc.pid)], capture_output=True, text=True).stdout \
-                if shutil.which("py-spy") else "(py-spy not installed)"
-            proc.kill()
-            pytest.fail(f"the sweep did not end within 120 s of {sig.name} at {delay:.1f} s ({landed}):\n{stacks}")
+        err, workers = fault(proc, sig, delay, landed)
         landed.append((sig.name, round(delay, 1), proc.returncode))
         if proc.returncode == 0:
             continue

@@ -65,7 +65,7 @@ def sampled(kind: str, extra: str = "", params: str | None = None) -> str:
         high = 10.0
         distribution = "loguniform"
         """)
-    return textwrap.dedent(f"""\
+    return textwrap.dedent("""\
         base = "network"
         seed = 3
         replicates = 1
