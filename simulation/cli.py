@@ -143,14 +143,17 @@ def compare(
 
 
 @app.command()
-def report(folder: Path) -> None:
+def report(
+    folder: Path,
+    svg: Annotated[bool, typer.Option("--svg", help="Also write each figure as SVG (vector) beside its PNG.")] = False,
+) -> None:
     """Rebuild the figures and report.html of a comparison from its saved tables."""
     from .compare import format_not_computed, load
     from .report import write_report
 
     if not (folder / "comparison.json").exists():
         _fail(f"{folder}: not a comparison folder (no comparison.json); run `careersim compare` first")
-    path = write_report(folder)
+    path = write_report(folder, svg=svg)
     text = format_not_computed(load(folder).not_computed)
     if text:
         typer.echo(text)

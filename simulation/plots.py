@@ -318,10 +318,11 @@ def t_interval(values) -> tuple[float, float]:
     return lo, hi
 
 
-def save(fig: Figure, folder: Path, name: str) -> dict[str, str]:
+def save(fig: Figure, folder: Path, name: str, svg: bool = False) -> dict[str, str]:
+    """PNG (what the report embeds), and SVG too when asked (drawing it again doubles the time)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for ext in ("png", "svg"):
+    for ext in ("png", "svg") if svg else ("png",):
         path = folder / f"{name}.{ext}"
         destination.write_file(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=110 if ext == "png" else None))
         paths[ext] = str(path)
@@ -336,8 +337,8 @@ def _num(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}" if np.isfinite(x) else "n/a"
 
 
-def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
-    """Every figure of a comparison folder; returns [{name, png, svg, caption}].
+def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> list[dict]:
+    """Every figure of a comparison folder (PNG; SVG too with `svg`); returns [{name, png, caption}].
 
     A figure the tables cannot support is skipped, and a {what, why, stage} note saying why is
     appended to `notes`."""
@@ -365,7 +366,7 @@ def make_all(out: Path, notes: list[dict] | None = None) -> list[dict]:
         """Draw and save one figure; the guard is a last resort, every known gap is checked before."""
         try:
             fig, caption = draw()
-            figs.append({"name": name, "title": TITLES.get(name, name.replace("_", " ")), **save(fig, folder, name),
+            figs.append({"name": name, "title": TITLES.get(name, name.replace("_", " ")), **save(fig, folder, name, svg),
                          "caption": caption})
         except Exception as exc:  # noqa: BLE001 - recorded, never silent
             skip(name, f"drawing it failed: {type(exc).__name__}: {exc}")

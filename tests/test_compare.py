@@ -71,9 +71,9 @@ def test_report_contains_every_figure_and_the_differences_table(comparison):
     page = (comparison.out / "report.html").read_text()
     figures = sorted(p.stem for p in (comparison.out / "figures").glob("*.png"))
     assert len(figures) >= 7
+    assert not list((comparison.out / "figures").glob("*.svg"))  # PNG only unless asked
     for name in figures:
-        assert (comparison.out / "figures" / f"{name}.svg").exists()
-        assert f"figures/{name}.svg" not in page  # embedded only: no link that breaks when the page moves
+        assert f"figures/{name}" not in page  # embedded only: no link that breaks when the page moves
     assert page.count("data:image/png;base64,") == len(figures)
     assert "Differences from dyad" in page and "retention_10y" in page and "narrower" in page
     assert page.count("<details>") == 1  # one representative manifest; every run in one table
@@ -90,8 +90,10 @@ def test_figures_come_from_saved_tables_without_rerunning(comparison, monkeypatc
     (comparison.out / "report.html").unlink()
     from simulation.report import write_report
 
-    write_report(comparison.out)
+    write_report(comparison.out, svg=True)
     assert (comparison.out / "report.html").exists() and len(list((comparison.out / "figures").glob("*.png"))) >= 7
+    assert {p.stem for p in (comparison.out / "figures").glob("*.svg")} == \
+        {p.stem for p in (comparison.out / "figures").glob("*.png")}  # careersim report --svg
     assert load(comparison.out).scenarios == ["dyad", "network"]
     assert load(comparison.out).not_computed == comparison.not_computed  # rebuilt, not repeated
 
