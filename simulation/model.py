@@ -109,8 +109,9 @@ class CareerModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one month (phases 1-6; the recorder observes afterwards)."""
-        month = self.steps - 1
-        self.month = month
+        # the model keeps its own month (Mesa's `steps` counter is an internal that Mesa is changing)
+        self.month += 1
+        month = self.month
         kp, keys, fs, ins = self.kp, self.keys, self.faculty, self.institutions
         t = time.perf_counter()
 
