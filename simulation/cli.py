@@ -84,7 +84,7 @@ def run(
     typer.echo(f"results: {folder}")
 
 
-ExecutorOption = Annotated[str, typer.Option(help="Where runs execute: serial, processes or dask.")]
+ExecutorOption = Annotated[str, typer.Option(help="Where runs execute: serial, processes, dask or slurm (the default [cluster] settings).")]
 WorkersOption = Annotated[Optional[int], typer.Option(help="Parallel workers (default: all cores).")]
 AddressOption = Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).")]
 
