@@ -120,7 +120,9 @@ def _read_runs(path: Path) -> pd.DataFrame:
     runs = runs.drop(columns=[c for c in ("shard",) if c in runs.columns])
     if "model" in runs.columns:
         runs["model"] = runs["model"].fillna("").astype(str)
-    return runs
+    from .sweeps import unique_runs
+
+    return unique_runs(runs)  # a run found in two task files counts once
 
 
 # --- what is analysed: series (a model's levels, or a pair's advantage) x outcome ----------------

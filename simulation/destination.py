@@ -6,8 +6,8 @@ Every command that takes `--out` checks its destination *before* any simulation 
 - an empty folder is fine (there is nothing in it to lose);
 - a folder careersim wrote is fine for the same kind of output: it carries a marker file
   (`.careersim`, naming the kind), or, for folders written before markers existed, a file
-  only careersim writes (a run's `manifest.json` with its run id, a comparison's
-  `comparison.json`, a calibration record) or a pair of files only careersim writes together;
+  only careersim writes, with the keys careersim puts in it (a run's `manifest.json`, a
+  comparison's `comparison.json`, a calibration record, a sweep's `sweep.json`);
 - anything else (a file, a folder holding other things, a careersim folder of another kind,
   a place where folders cannot be created) is refused with one line that says why and what
   to do, and nothing is written.
@@ -41,17 +41,14 @@ OWN_FILES: dict[str, tuple[str, ...]] = {
     "patterns": ("patterns.csv", "patterns.md", "runs"),
     "sweep": ("sweep.json", "design.parquet", "runs", "logs", "analysis"),
 }
-# what identifies a folder written before markers existed: a JSON file with a key careersim
-# writes, or a set of files only careersim writes together
-LEGACY_SIGN: dict[str, tuple[str, str]] = {
-    "run": ("manifest.json", "run_id"),
-    "comparison": ("comparison.json", "scenarios"),
-    "calibration": ("record.json", "estimates"),
-    "sweep": ("sweep.json", "plan_id"),
-}
-LEGACY_PAIRS: dict[str, tuple[str, str]] = {
-    "calibration": ("check.csv", "check.md"),
-    "patterns": ("patterns.csv", "patterns.md"),
+# what identifies a folder written before markers existed: a JSON file careersim writes, with
+# every one of these keys (a generic file name with a common key is not enough: a user's own
+# manifest.json or check.csv must never be taken for careersim's)
+LEGACY_SIGN: dict[str, tuple[str, tuple[str, ...]]] = {
+    "run": ("manifest.json", ("run_id", "params", "versions", "phase_seconds")),
+    "comparison": ("comparison.json", ("scenarios", "reference", "replicates", "run_ids")),
+    "calibration": ("record.json", ("estimates", "loss_before", "loss_after")),
+    "sweep": ("sweep.json", ("plan_id", "design", "sweep_file")),
 }
 
 
@@ -69,17 +66,14 @@ def kind_of(folder: Path) -> str | None:
             kind = None
         if kind in OWN_FILES:
             return kind
-    for kind, (name, key) in LEGACY_SIGN.items():
+    for kind, (name, keys) in LEGACY_SIGN.items():
         sign = folder / name
         if sign.is_file():
             try:
-                if key in json.loads(sign.read_text()):
+                if set(keys) <= set(json.loads(sign.read_text())):
                     return kind
             except (OSError, ValueError, TypeError):
                 pass
-    for kind, pair in LEGACY_PAIRS.items():
-        if all((folder / name).is_file() for name in pair):
-            return kind
     return None
 
 
@@ -142,6 +136,18 @@ def _tmp_prefix(name: str) -> str:
     return f".{name}{TMP_TAG}{socket.gethostname()}.{os.getpid()}."
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def readable(path: str | Path, folder: bool = False) -> None:
+    """The permissions a plain open() or mkdir() would give (mkstemp gives 0600, mkdtemp 0700,
+    which would hide results from a group on a shared cluster)."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
 def write_file(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Write `path` atomically: `write(tmp)` writes a temporary file beside it, then a rename."""
     path = Path(path)
@@ -149,6 +155,7 @@ def write_file(path: str | Path, write: Callable[[Path], object]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        readable(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -171,7 +178,9 @@ def write_parquet(frame, path: str | Path) -> Path:
 def temp_folder(folder: Path) -> Path:
     """A fresh temporary folder beside `folder`, named so that leftovers can be recognised."""
     folder.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=_tmp_prefix(folder.name), dir=folder.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(folder.name), dir=folder.parent))
+    readable(tmp, folder=True)
+    return tmp
 
 
 def _alive(pid: int) -> bool:

@@ -117,7 +117,11 @@ def dask_client(address: Any = None, workers: int | None = None):
                                processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(address)  # an address, or a cluster object someone else owns
+        try:
+            client = Client(address)  # an address, or a cluster object someone else owns
+        except (OSError, TimeoutError) as exc:
+            raise ValueError(f"--scheduler {address}: cannot reach the Dask scheduler ({exc}); is it running, "
+                             "and is the address right (e.g. tcp://10.0.0.5:8786)?") from None
     try:
         yield client
     finally:

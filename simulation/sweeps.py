@@ -1008,13 +1008,35 @@ def _biggest_params(sweep: Sweep) -> Params | None:
     pop = [p for p in sweep.parameters if p.name in ("population.n_faculty", "horizon_years")]
     if not pop:
         return None
+    from .footprint import estimate_bytes
+
     design = sweep.design()
     names, integer = tuple(sweep.names), tuple(p.integer for p in sweep.parameters)
-    row = design.sort_values([p.name for p in pop], ascending=False).iloc[0]
-    return load_scenario(sweep.base_data, [*sweep.fixed, *overrides(names, integer, [row[n] for n in names])])
+    # the points with the largest population or the longest horizon; among them the estimate
+    # (which also counts the tie slots a point gives each row) picks the biggest
+    candidates = {tuple(row[n] for n in names)
+                  for p in pop for _, row in design.nlargest(32, p.name).iterrows()}
+    params = [load_scenario(sweep.base_data, [*sweep.fixed, *overrides(names, integer, list(values))])
+              for values in candidates]
+    return max(params, key=estimate_bytes)
 
 
 # --- reading, status, job arrays --------------------------------------------------------
+
+RUN_KEYS = ("point", "replicate", "model", "group")
+
+
+def unique_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per run and group. The same task can have two files (a local run beside shard
+    runs, two shardings at once, a retry killed between writing and removing): the rows are the
+    same run's, so one is kept, a finished one before a failed one."""
+    keys = [k for k in RUN_KEYS if k in frame.columns]
+    if not keys or not frame.duplicated(keys).any():
+        return frame
+    failed = frame["status"].ne("ok") if "status" in frame.columns else pd.Series(False, index=frame.index)
+    return (frame.assign(_failed=failed).sort_values([*keys, "_failed"], kind="stable")
+            .drop_duplicates(keys).drop(columns="_failed"))
+
 
 def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """Every row of the dataset (the `shard` partition column dropped), sorted by point,
@@ -1027,6 +1049,7 @@ def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame
     table = ds.dataset(runs, format="parquet", partitioning="hive").to_table(columns=columns)
     frame = table.to_pandas()
     frame = frame.drop(columns=[c for c in ("shard",) if c in frame.columns])
+    frame = unique_runs(frame)
     order = {"all": 0, "women": 1, "men": 2}
     keys = [c for c in ("point", "replicate", "model", "group") if c in frame.columns]
     if keys:

@@ -112,23 +112,46 @@ def test_a_careersim_folder_of_another_kind_is_refused(tmp_path):
 def test_folders_written_before_markers_existed_are_still_recognised(tmp_path):
     legacy = tmp_path / "old"
     legacy.mkdir()
-    (legacy / "manifest.json").write_text(json.dumps({"run_id": "seed1-abc"}))
+    (legacy / "manifest.json").write_text(json.dumps({"run_id": "seed1-abc", "params": {}, "versions": {},
+                                                      "phase_seconds": {}}))
     (legacy / "people.parquet").write_bytes(b"old")
     tiny_result(2).save(legacy)
     assert Result.load(legacy).manifest["seed"] == 2
     cal = tmp_path / "cal"
     cal.mkdir()
-    (cal / "check.csv").write_text("a\n")
-    with pytest.raises(DestinationError, match="did not write it"):  # one common file name is not enough
-        destination.check(cal, "calibration")
-    (cal / "check.md").write_text("a\n")
+    (cal / "record.json").write_text(json.dumps({"estimates": {}, "loss_before": 1, "loss_after": 0.5}))
     assert destination.check(cal, "calibration") == cal
-    # a manifest.json that careersim did not write does not make a folder careersim's
-    foreign = tmp_path / "foreign"
-    foreign.mkdir()
-    (foreign / "manifest.json").write_text('{"name": "a web app"}')
-    with pytest.raises(DestinationError, match="did not write it"):
-        destination.check(foreign, "run")
+
+
+@pytest.mark.parametrize("files", [
+    {"manifest.json": '{"name": "a web app"}'},
+    {"manifest.json": '{"run_id": 7}'},  # a common key alone is not careersim's sign
+    {"check.csv": "a\n", "check.md": "b\n"},  # nor are common file names
+    {"patterns.csv": "a\n", "patterns.md": "b\n"},
+    {"record.json": '{"estimates": [1, 2]}'},
+])
+def test_a_users_files_with_names_careersim_also_uses_are_never_taken_for_its_own(tmp_path, files):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    before = tree(tmp_path)
+    for kind in destination.OWN_FILES:
+        with pytest.raises(DestinationError, match="did not write it"):
+            destination.check(folder, kind)
+    assert tree(tmp_path) == before
+
+
+def test_written_files_are_readable_as_a_plain_write_would_make_them(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        destination.write_text(tmp_path / "a.txt", "x")
+        tiny_result().save(tmp_path / "run")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "run").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "run" / "manifest.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_concurrent_saves_into_one_folder_all_succeed(tmp_path):

@@ -401,3 +401,19 @@ def test_short_forms_and_a_sampled_design_end_to_end(tmp_path):
     for name in ("network.max_ties", "exits.unmet_effect"):
         assert (merged[name] == merged[f"{name}_design"]).all()
     assert set(design["network.max_ties"]) <= {1.0, 2.0, 3.0, 4.0}
+
+
+def test_a_run_found_in_two_task_files_counts_once(grid_reference, tmp_path):
+    import shutil
+
+    from simulation import analyze
+
+    _, out, table = grid_reference
+    copy = tmp_path / "dup"
+    shutil.copytree(out, copy)
+    first = sorted((copy / "runs").rglob("task-*.parquet"))[0]
+    (copy / "runs" / "shard=9").mkdir()
+    shutil.copy(first, copy / "runs" / "shard=9" / first.name)  # e.g. a local run beside shard runs
+    pd.testing.assert_frame_equal(read_runs(copy), table)
+    sweep = analyze.load_sweep(copy)
+    assert len(analyze.replicate_values(sweep)) == len(analyze.replicate_values(analyze.load_sweep(out)))
