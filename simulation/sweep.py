@@ -48,6 +48,28 @@ def is_complete(spec: RunSpec) -> bool:
         return False
 
 
+def code_version() -> str:
+    """This careersim's version and git commit, as run manifests record them."""
+    from .results import git_commit, versions
+
+    return f"careersim {versions()['careersim']}, commit {git_commit() or 'unknown'}"
+
+
+def other_versions(done: Sequence[RunSpec]) -> int:
+    """How many finished runs were made by another careersim version or commit than this one
+    (a resumed comparison would mix them)."""
+    mine = code_version()
+    count = 0
+    for spec in done:
+        try:
+            m = json.loads((Path(spec.out) / "manifest.json").read_text())
+        except (OSError, ValueError):
+            continue
+        theirs = f"careersim {m.get('versions', {}).get('careersim')}, commit {m.get('git_commit') or 'unknown'}"
+        count += theirs != mine
+    return count
+
+
 def execute(spec: RunSpec, threads: int | None = None) -> str:
     """Run one spec (unless already done) and return its folder. Runs in any worker."""
     if not is_complete(spec):
@@ -231,6 +253,11 @@ def run_many(
     # what processes that died (interrupted, killed) left half-written on this host
     remove_leftovers(Path(s.out).parent for s in specs)
     todo = [s for s in specs if not is_complete(s)]
+    mixed = other_versions([s for s in specs if s not in todo])
+    if mixed:
+        step(f"note: {mixed} finished runs kept from an earlier start were made by another version of careersim "
+             f"than this one ({code_version()}); the results mix the two: give a new --out to run them all "
+             "with this version", progress)
     if todo and not is_remote(executor, address):  # runs on this machine: will they fit?
         parallel = 1 if executor == "serial" else min(len(todo), workers or os.cpu_count() or 1)
         footprint.check(max((s.params for s in todo), key=footprint.estimate_bytes), parallel)

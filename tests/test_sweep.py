@@ -49,3 +49,22 @@ def test_finished_runs_are_skipped_and_changed_ones_rerun(tmp_path, monkeypatch)
 def test_unknown_executor_is_refused(tmp_path):
     with pytest.raises(ValueError, match="serial, processes, dask"):
         run_many(_specs(tmp_path, 1), executor="threads")
+
+
+def test_resuming_runs_made_by_another_version_says_so(tmp_path, capsys, monkeypatch):
+    import json
+
+    from simulation import progress
+
+    monkeypatch.setattr(progress, "_stream", lambda: __import__("sys").stderr)
+    specs = _specs(tmp_path, 2)
+    run_many(specs, executor="serial", progress=False)
+    manifest = specs[0].out / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["git_commit"] = "0123456789abcdef"  # as if an earlier careersim had made it
+    manifest.write_text(json.dumps(data))
+    run_many(specs, executor="serial", progress=True)
+    err = capsys.readouterr().err
+    assert "note: 1 finished runs kept from an earlier start were made by another version of careersim" in err
+    run_many(specs[1:], executor="serial", progress=True)  # runs of this version: nothing said
+    assert "another version" not in capsys.readouterr().err
