@@ -1213,18 +1213,28 @@ def _figures_html(a: Analysis, section: str) -> str:
                    f"{html.escape(f['caption'])}</figcaption></figure>" for f in a.figures if f["section"] == section)
 
 
+def _parameter_td(r: pd.Series) -> str:
+    return f"<td class='text'><code>{html.escape(r['parameter'])}</code></td>"
+
+
+def _table_rows(a: Analysis, t: pd.DataFrame, order, cells) -> list[str]:
+    """One table row per outcome, series and row of `t` (ordered within each by `order`): the
+    outcome and series cells, then `cells(outcome, kind, row)`."""
+    rows = []
+    for o in outcome_order(a.sweep.outcomes):
+        for series, kind in series_order(a.sweep):
+            for _, r in order(t[(t["series"] == series) & (t["outcome"] == o)]).iterrows():
+                rows.append(f"<tr>{_outcome_td(o, series, kind)}{_series_td(series, kind)}{cells(o, kind, r)}</tr>")
+    return rows
+
+
 def sobol_html(a: Analysis) -> str:
     t = a.tables["sobol_indices"]
     if t.empty:
         return "<p>No Sobol index could be computed (see <a href='#not-analysed'>What could not be analysed</a>).</p>"
-    rows = []
-    for o in outcome_order(a.sweep.outcomes):
-        for series, kind in series_order(a.sweep):
-            d = t[(t["series"] == series) & (t["outcome"] == o)].sort_values("ST", ascending=False)
-            for _, r in d.iterrows():
-                rows.append(f"<tr>{_outcome_td(o, series, kind)}{_series_td(series, kind)}<td class='text'><code>{html.escape(r['parameter'])}</code></td>"
-                            f"<td>{_num(r['S1'])}<span class='ci'>{_interval(r['S1_low'], r['S1_high'])}</span></td>"
-                            f"<td>{_num(r['ST'])}<span class='ci'>{_interval(r['ST_low'], r['ST_high'])}</span></td></tr>")
+    rows = _table_rows(a, t, lambda d: d.sort_values("ST", ascending=False), lambda o, kind, r: (
+        f"{_parameter_td(r)}<td>{_num(r['S1'])}<span class='ci'>{_interval(r['S1_low'], r['S1_high'])}</span></td>"
+        f"<td>{_num(r['ST'])}<span class='ci'>{_interval(r['ST_low'], r['ST_high'])}</span></td>"))
     second = a.sweep.manifest["design"].get("calc_second_order", True)
     return (f"<p class='note'>Variance-based sensitivity (Sobol, computed with SALib from the Saltelli design, "
             f"{'with' if second else 'without'} second-order terms in the design). S1: the share of the outcome's variance "
@@ -1240,15 +1250,12 @@ def morris_html(a: Analysis) -> str:
     t = a.tables["morris"]
     if t.empty:
         return "<p>No Morris effect could be computed (see <a href='#not-analysed'>What could not be analysed</a>).</p>"
-    rows = []
-    for o in outcome_order(a.sweep.outcomes):
-        for series, kind in series_order(a.sweep):
-            d = t[(t["series"] == series) & (t["outcome"] == o)].sort_values("mu_star", ascending=False)
-            for _, r in d.iterrows():
-                lo, hi = fmt_diff(o, r["mu_star_low"]).lstrip("+"), fmt_diff(o, r["mu_star_high"]).lstrip("+")
-                rows.append(f"<tr>{_outcome_td(o, series, kind)}{_series_td(series, kind)}<td class='text'><code>{html.escape(r['parameter'])}</code></td>"
-                            f"<td>{fmt_diff(o, r['mu_star']).lstrip('+')}<span class='ci'>[{lo}, {hi}]</span></td>"
-                            f"<td>{fmt_diff(o, r['mu'])}</td><td>{fmt_diff(o, r['sigma']).lstrip('+')}</td></tr>")
+    def cells(o: str, kind: str, r: pd.Series) -> str:
+        lo, hi = fmt_diff(o, r["mu_star_low"]).lstrip("+"), fmt_diff(o, r["mu_star_high"]).lstrip("+")
+        return (f"{_parameter_td(r)}<td>{fmt_diff(o, r['mu_star']).lstrip('+')}<span class='ci'>[{lo}, {hi}]</span></td>"
+                f"<td>{fmt_diff(o, r['mu'])}</td><td>{fmt_diff(o, r['sigma']).lstrip('+')}</td>")
+
+    rows = _table_rows(a, t, lambda d: d.sort_values("mu_star", ascending=False), cells)
     levels = a.sweep.manifest["design"].get("levels")
     return (f"<p class='note'>Elementary effects (Morris screening, SALib, {levels} levels): each trajectory moves one "
             f"parameter at a time by a step of its range; an elementary effect is the change in the outcome divided by "
@@ -1265,15 +1272,10 @@ def morris_html(a: Analysis) -> str:
 def grid_html(a: Analysis) -> str:
     t = a.tables["grid_surfaces"]
     ps = a.sweep.parameters
-    rows = []
-    for o in outcome_order(a.sweep.outcomes):
-        for series, kind in series_order(a.sweep):
-            d = t[(t["series"] == series) & (t["outcome"] == o)].sort_values(ps)
-            for _, r in d.iterrows():
-                rows.append(f"<tr>{_outcome_td(o, series, kind)}{_series_td(series, kind)}"
-                            + "".join(f"<td>{r[p]:.3g}</td>" for p in ps)
-                            + f"<td>{_fmt_value(o, kind, r['mean'])}<span class='ci'>[{_fmt_value(o, kind, r['ci_low'])}, "
-                              f"{_fmt_value(o, kind, r['ci_high'])}]</span></td><td>{int(r['n'])}</td></tr>")
+    rows = _table_rows(a, t, lambda d: d.sort_values(ps), lambda o, kind, r: (
+        "".join(f"<td>{r[p]:.3g}</td>" for p in ps)
+        + f"<td>{_fmt_value(o, kind, r['mean'])}<span class='ci'>[{_fmt_value(o, kind, r['ci_low'])}, "
+          f"{_fmt_value(o, kind, r['ci_high'])}]</span></td><td>{int(r['n'])}</td>"))
     head = "".join(f"<th><code>{html.escape(p)}</code></th>" for p in ps)
     return ("<p class='note'>Each grid cell: the mean over replicates and its 95% t-interval (n: replicates with a value). "
             "Advantages are paired differences, replicate by replicate.</p>"
@@ -1285,16 +1287,11 @@ def grid_html(a: Analysis) -> str:
 
 def lhs_html(a: Analysis) -> str:
     t = a.tables["lhs_correlations"]
-    rows = []
-    for o in outcome_order(a.sweep.outcomes):
-        for series, kind in series_order(a.sweep):
-            d = t[(t["series"] == series) & (t["outcome"] == o)]
-            d = d.reindex(d["spearman"].abs().sort_values(ascending=False).index)
-            for _, r in d.iterrows():
-                rows.append(f"<tr>{_outcome_td(o, series, kind)}{_series_td(series, kind)}<td class='text'><code>{html.escape(r['parameter'])}</code></td>"
-                            f"<td>{_num(r['spearman'])}<span class='ci'>{_interval(r['spearman_low'], r['spearman_high'])}</span></td>"
-                            f"<td>{_num(r['src'])}<span class='ci'>{_interval(r['src_low'], r['src_high'])}</span></td>"
-                            f"<td>{_num(r['r2'])}</td><td>{int(r['points'])}</td></tr>")
+    rows = _table_rows(a, t, lambda d: d.reindex(d["spearman"].abs().sort_values(ascending=False).index),
+                       lambda o, kind, r: (
+        f"{_parameter_td(r)}<td>{_num(r['spearman'])}<span class='ci'>{_interval(r['spearman_low'], r['spearman_high'])}</span></td>"
+        f"<td>{_num(r['src'])}<span class='ci'>{_interval(r['src_low'], r['src_high'])}</span></td>"
+        f"<td>{_num(r['r2'])}</td><td>{int(r['points'])}</td>"))
     return ("<p class='note'>Over the Latin-hypercube design points (each the mean over replicates): the Spearman rank "
             "correlation of the outcome with each parameter (monotone association, other parameters varying too; 95% "
             "interval by Fisher's z with Fieller's variance), and the standardized regression coefficient (a linear fit "

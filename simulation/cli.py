@@ -182,10 +182,10 @@ def calibrate(
     if not (check_ or fit_):
         _fail("say --check or --fit (or both)")
     _positive("--replicates", replicates, "the default is 10 for --check, 5 for --fit")
-    from .sweep import _RUNNERS
+    from .sweep import EXECUTORS
 
-    if executor is not None and executor not in _RUNNERS:
-        _fail(f"--executor {executor}: must be one of {', '.join(_RUNNERS)}")
+    if executor is not None and executor not in EXECUTORS:
+        _fail(f"--executor {executor}: must be one of {', '.join(EXECUTORS)}")
     _positive("--workers", workers, "the default is one per core")
     _positive("--maxfev", maxfev, "the default is 70")
     try:

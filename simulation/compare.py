@@ -91,15 +91,21 @@ def run_level(series: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def table_outcomes(people: pd.DataFrame, series: pd.DataFrame, n_months: int) -> pd.DataFrame:
+    """One row per group for one run's tables: every person-level outcome, then the run-level
+    ones (group "all" only). Comparisons read the tables from disk, sweeps pass them in memory."""
+    o = outcomes(people, n_months)
+    for k, v in run_level(series).items():
+        o[k] = np.where(o["group"] == "all", v, np.nan)
+    return o
+
+
 def run_outcomes(folder: Path, scenario: str, replicate: int) -> pd.DataFrame:
-    """One row per group for one run: every person-level outcome, plus run-level ones."""
+    """One row per group for one run folder: every person-level outcome, plus run-level ones."""
     people = pd.read_parquet(folder / "people.parquet", columns=list(PEOPLE_COLUMNS))
     series = pd.read_parquet(folder / "series.parquet")
     manifest = json.loads((folder / "manifest.json").read_text())
-    o = outcomes(people, manifest["n_months"])
-    extras = run_level(series)
-    for k, v in extras.items():
-        o[k] = np.where(o["group"] == "all", v, np.nan)
+    o = table_outcomes(people, series, manifest["n_months"])
     o.insert(0, "scenario", scenario)
     o.insert(1, "replicate", replicate)
     o.insert(2, "seed", manifest["seed"])

@@ -32,15 +32,8 @@ from pathlib import Path
 MARKER = ".careersim"
 TMP_TAG = ".careersim-tmp."
 
-# the files careersim writes into each kind of folder (folders it may create beside them)
-OWN_FILES: dict[str, tuple[str, ...]] = {
-    "run": ("manifest.json", "series.parquet", "people.parquet", "ties.parquet"),
-    "comparison": ("comparison.json", "outcomes.parquet", "differences.parquet", "hazard_ratios.parquet",
-                   "report.html", "runs", "figures"),
-    "calibration": ("check.csv", "check.md", "record.json", "runs"),
-    "patterns": ("patterns.csv", "patterns.md", "runs"),
-    "sweep": ("sweep.json", "design.parquet", "runs", "logs", "analysis"),
-}
+# the kinds of folder careersim writes (a marker names one)
+KINDS = ("run", "comparison", "calibration", "patterns", "sweep")
 # what identifies a folder written before markers existed: a JSON file careersim writes, with
 # every one of these keys (a generic file name with a common key is not enough: a user's own
 # manifest.json or check.csv must never be taken for careersim's)
@@ -64,7 +57,7 @@ def kind_of(folder: Path) -> str | None:
             kind = json.loads(marker.read_text()).get("kind")
         except (OSError, ValueError, AttributeError):
             kind = None
-        if kind in OWN_FILES:
+        if kind in KINDS:
             return kind
     for kind, (name, keys) in LEGACY_SIGN.items():
         sign = folder / name
@@ -86,7 +79,7 @@ def _nearest_existing(path: Path) -> Path:
 
 def check(folder: str | Path, kind: str, source: str = "--out") -> Path:
     """Refuse a destination careersim may not write `kind` output to. Creates nothing."""
-    if kind not in OWN_FILES:
+    if kind not in KINDS:
         raise ValueError(f"unknown output kind {kind!r}")
     folder = Path(folder)
     shown = f"{source} {folder}"
@@ -124,7 +117,7 @@ def claim(folder: str | Path, kind: str, source: str = "--out") -> Path:
     folder = check(folder, kind, source)
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / MARKER).is_file():
-        write_text(folder / MARKER, json.dumps({"tool": "careersim", "kind": kind}) + "\n")
+        write_text(folder / MARKER, marker_text(kind))
     return folder
 
 

@@ -22,10 +22,8 @@ from .params import Params
 # people-table bytes per person (65 columns, mostly 8-byte numbers) and tie-table bytes per tie
 PEOPLE_ROW_BYTES = 65 * 8
 TIE_ROW_BYTES = 6 * 8
-# leavers a year as a share of positions: the allowance the model sizes its archive with
-# (model.py; attrition and retirement come to 5-7% a year), and ties started per position-year
-# (an upper bound: networks with peer groups, the most tie-hungry model, start about 0.55)
-LEAVERS_PER_YEAR = 0.1
+# ties started per position-year (an upper bound: networks with peer groups, the most
+# tie-hungry model, start about 0.55)
 TIES_PER_POSITION_YEAR = 0.6
 GROWTH = 1.5  # a growing table holds its old and new arrays while it doubles; tables are copied once
 FIXED_BYTES = 64 * 2**20  # the kernels' tables by month, the recorder, Python objects
@@ -46,12 +44,12 @@ def row_bytes(n_slots: int) -> int:
 def estimate_bytes(params: Params) -> int:
     """Peak memory of one run of `params`, in bytes (an upper estimate)."""
     from .mentoring import CARD_WIDTH
-    from .state import TIE_LOG_COLUMNS
+    from .state import TIE_LOG_COLUMNS, archive_capacity
 
     n = params.population.n_faculty
     years = params.horizon_years
     row = row_bytes(params.n_mentor_slots + params.n_peer_slots)
-    leavers = n * (LEAVERS_PER_YEAR * years + 0.2)
+    leavers = archive_capacity(n, years)  # the archive of leavers as the model sizes it
     ties = n * (4 + TIES_PER_POSITION_YEAR * years)
     tie_row = sum(np.dtype(c.dtype).itemsize for c in TIE_LOG_COLUMNS)
     live = n * row

@@ -27,7 +27,8 @@ from .params import FUNCTIONS, RANKS, Params, kernel_params
 from .rng import Stream, stream_keys
 from .state import (
     ACTIVE, ASSISTANT, EXIT_REASONS, FACULTY_COLUMNS, INSTITUTION_COLUMNS, N_COUNTERS, N_PEOPLE,
-    N_TIES, PEER, TIE_KINDS, TIE_LOG_COLUMNS, FacultyTuple, InstitutionTuple, Table, TieLogTuple, aligned_zeros, archive_rows,
+    N_TIES, PEER, TIE_KINDS, TIE_LOG_COLUMNS, FacultyTuple, InstitutionTuple, Table, TieLogTuple, aligned_zeros,
+    archive_capacity, archive_rows,
 )
 
 PHASES = ("hiring", "needs", "ties", "support", "careers", "exits")
@@ -64,7 +65,7 @@ class CareerModel(mesa.Model):
         self.faculty = Table(FACULTY_COLUMNS, FacultyTuple, n_positions, n_slots)
         self.faculty.n = n_positions
         # about the leavers of the whole run (attrition and retirement, some 6-9% a year)
-        self.archive = Table(FACULTY_COLUMNS, FacultyTuple, int(n_positions * (0.1 * params.horizon_years + 0.2)) + 64,
+        self.archive = Table(FACULTY_COLUMNS, FacultyTuple, archive_capacity(n_positions, params.horizon_years),
                              n_slots, filled=False)
         self.ties = Table(TIE_LOG_COLUMNS, TieLogTuple, pop.n_faculty * 4 + 64)
         self.institutions = Table(INSTITUTION_COLUMNS, InstitutionTuple, len(sizes), params.peers.group_size)

@@ -34,6 +34,8 @@ def numba_threads(threads: int | None):
         numba.set_num_threads(before)
 
 
+COMPILING = "compiling the simulation kernels (once; about a minute on 2 cores, then cached)"
+
 # below this many faculty, waking threads for each parallel phase costs more than it saves
 # (measured: 2,000 faculty run faster on one thread, 10,000 faster on two)
 ONE_THREAD_BELOW = 4_000
@@ -112,7 +114,7 @@ def run(params: Params, out: str | Path | None = None, *, progress: bool = False
     from . import _cache
 
     if not _cache.is_warm():
-        step("compiling the simulation kernels (once; about a minute on 2 cores, then cached)", progress)
+        step(COMPILING, progress)
     result = simulate(params, progress=progress, scenario_file=scenario_file, threads=threads)
     destination.remove_leftovers([folder.parent])
     result.save(folder, source)

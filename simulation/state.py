@@ -261,6 +261,12 @@ def aligned_zeros(shape: tuple[int, ...], dtype, align: int = 64) -> np.ndarray:
     return out
 
 
+def archive_capacity(n_positions: int, horizon_years: int) -> int:
+    """Rows the archive of leavers starts with: about the leavers of the whole run (attrition
+    and retirement come to 5-7% of positions a year; 10% is allowed). It grows if need be."""
+    return int(n_positions * (0.1 * horizon_years + 0.2)) + 64
+
+
 class Table:
     """A growable set of columns declared by `Col`s; `.cols` is the view the kernels get."""
 

@@ -27,8 +27,6 @@ from .params import Params
 from .progress import Progress, step
 from .results import run_id
 
-EXECUTORS = ("serial", "processes", "dask")
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -37,15 +35,21 @@ class RunSpec:
     labels: dict[str, Any] = field(default_factory=dict)
 
 
-def is_complete(spec: RunSpec) -> bool:
-    """Whether `spec.out` already holds the finished result of these exact parameters."""
+def finished_manifest(spec: RunSpec) -> dict | None:
+    """The manifest in `spec.out` if it holds the finished result of these exact parameters."""
     manifest = Path(spec.out) / "manifest.json"
     if not manifest.exists():
-        return False
+        return None
     try:
-        return json.loads(manifest.read_text()).get("run_id") == run_id(spec.params)
+        data = json.loads(manifest.read_text())
     except (OSError, ValueError):
-        return False
+        return None
+    return data if data.get("run_id") == run_id(spec.params) else None
+
+
+def is_complete(spec: RunSpec) -> bool:
+    """Whether `spec.out` already holds the finished result of these exact parameters."""
+    return finished_manifest(spec) is not None
 
 
 def code_version() -> str:
@@ -55,19 +59,12 @@ def code_version() -> str:
     return f"careersim {versions()['careersim']}, commit {git_commit() or 'unknown'}"
 
 
-def other_versions(done: Sequence[RunSpec]) -> int:
-    """How many finished runs were made by another careersim version or commit than this one
-    (a resumed comparison would mix them)."""
+def other_versions(manifests: Iterable[dict]) -> int:
+    """How many finished runs (their manifests) were made by another careersim version or
+    commit than this one (a resumed comparison would mix them)."""
     mine = code_version()
-    count = 0
-    for spec in done:
-        try:
-            m = json.loads((Path(spec.out) / "manifest.json").read_text())
-        except (OSError, ValueError):
-            continue
-        theirs = f"careersim {m.get('versions', {}).get('careersim')}, commit {m.get('git_commit') or 'unknown'}"
-        count += theirs != mine
-    return count
+    return sum(f"careersim {m.get('versions', {}).get('careersim')}, commit {m.get('git_commit') or 'unknown'}"
+               != mine for m in manifests)
 
 
 def execute(spec: RunSpec, threads: int | None = None) -> str:
@@ -182,8 +179,7 @@ def map_tasks(
     order). `fn` and the items must pickle (processes, dask). `address` (dask only): a
     scheduler address, a `distributed.Client` or a cluster object; None starts a LocalCluster
     of `workers` processes. With `progress`, counts finished items."""
-    if executor not in _RUNNERS:  # said at once, not at the first result
-        raise ValueError(f"executor must be one of {', '.join(_RUNNERS)}, not {executor!r}")
+    check_executor(executor)  # said at once, not at the first result
     items = list(items)
     if executor != "serial" and len(items) == 1:
         executor = "serial"
@@ -215,17 +211,28 @@ def _slurm(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None, 
 
 
 _RUNNERS = {"serial": _serial, "processes": _processes, "dask": _dask, "slurm": _slurm}
+EXECUTORS = tuple(_RUNNERS)
+
+
+def check_executor(executor: str) -> None:
+    if executor not in _RUNNERS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+
+
+_COMPILED: list[bool] = []  # this process has compiled or loaded the kernels
 
 
 def compile_kernels(params: Params, progress: bool = True) -> float:
     """Compile (or load) every kernel in this process before workers start, so that they load
     them from the on-disk cache instead of each compiling them again. Says so when it compiles."""
     from . import _cache
-    from .run import simulate
+    from .run import COMPILING, simulate
 
+    if _COMPILED:  # once per process (calibration evaluates many batches)
+        return 0.0
     cold = not _cache.is_warm()
     if cold:
-        step("compiling the simulation kernels (once; about a minute on 2 cores, then cached)", progress)
+        step(COMPILING, progress)
     t = time.perf_counter()
     data = params.model_dump()
     pop = data["population"]
@@ -233,6 +240,7 @@ def compile_kernels(params: Params, progress: bool = True) -> float:
     data["horizon_years"] = 2
     simulate(Params.model_validate(data), threads=1)
     seconds = time.perf_counter() - t
+    _COMPILED.append(True)
     if cold:
         step(f"kernels compiled in {seconds:.0f} s", progress)
     return seconds
@@ -247,13 +255,13 @@ def run_many(
     desc: str = "runs",
 ) -> list[Path]:
     """Run every spec; return their folders in the order given."""
-    if executor not in _RUNNERS:
-        raise ValueError(f"executor must be one of {', '.join(_RUNNERS)}, not {executor!r}")
+    check_executor(executor)
     specs = list(specs)
     # what processes that died (interrupted, killed) left half-written on this host
     remove_leftovers(Path(s.out).parent for s in specs)
-    todo = [s for s in specs if not is_complete(s)]
-    mixed = other_versions([s for s in specs if s not in todo])
+    finished = [finished_manifest(s) for s in specs]
+    todo = [s for s, m in zip(specs, finished) if m is None]
+    mixed = other_versions(m for m in finished if m is not None)
     if mixed:
         step(f"note: {mixed} finished runs kept from an earlier start were made by another version of careersim "
              f"than this one ({code_version()}); the results mix the two: give a new --out to run them all "

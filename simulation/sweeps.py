@@ -707,12 +707,9 @@ def run_outcomes(result, n_months: int, keep: list[str] | tuple[str, ...]) -> pd
     """One row per group (all, women, men) of one in-memory run, as `compare.run_outcomes`
     computes them from the saved tables: person-level outcomes, then run-level ones (group
     "all" only); only the outcomes in `keep`."""
-    from .compare import run_level
-    from .outcomes import outcomes
+    from .compare import table_outcomes
 
-    o = outcomes(result.people, n_months)
-    for k, v in run_level(result.series).items():
-        o[k] = np.where(o["group"] == "all", v, np.nan)
+    o = table_outcomes(result.people, result.series, n_months)
     for k in keep:
         if k not in o.columns:
             o[k] = np.nan
@@ -928,8 +925,8 @@ def run_sweep(
 
     t0 = time.perf_counter()
     shard = _parse_shard(shard)
-    if executor not in (*EXECUTORS, "slurm"):
-        raise SweepError(f"--executor {executor}: must be one of {', '.join((*EXECUTORS, 'slurm'))}")
+    if executor not in EXECUTORS:
+        raise SweepError(f"--executor {executor}: must be one of {', '.join(EXECUTORS)}")
     source = "--out" if out is not None else "output folder"
     out = prepare(sweep, out if out is not None else default_out(sweep), source)
     runs_dir = out / "runs"

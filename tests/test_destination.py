@@ -136,7 +136,7 @@ def test_a_users_files_with_names_careersim_also_uses_are_never_taken_for_its_ow
     for name, text in files.items():
         (folder / name).write_text(text)
     before = tree(tmp_path)
-    for kind in destination.OWN_FILES:
+    for kind in destination.KINDS:
         with pytest.raises(DestinationError, match="did not write it"):
             destination.check(folder, kind)
     assert tree(tmp_path) == before
