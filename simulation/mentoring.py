@@ -121,16 +121,15 @@ def fill_cards(fs, local_rows, n, cards, card_keys):
         card_keys[k] = person_key[j]
 
 
-# --- the serial mentoring loop ---------------------------------------------------------
+# --- the mentoring pass's helpers -------------------------------------------------------
 #
-# The mentoring phase is serial (a candidate's room changes as proteges recruit) and calls
-# small helpers per protege and per candidate. In a serial loop, a struct or a tuple of arrays
-# passed into a helper that branches or loops costs an atomic reference-count round trip per
-# member and call, which numba does not remove (about 13 ns a pair, measured; arrays passed
-# one by one are often spared, but not reliably). So `maintain_ties` binds every array once
-# and its helpers are closures over those arrays (numba inlines closures without copying what
-# they capture); the shared helpers below take numbers, or a few arrays where they run once
-# per tie rather than per candidate.
+# The mentoring pass calls small helpers per protege and per candidate. Outside a parallel
+# loop, a struct or a tuple of arrays passed into a helper that branches or loops costs an
+# atomic reference-count round trip per member and call, which numba does not remove (about
+# 13 ns a pair, measured; arrays passed one by one are often spared, but not reliably). So
+# `maintain_ties` binds every array once and its helpers are closures over those arrays (numba
+# inlines closures without copying what they capture); the shared helpers below take numbers,
+# or a few arrays where they run once per tie rather than per candidate.
 
 Consts = namedtuple("Consts", (
     "n_mentor_slots", "model_code", "candidates", "replace_delay", "external_ties", "women_policy",
@@ -263,66 +262,128 @@ def new_tie_support(c, kind, fit, output_f, is_discounted, f):
     return support_through(output_f, factor, c.discount, is_discounted, f)
 
 
-@njit(cache=True)
-def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
-    """Phase 3: every active protege's ties, per the mentoring model, in a rotating order.
+# --- the two-phase mentoring pass ------------------------------------------------------
+#
+# A protege's choices depend on which candidates have room, and room changes as proteges
+# recruit. The pass is in two phases so that most of its work runs on every core with a
+# result that never depends on how many there are:
+#
+# 1. plan (parallel): every protege whose turn it is decides, on the loads at the start of
+#    the month, which ties to drop and which mentors to add, and writes the decision down as
+#    a list of actions. Planning reads the shared state and writes only the protege's own
+#    plan (and its own next review month).
+# 2. apply (serial, in a rotating order): each plan is carried out if every mentor it adds
+#    still has room; if one has filled up meanwhile, the protege plans again on the loads
+#    of that moment, and that plan is carried out.
+#
+# The actions of a plan, per protege (by position in the active list): the slot, the mentor's
+# row, the tie's kind and fit, and the reason (0: start the tie; DROPPED or REPLACED: end it).
+
+N_PLAN_CHUNKS = 64  # the planning phase's fixed chunks: results never depend on the thread count
+
+
+def plan_width(n_mentor_slots: int, max_new_per_search: int) -> int:
+    """Most actions one plan can hold: a drop per slot, a drop and a start per new mentor, and
+    the women-mentor policy's drop and start."""
+    return n_mentor_slots + 2 * max(n_mentor_slots, max_new_per_search) + 2
+
+
+def plan_buffers(n_positions: int, n_mentor_slots: int, max_new_per_search: int) -> tuple:
+    """The plans' arrays, one row per position in the active list (allocated once per model)."""
+    w = plan_width(n_mentor_slots, max_new_per_search)
+    return (
+        np.zeros(n_positions, dtype=np.int32),  # number of actions
+        np.zeros(n_positions, dtype=np.int32),  # former mentors who become collaborators
+        np.zeros((n_positions, w), dtype=np.int8),  # slot
+        np.zeros((n_positions, w), dtype=np.int32),  # mentor's row
+        np.zeros((n_positions, w), dtype=np.int8),  # kind
+        np.zeros((n_positions, w), dtype=np.float64),  # fit
+        np.zeros((n_positions, w), dtype=np.int8),  # 0: start the tie, else the reason it ends
+    )
+
+
+def maintain_ties(fs, tl, kp, keys, counters, pools, plans, active, n_active, month):
+    """Phase 3: every active protege's ties, per the mentoring model (the two-phase pass above).
 
     - dyad and committee: fill missing assigned mentors, at hire or after the replacement delay;
     - network: at each review, drop weak ties, add the best candidates for the least-met
-      functions (replacing the weakest tie when full), then apply the women-mentor policy.
+      functions (replacing the weakest tie when full), then apply the women-mentor policy;
+    - full professors no longer have mentors: their ties end.
     """
+    plan_all(fs, kp, keys, pools, plans, active, n_active, month)
+    apply_plans(fs, tl, kp, keys, counters, pools, plans, active, n_active, month)
+
+
+@njit(cache=True, parallel=True)
+def plan_all(fs, kp, keys, pools, plans, active, n_active, month):
+    """Phase 1 of the pass: every protege's plan, on the loads at the start of the month, in
+    fixed chunks of the active list run in parallel."""
+    chunk = (n_active + N_PLAN_CHUNKS - 1) // N_PLAN_CHUNKS
+    for q in prange(N_PLAN_CHUNKS):
+        plan_range(fs, kp, keys, pools, plans, active, q * chunk, min(n_active, (q + 1) * chunk), month)
+
+
+@njit(cache=True)
+def plan_range(fs, kp, keys, pools, plans, active, lo, hi, month):
+    """The plans of the proteges at positions lo..hi-1 of the active list, on the loads as they
+    stand. Reads the shared state; writes only these plans (and these proteges' next review)."""
     c = consts(kp, keys)
     local_ptr, local_rows, global_ptr, global_positions, cards, card_keys = pools
-    log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
-    log_end, log_end_reason = tl.end_month, tl.end_reason
-    institution, rank, female, person_key, person_id = fs.institution, fs.rank, fs.female, fs.person_key, fs.person_id
+    plan_n, plan_collab, plan_slot, plan_mentor, plan_kind, plan_fit, plan_reason = plans
+    institution, rank, female, person_key = fs.institution, fs.rank, fs.female, fs.person_key
     tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
-    tie_discount, tie_log, tie_value = fs.tie_discount, fs.tie_log, fs.tie_value
-    n_proteges, n_by_kind, load_weight = fs.n_proteges, fs.n_by_kind, fs.load_weight
-    n_ties_formed, pool_position = fs.n_ties_formed, fs.pool_position
+    tie_discount, tie_value = fs.tie_discount, fs.tie_value
+    n_proteges, load_weight, n_ties_formed = fs.n_proteges, fs.load_weight, fs.n_ties_formed
     need_base, need_spike, support, mentor_output = fs.need_base, fs.need_spike, fs.support, fs.mentor_output
     competence_scale, competence_profile = fs.competence_scale, fs.competence_profile
     admin_draw, n_trainees = fs.admin_draw, fs.n_trainees
-    committee_size, mentor_lost_month = fs.committee_size, fs.mentor_lost_month
-    next_search, n_collaborators = fs.next_search, fs.n_collaborators
+    committee_size, mentor_lost_month, next_search = fs.committee_size, fs.mentor_lost_month, fs.next_search
     fit_quantiles, quality_by_load, contact_by_age = kp.fit_quantiles, kp.quality_by_load, kp.contact_by_age
     capacity_hours, share_admin = kp.mentors_capacity_hours, kp.mentors_share_admin
     n_slots = c.n_mentor_slots
     n_all_slots = tie_mentor.shape[1]
+    assigned = c.model_code == DYAD or c.model_code == COMMITTEE
+    network = c.model_code == NETWORK
+
+    # scratch: the protege's unmet needs, the search's draws, and the protege's slots as the
+    # plan so far leaves them (mentor, kind, last month's value)
     gaps = np.zeros(N_FUNCTIONS)
-    picked = np.empty(c.candidates, dtype=np.int64)  # the search's draws: card position, where, row, key
+    picked = np.empty(c.candidates, dtype=np.int64)  # card position
     is_external = np.empty(c.candidates, dtype=np.bool_)
     picked_row = np.empty(c.candidates, dtype=np.float32)
     picked_key = np.empty(c.candidates, dtype=np.uint64)
+    slot_mentor = np.empty(n_all_slots, dtype=np.int32)
+    slot_kind = np.empty(n_all_slots, dtype=np.int8)
+    slot_value = np.empty(n_all_slots)
 
-    def n_mentors(i):
+    def n_mentors():
         n = 0
         for s in range(n_slots):
-            if tie_mentor[i, s] >= 0:
+            if slot_mentor[s] >= 0:
                 n += 1
         return n
 
-    def has_woman_mentor(i):
+    def has_woman_mentor():
         for s in range(n_slots):
-            j = tie_mentor[i, s]
+            j = slot_mentor[s]
             if j >= 0 and female[j]:
                 return True
         return False
 
-    def free_slot(i):
+    def free_slot():
         for s in range(n_slots):
-            if tie_mentor[i, s] < 0:
+            if slot_mentor[s] < 0:
                 return s
         return -1
 
-    def weakest_slot(i, skip_women):
+    def weakest_slot(skip_women):
         w = -1
         v = 1e300
         for s in range(n_slots):
-            j = tie_mentor[i, s]
-            if j >= 0 and tie_value[i, s] < v and not (skip_women and female[j]):
+            j = slot_mentor[s]
+            if j >= 0 and slot_value[s] < v and not (skip_women and female[j]):
                 w = s
-                v = tie_value[i, s]
+                v = slot_value[s]
         return w, v
 
     def new_kind(i, j):
@@ -330,7 +391,7 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
         if institution[j] != institution[i]:
             return EXTERNAL
         for s in range(n_slots):
-            if tie_mentor[i, s] >= 0 and tie_kind[i, s] == PRIMARY:
+            if slot_mentor[s] >= 0 and slot_kind[s] == PRIMARY:
                 return SECONDARY
         return PRIMARY
 
@@ -343,30 +404,32 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
             total += nd
         return total
 
-    def drop(i, s, reason):
-        end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
-                pool_position, cards, c, i, s, month, reason)
+    def action(p, s, j, kind, fit, reason):
+        a = plan_n[p]
+        plan_slot[p, a] = s
+        plan_mentor[p, a] = j
+        plan_kind[p, a] = kind
+        plan_fit[p, a] = fit
+        plan_reason[p, a] = reason
+        plan_n[p] = a + 1
+        slot_mentor[s] = j
+        slot_kind[s] = kind
+        slot_value[s] = 0.0
 
-    def attach(i, s, j, kind, fit):
-        """Start j's tie as i's mentor in slot s and add it to j's load (and card)."""
-        add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female,
-                counters, i, s, j, kind, fit, month)
-        count_tie(n_proteges, n_by_kind, load_weight, j, kind, 1, c.w_primary, c.w_secondary, c.w_external)
-        n_ties_formed[i] += 1
-        k = pool_position[j]
-        cards[k, CARD_N_PROTEGES] = n_proteges[j]
-        cards[k, CARD_LOAD_WEIGHT] = load_weight[j]
+    def plan_drop(p, s, reason):
+        action(p, s, -1, 0, 0.0, reason)
 
-    def recruit(i, s, j, fit):
-        """Add j as i's mentor in slot s, first taking what j newly covers out of `gaps`."""
+    def plan_recruit(p, i, s, j, fit):
+        """Plan j as i's mentor in slot s, first taking what j newly covers out of `gaps`."""
         kind = new_kind(i, j)
         t = expected_time(quality_by_load, capacity_hours, share_admin, c, rank[j], admin_draw[j], n_proteges[j],
                           n_trainees[j], load_weight[j], kind)
         disc = discounted(female[i], female[j])
         scale = competence_scale[j]
         for f in range(N_FUNCTIONS):
-            gaps[f] -= min(gaps[f], new_tie_support(c, kind, fit, output(competence_profile[j, f], scale, t), disc, f))
-        attach(i, s, j, kind, fit)
+            gaps[f] -= min(gaps[f], new_tie_support(c, kind, fit, output(competence_profile[j, f], scale, t),
+                                                          disc, f))
+        action(p, s, j, kind, fit, 0)
 
     def search(i, total_need, women_only, allow_external, by_fit, draw0):
         """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none.
@@ -409,7 +472,7 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
                 continue
             already = False
             for s in range(n_all_slots):
-                if tie_mentor[i, s] == j:
+                if slot_mentor[s] == j:
                     already = True
             if already:
                 continue
@@ -432,20 +495,16 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
                 best, best_score, best_fit = j, score, fit
         return best, best_score, best_fit
 
-    def assign_missing(i):
+    def plan_assigned(p, i):
         """Dyad and committee: fill missing assigned mentors (at hire, or after the replacement delay)."""
         target = committee_size[i]
-        n_m = n_mentors(i)
-        if n_m >= target:
-            return
-        if n_ties_formed[i] > 0 and month - mentor_lost_month[i] < c.replace_delay:
-            return
+        n_m = n_mentors()
         total_need = current_gaps(i)
         allow_external = c.external_ties and c.model_code == COMMITTEE
         by_fit = target == 1
         draw = 0
         while n_m < target:
-            want_woman = c.women_policy and female[i] and not has_woman_mentor(i)
+            want_woman = c.women_policy and female[i] and not has_woman_mentor()
             j, score, fit = search(i, total_need, want_woman, allow_external, by_fit, draw)
             draw += c.candidates
             if j < 0 and want_woman:
@@ -453,27 +512,27 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
                 draw += c.candidates
             if j < 0:
                 return
-            recruit(i, free_slot(i), j, fit)
+            plan_recruit(p, i, free_slot(), j, fit)
             n_m += 1
 
-    def review_network(i):
+    def plan_review(p, i):
         """Network: drop weak ties, add the best candidates for the least-met functions, replace if full."""
         next_search[i] = month + c.reshape_months
         total_need = current_gaps(i)
         for s in range(n_slots):
-            j = tie_mentor[i, s]
+            j = slot_mentor[s]
             if j < 0:
                 continue
             age = month - tie_start[i, s]
-            if age >= c.reshape_months and tie_value[i, s] < c.drop_below:
-                kind = tie_kind[i, s]
+            if age >= c.reshape_months and slot_value[s] < c.drop_below:
+                kind = slot_kind[s]
                 factor = tie_factor_of(kind, weight_of(kind, c.w_primary, c.w_secondary, c.w_external),
                                        contact_of(contact_by_age, kind, age), tie_fit[i, s], 0.0)
                 for f in range(N_FUNCTIONS):
                     gaps[f] += support_through(mentor_output[j, f], factor, c.discount, tie_discount[i, s], f)
                 if age >= c.collaboration_after:
-                    n_collaborators[i] += 1
-                drop(i, s, DROPPED)
+                    plan_collab[p] += 1
+                plan_drop(p, s, DROPPED)
         for f in range(N_FUNCTIONS):
             gaps[f] = min(gaps[f], need_base[i, f] + need_spike[i, f])
         draw = 0
@@ -482,40 +541,107 @@ def maintain_ties(fs, tl, kp, keys, counters, pools, active, n_active, month):
             draw += c.candidates
             if j < 0 or score < c.drop_below:
                 break
-            s = free_slot(i)
+            s = free_slot()
             if s < 0:
-                w, v = weakest_slot(i, c.women_policy and female[i])
+                w, v = weakest_slot(c.women_policy and female[i])
                 if w < 0 or score <= v * (1.0 + c.switch_margin):
                     break
-                drop(i, w, REPLACED)
+                plan_drop(p, w, REPLACED)
                 s = w
-            recruit(i, s, j, fit)
-        if c.women_policy and female[i] and not has_woman_mentor(i):
+            plan_recruit(p, i, s, j, fit)
+        if c.women_policy and female[i] and not has_woman_mentor():
             j, score, fit = search(i, total_need, True, c.external_ties, False, draw)
             if j >= 0:
-                s = free_slot(i)
+                s = free_slot()
                 if s < 0:
-                    s, v = weakest_slot(i, True)
-                    drop(i, s, REPLACED)
-                attach(i, s, j, new_kind(i, j), fit)  # the policy's mentor, without a gain update
+                    s, v = weakest_slot(True)
+                    plan_drop(p, s, REPLACED)
+                action(p, s, j, new_kind(i, j), fit, 0)  # the policy's mentor, without a gain update
 
-    assigned = c.model_code == DYAD or c.model_code == COMMITTEE
-    network = c.model_code == NETWORK
+    def plan(p, i):
+        """Protege i's plan for this month at position p, on the loads as they stand (nothing if
+        it is not i's turn)."""
+        plan_n[p] = 0
+        plan_collab[p] = 0
+        if rank[i] == FULL:
+            return
+        for s in range(n_all_slots):
+            slot_mentor[s] = tie_mentor[i, s]
+            slot_kind[s] = tie_kind[i, s]
+            slot_value[s] = tie_value[i, s]
+        if assigned:
+            if n_mentors() < committee_size[i] and (
+                    n_ties_formed[i] == 0 or month - mentor_lost_month[i] >= c.replace_delay):
+                plan_assigned(p, i)
+        elif network and next_search[i] <= month:
+            plan_review(p, i)
+
+    for p in range(lo, hi):
+        plan(p, active[p])
+
+
+@njit(cache=True)
+def apply_plans(fs, tl, kp, keys, counters, pools, plans, active, n_active, month):
+    """Phase 2 of the pass, serial: the plans carried out in a rotating order; a plan whose new
+    mentor has filled up meanwhile is made again on the loads of that moment."""
+    c = consts(kp, keys)
+    cards = pools[4]
+    plan_n, plan_collab, plan_slot, plan_mentor, plan_kind, plan_fit, plan_reason = plans
+    log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
+    log_end, log_end_reason = tl.end_month, tl.end_reason
+    rank, female, person_id = fs.rank, fs.female, fs.person_id
+    tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
+    tie_discount, tie_log, tie_value = fs.tie_discount, fs.tie_log, fs.tie_value
+    n_proteges, n_by_kind, load_weight = fs.n_proteges, fs.n_by_kind, fs.load_weight
+    n_ties_formed, pool_position, max_mentees = fs.n_ties_formed, fs.pool_position, fs.max_mentees
+    n_trainees, n_collaborators = fs.n_trainees, fs.n_collaborators
+    n_slots = c.n_mentor_slots
+
+    def drop(i, s, reason):
+        end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
+                pool_position, cards, c, i, s, month, reason)
+
+    def attach(i, s, j, kind, fit):
+        """Start j's tie as i's mentor in slot s and add it to j's load (and card)."""
+        add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female,
+                counters, i, s, j, kind, fit, month)
+        count_tie(n_proteges, n_by_kind, load_weight, j, kind, 1, c.w_primary, c.w_secondary, c.w_external)
+        n_ties_formed[i] += 1
+        k = pool_position[j]
+        cards[k, CARD_N_PROTEGES] = n_proteges[j]
+        cards[k, CARD_LOAD_WEIGHT] = load_weight[j]
+
+    def still_possible(p):
+        """Whether every mentor the plan adds still has room."""
+        for a in range(plan_n[p]):
+            j = plan_mentor[p, a]
+            if plan_reason[p, a] == 0 and not has_room(c.cap_mentees, n_proteges[j], n_trainees[j], max_mentees[j]):
+                return False
+        return True
+
+    def carry_out(p, i):
+        for a in range(plan_n[p]):
+            if plan_reason[p, a] == 0:
+                attach(i, plan_slot[p, a], plan_mentor[p, a], plan_kind[p, a], plan_fit[p, a])
+            else:
+                drop(i, plan_slot[p, a], plan_reason[p, a])
+        n_collaborators[i] += plan_collab[p]
+
+    # 2. apply, serially, in a rotating order; a plan whose new mentor has filled up is made again
     offset = int(uniform(c.mentoring_key, POPULATION_WIDE, month, 0) * n_active) if n_active > 0 else 0
     for t in range(n_active):
-        ii = offset + t
-        if ii >= n_active:
-            ii -= n_active
-        i = active[ii]
+        p = offset + t
+        if p >= n_active:
+            p -= n_active
+        i = active[p]
         if rank[i] == FULL:  # full professors no longer have mentors
             for s in range(n_slots):
                 if tie_mentor[i, s] >= 0:
                     drop(i, s, DROPPED)
-        elif assigned:
-            if n_mentors(i) < committee_size[i]:
-                assign_missing(i)
-        elif network and next_search[i] <= month:
-            review_network(i)
+        elif plan_n[p] > 0:
+            if not still_possible(p):
+                plan_range(fs, kp, keys, pools, plans, active, p, p + 1, month)
+            carry_out(p, i)
 
 
 @njit(cache=True)

@@ -93,6 +93,8 @@ class CareerModel(mesa.Model):
             aligned_zeros((n_positions, mentoring.CARD_WIDTH), np.float32),  # one cache line per card
             np.zeros(n_positions, dtype=np.uint64),  # the candidates' person keys, in pool order
         )
+        # the mentoring pass's plans, one per position in the active list (mentoring.maintain_ties)
+        self.plans = mentoring.plan_buffers(n_positions, params.n_mentor_slots, params.network.max_new_per_search)
 
         initial = population.draw_initial(self.keys, self.kp, sizes)
         population.add_initial(self.faculty.cols, self.institutions.cols, self.kp, self.keys, self.counters, *initial)
@@ -136,7 +138,7 @@ class CareerModel(mesa.Model):
             order = np.lexsort((fs.arrays["hire_month"][new_rows], fs.arrays["institution"][new_rows]))
             mentoring.join_peer_groups(fs.cols, self.ties.cols, ins.cols, kp, self.counters, new_rows[order], month)
         self._new_rows = self._new_rows[:0]  # the initial population joins groups in month 0 only
-        mentoring.maintain_ties(fs.cols, self.ties.cols, kp, keys, self.counters, self.pools,
+        mentoring.maintain_ties(fs.cols, self.ties.cols, kp, keys, self.counters, self.pools, self.plans,
                                 self.active, self.n_active, month)
         self.ties.n = int(self.counters[N_TIES])
         t = self._timed("ties", t)
