@@ -1,9 +1,10 @@
 """`careersim bench`: the speed and memory figures, measured on this machine.
 
 Figures come from the code running now; nothing is typed in. Targets (docs/performance.md):
->= 10 M faculty-months/s single-threaded (network, 10,000 faculty); 175,000 faculty x 40 years
-in <= 15 s including writing, <= 2 GB peak memory; warm start <= 2 s; >= 400 runs/min on the
-sweep of 2,000-faculty 30-year runs.
+the default `careersim compare` <= 15 s warm and <= 90 s cold (an empty kernel cache), from
+start to report, with its analysis and report <= 5 s; >= 10 M faculty-months/s single-threaded
+(network, 10,000 faculty); 175,000 faculty x 40 years in <= 15 s including writing, <= 2 GB
+peak memory; warm start <= 2 s; >= 400 runs/min on the sweep of 2,000-faculty 30-year runs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ TARGETS = {
     "big_run_rss_gb": 2.0,
     "warm_start_seconds": 2.0,
     "sweep_runs_per_minute": 400.0,
+    "compare_warm_seconds": 15.0,
+    "compare_cold_seconds": 90.0,
+    "analysis_report_seconds": 5.0,
 }
 
 STARTUP = """
@@ -102,6 +106,29 @@ def _python(code: str, *args: str, env: dict | None = None, timeout: float = 360
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _compare(out: Path, env: dict | None = None, timeout: float = 3600) -> dict:
+    """The README's main command, `careersim compare` (the default comparison), as a user runs
+    it: a new process, from start to report; wall time, and the stages' times it records."""
+    import time
+
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "simulation", "compare", "--out", str(out)], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark step failed: careersim compare:\n{proc.stderr[-2000:]}")
+    seconds = json.loads((out / "comparison.json").read_text())["seconds"]
+    return {"wall": wall, **seconds}
+
+
+def _compare_line(label: str, r: dict, target: float) -> str:
+    after = r["analysis"] + r["figures_and_report"]
+    return (f"default comparison (careersim compare: 5 scenarios x 16 replicates), {label}: {r['wall']:.1f} s start to "
+            f"report (target <= {target:g} s); runs {r['runs']:.1f} s, analysis {r['analysis']:.1f} s, figures and "
+            f"report {r['figures_and_report']:.1f} s; analysis and report {after:.1f} s "
+            f"(target <= {TARGETS['analysis_report_seconds']:g} s)")
+
+
 def _fmt_rate(x: float) -> str:
     return f"{x / 1e6:.2f} M"
 
@@ -116,6 +143,18 @@ def bench(quick: bool = False, out=print) -> dict:
                      "numba": numba.__version__, "quick": quick}
     out(f"careersim {__version__} benchmark{' (quick)' if quick else ''}: {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, numba {numba.__version__}, {platform.machine()}")
+
+    # the main job: the default comparison, cold (an empty kernel cache: compile, then run) and warm
+    if quick:
+        out("default comparison (careersim compare): skipped with --quick (about half a minute warm)")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            cold = _compare(Path(tmp) / "cold", env={"NUMBA_CACHE_DIR": str(Path(tmp) / "kernels")})
+            figures["compare_cold"] = cold
+            out(_compare_line("cold (empty kernel cache)", cold, TARGETS["compare_cold_seconds"]))
+            warm = _compare(Path(tmp) / "warm")
+            figures["compare_warm"] = warm
+            out(_compare_line("warm", warm, TARGETS["compare_warm_seconds"]))
 
     # start-up: cold (an empty kernel cache) and warm (the cache present)
     with tempfile.TemporaryDirectory() as cache:

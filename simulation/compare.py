@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from .params import Params
 from .progress import step
 from .results import TABLES, run_id
 from .scenario import load_scenario, resolve_path, scenario_question
-from .sweep import RunSpec, run_many
+from .sweep import RunSpec, map_tasks, run_many
 
 DEFAULT_SCENARIOS = ("status_quo", "dyad", "committee", "network", "network_peers")
 DEFAULT_REPLICATES = 16
@@ -95,13 +96,17 @@ def table_outcomes(people: pd.DataFrame, series: pd.DataFrame, n_months: int) ->
     """One row per group for one run's tables: every person-level outcome, then the run-level
     ones (group "all" only). Comparisons read the tables from disk, sweeps pass them in memory."""
     o = outcomes(people, n_months)
-    for k, v in run_level(series).items():
-        o[k] = np.where(o["group"] == "all", v, np.nan)
-    return o
+    everyone = (o["group"] == "all").to_numpy()
+    run = pd.DataFrame({k: np.where(everyone, v, np.nan) for k, v in run_level(series).items()}, index=o.index)
+    return pd.concat([o, run], axis=1)
 
 
-def run_outcomes(folder: Path, scenario: str, replicate: int) -> pd.DataFrame:
-    """One row per group for one run folder: every person-level outcome, plus run-level ones."""
+HIRE_COLUMNS = ["gender", "hire_month", "end_month", "censored", "pubs", "initial"]  # for the Cox models
+
+
+def run_outcomes(folder: Path, scenario: str, replicate: int, hires: bool = False):
+    """One row per group for one run folder: every person-level outcome, plus run-level ones;
+    with `hires`, also the run's hires (labelled) for the pooled Cox models, from the same read."""
     people = pd.read_parquet(folder / "people.parquet", columns=list(PEOPLE_COLUMNS))
     series = pd.read_parquet(folder / "series.parquet")
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -109,7 +114,17 @@ def run_outcomes(folder: Path, scenario: str, replicate: int) -> pd.DataFrame:
     o.insert(0, "scenario", scenario)
     o.insert(1, "replicate", replicate)
     o.insert(2, "seed", manifest["seed"])
-    return o
+    if not hires:
+        return o
+    c = cohort(people[HIRE_COLUMNS])
+    c["scenario"] = scenario
+    c["replicate"] = replicate
+    return o, c
+
+
+def _run_outcomes_task(task: tuple[str, str, int]):
+    folder, scenario, replicate = task
+    return scenario, replicate, run_outcomes(Path(folder), scenario, replicate, hires=True)
 
 
 def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] | None = None,
@@ -308,19 +323,6 @@ def difference_notes(diffs: pd.DataFrame, table: pd.DataFrame, scenarios: list[s
     return notes
 
 
-def pooled_hires(out: Path, scenarios: list[str], replicates: int) -> pd.DataFrame:
-    frames = []
-    cols = ["gender", "hire_month", "end_month", "censored", "pubs", "initial"]
-    for s in scenarios:
-        for r in range(replicates):
-            p = pd.read_parquet(run_folder(out, s, r) / "people.parquet", columns=cols)
-            c = cohort(p)
-            c["scenario"] = s
-            c["replicate"] = r
-            frames.append(c)
-    return pd.concat(frames, ignore_index=True)
-
-
 def run_folder(out: Path, scenario: str, replicate: int) -> Path:
     return Path(out) / "runs" / scenario / f"rep{replicate:03d}"
 
@@ -382,18 +384,24 @@ def compare(
         for name, p in resolved.items():
             p_r = p.model_copy(update={"seed": seed + r})
             specs.append(RunSpec(p_r, run_folder(out, name, r), {"scenario": name, "replicate": r}))
+    t0 = time.perf_counter()
     run_many(specs, executor=executor, workers=workers, address=address, progress=progress, desc="comparison")
+    t1 = time.perf_counter()
 
     step(f"analysing {len(specs)} runs: outcomes, paired differences, Cox models", progress)
-    table = pd.concat(
-        [run_outcomes(Path(s.out), s.labels["scenario"], s.labels["replicate"]) for s in specs],
-        ignore_index=True,
-    ).sort_values(["scenario", "replicate", "group"], key=lambda c: c.map({n: i for i, n in enumerate(names)}) if c.name == "scenario" else c)
+    # each run's outcomes and hires, read once, on the workers (in the order of the runs after)
+    tasks = [(str(s.out), s.labels["scenario"], s.labels["replicate"]) for s in specs]
+    order = {n: i for i, n in enumerate(names)}
+    per_run = sorted(map_tasks(_run_outcomes_task, tasks, executor="serial" if executor == "serial" else "processes",
+                               workers=workers), key=lambda x: (order[x[0]], x[1]))
+    table = pd.concat([o for _, _, (o, _) in per_run], ignore_index=True).sort_values(
+        ["scenario", "replicate", "group"], key=lambda c: c.map(order) if c.name == "scenario" else c)
+    pooled = pd.concat([c for _, _, (_, c) in per_run], ignore_index=True)
     diffs = paired_differences(table, reference)
     horizon_years = min(resolved[n].n_months for n in names) / 12
     notes = outcome_notes(table, horizon_years, {float(resolved[n].hiring.share_women) for n in names})
     notes += difference_notes(diffs, table, names, reference, replicates)
-    hr = hazard_ratios(pooled_hires(out, names, replicates), reference, notes=notes)
+    hr = hazard_ratios(pooled, reference, notes=notes)
     meta = {
         "scenarios": names,
         "reference": reference,
@@ -408,6 +416,9 @@ def compare(
         "tables": list(TABLES),
         "horizon_years": horizon_years,
         "not_computed": notes,
+        # wall-clock seconds of each stage of this invocation (a resumed comparison's runs stage
+        # counts only the runs it made); the figures and report stage is added once it is done
+        "seconds": {"runs": t1 - t0, "analysis": time.perf_counter() - t1},
     }
     out.mkdir(parents=True, exist_ok=True)
     destination.write_parquet(table, out / "outcomes.parquet")
@@ -418,8 +429,11 @@ def compare(
         from .report import write_report
 
         step("drawing the figures and writing the report", progress)
-        write_report(out)  # adds what the figures could not show to comparison.json
+        t2 = time.perf_counter()
+        write_report(out, workers=1 if executor == "serial" else workers)  # adds what the figures could not show
         meta = json.loads((out / "comparison.json").read_text())
+        meta["seconds"]["figures_and_report"] = time.perf_counter() - t2
+        destination.write_text(out / "comparison.json", json.dumps(meta, indent=2) + "\n")
     return Comparison(out, names, reference, table, diffs, hr, meta, list(meta["not_computed"]))
 
 

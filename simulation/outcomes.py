@@ -203,61 +203,75 @@ def cohort(people: pd.DataFrame) -> pd.DataFrame:
     return c
 
 
-def _by(c: pd.DataFrame, months_needed: int, n_months: int) -> pd.DataFrame:
-    return c[c["hire_month"] <= n_months - months_needed]
-
-
 def share_within(c: pd.DataFrame, col: str, years: float, n_months: int) -> float:
     """Share of hires followed for `years` whose event `col` came within `years` of hire."""
-    eligible = _by(c, 12 * years, n_months)
-    if len(eligible) == 0:
+    return _share_within(c["hire_month"].to_numpy(dtype=float), c[col].to_numpy(dtype=float, na_value=np.nan),
+                         years, n_months)
+
+
+def _share_within(hire: np.ndarray, event: np.ndarray, years: float, n_months: int) -> float:
+    """`share_within` over arrays (months; NaN where the event never came)."""
+    eligible = hire <= n_months - 12 * years
+    if not eligible.any():
         return np.nan
-    delta = (eligible[col] - eligible["hire_month"]).astype("Float64")
-    return float((delta < 12 * years).fillna(False).mean())
+    return float(((event[eligible] - hire[eligible]) < 12 * years).mean())  # NaN < x is False
 
 
-def _weighted(c: pd.DataFrame, col: str) -> float:
-    w = c["months_as_protege"].to_numpy(dtype=float)
-    x = c[col].to_numpy(dtype=float)
+def _mean(x: np.ndarray) -> float:
+    """Mean of the finite values (NaN if none), as pandas' mean skips missing values."""
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else np.nan
+
+
+def _weighted_arrays(w: np.ndarray, x: np.ndarray) -> float:
     ok = (w > 0) & np.isfinite(x)
     return float(np.average(x[ok], weights=w[ok])) if ok.any() else np.nan
 
 
-def group_outcomes(c: pd.DataFrame, n_months: int) -> dict[str, float]:
-    """Every outcome for one group of the cohort."""
+def group_outcomes(c: pd.DataFrame | dict[str, np.ndarray], n_months: int) -> dict[str, float]:
+    """Every outcome for one group of the cohort (a cohort table, or its columns as float
+    arrays with NaN for missing values, as `outcomes` passes them)."""
+    if isinstance(c, pd.DataFrame):
+        c = _float_columns(c)
     horizon = n_months / 12.0
-    dur = c["years"].to_numpy(dtype=float)
-    ev = c["left"].to_numpy(dtype=bool)
-    award = c[c["career_award"]]
+    hire, dur, ev = c["hire_month"], c["years"], c["left"] > 0
+    award = c["career_award"] > 0
     years_total = dur.sum()
-    promoted = c[c["month_associate"].notna()]
-    to_assoc = (promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12.0
-    full = c[c["month_full"].notna()]
-    to_full = (full["month_full"] - full["hire_month"]).astype(float) / 12.0
+    assoc, full = c["month_associate"], c["month_full"]
+    to_assoc = (assoc - hire)[np.isfinite(assoc)] / 12.0
+    to_full = (full - hire)[np.isfinite(full)] / 12.0
+    grant = c["month_first_grant"]
     out = {
-        "n_hires": float(len(c)),
+        "n_hires": float(len(hire)),
         "retention_5y": _km_at(dur, ev, 5, horizon),
         "retention_10y": _km_at(dur, ev, 10, horizon),
         "pubs_per_faculty_year": float(c["pubs"].sum() / years_total) if years_total > 0 else np.nan,
-        "pubs_5y": float(c["pubs_y5"].astype(float).mean()),
-        "pubs_10y": float(c["pubs_y10"].astype(float).mean()),
-        "grant_5y": share_within(c, "month_first_grant", 5, n_months),
-        "grant_10y": share_within(c, "month_first_grant", 10, n_months),
-        "award_grant_5y": share_within(award, "month_first_grant", 5, n_months),
-        "award_grant_10y": share_within(award, "month_first_grant", 10, n_months),
-        "award_retention_8y": _km_at(award["years"].to_numpy(float), award["left"].to_numpy(bool), 8, horizon),
-        "award_pubs_10y": float(award["pubs_y10"].astype(float).mean()),
-        "promoted_10y": share_within(c, "month_associate", 10, n_months),
-        "promoted_14y": share_within(c, "month_associate", 14, n_months),
-        "years_to_associate": float(to_assoc.median()) if len(to_assoc) else np.nan,
-        "years_to_full": float(to_full.median()) if len(to_full) else np.nan,
+        "pubs_5y": _mean(c["pubs_y5"]),
+        "pubs_10y": _mean(c["pubs_y10"]),
+        "grant_5y": _share_within(hire, grant, 5, n_months),
+        "grant_10y": _share_within(hire, grant, 10, n_months),
+        "award_grant_5y": _share_within(hire[award], grant[award], 5, n_months),
+        "award_grant_10y": _share_within(hire[award], grant[award], 10, n_months),
+        "award_retention_8y": _km_at(dur[award], ev[award], 8, horizon),
+        "award_pubs_10y": _mean(c["pubs_y10"][award]),
+        "promoted_10y": _share_within(hire, assoc, 10, n_months),
+        "promoted_14y": _share_within(hire, assoc, 14, n_months),
+        "years_to_associate": float(np.median(to_assoc)) if len(to_assoc) else np.nan,
+        "years_to_full": float(np.median(to_full)) if len(to_full) else np.nan,
     }
+    w = c["months_as_protege"]
     for col in ("mean_mentors", "share_months_no_mentor", "share_months_hole", "mean_unmet",
                 "share_months_woman_mentor"):
-        out[col] = _weighted(c, col)
+        out[col] = _weighted_arrays(w, c[col])
     for f in FUNCTIONS:
-        out[f"coverage_{f}"] = _weighted(c, f"mean_coverage_{f}")
+        out[f"coverage_{f}"] = _weighted_arrays(w, c[f"mean_coverage_{f}"])
     return out
+
+
+def _float_columns(c: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A cohort's numeric columns as float arrays, NaN for missing values (the outcomes are
+    computed over these: pandas' boolean indexing per outcome costs far more)."""
+    return {k: c[k].to_numpy(dtype=float, na_value=np.nan) for k in c.columns if k != "gender"}
 
 
 # the people-table columns the outcomes read (the table has some 65)
@@ -272,9 +286,11 @@ PEOPLE_COLUMNS = (
 def outcomes(people: pd.DataFrame, n_months: int, groups: tuple[str, ...] = GROUPS) -> pd.DataFrame:
     """One row per group (all, women, men) with every outcome."""
     c = cohort(people[[col for col in PEOPLE_COLUMNS if col in people.columns]])
+    columns = _float_columns(c)
+    gender = c["gender"].astype(str).to_numpy()
     rows = []
     for g in groups:
-        sub = c if g == "all" else c[c["gender"] == g]
+        sub = columns if g == "all" else {k: v[gender == g] for k, v in columns.items()}
         rows.append({"group": g, **group_outcomes(sub, n_months)})
     return pd.DataFrame(rows)
 

@@ -10,6 +10,7 @@ the tables cannot support (too short a run, no promotions, one scenario...) is s
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -337,23 +338,55 @@ def _num(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}" if np.isfinite(x) else "n/a"
 
 
-def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> list[dict]:
-    """Every figure of a comparison folder (PNG; SVG too with `svg`); returns [{name, png, caption}].
+# the figures in the order of the report, in two groups of about equal drawing time: those
+# drawn from the people tables, and those drawn from the monthly series (and the differences)
+FIGURES_FROM_PEOPLE = ("retention", "careers_by_year", "promotion_timing", "mentor_load")
+FIGURES_FROM_SERIES = ("coverage_by_stage", "women", "differences")
+FIGURE_ORDER = ("retention", "careers_by_year", "promotion_timing", "coverage_by_stage", "mentor_load", "women",
+                "differences")
+
+
+def _figure_group(task: tuple[str, tuple[str, ...], bool]) -> tuple[list[dict], list[dict]]:
+    out, names, svg = task
+    notes: list[dict] = []
+    return make_all(Path(out), notes, svg, names), notes
+
+
+def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
+             names: tuple[str, ...] = FIGURE_ORDER, workers: int | None = 1) -> list[dict]:
+    """Every figure of a comparison folder (PNG; SVG too with `svg`), or those in `names`;
+    returns [{name, png, caption}] in the report's order.
 
     A figure the tables cannot support is skipped, and a {what, why, stage} note saying why is
-    appended to `notes`."""
+    appended to `notes`. With `workers` other than 1 (None: all cores), the two groups of
+    figures are drawn in two processes at once."""
     from .compare import KEY_OUTCOMES, load, note, run_folder
 
     notes = [] if notes is None else notes
     out = Path(out)
+    if workers != 1 and (os.cpu_count() or 1) > 1:
+        from .sweep import map_tasks
+
+        groups = [tuple(n for n in g if n in names) for g in (FIGURES_FROM_PEOPLE, FIGURES_FROM_SERIES)]
+        done = list(map_tasks(_figure_group, [(str(out), g, svg) for g in groups if g], workers=2))
+        figs = [f for group_figs, _ in done for f in group_figs]
+        rank = {n: i for i, n in enumerate(FIGURE_ORDER)}
+
+        def figure_of(n: dict) -> int:  # notes read "figure 'retention'", "figure 'retention (women panel)'"
+            return min((rank[f] for f in FIGURE_ORDER if n["what"].startswith(f"figure '{f}")), default=len(rank))
+
+        notes.extend(sorted((n for _, group_notes in done for n in group_notes), key=figure_of))
+        return sorted(figs, key=lambda f: rank[f["name"]])
     comp = load(out)
     scenarios, reps = comp.scenarios, comp.meta["replicates"]
     manifest = json.loads((run_folder(out, scenarios[0], 0) / "manifest.json").read_text())
     n_months = int(manifest["n_months"])
     horizon = n_months / 12
-    people = load_runs(out, scenarios, reps, "people", columns=list(FIGURE_PEOPLE_COLUMNS))
-    series = load_runs(out, scenarios, reps, "series")
-    hires = cohort(people)
+    wanted = set(names)
+    people = (load_runs(out, scenarios, reps, "people", columns=list(FIGURE_PEOPLE_COLUMNS))
+              if wanted & set(FIGURES_FROM_PEOPLE) else None)
+    series = load_runs(out, scenarios, reps, "series") if wanted & {"coverage_by_stage", "women"} else None
+    hires = cohort(people) if people is not None else None
     figs = []
     folder = out / "figures"
 
@@ -379,7 +412,9 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
                 "Kaplan-Meier retention in academia of faculty hired during the runs, % still in academia (pooled over replicates; bands: 95% CI). "
                 + ("At 10 years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
 
-    if hires.empty:
+    if "retention" not in wanted:
+        pass
+    elif hires.empty:
         skip("retention", "no faculty were hired during the runs")
     else:
         genders = set(hires["gender"].astype(str))
@@ -388,7 +423,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
                 skip(f"retention ({g} panel)", f"no {g} among the hires: the panel is empty", stale=False)
         add("retention", retention)
 
-    cy = by_career_year(people, n_months)
+    cy = by_career_year(people, n_months) if "careers_by_year" in wanted else None
 
     def careers():
         year = int(cy["career_year"].max() if cy["career_year"].max() < 10 else 10)
@@ -397,12 +432,14 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
                 "Cumulative publications per hire, % with an independent grant and % promoted to associate, by years since hire (mean over replicates, 95% CI). "
                 f"Publications at year {year}: " + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
 
-    if cy.empty:
+    if cy is None:
+        pass
+    elif cy.empty:
         skip("careers_by_year", f"no hire could be followed for a full year (the runs last {years_text(horizon)})")
     else:
         add("careers_by_year", careers)
 
-    promoted = hires[hires["month_associate"].notna()]
+    promoted = hires[hires["month_associate"].notna()] if hires is not None else None
 
     def promotion():
         med = ((promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12).groupby(promoted["scenario"]).median()
@@ -410,7 +447,9 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
                 "Years from hire to associate professor among those promoted. Median: "
                 + ", ".join(f"{s} {_num(med.get(s, np.nan))}" for s in scenarios) + " years.")
 
-    if promoted.empty:
+    if "promotion_timing" not in wanted:
+        pass
+    elif promoted.empty:
         skip("promotion_timing", f"no hire was promoted to associate professor during the runs (the runs last {years_text(horizon)})")
     else:
         add("promotion_timing", promotion)
@@ -421,7 +460,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
         return (fig, "Coverage of need (% of need met by support, capped at 100%) per mentoring function and career stage, and the need itself. Least-covered function, mean over stages: "
                 + ", ".join(f"{s} {_pct(worst.get(s, np.nan))}" for s in scenarios) + ".")
 
-    add("coverage_by_stage", coverage)
+    if "coverage_by_stage" in wanted:
+        add("coverage_by_stage", coverage)
 
     comfortable_load = float(manifest["params"]["mentors"]["comfortable_load"])
 
@@ -431,8 +471,9 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
         return (fig, f"Mentees per associate and full professor at the end of the runs (dashed: the comfortable load of {comfortable_load:g}). Past it: "
                 + ", ".join(f"{s} {_pct(over.get(s, np.nan))}" for s in scenarios) + ".")
 
-    seniors_at_end = people["censored"] & people["rank"].astype(str).isin(["associate", "full"])
-    if not seniors_at_end.any():
+    if "mentor_load" not in wanted:
+        pass
+    elif not (people["censored"] & people["rank"].astype(str).isin(["associate", "full"])).any():
         skip("mentor_load", "no associate or full professor at the end of the runs")
     else:
         add("mentor_load", load_)
@@ -443,7 +484,9 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
         return (fig, "% of women proteges with at least one woman mentor, and women's % of each rank, over the run. Woman mentor, last decade: "
                 + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
 
-    if not (series["month"] % 12 == 11).any():
+    if "women" not in wanted:
+        pass
+    elif not (series["month"] % 12 == 11).any():
         skip("women", "the runs are shorter than a year: no year-end to plot")
     else:
         add("women", women)
@@ -461,7 +504,9 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False) -> l
                 + (" Points without a bar have no interval (" + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
                 + (" Not shown, as they could not be computed: " + "; ".join(f"{label(o)} ({o})" for o in missing) + "." if missing else ""))
 
-    if len(scenarios) < 2:
+    if "differences" not in wanted:
+        pass
+    elif len(scenarios) < 2:
         skip("differences", f"only one scenario ({comp.reference}): nothing to compare it with")
     elif not shown:
         skip("differences", "none of the key outcomes has a difference: see the notes on outcomes")

@@ -583,9 +583,10 @@ def _img(path: str, alt: str = "") -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
-def write_report(out: str | Path, svg: bool = False) -> Path:
+def write_report(out: str | Path, svg: bool = False, workers: int | None = None) -> Path:
     """Figures and report.html for a comparison folder, from its tables only (`svg`: vector
-    copies of the figures as well).
+    copies of the figures as well; `workers`: 1 draws the figures in this process, otherwise
+    their two groups are drawn in two processes at once).
 
     What the figures could not show joins the comparison's notes, in the report and in
     comparison.json ("not_computed", stage "figures"), replacing those of an earlier build."""
@@ -594,7 +595,7 @@ def write_report(out: str | Path, svg: bool = False) -> Path:
     out = Path(out)
     comp = load(out)
     figure_notes: list[dict] = []
-    figs = make_all(out, figure_notes, svg)
+    figs = make_all(out, figure_notes, svg, workers=workers)
     meta = comp.meta
     notes = [n for n in comp.not_computed if n.get("stage") != "figures"] + figure_notes
     saved = json.loads((out / "comparison.json").read_text())
