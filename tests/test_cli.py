@@ -1,6 +1,9 @@
+import re
 import subprocess
 import sys
 
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
@@ -61,20 +64,136 @@ def test_calibrate_check_prints_and_writes_the_table(tmp_path):
 
 
 def test_patterns_prints_every_pattern(tmp_path):
+    # 9 variants x 2 replicates: tiny runs (60 faculty, 2 years) check the printing, not the patterns
     r = runner.invoke(app, ["patterns", "--replicates", "2", "--out", str(tmp_path), "--executor", "serial",
-                            "--set", "population.n_faculty=300", "--set", "population.n_institutions=2"])
+                            "--set", "population.n_faculty=60", "--set", "population.n_institutions=2",
+                            "--set", "horizon_years=2"])
     assert r.exit_code == 0, r.output
     for k in range(1, 8):
         assert f"\n{k}. " in "\n" + r.stdout
-    assert "statements hold" in r.stdout and (tmp_path / "patterns.csv").exists()
+    table = pd.read_csv(tmp_path / "patterns.csv")
+    assert sorted(table["pattern"].unique()) == list(range(1, 8))
+    verdicts = re.findall(r"^\d\. .*: (holds|does NOT hold)$", r.stdout, re.MULTILINE)
+    assert verdicts == ["holds" if h else "does NOT hold" for h in table["holds"]]
+    assert f"{int(table['holds'].sum())} of {len(table)} statements hold; table: {tmp_path / 'patterns.csv'}" in r.stdout
+    assert len(list((tmp_path / "runs").glob("*/rep*"))) == 9 * 2
 
 
-def test_bench_quick_prints_every_figure():
-    r = runner.invoke(app, ["bench", "--quick"])
+class FakeBench:
+    """Stands in for `bench._python` (each figure's subprocess): canned figures, and the calls made."""
+
+    RATES = {("network", 1000, 1): 20e6, ("network", 10000, 1): 12.5e6, ("dyad", 1000, 1): 30e6,
+             ("dyad", 10000, 1): 25e6, ("network", 10000, 4): 40e6, ("network", 200, 1): 5e6,
+             ("network", 100000, 1): 8e6, ("dyad", 100000, 1): 9e6}
+    PHASES = {"hiring": 1.0, "needs": 1.0, "ties": 4.0, "support": 2.0, "careers": 1.0, "exits": 0.5, "record": 0.5}
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, code, *args, env=None, timeout=3600):
+        from simulation import bench
+
+        env = env or {}
+        self.calls.append((code, args, env))
+        if code == bench.STARTUP:
+            cold = "NUMBA_CACHE_DIR" in env and not any(c == bench.STARTUP for c, _, _ in self.calls[:-1])
+            return {"import": 0.3, "jit": 45.0} if cold else {"import": 0.25, "jit": 1.5}
+        if code == bench.THROUGHPUT:
+            scenario, n, months, threads = args[0], int(args[1]), int(args[2]), int(args[3])
+            rate = 1e3 if env.get("NUMBA_DISABLE_JIT") == "1" else self.RATES[(scenario, n, threads)]
+            return {"faculty_months": n * months, "seconds": n * months / rate}
+        if code == bench.BIG_RUN:
+            n = int(args[0])
+            scale = 1.0 if n in (20_000, 175_000) else 0.2
+            return {"wall": 12.5, "phase_seconds": {k: v * scale for k, v in self.PHASES.items()}, "rss_gb": 1.25,
+                    "people": 3 * n, "ties": 5 * n}
+        if code == bench.SWEEP:
+            return {"runs": int(args[0]), "seconds": 3.0 * int(args[0]) / 20, "workers": 4}
+        raise AssertionError("an unknown benchmark step")
+
+
+@pytest.fixture
+def fake_bench(monkeypatch):
+    from simulation import bench
+
+    fake = FakeBench()
+    monkeypatch.setattr(bench, "_python", fake)
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 4)
+    # the default comparison (a full run only) is another subprocess: canned too, where there is one
+    monkeypatch.setattr(bench, "_compare", lambda out, env=None, timeout=3600: {
+        "wall": 20.0, "runs": 15.0, "analysis": 2.0, "figures_and_report": 3.0}, raising=False)
+    return fake
+
+
+def test_bench_quick_prints_every_figure_from_the_measurements(fake_bench, tmp_path):
+    from simulation import bench
+
+    record = tmp_path / "perf.md"
+    record.write_text("# Performance\n\n<!-- generated:bench -->\nPREVIOUS FIGURES\n<!-- /generated:bench -->\ntail\n")
+    r = runner.invoke(app, ["bench", "--quick", "--record", str(record)])
     assert r.exit_code == 0, r.output
-    for phrase in ("cores", "start-up, cold", "start-up, warm", "import", "throughput, 1 thread, network",
-                   "throughput, 1 thread, dyad", "NUMBA_DISABLE_JIT=1", "speed-up", "175,000 faculty",
-                   "start to results on disk", "peak memory", "share of run time by phase", "hiring", "needs",
-                   "ties", "support", "careers", "exits", "record", "cost per faculty-month by phase",
-                   "sweep,", "runs/min", "benchmark wall time"):
-        assert phrase in r.stdout, phrase
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("careersim ") and " benchmark (quick): 4 cores, Python " in lines[0]
+    for expected in (
+        "start-up, cold (empty kernel cache): skipped with --quick (it compiles every kernel, about a minute)",
+        "start-up, warm (kernels cached):      import 0.25 s, load kernels 1.50 s, total 1.75 s (target <= 2 s)",
+        "throughput, 1 thread, network   1,000 faculty: 20.00 M faculty-months/s",
+        "throughput, 1 thread, network  10,000 faculty: 12.50 M faculty-months/s (target >= 10.00 M/s)",
+        "throughput, 1 thread, dyad      1,000 faculty: 30.00 M faculty-months/s",
+        "throughput, 1 thread, dyad     10,000 faculty: 25.00 M faculty-months/s",
+        "throughput, 4 threads, network  10,000 faculty: 40.00 M faculty-months/s",
+        "NUMBA_DISABLE_JIT=1 (network, 200 faculty, 3 months): 1,000 faculty-months/s; with the JIT 5,000,000/s: "
+        "speed-up x5,000",
+        "175,000 faculty x 40 years: skipped with --quick (run `careersim bench`); the same figures at 20,000:",
+        "20,000 faculty x 40 years, network, start to results on disk: 12.5 s, peak memory 1.25 GB; "
+        "60,000 people, 100,000 ties",
+        "  share of run time by phase: hiring 10%, needs 10%, ties 40%, support 20%, careers 10%, exits 5%, record 5%",
+        "  cost per faculty-month by phase, 2,000 -> 20,000 faculty (all threads): hiring 208 -> 104 ns, "
+        "needs 208 -> 104 ns, ties 833 -> 417 ns, support 417 -> 208 ns, careers 208 -> 104 ns, exits 104 -> 52 ns, "
+        "record 104 -> 52 ns",
+        "sweep, 20 runs of 2,000 faculty x 30 years on 4 cores: 400 runs/min (target >= 400)",
+    ):
+        assert expected in lines, expected
+    assert re.fullmatch(r"benchmark wall time \d+ s", lines[-2]) and lines[-1] == f"recorded in {record}"
+    # the quick sizes, the no-JIT run in its own environment, the tenth-size big run and sweep
+    throughput = [(args, env) for code, args, env in fake_bench.calls if code == bench.THROUGHPUT]
+    assert [a for a, _ in throughput] == [
+        ("network", "1000", "240", "1"), ("network", "10000", "120", "1"), ("dyad", "1000", "240", "1"),
+        ("dyad", "10000", "120", "1"), ("network", "10000", "120", "4"), ("network", "200", "3", "1"),
+        ("network", "200", "3", "1")]
+    assert [env for _, env in throughput].count({"NUMBA_DISABLE_JIT": "1"}) == 1
+    assert [args[0] for code, args, _ in fake_bench.calls if code == bench.BIG_RUN] == ["20000", "2000"]
+    assert [args[0] for code, args, _ in fake_bench.calls if code == bench.SWEEP] == ["20"]
+    # --record puts exactly the printed lines into the generated block, and keeps the rest of the file
+    text = record.read_text()
+    assert text.startswith("# Performance\n\n<!-- generated:bench -->\nMeasured ") and text.endswith(
+        "<!-- /generated:bench -->\ntail\n")
+    assert "with `careersim bench --quick`" in text and "PREVIOUS FIGURES" not in text
+    assert "\n".join(lines[:-1]) in text
+
+
+def test_bench_full_prints_the_cold_start_and_the_targets_at_full_size(fake_bench):
+    from simulation import bench
+
+    lines = []
+    figures = bench.bench(quick=False, out=lines.append)
+    for expected in (
+        "start-up, cold (empty kernel cache): import 0.30 s, JIT compile 45.0 s",
+        "start-up, warm (kernels cached):      import 0.25 s, load kernels 1.50 s, total 1.75 s (target <= 2 s)",
+        "175,000 faculty x 40 years, network, start to results on disk: 12.5 s (target <= 15 s at 175,000), "
+        "peak memory 1.25 GB (target <= 2 GB); 525,000 people, 875,000 ties",
+        "sweep, 200 runs of 2,000 faculty x 30 years on 4 cores: 400 runs/min (target >= 400)",
+    ):
+        assert expected in lines, expected
+    assert not any("skipped" in line for line in lines)
+    # the returned figures are the measured ones
+    assert figures["quick"] is False and figures["cores"] == 4
+    assert figures["cold"] == {"import": 0.3, "jit": 45.0} and figures["warm_start_seconds"] == pytest.approx(1.75)
+    assert figures["throughput"]["network_10000"] == pytest.approx(12.5e6)
+    assert figures["throughput"]["dyad_100000"] == pytest.approx(9e6)
+    assert "throughput, 1 thread, dyad    100,000 faculty: 9.00 M faculty-months/s" in lines
+    assert figures["throughput"]["network_10000_all_threads"] == pytest.approx(40e6)
+    assert figures["no_jit"]["speedup"] == pytest.approx(5000)
+    assert figures["big_run"]["people"] == 525_000 and figures["sweep_runs_per_minute"] == pytest.approx(400)
+    cache_dirs = {env.get("NUMBA_CACHE_DIR") for code, _, env in fake_bench.calls if code == bench.STARTUP}
+    assert len(cache_dirs) == 1 and None not in cache_dirs  # cold and warm share one fresh kernel cache

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from simulation.model import CareerModel
-from simulation.state import EXTERNAL, PEER
+from simulation.state import ASSISTANT, ASSOCIATE, EXTERNAL, FULL, PEER, PRIMARY, SECONDARY
 
 from .conftest import small, small_result
 
@@ -61,14 +61,16 @@ def test_cap_on_mentees_is_respected(scenario):
 
 def test_external_ties_only_when_allowed():
     m, _ = _run("network", "mentoring.external_ties=false", months=36)
-    fs = m.faculty
-    assert not np.any(m.ties.kind == EXTERNAL)
+    assert len(m.ties.kind) > 0 and not np.any(m.ties.kind == EXTERNAL)
+    institution = m.everyone().institution
+    assert np.array_equal(institution[m.ties.protege], institution[m.ties.mentor])  # every tie stays at home
     m2, _ = _run("network", months=36)
     ext = m2.ties.kind == EXTERNAL
     assert ext.any()
     institution = m2.everyone().institution  # the tie log holds person ids
     assert np.all(institution[m2.ties.protege[ext]] != institution[m2.ties.mentor[ext]])
-    assert fs is not None
+    local = (m2.ties.kind == PRIMARY) | (m2.ties.kind == SECONDARY)
+    assert local.any() and np.all(institution[m2.ties.protege[local]] == institution[m2.ties.mentor[local]])
 
 
 def test_ties_point_to_active_seniors_only():
@@ -79,8 +81,38 @@ def test_ties_point_to_active_seniors_only():
     for s in range(k):
         i = act[fs.tie_mentor[act, s] >= 0]
         j = fs.tie_mentor[i, s]
-        assert np.all(fs.status[j] == 0)
-        assert np.all(fs.rank[j] >= fs.rank[i])  # a promotion this month may close the gap
+        assert len(i) > 0 and np.all(fs.status[j] == 0)
+        # mentors are seniors; a protege's promotion this month may have closed the gap (an
+        # associate's associate mentor) until next month's pass, but never reversed it
+        assert np.all(fs.rank[j] >= ASSOCIATE)
+        assert np.all(fs.rank[j] >= fs.rank[i])
+
+
+@pytest.mark.parametrize("scenario", ["dyad", "status_quo", "network", "network_women_mentor_policy"])
+def test_a_new_mentor_outranks_the_protege_when_the_tie_starts(scenario):
+    """mentoring.search draws seniors from the pool buckets: an assistant protege from the full and
+    associate buckets, an associate protege from the full ones only; full professors have none.
+    Ranks change only in the careers phase, after the ties phase, so the ranks a tie started
+    under are the ranks at the end of the month before (a hire of the month is an assistant)."""
+    m = CareerModel(small(scenario))
+    started = {ASSISTANT: [], ASSOCIATE: [], FULL: []}  # protege rank -> mentor ranks at start
+    for _ in range(60):
+        rank_before = m.everyone().rank.astype(int)
+        n_before, ties_before = len(rank_before), m.ties.n
+        m.step()
+        new = slice(ties_before, m.ties.n)
+        senior = m.ties.kind[new] != PEER
+        protege, mentor = m.ties.protege[new][senior], m.ties.mentor[new][senior]
+        assert np.all(m.ties.start_month[new] == m.month)
+
+        def rank_at_start(ids):
+            return np.where(ids < n_before, rank_before[np.minimum(ids, n_before - 1)], ASSISTANT)
+
+        for r_protege, r_mentor in zip(rank_at_start(protege), rank_at_start(mentor)):
+            started[int(r_protege)].append(int(r_mentor))
+    assert started[FULL] == []
+    assert set(started[ASSISTANT]) == {ASSOCIATE, FULL}  # both senior ranks mentor assistants
+    assert len(started[ASSOCIATE]) > 0 and set(started[ASSOCIATE]) == {FULL}
 
 
 def test_peer_ties_are_symmetric_within_groups():

@@ -86,10 +86,51 @@ def test_tables_have_no_missing_values_where_none_are_allowed():
     s = r.series
     always = [c for c in s.columns if not c.startswith(("coverage_", "need_", "mean_load_", "mean_proteges_", "mean_hours"))]
     assert not s[always].isna().any().any()
-    assert np.isfinite(s.select_dtypes("number").to_numpy(dtype=float)[:, :]).sum() > 0
+    assert np.isfinite(s[always].to_numpy(dtype=float)).all()
+    # the columns that may be missing are means over a group (a rank, a career stage, the
+    # mentors): at 400 faculty no group is ever empty, so they are all there too
+    assert np.isfinite(s.to_numpy(dtype=float)).all()
+    shares = [c for c in s.columns if c.startswith(("share_", "coverage_"))]
+    assert len(shares) == 7 + 15
+    assert ((s[shares] >= 0) & (s[shares] <= 1)).all().all()
+    counts = [c for c in s.columns if c.startswith("n_") or c == "pubs"]
+    assert (s[counts] >= 0).all().all() and all(s[c].dtype == np.int64 for c in counts)
+    means = [c for c in s.columns if c.startswith(("need_", "mean_"))]
+    assert (s[means] >= 0).all().all()
     p = r.people
     for col in ("talent", "pubs", "hire_month", "end_month"):
         assert p[col].notna().all()
+    assert np.isfinite(p["talent"]).all() and (p["talent"] > 0).all()
+    assert (p["end_month"] >= np.maximum(p["hire_month"], 0)).all() and (p["end_month"] <= len(s)).all()
+
+
+def test_series_columns_agree_with_each_other_and_with_the_people_table():
+    r = small_result("network_peers")
+    s, p = r.series, r.people
+    ranks = {rank: s[f"n_{rank}_women"] + s[f"n_{rank}_men"] for rank in ("assistant", "associate", "full")}
+    assert (s["n_active"] == ranks["assistant"] + ranks["associate"] + ranks["full"]).all()
+    assert (s["n_proteges"] == ranks["assistant"] + ranks["associate"]).all()
+    # head count: last month's, plus this month's hires, minus this month's exits (recorded after exits)
+    exits = s["n_left"] + s["n_failed_review"] + s["n_retired"]
+    previous = s["n_active"].shift(1, fill_value=int(p["initial"].sum()))
+    assert (s["n_active"] == previous + s["n_hired"] - exits).all()
+    # hires and exits by month, as the people table has them
+    months = len(s)
+    hires = p[~p["initial"]]
+    assert np.array_equal(np.bincount(hires["hire_month"], minlength=months), s["n_hired"])
+    for col, reason in (("n_left", "left academia"), ("n_failed_review", "failed review"), ("n_retired", "retired")):
+        left = p[p["exit_reason"] == reason]
+        assert np.array_equal(np.bincount(left["exit_month"].astype(int), minlength=months), s[col]), col
+    assert exits.sum() == (~p["censored"]).sum() > 0
+    assert (s.loc[1:, "n_promoted_full"].sum()
+            == ((p["month_full"] >= 1) & (p["month_full"] < months)).sum() > 0)
+    # means and counts of the same ties
+    assert np.allclose(s["mean_mentors"] * s["n_proteges"], s["n_mentor_ties"])
+    assert (s["load_p25"] <= s["load_median"]).all() and (s["load_median"] <= s["load_p75"]).all()
+    for rank in ("assistant", "associate", "full"):  # a load counts faculty proteges and trainees
+        assert (s[f"mean_proteges_{rank}"] <= s[f"mean_load_{rank}"] + 1e-12).all()
+    assert (s["mean_proteges_assistant"] == 0).all()  # assistant professors mentor no faculty
+    assert (s["mean_peers"].iloc[12:] > 0).all()
 
 
 def test_thread_count_does_not_change_results():
