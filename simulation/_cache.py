@@ -4,16 +4,23 @@ numba keys a cached kernel on its own file's timestamp only. A kernel that calls
 kernel from another module keeps the callee's old machine code after the callee's file
 changes. So the package stamps its cache with a hash of all its source files and clears
 the cache (this package's *.nbi / *.nbc files only) when the hash changes.
+
+Importing the package does none of this: the command line calls `ensure_fresh()` once, in
+the parent process, before any work starts (worker processes that import the package later
+must not delete files another process may be loading). Library code and test sessions that
+want the same guarantee call it themselves, once, before the first kernel runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE = PACKAGE / "__pycache__"
 STAMP = CACHE / "kernels.stamp"
+LOCK = CACHE / "kernels.lock"
 
 
 def source_hash() -> str:
@@ -28,17 +35,36 @@ def source_hash() -> str:
 
 
 def ensure_fresh() -> None:
-    """Clear stale compiled kernels if any source file changed since they were cached."""
+    """Clear stale compiled kernels if any source file changed since they were cached.
+
+    Called explicitly (the command line calls it once before work starts), never at import.
+    Two processes that call it at once do not both clear: they take turns on a lock file, and
+    the stamp is replaced in one step, so the second finds it current."""
     try:
         current = source_hash()
         if STAMP.exists() and STAMP.read_text() == current:
             return
         CACHE.mkdir(exist_ok=True)
-        for f in list(CACHE.glob("*.nbi")) + list(CACHE.glob("*.nbc")):
-            f.unlink(missing_ok=True)
-        STAMP.write_text(current)
+        with open(LOCK, "a") as lock:
+            _lock(lock)
+            if STAMP.exists() and STAMP.read_text() == current:
+                return  # another process cleared it while this one waited
+            for f in list(CACHE.glob("*.nbi")) + list(CACHE.glob("*.nbc")):
+                f.unlink(missing_ok=True)
+            partial = STAMP.with_name(f"{STAMP.name}.{os.getpid()}")
+            partial.write_text(current)
+            os.replace(partial, STAMP)
     except OSError:
         pass  # a read-only install: numba then caches elsewhere, keyed per file
+
+
+def _lock(fh) -> None:
+    """An exclusive lock on an open file, released when it is closed (where the OS has one)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock; the command line calls ensure_fresh once anyway
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
 
 
 def is_warm() -> bool:

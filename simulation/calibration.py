@@ -23,8 +23,7 @@ import pandas as pd
 
 from .outcomes import _km_at, cohort, composition, mean_ci, share_within
 
-TARGETS_FILE = Path(__file__).resolve().parent / "targets.toml"
-RECORD_FILE = Path(__file__).resolve().parent / "calibration.json"
+from ._resources import RECORD_FILE, TARGETS_FILE  # the package's own targets and calibration record
 
 
 def band_error(x: float, value: float, low: float, high: float) -> float:

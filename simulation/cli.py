@@ -356,15 +356,16 @@ def analyze(
 @app.command("list")
 def list_() -> None:
     """The scenario files in scenarios/, with the question each answers."""
-    from .scenario import SCENARIO_DIR
+    from ._resources import scenario_dir
 
-    names = list_scenarios()
+    folder = scenario_dir()
+    names = list_scenarios(folder)
     if not names:
-        typer.echo(f"no scenarios in {SCENARIO_DIR}")
+        typer.echo(f"no scenarios in {folder}")
         return
     width = max(len(n) for n in names)
     for name in names:
-        typer.echo(f"{name:<{width}}  {scenario_question(SCENARIO_DIR / f'{name}.toml', first_line=True)}")
+        typer.echo(f"{name:<{width}}  {scenario_question(folder / f'{name}.toml', first_line=True)}")
 
 
 @app.command()
@@ -397,6 +398,9 @@ def _terminate(signum, frame) -> None:
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        from . import _cache
+
+        _cache.ensure_fresh()  # once, here in the parent, before any kernel runs (not at import)
         app()  # typer turns Ctrl-C into exit code 130
         code: int | str | None = 0
     except KeyboardInterrupt:

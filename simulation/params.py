@@ -11,16 +11,19 @@ values marked "assumption" are modelling choices with no direct published figure
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import namedtuple
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, get_origin
 
 import numpy as np
 from numba import config as numba_config
 from numba import njit, types
 from numba.experimental import structref
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, model_validator
+
+from ._resources import RECORD_FILE
 
 FUNCTIONS = ("science", "skills", "career", "networking", "psychosocial")
 RANKS = ("assistant", "associate", "full")
@@ -35,19 +38,39 @@ SRC_ALEXANDER_LANG = "Alexander & Lang, AAMC Analysis in Brief 8(4), 2008"
 SRC_BUCKLIN = "Bucklin et al., BMC Med Educ 2014"
 SRC_AAMC_PROMO = "AAMC Analysis in Brief 2010; Beasley et al. 2006"
 SRC_ZAORSKY = "Zaorsky et al., Acad Med 2020; Jagsi et al., Acad Med 2011"
-RECORD_FILE = Path(__file__).resolve().parent / "calibration.json"
-_RECORD = json.loads(RECORD_FILE.read_text())
-CALIBRATED = (f"calibrated: simulation/calibration.json ({_RECORD['created_utc'][:10]}, "
-              f"band-scaled loss {_RECORD['loss_after']:.2f}, targets.toml)")
+ASSUMPTION = "assumption"
+
+
+# --- the calibration record, read when first needed (not at import) -----------------------
+
+@functools.cache
+def calibration_record() -> dict[str, Any]:
+    """The installed calibration record (calibration.json), read once, on first use."""
+    return json.loads(RECORD_FILE.read_text())
+
+
+def calibrated_source() -> str:
+    """How the calibrated defaults were obtained: the start of their `source`."""
+    record = calibration_record()
+    return (f"calibrated: simulation/calibration.json ({record['created_utc'][:10]}, "
+            f"band-scaled loss {record['loss_after']:.2f}, targets.toml)")
 
 
 def fitted(name: str) -> float:
     """A calibrated default: the estimate in the installed calibration record."""
     try:
-        return float(_RECORD["estimates"][name])
+        return float(calibration_record()["estimates"][name])
     except KeyError:
         raise RuntimeError(f"{RECORD_FILE} has no estimate for {name}: run `careersim calibrate --fit --apply`") from None
-ASSUMPTION = "assumption"
+
+
+def __getattr__(name: str) -> Any:
+    # the names these values had when they were read at import
+    if name == "_RECORD":
+        return calibration_record()
+    if name == "CALIBRATED":
+        return calibrated_source()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Scalars are strict (a wrong type stops the run instead of being converted: "300" is not a
@@ -76,6 +99,17 @@ def P(default: Any, unit: str, doc: str, source: str = ASSUMPTION, **constraints
     """A parameter: default, unit, one-line meaning and source, with its allowed range."""
     return Field(
         default, description=doc, json_schema_extra={"unit": unit, "source": source}, **constraints
+    )
+
+
+def C(estimate: str | Callable[[], Any], unit: str, doc: str, serves: str, **constraints: Any) -> Any:
+    """A calibrated parameter: its default is the estimate of that name in the calibration
+    record (or what `estimate()` makes of the record's estimates), read when a `Params` is
+    first made; its source is `calibrated_source()` and the targets it `serves`."""
+    factory = estimate if callable(estimate) else functools.partial(fitted, estimate)
+    return Field(
+        default_factory=factory, description=doc,
+        json_schema_extra={"unit": unit, "source": serves, "calibrated": True}, **constraints,
     )
 
 
@@ -194,10 +228,10 @@ class Mentors(Section):
     capacity_hours: ByRank = P(rv(4.0, 8.0, 12.0), "hours/month", "Monthly time for mentoring, by rank", ASSUMPTION)
     share_admin: ShareByRank = P(sv(0.0, 0.1, 0.3), "share", "Share with an administrative role, by rank", SRC_DECASTRO_2013 + " (administration crowds out mentoring)")
     admin_capacity_loss: Float = P(0.5, "share", "Share of mentoring time an administrative role takes", SRC_DECASTRO_2013, ge=0, le=1)
-    trainees_mean: ByRank = P(rv(fitted("mentors.trainees_mean.assistant"), fitted("mentors.trainees_mean.associate"), fitted("mentors.trainees_mean.full")), "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time", CALIBRATED + "; serves mentor loads by rank, " + SRC_LUCKHAUPT)
-    trainees_dispersion: Float = P(fitted("mentors.trainees_dispersion"), "gamma shape", "Spread of trainee numbers between mentors of a rank (gamma-Poisson; large = Poisson)", CALIBRATED + "; serves the spread of mentor loads (IQR 3-8), " + SRC_LUCKHAUPT, ge=0.2, le=1000)
+    trainees_mean: ByRank = C(lambda: rv(fitted("mentors.trainees_mean.assistant"), fitted("mentors.trainees_mean.associate"), fitted("mentors.trainees_mean.full")), "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time", "serves mentor loads by rank, " + SRC_LUCKHAUPT)
+    trainees_dispersion: Float = C("mentors.trainees_dispersion", "gamma shape", "Spread of trainee numbers between mentors of a rank (gamma-Poisson; large = Poisson)", "serves the spread of mentor loads (IQR 3-8), " + SRC_LUCKHAUPT, ge=0.2, le=1000)
     trainee_weight: Float = P(0.5, "tie weights", "Time a trainee takes relative to a primary faculty protege", ge=0, le=10)
-    max_mentees_median: Float = P(fitted("mentors.max_mentees_median"), "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", CALIBRATED + "; serves mentor loads, " + SRC_LUCKHAUPT, ge=1, le=100)
+    max_mentees_median: Float = C("mentors.max_mentees_median", "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", "serves mentor loads, " + SRC_LUCKHAUPT, ge=1, le=100)
     max_mentees_sigma: Float = P(0.35, "log units", "Spread of that maximum between mentors (lognormal sigma)", ge=0, le=3)
     comfortable_load: Float = P(6.0, "mentees", "Load beyond which mentoring quality falls (the most mentees mentors say they would take on)", SRC_LUCKHAUPT, ge=1, le=100)
     overload_exponent: Float = P(0.7, "exponent", "Quality = (comfortable/load)^exponent beyond the comfortable load", SRC_DECASTRO_2013 + " (overextended mentors mentor worse)", ge=0, le=10)
@@ -249,16 +283,16 @@ class Peers(Section):
 
 class Careers(Section):
     talent_sigma: Float = P(0.45, "log units", "Spread of research talent (lognormal sigma)", ge=0, le=3)
-    career_award_talent: Float = P(fitted("careers.career_award_talent"), "sd", "Talent advantage of career-award holders (they are selected)", CALIBRATED + "; serves successful K awardees' publications and their R01 shares, Jagsi et al. 2009, 2011", ge=0, le=5)
+    career_award_talent: Float = C("careers.career_award_talent", "sd", "Talent advantage of career-award holders (they are selected)", "serves successful K awardees' publications and their R01 shares, Jagsi et al. 2009, 2011", ge=0, le=5)
     capital_months: Float = P(18.0, "months", "Time constant with which research capital approaches its target", ge=1, le=240)
     capital_base: Float = P(0.6, "capital", "Research capital without mentoring support", ge=0, le=10)
     capital_science: Float = P(0.15, "capital", "Capital from full science coverage", ge=0, le=10)
     capital_skills: Float = P(0.15, "capital", "Capital from full skills coverage", ge=0, le=10)
     capital_networking: Float = P(0.10, "capital", "Capital from full networking coverage (collaborations)", ge=0, le=10)
-    capital_award: Float = P(fitted("careers.capital_award"), "capital", "Capital from the protected time of a career-development award", CALIBRATED + "; serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10)
-    capital_grant: Float = P(fitted("careers.capital_grant"), "capital", "Capital from holding an independent grant", CALIBRATED + "; serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10)
+    capital_award: Float = C("careers.capital_award", "capital", "Capital from the protected time of a career-development award", "serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10)
+    capital_grant: Float = C("careers.capital_grant", "capital", "Capital from holding an independent grant", "serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10)
     capital_collaboration: Float = P(0.05, "capital", "Capital per former mentor turned collaborator (up to three)", SRC_DECASTRO_2013, ge=0, le=10)
-    pubs_per_capital_year: Float = P(fitted("careers.pubs_per_capital_year"), "publications/year", "Publications a year per unit of research capital", CALIBRATED + "; serves early-career publications, " + SRC_ZAORSKY, ge=0, le=100)
+    pubs_per_capital_year: Float = C("careers.pubs_per_capital_year", "publications/year", "Publications a year per unit of research capital", "serves early-career publications, " + SRC_ZAORSKY, ge=0, le=100)
     capital_by_rank: ByRank = P(rv(1.0, 1.25, 1.45), "multiplier", "Research capital scale by rank (labs and teams grow)", ASSUMPTION)
 
 
@@ -267,7 +301,7 @@ class Grants(Section):
     min_career_months: Int = P(24, "months", "Career months before a first independent-grant application", ge=0, le=240)
     p_apply_award: Float = P(0.25, "probability/cycle", "Chance a career-award holder (current or past) applies in a cycle", ASSUMPTION, ge=0, le=1)
     p_apply_other: Float = P(0.04, "probability/cycle", "Chance another faculty member without a grant applies in a cycle", ASSUMPTION, ge=0, le=1)
-    success_intercept: Float = P(fitted("grants.success_intercept"), "logit", "Success log-odds at zero covariates", CALIBRATED + "; serves K awardees with an R01 by 5 and 10 years, " + SRC_JAGSI_2009, ge=-20, le=20)
+    success_intercept: Float = C("grants.success_intercept", "logit", "Success log-odds at zero covariates", "serves K awardees with an R01 by 5 and 10 years, " + SRC_JAGSI_2009, ge=-20, le=20)
     success_pubs: Float = P(0.9, "logit per log(pubs/yr)", "Effect of recent publications on success", ge=-10, le=10)
     success_science: Float = P(0.4, "logit", "Effect of full science coverage", ge=-10, le=10)
     success_skills: Float = P(0.6, "logit", "Effect of full skills (grant-writing) coverage", ge=-10, le=10)
@@ -297,22 +331,22 @@ class Promotion(Section):
     weight_grant: Float = P(1.0, "score", "Review weight of having held an independent grant", ge=0, le=100)
     weight_career: Float = P(1.0, "score", "Review weight of career support (sponsorship) coverage", ge=0, le=100)
     noise_sigma: Float = P(0.6, "score", "Spread of review judgement", ge=0, le=100)
-    bar_associate: Float = P(fitted("promotion.bar_associate"), "score", "Score needed for associate professor", CALIBRATED + "; serves assistant professors promoted, " + SRC_AAMC_PROMO, ge=-100, le=100)
+    bar_associate: Float = C("promotion.bar_associate", "score", "Score needed for associate professor", "serves assistant professors promoted, " + SRC_AAMC_PROMO, ge=-100, le=100)
     bar_full: Float = P(4.2, "score", "Score needed for full professor", ASSUMPTION, ge=-100, le=100)
     failed_review_hazard_ratio: Float = P(2.0, "ratio", "Exit hazard multiplier in the year after a failed review", ge=1, le=100)
     failed_review_months: Int = P(12, "months", "How long a failed review raises the exit hazard", ge=0, le=240)
 
 
 class Exits(Section):
-    hazard_initial: Float = P(fitted("exits.hazard_initial"), "per year", "Attrition hazard at hire (front-loaded)", CALIBRATED + "; serves exits within 3 and 10 years, " + SRC_BUCKLIN, ge=0, le=5)
-    hazard_floor: Float = P(fitted("exits.hazard_floor"), "per year", "Attrition hazard late in a career", CALIBRATED + "; serves exits within 10 years, " + SRC_ALEXANDER_LANG, ge=0, le=5)
-    hazard_decay_years: Float = P(fitted("exits.hazard_decay_years"), "years", "Time constant with which the front-loaded hazard falls", CALIBRATED + "; serves front-loading, " + SRC_BUCKLIN, ge=0.1, le=100)
+    hazard_initial: Float = C("exits.hazard_initial", "per year", "Attrition hazard at hire (front-loaded)", "serves exits within 3 and 10 years, " + SRC_BUCKLIN, ge=0, le=5)
+    hazard_floor: Float = C("exits.hazard_floor", "per year", "Attrition hazard late in a career", "serves exits within 10 years, " + SRC_ALEXANDER_LANG, ge=0, le=5)
+    hazard_decay_years: Float = C("exits.hazard_decay_years", "years", "Time constant with which the front-loaded hazard falls", "serves front-loading, " + SRC_BUCKLIN, ge=0.1, le=100)
     review_hazard_ratio: Float = P(1.4, "ratio", "Hazard multiplier in the year before a promotion review", ge=1, le=100)
     unmet_effect: Float = P(0.4, "log-hazard per unit", "Effect of unmet psychosocial and career need", "assumption, set so that mentoring effects on retention are modest (network vs status quo about +6 per 100 hires at 10 years; cf. Ries et al. 2009, DeCastro et al. 2014); " + SRC_DECASTRO_2013, ge=0, le=20)
     satisfaction_effect: Float = P(0.3, "log-hazard per unit", "Effect of low satisfaction", "assumption, set with exits.unmet_effect for modest mentoring effects", ge=0, le=20)
     funding_loss_hazard_ratio: Float = P(1.8, "ratio", "Hazard multiplier after funding ends unreplaced", ge=1, le=100)
     rejection_effect: Float = P(0.12, "log-hazard per rejection", "Effect of each rejection in a row (up to four)", ge=0, le=10)
-    career_award_hazard_ratio: Float = P(fitted("exits.career_award_hazard_ratio"), "ratio", "Hazard multiplier for career-award holders (committed researchers)", CALIBRATED + "; serves K awardees still in academia at 8 years, Jagsi et al., Acad Med 2011", ge=0, le=10)
+    career_award_hazard_ratio: Float = C("exits.career_award_hazard_ratio", "ratio", "Hazard multiplier for career-award holders (committed researchers)", "serves K awardees still in academia at 8 years, Jagsi et al., Acad Med 2011", ge=0, le=10)
     satisfaction_months: Float = P(12.0, "months", "Time constant of satisfaction (a moving average of coverage)", ge=1, le=240)
     retirement_midpoint_years: Float = P(33.0, "years", "Career years at which the retirement hazard is half its maximum", ge=1, le=80)
     retirement_spread_years: Float = P(3.0, "years", "Spread of the retirement hazard's rise", ge=0.1, le=30)
@@ -334,19 +368,20 @@ class Params(BaseModel):
     description: Str = P("", "-", "The question the scenario answers")
     seed: Int = P(1, "-", "Random seed; the same seed gives the same people in every scenario", ge=0, le=2**62)
     horizon_years: Int = P(40, "years", "Simulated years (one step is one month)", ge=1, le=200)
-    population: Population = Population()
-    hiring: Hiring = Hiring()
-    needs: Needs = Needs()
-    mentors: Mentors = Mentors()
-    mentoring: Mentoring = Mentoring()
-    committee: Committee = Committee()
-    network: Network = Network()
-    peers: Peers = Peers()
-    careers: Careers = Careers()
-    grants: Grants = Grants()
-    promotion: Promotion = Promotion()
-    exits: Exits = Exits()
-    recording: Recording = Recording()
+    # the sections are made with each Params (the calibrated defaults are read then, not at import)
+    population: Population = Field(default_factory=Population)
+    hiring: Hiring = Field(default_factory=Hiring)
+    needs: Needs = Field(default_factory=Needs)
+    mentors: Mentors = Field(default_factory=Mentors)
+    mentoring: Mentoring = Field(default_factory=Mentoring)
+    committee: Committee = Field(default_factory=Committee)
+    network: Network = Field(default_factory=Network)
+    peers: Peers = Field(default_factory=Peers)
+    careers: Careers = Field(default_factory=Careers)
+    grants: Grants = Field(default_factory=Grants)
+    promotion: Promotion = Field(default_factory=Promotion)
+    exits: Exits = Field(default_factory=Exits)
+    recording: Recording = Field(default_factory=Recording)
 
     @property
     def n_months(self) -> int:
@@ -432,8 +467,17 @@ DERIVED = (
 
 
 def _kernel_fields() -> tuple[str, ...]:
-    # names only: the derived values need the kernel modules, which import this one
-    return tuple(sorted({*_flatten(Params()), *DERIVED}))
+    """The names `_flatten` and `_derived` give, from the schema alone (making a Params would
+    read the calibration record, and the derived values need the kernel modules, which import
+    this one): every field of every section except the strings (the model's name)."""
+    names = set(DERIVED)
+    for section_name, section in Params.model_fields.items():
+        if not (isinstance(section.annotation, type) and issubclass(section.annotation, Section)):
+            continue
+        for field, info in section.annotation.model_fields.items():
+            if info.annotation is not str and get_origin(info.annotation) is not Literal:
+                names.add(f"{section_name}_{field}")
+    return tuple(sorted(names))
 
 
 KernelParams = namedtuple("KernelParams", _kernel_fields())
@@ -490,7 +534,7 @@ def describe() -> list[dict[str, Any]]:
             rows.append({
                 "name": prefix + name, "default": value, "unit": extra.get("unit", ""),
                 "min": lo, "max": hi, "meaning": field.description or "",
-                "source": extra.get("source", ""),
+                "source": f"{calibrated_source()}; {extra['source']}" if extra.get("calibrated") else extra.get("source", ""),
             })
 
     walk(Params, defaults, "")

@@ -22,14 +22,21 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from ._resources import scenario_dir
 from .params import FUNCTIONS, NAME_RULE, RANKS, ByFunction, ByRank, CrossFieldError, Params
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_BYTES = 1_000_000  # a scenario file is a few hundred bytes; anything this big is the wrong file
 MAX_EXTENDS = 32  # longest `extends` chain
 MAX_LINES = 20  # error lines shown; the rest are counted
 
 Loc = tuple  # a place in the scenario: field names (str) and list positions (int)
+
+
+def __getattr__(name: str) -> Any:
+    # SCENARIO_DIR, the folder of the shipped scenarios, is found on first use (scenario_dir())
+    if name == "SCENARIO_DIR":
+        return scenario_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ConfigError(ValueError):
@@ -187,7 +194,8 @@ def _exists(p: Path) -> bool:
 
 
 def resolve_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
-    """A scenario path from a path or a bare name (looked up beside `relative_to`, then in scenarios/).
+    """A scenario path from a path or a bare name (looked up beside `relative_to`, then among the
+    shipped scenarios: the top-level scenarios/ of a source tree, or the installed package's copy).
 
     An existing file is used as it is, whatever its suffix.
     """
@@ -200,13 +208,13 @@ def resolve_path(name_or_path: str | Path, relative_to: Path | None = None) -> P
         if not p.is_absolute() and relative_to is not None and not _exists(p):
             return relative_to / p
         return p
-    for folder in ([relative_to] if relative_to else []) + [SCENARIO_DIR]:
+    for folder in ([relative_to] if relative_to else []) + [scenario_dir()]:
         candidate = folder / f"{name_or_path}.toml"
         if _exists(candidate):
             return candidate
     if relative_to is None and _exists(p):
         return p  # a folder or something else that is there: reading it says what is wrong
-    return (relative_to or SCENARIO_DIR) / f"{name_or_path}.toml"
+    return (relative_to or scenario_dir()) / f"{name_or_path}.toml"
 
 
 def _load_chain(path: Path, provenance: dict[Loc, str], seen: tuple[Path, ...] = (), referrer: str = "") -> dict:
@@ -507,8 +515,9 @@ def _load(source: str | Path | dict | None, overrides: list[str] | tuple[str, ..
         raise ConfigError(_format_errors(exc, provenance, data)) from None
 
 
-def list_scenarios(folder: Path = SCENARIO_DIR) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.toml"))
+def list_scenarios(folder: Path | None = None) -> list[str]:
+    """The scenario names in `folder` (default: the shipped scenarios, `scenario_dir()`)."""
+    return sorted(p.stem for p in (scenario_dir() if folder is None else folder).glob("*.toml"))
 
 
 def scenario_question(path: Path, first_line: bool = False) -> str:

@@ -13,6 +13,15 @@ from simulation.scenario import load_scenario
 SMALL = ["population.n_faculty=400", "population.n_institutions=4", "horizon_years=12"]
 
 
+def pytest_configure(config):
+    """Clear compiled kernels older than the code, once, before any test runs (the command line
+    does this in `main()`; importing the package does nothing). Under xdist, the controller only."""
+    if not hasattr(config, "workerinput"):
+        from simulation import _cache
+
+        _cache.ensure_fresh()
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--update-baseline", action="store_true", default=False,
