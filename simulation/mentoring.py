@@ -565,15 +565,23 @@ def plan_range(fs, kp, keys, pools, plans, active, lo, hi, month):
         plan_collab[p] = 0
         if rank[i] == FULL:
             return
+        if assigned:
+            n_m = 0
+            for s in range(n_slots):
+                if tie_mentor[i, s] >= 0:
+                    n_m += 1
+            due = n_m < committee_size[i] and (n_ties_formed[i] == 0 or month - mentor_lost_month[i] >= c.replace_delay)
+        else:
+            due = network and next_search[i] <= month
+        if not due:
+            return
         for s in range(n_all_slots):
             slot_mentor[s] = tie_mentor[i, s]
             slot_kind[s] = tie_kind[i, s]
             slot_value[s] = tie_value[i, s]
         if assigned:
-            if n_mentors() < committee_size[i] and (
-                    n_ties_formed[i] == 0 or month - mentor_lost_month[i] >= c.replace_delay):
-                plan_assigned(p, i)
-        elif network and next_search[i] <= month:
+            plan_assigned(p, i)
+        else:
             plan_review(p, i)
 
     for p in range(lo, hi):
