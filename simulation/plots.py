@@ -325,7 +325,9 @@ def save(fig: Figure, folder: Path, name: str, svg: bool = False) -> dict[str, s
     paths = {}
     for ext in ("png", "svg") if svg else ("png",):
         path = folder / f"{name}.{ext}"
-        destination.write_file(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, dpi=110 if ext == "png" else None))
+        # PNG at zlib level 3 instead of 6: about a third faster to write, about 5% larger
+        kw = {"dpi": 110, "pil_kwargs": {"compress_level": 3}} if ext == "png" else {}
+        destination.write_file(path, lambda tmp, ext=ext, kw=kw: fig.savefig(tmp, format=ext, **kw))
         paths[ext] = str(path)
     return paths
 
