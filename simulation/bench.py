@@ -122,8 +122,11 @@ def _compare(out: Path, env: dict | None = None, timeout: float = 3600) -> dict:
 
 
 def _compare_line(label: str, r: dict, target: float) -> str:
+    from .compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS
+
     after = r["analysis"] + r["figures_and_report"]
-    return (f"default comparison (careersim compare: 5 scenarios x 16 replicates), {label}: {r['wall']:.1f} s start to "
+    return (f"default comparison (careersim compare: {len(DEFAULT_SCENARIOS)} scenarios x {DEFAULT_REPLICATES} "
+            f"replicates), {label}: {r['wall']:.1f} s start to "
             f"report (target <= {target:g} s); runs {r['runs']:.1f} s, analysis {r['analysis']:.1f} s, figures and "
             f"report {r['figures_and_report']:.1f} s; analysis and report {after:.1f} s "
             f"(target <= {TARGETS['analysis_report_seconds']:g} s)")
@@ -146,7 +149,7 @@ def bench(quick: bool = False, out=print) -> dict:
 
     # the main job: the default comparison, cold (an empty kernel cache: compile, then run) and warm
     if quick:
-        out("default comparison (careersim compare): skipped with --quick (about half a minute warm)")
+        out("default comparison (careersim compare): skipped with --quick (it runs the main job twice, once compiling)")
     else:
         with tempfile.TemporaryDirectory() as tmp:
             cold = _compare(Path(tmp) / "cold", env={"NUMBA_CACHE_DIR": str(Path(tmp) / "kernels")})

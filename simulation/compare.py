@@ -104,9 +104,10 @@ def table_outcomes(people: pd.DataFrame, series: pd.DataFrame, n_months: int) ->
 HIRE_COLUMNS = ["gender", "hire_month", "end_month", "censored", "pubs", "initial"]  # for the Cox models
 
 
-def run_outcomes(folder: Path, scenario: str, replicate: int, hires: bool = False):
-    """One row per group for one run folder: every person-level outcome, plus run-level ones;
-    with `hires`, also the run's hires (labelled) for the pooled Cox models, from the same read."""
+def run_outcomes(folder: Path, scenario: str, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """For one run folder, from one read of its tables: one row per group with every
+    person-level outcome plus the run-level ones, and the run's hires (labelled) for the pooled
+    Cox models."""
     people = pd.read_parquet(folder / "people.parquet", columns=list(PEOPLE_COLUMNS))
     series = pd.read_parquet(folder / "series.parquet")
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -114,8 +115,6 @@ def run_outcomes(folder: Path, scenario: str, replicate: int, hires: bool = Fals
     o.insert(0, "scenario", scenario)
     o.insert(1, "replicate", replicate)
     o.insert(2, "seed", manifest["seed"])
-    if not hires:
-        return o
     c = cohort(people[HIRE_COLUMNS])
     c["scenario"] = scenario
     c["replicate"] = replicate
@@ -124,7 +123,7 @@ def run_outcomes(folder: Path, scenario: str, replicate: int, hires: bool = Fals
 
 def _run_outcomes_task(task: tuple[str, str, int]):
     folder, scenario, replicate = task
-    return scenario, replicate, run_outcomes(Path(folder), scenario, replicate, hires=True)
+    return scenario, replicate, run_outcomes(Path(folder), scenario, replicate)
 
 
 def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] | None = None,

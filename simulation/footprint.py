@@ -43,7 +43,7 @@ def row_bytes(n_slots: int) -> int:
 
 def estimate_bytes(params: Params) -> int:
     """Peak memory of one run of `params`, in bytes (an upper estimate)."""
-    from .mentoring import CARD_WIDTH, plan_width
+    from .mentoring import CARD_WIDTH, plan_buffers
     from .state import TIE_LOG_COLUMNS, archive_capacity
 
     n = params.population.n_faculty
@@ -56,8 +56,8 @@ def estimate_bytes(params: Params) -> int:
     archive = leavers * row
     tie_log = GROWTH * ties * tie_row
     pools = n * (4 * CARD_WIDTH + 4 + 4 + 8) + n * 3 * 4  # cards, pool lists, keys; active/hired/left
-    # the mentoring pass's plans: two counts, and per action a slot, row, kind, fit and reason
-    plans = n * (4 + 4 + plan_width(params.n_mentor_slots, params.network.max_new_per_search) * (1 + 4 + 1 + 8 + 1))
+    # the mentoring pass's plans, one row per position (the size of one row, from the buffers themselves)
+    plans = n * sum(a.nbytes for a in plan_buffers(1, params.n_mentor_slots, params.network.max_new_per_search))
     tables = GROWTH * ((n + leavers) * PEOPLE_ROW_BYTES + ties * TIE_ROW_BYTES)
     return int(live + archive + tie_log + pools + plans + tables + FIXED_BYTES)
 

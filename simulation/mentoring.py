@@ -127,9 +127,9 @@ def fill_cards(fs, local_rows, n, cards, card_keys):
 # loop, a struct or a tuple of arrays passed into a helper that branches or loops costs an
 # atomic reference-count round trip per member and call, which numba does not remove (about
 # 13 ns a pair, measured; arrays passed one by one are often spared, but not reliably). So
-# `maintain_ties` binds every array once and its helpers are closures over those arrays (numba
-# inlines closures without copying what they capture); the shared helpers below take numbers,
-# or a few arrays where they run once per tie rather than per candidate.
+# `plan_range` and `apply_plans` bind every array once and their helpers are closures over
+# those arrays (numba inlines closures without copying what they capture); the shared helpers
+# below take numbers, or a few arrays where they run once per tie rather than per candidate.
 
 Consts = namedtuple("Consts", (
     "n_mentor_slots", "model_code", "candidates", "replace_delay", "external_ties", "women_policy",
@@ -427,8 +427,8 @@ def plan_range(fs, kp, keys, pools, plans, active, lo, hi, month):
         disc = discounted(female[i], female[j])
         scale = competence_scale[j]
         for f in range(N_FUNCTIONS):
-            gaps[f] -= min(gaps[f], new_tie_support(c, kind, fit, output(competence_profile[j, f], scale, t),
-                                                          disc, f))
+            x = new_tie_support(c, kind, fit, output(competence_profile[j, f], scale, t), disc, f)
+            gaps[f] -= min(gaps[f], x)
         action(p, s, j, kind, fit, 0)
 
     def search(i, total_need, women_only, allow_external, by_fit, draw0):
