@@ -43,8 +43,8 @@ import pandas as pd
 import seaborn as sns
 
 from simulation import load_scenario
-from simulation.model import CareerModel
-from simulation.params import FUNCTIONS
+from simulation.model.mesa_model import CareerModel
+from simulation.config.params import FUNCTIONS
 
 SMALL = os.environ.get("CAREERSIM_NOTEBOOK_SMALL") == "1"   # the test suite runs a smaller version
 size = ["population.n_faculty=120", "population.n_institutions=1", "horizon_years=" + ("4" if SMALL else "12")]
@@ -112,8 +112,8 @@ protégés have holes. The network's protégés recruit mentors for the function
 Run both worlds to the end and follow everyone hired along the way.
 """),
     code("""
-from simulation.recorder import Recorder, people_table
-from simulation.outcomes import cohort
+from simulation.model.recorder import Recorder, people_table
+from simulation.analysis.outcomes import cohort
 
 hires = []
 for name, model in models.items():
@@ -164,7 +164,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, display
 
-from simulation.compare import compare, format_differences
+from simulation.experiments.compare import compare, format_differences
 
 SMALL = os.environ.get("CAREERSIM_NOTEBOOK_SMALL") == "1"   # the test suite runs a smaller version
 

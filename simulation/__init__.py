@@ -24,11 +24,11 @@ def __getattr__(name: str):
     if name == "__version__":
         return _version()
     if name == "Params":
-        from .params import Params
+        from simulation.config.params import Params
 
         return Params
     if name in ("ConfigError", "load_scenario"):
-        from . import scenario
+        from simulation.config import scenario
 
         return getattr(scenario, name)
     raise AttributeError(f"module 'simulation' has no attribute {name!r}")

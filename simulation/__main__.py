@@ -6,7 +6,7 @@ import sys
 def main() -> None:
     """The `careersim` command. Ctrl-C while the libraries load ends quietly too."""
     try:
-        from .cli import main as cli_main
+        from simulation.cli import main as cli_main
     except KeyboardInterrupt:
         sys.stderr.write("interrupted while starting: nothing was written\n")
         sys.exit(130)

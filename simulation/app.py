@@ -36,12 +36,12 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from .model import CareerModel
-from .params import FUNCTIONS, MODELS, RANKS, Params
-from .recorder import I_N_ACTIVE, I_N_RANK_GENDER, I_PUBS, Recorder
-from .run import numba_threads
-from .scenario import ConfigError, list_scenarios, load_scenario
-from .state import (
+from simulation.model.mesa_model import CareerModel
+from simulation.config.params import FUNCTIONS, MODELS, RANKS, Params
+from simulation.model.recorder import I_N_ACTIVE, I_N_RANK_GENDER, I_PUBS, Recorder
+from simulation.run.simulate import numba_threads
+from simulation.config.scenario import ConfigError, list_scenarios, load_scenario
+from simulation.model.state import (
     ACTIVE, ASSISTANT, EXIT_REASONS, FULL, MENTOR_LEFT, NEVER, PEER, TIE_KINDS,
 )
 
@@ -360,7 +360,7 @@ class Pane:
         return self._cached(("person", person_id), lambda: self._person(person_id))
 
     def _person(self, person_id: int) -> dict | None:
-        from . import support
+        from simulation.model import support
 
         where = self.locate(person_id)
         if where is None:

@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import destination
-from .destination import DestinationError
-from .footprint import MemoryShortError
-from .scenario import ConfigError, list_scenarios, load_scenario, resolve_path, scenario_question
+from simulation.util import destination
+from simulation.util.destination import DestinationError
+from simulation.model.footprint import MemoryShortError
+from simulation.config.scenario import ConfigError, list_scenarios, load_scenario, resolve_path, scenario_question
 
 app = typer.Typer(
     add_completion=False,
@@ -64,8 +64,8 @@ def run(
 ) -> None:
     """Run one scenario and write its tables and manifest."""
     params = _load(scenario, set_, seed)
-    from .outcomes import format_summary, summary_table
-    from .run import run as run_one
+    from simulation.analysis.outcomes import format_summary, summary_table
+    from simulation.run.simulate import run as run_one
 
     path = resolve_path(scenario)
     try:
@@ -105,7 +105,7 @@ def compare(
     """Compare mentoring models: paired replicates, differences with 95% CIs, figures, report."""
     import time
 
-    from .compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, default_folder,
+    from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, default_folder,
                           format_differences, format_not_computed, resolve)
 
     names = list(scenarios or DEFAULT_SCENARIOS)
@@ -148,8 +148,8 @@ def report(
     svg: Annotated[bool, typer.Option("--svg", help="Also write each figure as SVG (vector) beside its PNG.")] = False,
 ) -> None:
     """Rebuild the figures and report.html of a comparison from its saved tables."""
-    from .compare import format_not_computed, load
-    from .report import write_report
+    from simulation.experiments.compare import format_not_computed, load
+    from simulation.analysis.report import write_report
 
     if not (folder / "comparison.json").exists():
         _fail(f"{folder}: not a comparison folder (no comparison.json); run `careersim compare` first")
@@ -177,12 +177,12 @@ def calibrate(
     block: Annotated[Optional[list[str]], typer.Option(help="With --fit: fit only these blocks of targets.toml (repeatable).")] = None,
 ) -> None:
     """Calibration against the published targets in the package's targets.toml."""
-    from . import calibration as cal
+    from simulation.experiments import calibration as cal
 
     if not (check_ or fit_):
         _fail("say --check or --fit (or both)")
     _positive("--replicates", replicates, "the default is 10 for --check, 5 for --fit")
-    from .sweep import EXECUTORS
+    from simulation.experiments.executors import EXECUTORS
 
     if executor is not None and executor not in EXECUTORS:
         _fail(f"--executor {executor}: must be one of {', '.join(EXECUTORS)}")
@@ -223,7 +223,7 @@ def patterns(
     workers: WorkersOption = None,
 ) -> None:
     """The seven patterns of the model specification, each with its measured evidence."""
-    from .patterns import format_patterns, run_patterns
+    from simulation.experiments.patterns import format_patterns, run_patterns
 
     _positive("--replicates", replicates, "the default is 10")
     _positive("--workers", workers, "the default is one per core")
@@ -248,7 +248,7 @@ def bench(
     """Speed and memory: start-up, throughput, the whole of US academic medicine, a sweep."""
     import time
 
-    from .bench import bench as run_bench, check_record, write_record
+    from simulation.experiments.bench import bench as run_bench, check_record, write_record
 
     if record is not None:
         try:
@@ -275,7 +275,7 @@ def app_(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
 ) -> None:
     """The teaching app: the same people under two mentoring models, live in the browser."""
-    from .app import serve
+    from simulation.app import serve
 
     serve(host, port, echo=typer.echo)
 
@@ -297,7 +297,7 @@ def sweep_(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Sweep parameters (grid, LHS, Sobol', Morris) into one Parquet dataset; resumable, shardable."""
-    from .sweeps import (SweepError, default_out, default_shards, format_status, job_array_script, load_sweep,
+    from simulation.experiments.sweeps import (SweepError, default_out, default_shards, format_status, job_array_script, load_sweep,
                          prepare, run_sweep, status)
 
     if sum([job_array, status_, shard is not None]) > 1:
@@ -343,7 +343,7 @@ def analyze(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:
     """Sensitivity analysis of a sweep: tables, figures and analysis/report.html."""
-    from .analyze import SweepError, analyze as run_analysis, format_summary
+    from simulation.analysis.sweep_analysis import SweepError, analyze as run_analysis, format_summary
 
     try:
         result = run_analysis(folder, group=group, progress=not quiet)
@@ -356,7 +356,7 @@ def analyze(
 @app.command("list")
 def list_() -> None:
     """The scenario files in scenarios/, with the question each answers."""
-    from ._resources import scenario_dir
+    from simulation.config.resources import scenario_dir
 
     folder = scenario_dir()
     names = list_scenarios(folder)
@@ -373,7 +373,7 @@ def params(
     markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False,
 ) -> None:
     """Every parameter: default, unit, allowed range, source."""
-    from .params import describe
+    from simulation.config.params import describe
 
     rows = describe()
     if markdown:
@@ -398,7 +398,7 @@ def _terminate(signum, frame) -> None:
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        from . import _cache
+        from simulation.model import kernel_cache as _cache
 
         _cache.ensure_fresh()  # once, here in the parent, before any kernel runs (not at import)
         app()  # typer turns Ctrl-C into exit code 130

@@ -6,9 +6,9 @@ from functools import lru_cache
 
 import pytest
 
-from simulation.params import Params
-from simulation.run import simulate
-from simulation.scenario import load_scenario
+from simulation.config.params import Params
+from simulation.run.simulate import simulate
+from simulation.config.scenario import load_scenario
 
 SMALL = ["population.n_faculty=400", "population.n_institutions=4", "horizon_years=12"]
 
@@ -17,7 +17,7 @@ def pytest_configure(config):
     """Clear compiled kernels older than the code, once, before any test runs (the command line
     does this in `main()`; importing the package does nothing). Under xdist, the controller only."""
     if not hasattr(config, "workerinput"):
-        from simulation import _cache
+        from simulation.model import kernel_cache as _cache
 
         _cache.ensure_fresh()
 

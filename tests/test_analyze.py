@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simulation import analyze as an
+from simulation.analysis import sweep_analysis as an
 from simulation.cli import app
-from simulation.outcomes import label
+from simulation.analysis.outcomes import label
 
 GROUPS = ("all", "women", "men")
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from simulation import app
-from simulation.params import FUNCTIONS, RANKS
-from simulation.state import ACTIVE, FULL, PEER
+from simulation.config.params import FUNCTIONS, RANKS
+from simulation.model.state import ACTIVE, FULL, PEER
 
 SMALL = dict(n_faculty=300, seed=3)
 

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import calibration as cal
-from simulation.params import Params, describe
+from simulation.experiments import calibration as cal
+from simulation.config.params import Params, describe
 
 SMALL = ["population.n_faculty=600", "population.n_institutions=3", "horizon_years=21"]
 

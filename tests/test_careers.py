@@ -1,7 +1,7 @@
 import numpy as np
 
-from simulation.model import CareerModel
-from simulation.state import NEVER
+from simulation.model.mesa_model import CareerModel
+from simulation.model.state import NEVER
 
 from .conftest import small, small_result
 

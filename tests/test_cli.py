@@ -91,7 +91,7 @@ class FakeBench:
         self.calls = []
 
     def __call__(self, code, *args, env=None, timeout=3600):
-        from simulation import bench
+        from simulation.experiments import bench
 
         env = env or {}
         self.calls.append((code, args, env))
@@ -114,7 +114,7 @@ class FakeBench:
 
 @pytest.fixture
 def fake_bench(monkeypatch):
-    from simulation import bench
+    from simulation.experiments import bench
 
     fake = FakeBench()
     monkeypatch.setattr(bench, "_python", fake)
@@ -126,7 +126,7 @@ def fake_bench(monkeypatch):
 
 
 def test_bench_quick_prints_every_figure_from_the_measurements(fake_bench, tmp_path):
-    from simulation import bench
+    from simulation.experiments import bench
 
     record = tmp_path / "perf.md"
     record.write_text("# Performance\n\n<!-- generated:bench -->\nPREVIOUS FIGURES\n<!-- /generated:bench -->\ntail\n")
@@ -173,7 +173,7 @@ def test_bench_quick_prints_every_figure_from_the_measurements(fake_bench, tmp_p
 
 
 def test_bench_full_prints_the_cold_start_and_the_targets_at_full_size(fake_bench):
-    from simulation import bench
+    from simulation.experiments import bench
 
     lines = []
     figures = bench.bench(quick=False, out=lines.append)

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.compare import compare, format_differences, load, paired_differences, run_folder
-from simulation.outcomes import cohort
-from simulation.plots import km_table
+from simulation.experiments.compare import compare, format_differences, load, paired_differences, run_folder
+from simulation.analysis.outcomes import cohort
+from simulation.analysis.plots import km_table
 
 TINY = ["population.n_faculty=200", "population.n_institutions=2", "horizon_years=12"]
 
@@ -80,15 +80,15 @@ def test_report_contains_every_figure_and_the_differences_table(comparison):
 
 
 def test_figures_come_from_saved_tables_without_rerunning(comparison, monkeypatch):
-    import simulation.run as run_mod
-    import simulation.sweep as sweep_mod
+    import simulation.run.simulate as run_mod
+    import simulation.experiments.executors as sweep_mod
 
     monkeypatch.setattr(run_mod, "simulate", lambda *a, **k: pytest.fail("simulation rerun"))
     monkeypatch.setattr(sweep_mod, "execute", lambda *a, **k: pytest.fail("simulation rerun"))
     for f in (comparison.out / "figures").glob("*"):
         f.unlink()
     (comparison.out / "report.html").unlink()
-    from simulation.report import write_report
+    from simulation.analysis.report import write_report
 
     write_report(comparison.out, svg=True)
     assert (comparison.out / "report.html").exists() and len(list((comparison.out / "figures").glob("*.png"))) >= 7

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simulation import destination
+from simulation.util import destination
 from simulation.cli import app
-from simulation.destination import DestinationError
-from simulation.results import Result
+from simulation.util.destination import DestinationError
+from simulation.run.results import Result
 
 runner = CliRunner()
 TINY = ["--set", "population.n_faculty=100", "--set", "population.n_institutions=2", "--set", "horizon_years=2"]

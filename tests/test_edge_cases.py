@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.compare import (
+from simulation.experiments.compare import (
     Comparison, compare, format_differences, format_not_computed, hazard_ratios, load, paired_differences,
 )
-from simulation.report import write_report
+from simulation.analysis.report import write_report
 
 TINY = ["population.n_faculty=100", "population.n_institutions=2"]
 TABLES = ("outcomes.parquet", "differences.parquet", "hazard_ratios.parquet", "comparison.json", "report.html")

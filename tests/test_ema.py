@@ -1,4 +1,4 @@
-"""EMA Workbench runs careersim: `simulation.sweeps.model` as the function of an ema_workbench
+"""EMA Workbench runs careersim: `simulation.experiments.sweeps.model` as the function of an ema_workbench
 ReplicatorModel (4 scenarios x 2 replicates of a tiny institution, a few seconds)."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ with warnings.catch_warnings():  # "ipyparallel not installed - IpyparalleEvalua
     warnings.simplefilter("ignore")
     ema = pytest.importorskip("ema_workbench", reason='needs ema_workbench: pip install -e ".[ema]"')
 
-if importlib.util.find_spec("simulation.sweeps") is None:
-    pytest.skip("needs simulation.sweeps (its model(**kwargs) is the adaptor for EMA Workbench)",
+if importlib.util.find_spec("simulation.experiments.sweeps") is None:
+    pytest.skip("needs simulation.experiments.sweeps (its model(**kwargs) is the adaptor for EMA Workbench)",
                 allow_module_level=True)
-sweeps = pytest.importorskip("simulation.sweeps")
+sweeps = pytest.importorskip("simulation.experiments.sweeps")
 if not hasattr(sweeps, "model"):
-    pytest.skip("needs simulation.sweeps.model(**kwargs), the adaptor for EMA Workbench",
+    pytest.skip("needs simulation.experiments.sweeps.model(**kwargs), the adaptor for EMA Workbench",
                 allow_module_level=True)
 
 # what every experiment shares: a tiny institution, so that 8 runs take a few seconds

@@ -1,7 +1,7 @@
 import numpy as np
 
 from .conftest import small, small_result
-from simulation.model import CareerModel
+from simulation.model.mesa_model import CareerModel
 
 
 def test_head_counts_balance_every_month():

@@ -17,7 +17,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from simulation.destination import TMP_TAG
+from simulation.util.destination import TMP_TAG
 
 ARGS = ["compare", "dyad", "network", "--replicates", "4", "--seed", "11", "--executor", "processes",
         "--workers", "2", "--quiet", "--set", "population.n_faculty=1500", "--set", "population.n_institutions=3",
@@ -154,7 +154,7 @@ def careersim_sweep(file: Path, out: Path) -> subprocess.Popen:
 
 @pytest.mark.slow
 def test_interrupted_and_killed_sweeps_resume_to_identical_rows(tmp_path):
-    from simulation.sweeps import read_runs
+    from simulation.experiments.sweeps import read_runs
 
     file = tmp_path / "faults.toml"
     file.write_text(SWEEP)

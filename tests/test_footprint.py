@@ -7,10 +7,10 @@ import tracemalloc
 import pytest
 from typer.testing import CliRunner
 
-from simulation import footprint
+from simulation.model import footprint
 from simulation.cli import app
-from simulation.footprint import MemoryShortError
-from simulation.run import simulate
+from simulation.model.footprint import MemoryShortError
+from simulation.run.simulate import simulate
 
 from .conftest import small
 

@@ -72,7 +72,7 @@ def _venv(path: Path) -> Path:
 
 
 def _where(python: Path, cwd: Path) -> dict:
-    code = ("import json, simulation, sysconfig; from simulation._resources import scenario_dir; "
+    code = ("import json, simulation, sysconfig; from simulation.config.resources import scenario_dir; "
             "print(json.dumps({'file': simulation.__file__, 'purelib': sysconfig.get_paths()['purelib'], "
             "'scenarios': str(scenario_dir())}))")
     return json.loads(_run([python, "-c", code], cwd=cwd).stdout)
@@ -144,22 +144,23 @@ def test_importing_reads_no_calibration_record():
         opened = []
         sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" and
                          str(args[0]).endswith("calibration.json") else None)
-        import simulation, simulation.params, simulation.scenario, simulation.calibration, simulation.cli
+        import simulation, simulation.config.params, simulation.config.scenario, simulation.experiments.calibration, simulation.cli
         assert opened == [], opened
-        assert simulation.params.calibration_record.cache_info().currsize == 0
-        p = simulation.params.Params()  # the defaults need it: read now, once
-        assert len(opened) == 1 and simulation.params.calibration_record.cache_info().currsize == 1, opened
-        assert p.exits.hazard_initial == simulation.params._RECORD["estimates"]["exits.hazard_initial"]
-        assert simulation.params.CALIBRATED.startswith("calibrated: simulation/calibration.json (")
-        assert simulation.params.RECORD_FILE.name == "calibration.json"
-        simulation.params.describe(), simulation.scenario.load_scenario("network")
+        assert simulation.config.params.calibration_record.cache_info().currsize == 0
+        p = simulation.config.params.Params()  # the defaults need it: read now, once
+        assert len(opened) == 1 and simulation.config.params.calibration_record.cache_info().currsize == 1, opened
+        assert p.exits.hazard_initial == simulation.config.params._RECORD["estimates"]["exits.hazard_initial"]
+        assert simulation.config.params.CALIBRATED.startswith("calibrated: simulation/calibration.json (")
+        assert simulation.config.params.RECORD_FILE.name == "calibration.json"
+        simulation.config.params.describe(), simulation.config.scenario.load_scenario("network")
         assert len(opened) == 1, opened
     """)
     _run([sys.executable, "-c", code], cwd=ROOT)
 
 
 def test_kernel_field_names_match_a_made_params():
-    from simulation.params import DERIVED, KernelParams, Params, _flatten
+    from simulation.config.params import Params
+    from simulation.model.kernel_params import DERIVED, KernelParams, _flatten
 
     # the names are worked out from the schema, so that import needs no Params
     assert KernelParams._fields == tuple(sorted({*_flatten(Params()), *DERIVED}))
@@ -181,8 +182,8 @@ def test_importing_deletes_no_kernel_cache_and_the_command_line_clears_it(tmp_pa
     code = textwrap.dedent(f"""
         import pathlib, simulation
         assert pathlib.Path(simulation.__file__).parent == pathlib.Path({str(pkg / "simulation")!r}), simulation.__file__
-        import simulation._cache, simulation.params, simulation.scenario, simulation.cli, simulation.run
-        assert simulation._cache.CACHE == pathlib.Path({str(cache)!r})
+        import simulation.model.kernel_cache, simulation.config.params, simulation.config.scenario, simulation.cli, simulation.run.simulate
+        assert simulation.model.kernel_cache.CACHE == pathlib.Path({str(cache)!r})
     """)
     _run([sys.executable, "-c", code], cwd=tmp_path, PYTHONPATH=str(pkg))
     assert all(f.exists() for f in stale)

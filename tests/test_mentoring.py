@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from simulation.model import CareerModel
-from simulation.state import ASSISTANT, ASSOCIATE, EXTERNAL, FULL, PEER, PRIMARY, SECONDARY
+from simulation.model.mesa_model import CareerModel
+from simulation.model.state import ASSISTANT, ASSOCIATE, EXTERNAL, FULL, PEER, PRIMARY, SECONDARY
 
 from .conftest import small, small_result
 

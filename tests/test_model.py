@@ -2,7 +2,7 @@ import mesa
 import numpy as np
 import pytest
 
-from simulation.model import PHASES, CareerModel, Faculty
+from simulation.model.mesa_model import PHASES, CareerModel, Faculty
 
 from .conftest import small
 

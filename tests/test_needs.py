@@ -1,7 +1,7 @@
 import numpy as np
 
-from simulation.model import CareerModel
-from simulation.params import FUNCTIONS
+from simulation.model.mesa_model import CareerModel
+from simulation.config.params import FUNCTIONS
 
 from .conftest import small
 

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.outcomes import composition, format_summary, outcomes, summary_table
+from simulation.analysis.outcomes import composition, format_summary, outcomes, summary_table
 
 
 def _people():
@@ -69,7 +69,7 @@ def test_kaplan_meier_agrees_with_lifelines_exactly():
     import numpy as np
     from lifelines import KaplanMeierFitter
 
-    from simulation.outcomes import km_survival
+    from simulation.analysis.outcomes import km_survival
 
     rng = np.random.default_rng(7)
     for _ in range(200):

@@ -6,7 +6,8 @@ import pytest
 from numba import njit
 from pydantic import BaseModel, ValidationError
 
-from simulation.params import FUNCTIONS, MODELS, ByRank, Params, ShareByRank, describe, kernel_params
+from simulation.config.params import FUNCTIONS, MODELS, ByRank, Params, ShareByRank, describe
+from simulation.model.kernel_params import kernel_params
 
 
 def test_defaults_are_a_valid_scenario():
@@ -46,7 +47,7 @@ def test_rank_shares_must_sum_to_one():
 def test_kernel_params_flatten_vectors_in_function_order():
     p = Params.model_validate({"needs": {"early_assistant": {
         "science": 1, "skills": 2, "career": 3, "networking": 4, "psychosocial": 5}}})
-    from simulation.params import DERIVED, KernelParams, _flatten
+    from simulation.model.kernel_params import DERIVED, KernelParams, _flatten
     flat = _flatten(p)
     values = {"science": 1, "skills": 2, "career": 3, "networking": 4, "psychosocial": 5}
     assert np.array_equal(flat["needs_early_assistant"], [values[f] for f in FUNCTIONS])
@@ -123,9 +124,9 @@ def test_slot_counts_follow_the_model(model, slots):
 
 
 def test_odd_generated_tables_are_up_to_date():
-    from simulation.docs import main
+    from simulation.analysis.odd import main
 
-    assert main(["--check"]) == 0, "run `python -m simulation.docs` to regenerate docs/ODD.md tables"
+    assert main(["--check"]) == 0, "run `python -m simulation.analysis.odd` to regenerate docs/ODD.md tables"
 
 
 def test_defaults_round_trip_through_json():

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import patterns as pat
-from simulation.params import FUNCTIONS
-from simulation.recorder import STAGES
+from simulation.experiments import patterns as pat
+from simulation.config.params import FUNCTIONS
+from simulation.model.recorder import STAGES
 
 N_MONTHS = 480
 

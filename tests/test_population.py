@@ -1,9 +1,9 @@
 import numpy as np
 
-from simulation.model import CareerModel
-from simulation.params import Params
-from simulation.population import institution_sizes
-from simulation.rng import Stream, stream_key
+from simulation.model.mesa_model import CareerModel
+from simulation.config.params import Params
+from simulation.model.population import institution_sizes
+from simulation.model.rng import Stream, stream_key
 
 from .conftest import small
 

@@ -9,9 +9,9 @@ import time
 
 from typer.testing import CliRunner
 
-from simulation import progress
+from simulation.util import progress
 from simulation.cli import app
-from simulation.compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, default_folder
+from simulation.experiments.compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, default_folder
 
 LINE = re.compile(r"^\d\d:\d\d:\d\d comparison: (\d+)/(\d+) runs \((\d+)%\)")
 

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.model import CareerModel
-from simulation.params import FUNCTIONS, RANKS
-from simulation.recorder import SERIES_NAMES, STAGES, Recorder
-from simulation.scenario import load_scenario
-from simulation.state import PEER
+from simulation.model.mesa_model import CareerModel
+from simulation.config.params import FUNCTIONS, RANKS
+from simulation.model.recorder import SERIES_NAMES, STAGES, Recorder
+from simulation.config.scenario import load_scenario
+from simulation.model.state import PEER
 
 TINY = ["population.n_faculty=150", "population.n_institutions=2", "horizon_years=1"]
 MONTHS = 8

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation.outcomes import outcomes
+from simulation.analysis.outcomes import outcomes
 
 from .conftest import small_result
 

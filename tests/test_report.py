@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex, to_rgb
 
-from simulation.compare import compare, run_folder
-from simulation.outcomes import OUTCOME_META, direction, label
-from simulation.plots import differences_figure, km_table, load_runs, retention_figure, scenario_colors
-from simulation.outcomes import cohort
-from simulation.report import HEADLINE, change_class, gap_changes, gap_class
+from simulation.experiments.compare import compare, run_folder
+from simulation.analysis.outcomes import OUTCOME_META, direction, label
+from simulation.analysis.plots import differences_figure, km_table, load_runs, retention_figure, scenario_colors
+from simulation.analysis.outcomes import cohort
+from simulation.analysis.report import HEADLINE, change_class, gap_changes, gap_class
 
 SCENARIOS = ["status_quo", "dyad", "network"]
 SETS = ["population.n_faculty=150", "population.n_institutions=2", "horizon_years=11"]

@@ -1,6 +1,6 @@
 import numpy as np
 
-from simulation.rng import Stream, gamma, normal, poisson_inv, stream_key, stream_keys, uniform
+from simulation.model.rng import Stream, gamma, normal, poisson_inv, stream_key, stream_keys, uniform
 
 
 def test_streams_differ_and_are_reproducible():

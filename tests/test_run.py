@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.destination import DestinationError
-from simulation.results import Result, run_id
-from simulation.run import run, simulate
+from simulation.util.destination import DestinationError
+from simulation.run.results import Result, run_id
+from simulation.run.simulate import run, simulate
 
 from .conftest import small, small_result
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.scenario import ConfigError, list_scenarios, load_scenario, parse_override
+from simulation.config.scenario import ConfigError, list_scenarios, load_scenario, parse_override
 
 REQUIRED = {"status_quo", "dyad", "committee", "network", "network_peers",
             "network_women_mentor_policy", "small_institutions"}

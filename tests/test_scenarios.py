@@ -1,8 +1,8 @@
 import pytest
 
-from simulation.outcomes import outcomes
-from simulation.run import simulate
-from simulation.scenario import list_scenarios, load_scenario
+from simulation.analysis.outcomes import outcomes
+from simulation.run.simulate import simulate
+from simulation.config.scenario import list_scenarios, load_scenario
 
 
 @pytest.mark.parametrize("name", list_scenarios())

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.results import Result
-from simulation.sweep import RunSpec, compile_kernels, run_many
+from simulation.run.results import Result
+from simulation.experiments.executors import RunSpec, compile_kernels, run_many
 
 from .conftest import small
 
@@ -112,7 +112,7 @@ def test_runs_on_a_slurm_cluster_match_serial(slurm, tmp_path):
         pytest.importorskip("dask_jobqueue", reason="needs dask-jobqueue (the cluster or test extra)")
     from distributed import Client
 
-    from simulation.cluster import slurm_cluster
+    from simulation.experiments.cluster import slurm_cluster
 
     specs = _specs(tmp_path / "slurm")
     compile_kernels(specs[0].params, progress=False)  # the workers load the kernels from the cache
@@ -141,10 +141,10 @@ def test_runs_on_a_slurm_cluster_match_serial(slurm, tmp_path):
 
 
 def test_slurm_executor_gives_the_same_results(slurm, tmp_path, monkeypatch):
-    from simulation import sweep
+    from simulation.experiments import executors as sweep
 
     if "slurm" not in sweep._RUNNERS:
-        pytest.skip("simulation.sweep has no slurm executor")
+        pytest.skip("simulation.experiments.executors has no slurm executor")
     logs = tmp_path / "logs"
     specs = _specs(tmp_path / "slurm", 2)
     compile_kernels(specs[0].params, progress=False)
@@ -158,7 +158,7 @@ def test_slurm_executor_gives_the_same_results(slurm, tmp_path, monkeypatch):
 
 
 def test_cluster_section_is_checked_without_slurm(monkeypatch):
-    from simulation.cluster import ClusterError, resolve, slurm_cluster
+    from simulation.experiments.cluster import ClusterError, resolve, slurm_cluster
 
     assert resolve({})["cores"] == 1
     with pytest.raises(ClusterError, match=r"unknown key 'cpus'"):
@@ -200,8 +200,8 @@ kind = "grid"
 batch = 1
 """
 
-needs_sweeps = pytest.mark.skipif(importlib.util.find_spec("simulation.sweeps") is None,
-                                  reason="needs simulation.sweeps")
+needs_sweeps = pytest.mark.skipif(importlib.util.find_spec("simulation.experiments.sweeps") is None,
+                                  reason="needs simulation.experiments.sweeps")
 
 
 def _careersim(*args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
@@ -222,7 +222,7 @@ def tiny(tmp_path_factory):
 
 @needs_sweeps
 def test_sweep_as_a_job_array_matches_a_local_run(slurm, tiny, tmp_path):
-    from simulation.sweeps import read_runs
+    from simulation.experiments.sweeps import read_runs
 
     sweep_file, local_out = tiny
     array_out = tmp_path / "array"
@@ -257,7 +257,7 @@ def test_sweep_as_a_job_array_matches_a_local_run(slurm, tiny, tmp_path):
 
 @needs_sweeps
 def test_sweep_on_the_slurm_executor_matches_a_local_run(slurm, tiny, tmp_path):
-    from simulation.sweeps import read_runs
+    from simulation.experiments.sweeps import read_runs
 
     sweep_file, local_out = tiny
     logs = tmp_path / "logs"

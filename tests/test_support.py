@@ -1,9 +1,9 @@
 import numpy as np
 
-from simulation.model import CareerModel
-from simulation.params import kernel_params
-from simulation.state import CAREER, PSYCHOSOCIAL, SCIENCE
-from simulation.support import competence, concordance, contact, discounted, quality
+from simulation.model.mesa_model import CareerModel
+from simulation.model.kernel_params import kernel_params
+from simulation.model.state import CAREER, PSYCHOSOCIAL, SCIENCE
+from simulation.model.support import competence, concordance, contact, discounted, quality
 
 from .conftest import small
 

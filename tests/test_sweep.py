@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from simulation.results import Result
-from simulation.sweep import RunSpec, is_complete, run_many
+from simulation.run.results import Result
+from simulation.experiments.executors import RunSpec, is_complete, run_many
 
 from .conftest import small
 
@@ -35,7 +35,7 @@ def test_finished_runs_are_skipped_and_changed_ones_rerun(tmp_path, monkeypatch)
     specs = _specs(tmp_path, 2)
     run_many(specs, executor="serial", progress=False)
     assert all(is_complete(s) for s in specs)
-    import simulation.run as run_mod
+    import simulation.run.simulate as run_mod
 
     def boom(*a, **k):
         raise AssertionError("a finished run was run again")
@@ -54,7 +54,7 @@ def test_unknown_executor_is_refused(tmp_path):
 def test_resuming_runs_made_by_another_version_says_so(tmp_path, capsys, monkeypatch):
     import json
 
-    from simulation import progress
+    from simulation.util import progress
 
     monkeypatch.setattr(progress, "_stream", lambda: __import__("sys").stderr)
     specs = _specs(tmp_path, 2)

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simulation import sweeps
+from simulation.experiments import sweeps
 from simulation.cli import app
-from simulation.destination import DestinationError
-from simulation.scenario import ConfigError
-from simulation.sweep import map_tasks
-from simulation.sweeps import load_sweep, read_runs, run_sweep
+from simulation.util.destination import DestinationError
+from simulation.config.scenario import ConfigError
+from simulation.experiments.executors import map_tasks
+from simulation.experiments.sweeps import load_sweep, read_runs, run_sweep
 
 TINY = textwrap.dedent("""\
     [fixed]
@@ -264,7 +264,7 @@ def test_resume_runs_only_the_missing_task(tmp_path, monkeypatch):
 
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
-    import simulation.run as run_module
+    import simulation.run.simulate as run_module
 
     real = run_module.simulate
 
@@ -341,7 +341,7 @@ def test_map_tasks_runs_any_function():
 
 
 def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, monkeypatch, grid_reference):
-    """--executor slurm: `simulation.cluster.slurm_cluster([cluster] settings)` gives a cluster
+    """--executor slurm: `simulation.experiments.cluster.slurm_cluster([cluster] settings)` gives a cluster
     (here a stand-in: an in-process LocalCluster), which the dask path runs the tasks on."""
     import sys
     import types
@@ -357,9 +357,9 @@ def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, m
                                       dashboard_address=None) as cluster:
             yield cluster
 
-    fake = types.ModuleType("simulation.cluster")
+    fake = types.ModuleType("simulation.experiments.cluster")
     fake.slurm_cluster = slurm_cluster
-    monkeypatch.setitem(sys.modules, "simulation.cluster", fake)
+    monkeypatch.setitem(sys.modules, "simulation.experiments.cluster", fake)
     text = SMALL_GRID + '\n[cluster]\nqueue = "debug"\nmemory = "1GB"\nwalltime = "00:10:00"\n'
     s = load_sweep(write(tmp_path, text), batch=6)
     run_sweep(s, tmp_path / "out", executor="slurm", progress=False)
@@ -406,7 +406,7 @@ def test_short_forms_and_a_sampled_design_end_to_end(tmp_path):
 def test_a_run_found_in_two_task_files_counts_once(grid_reference, tmp_path):
     import shutil
 
-    from simulation import analyze
+    from simulation.analysis import sweep_analysis as analyze
 
     _, out, table = grid_reference
     copy = tmp_path / "dup"

@@ -5,10 +5,10 @@ plan whose new mentor has filled up meanwhile is made again on the loads of that
 import numpy as np
 import pytest
 
-from simulation import mentoring
-from simulation.model import CareerModel
-from simulation.run import simulate
-from simulation.support import has_room
+from simulation.model import mentoring
+from simulation.model.mesa_model import CareerModel
+from simulation.run.simulate import simulate
+from simulation.model.support import has_room
 
 from .conftest import small
 

@@ -1,0 +1,650 @@
+"""`report.html`: one self-contained page per comparison, built from its saved tables.
+
+The page leads with the answer: a bottom line in words (which scenario does best and worst
+on the headline outcomes, by how much, with 95% intervals, and whether women fare
+differently from men) and a ranked summary table of each scenario's change from the
+reference, coloured by whether the change is better or worse for faculty (each outcome's
+direction comes from the outcome registry, `outcomes.OUTCOME_META`). A header gives the
+population, horizon, replicates and every `--set` override. Then: what could not be
+computed and why, the scenarios compared (each described from its parameters), the outcomes
+of each scenario, the paired differences (and how much pairing narrowed them), the hazard
+ratios, every figure with a caption computed from the tables, and a compact list of runs
+with one representative manifest. Figures are embedded as PNG data, so the file can be
+mailed or archived on its own. Every number on the page is computed from the saved tables
+and manifests; outcomes are shown by their labels, with units.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.util import destination
+from simulation.experiments.compare import KEY_OUTCOMES, load, run_folder
+from simulation.analysis.outcomes import GROUPS, OUTCOME_META, difference_unit, digits, direction, is_share, label, mean_ci, scale, unit
+
+CSS = """
+body { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; max-width: 1220px; margin: 1em auto; color: #222; line-height: 1.4; padding: 0 1em; }
+h1 { font-size: 1.35em; margin: .1em 0 .2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: .2em; font-size: 1.25em; }
+table { border-collapse: collapse; font-size: .9em; margin: .6em 0; }
+th, td { border-bottom: 1px solid #e5e5e5; padding: .25em .6em; text-align: right; vertical-align: top; }
+th:first-child, td:first-child, td.text, th.text { text-align: left; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #444; font-size: .92em; }
+.note { background: #f6f8fa; padding: .6em 1em; border-radius: 4px; }
+.meta { color: #333; font-size: .9em; margin: 0 0 .6em; }
+.meta b { color: #111; }
+.answer { background: #f3f7fb; border-left: 4px solid #0072b2; padding: .3em 1em .4em; border-radius: 4px; font-size: .95em; }
+.answer h2 { border: 0; margin: .2em 0 .2em; font-size: 1.15em; }
+.answer ul { margin: .2em 0; padding-left: 1.2em; } .answer li { margin: .12em 0; }
+.answer p { margin: .25em 0; }
+details pre { font-size: .75em; max-height: 30em; overflow: auto; background: #f6f8fa; padding: .5em; }
+.better { background: #d6f0dc; color: #0b5323; } .worse { background: #f9d9d5; color: #8a1c12; }
+.better.uncertain { background: #f0f9f2; color: #3d6b4a; } .worse.uncertain { background: #fcf0ee; color: #8a5a55; }
+.same { color: #555; }
+table.diffs td:nth-child(n+4) { white-space: nowrap; }
+table.summary { font-size: .84em; width: 100%; margin-top: .4em; }
+table.summary td:first-child { min-width: 13em; }
+table.summary td, table.summary th { padding: .2em .4em; }
+table.summary th { vertical-align: bottom; font-weight: 600; }
+table.summary th.group { font-weight: normal; color: #555; font-size: .92em; }
+table.summary td.num { white-space: nowrap; border-left: 1px solid #fff; }
+table.summary tr.reference td { background: #f4f4f4; }
+.ci { display: block; font-size: .85em; opacity: .85; }
+.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .35em; vertical-align: -.05em; }
+.what { display: block; color: #555; font-size: .88em; }
+code.raw { color: #777; font-size: .8em; }
+.legend { font-size: .85em; color: #444; margin: .2em 0 .4em; }
+.runs { overflow-x: auto; } .runs td, .runs th { font-size: .82em; white-space: nowrap; }
+.missing { background: #fff8e1; padding: .6em 1em; border-left: 4px solid #f0b400; border-radius: 4px; }
+"""
+
+# The five headline outcomes of the summary (retention, productivity, funding, advancement, and
+# the mentoring gap the models are meant to close); a shorter run falls back to the 5-year version.
+HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y", "share_months_hole")
+FALLBACK = {"retention_10y": "retention_5y", "grant_10y": "grant_5y"}
+
+
+# --- numbers as people read them ----------------------------------------------------------------
+
+def fmt_level(outcome: str, x: float) -> str:
+    """A level in the outcome's unit: '60.2%', '2.48'."""
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{scale(outcome) * x:.{digits(outcome)}f}{'%' if is_share(outcome) else ''}"
+
+
+def _short_unit(outcome: str) -> str:
+    """Unit of a difference, short: ' pp' for shares, '' otherwise (the column says it)."""
+    return " pp" if is_share(outcome) else ""
+
+
+def fmt_change(outcome: str, d: float, lo: float, hi: float, unit_suffix: bool = True) -> str:
+    """'+4.9 pp [+2.2, +7.7]' (or '[no interval]' with one replicate)."""
+    f, k = scale(outcome), digits(outcome)
+    u = _short_unit(outcome) if unit_suffix else ""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return f"{f * d:+.{k}f}{u} [no interval]"
+    return f"{f * d:+.{k}f}{u} [{f * lo:+.{k}f}, {f * hi:+.{k}f}]"
+
+
+def change_class(outcome: str, d: float, lo: float, hi: float) -> str:
+    """'better' or 'worse' for faculty, by the outcome's direction (not by sign); 'same' for none.
+
+    ' uncertain' is appended when the 95% interval includes zero or there is none."""
+    good = direction(outcome) * d
+    if not np.isfinite(good) or good == 0 or direction(outcome) == 0:
+        return "same"
+    cls = "better" if good > 0 else "worse"
+    sure = np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0)
+    return cls if sure else cls + " uncertain"
+
+
+def gap_class(ref_gap: float, d: float, lo: float, hi: float) -> str:
+    """'better' when the women-men gap narrows, 'worse' when it widens (' uncertain' as above)."""
+    if not (np.isfinite(ref_gap) and np.isfinite(d)) or d == 0:
+        return "same"
+    cls = "better" if abs(ref_gap + d) < abs(ref_gap) else "worse"
+    sure = np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0)
+    return cls if sure else cls + " uncertain"
+
+
+def _labelled(text: str) -> str:
+    """Raw outcome names in a text replaced by 'label (name)'."""
+    names = sorted(OUTCOME_META, key=len, reverse=True)
+    return re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b", lambda m: f"{label(m[1])} ({m[1]})", text)
+
+
+def _outcome_cell(outcome: str) -> str:
+    u = unit(outcome)
+    return (f"<td class='text'>{html.escape(label(outcome))}{'' if u == '%' or u in label(outcome) else f' <small>({html.escape(u)})</small>'} "
+            f"<code class='raw'>{outcome}</code></td>")
+
+
+# --- tables computed from the saved ones --------------------------------------------------------
+
+def headline_outcomes(diffs: pd.DataFrame, table: pd.DataFrame | None = None) -> list[str]:
+    """The headline outcomes these runs could give (a 5-year version where the 10-year one is missing)."""
+    have = set(diffs.loc[diffs["group"] == "all", "outcome"]) if len(diffs) else set()
+    if table is not None and not have:  # one scenario: outcomes with a value in some run
+        have = {c for c in table.columns if c in OUTCOME_META and np.isfinite(table[c].to_numpy(float)).any()}
+    out = []
+    for o in HEADLINE:
+        if o in have:
+            out.append(o)
+        elif FALLBACK.get(o) in have:
+            out.append(FALLBACK[o])
+    return out
+
+
+def ranked(diffs: pd.DataFrame, outcome: str, group: str = "all") -> pd.DataFrame:
+    """Non-reference scenarios' differences in one outcome, best for faculty first."""
+    d = diffs[(diffs["outcome"] == outcome) & (diffs["group"] == group)].copy()
+    d["_good"] = direction(outcome) * d["difference"]
+    return d.sort_values("_good", ascending=False, kind="stable").drop(columns="_good")
+
+
+def gap_changes(table: pd.DataFrame, reference: str, outcomes: list[str]) -> pd.DataFrame:
+    """Change in the women-minus-men gap from the reference, paired by replicate, with 95% CIs.
+
+    One row per scenario (not the reference) and outcome: ref_gap (women minus men in the
+    reference), change ((scenario women - men) - (reference women - men)), ci_low, ci_high."""
+    cols = ["scenario", "outcome", "ref_gap", "change", "ci_low", "ci_high", "n_replicates"]
+    t = table[table["group"].isin(["women", "men"])]
+    if t.empty or set(t["group"]) != {"women", "men"}:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for o in outcomes:
+        if o not in t.columns:
+            continue
+        w = t.pivot_table(index=["scenario", "replicate"], columns="group", values=o, aggfunc="first", dropna=False)
+        if not {"women", "men"} <= set(w.columns):
+            continue
+        gap = (w["women"] - w["men"]).unstack("scenario")  # replicate x scenario
+        if reference not in gap.columns:
+            continue
+        ref = gap[reference]
+        for s in gap.columns:
+            if s == reference:
+                continue
+            x = (gap[s] - ref).to_numpy(float)
+            ok = np.isfinite(x)
+            if not ok.any():
+                continue
+            m, lo, hi = mean_ci(x[ok])
+            rows.append({"scenario": s, "outcome": o, "ref_gap": float(np.nanmean(ref.to_numpy(float)[ok])),
+                         "change": m, "ci_low": lo, "ci_high": hi, "n_replicates": int(ok.sum())})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def scores(diffs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per scenario: headline outcomes better / worse for faculty (95% interval excluding zero)."""
+    d = diffs[(diffs["group"] == "all") & diffs["outcome"].isin(outcomes)]
+    rows = []
+    for s, g in d.groupby("scenario", sort=False):
+        classes = [change_class(r["outcome"], r["difference"], r["ci_low"], r["ci_high"]) for _, r in g.iterrows()]
+        rows.append({"scenario": s, "better": sum(c == "better" for c in classes),
+                     "worse": sum(c == "worse" for c in classes), "shown": len(classes)})
+    return pd.DataFrame(rows, columns=["scenario", "better", "worse", "shown"])
+
+
+# --- the parts of the page ------------------------------------------------------------------------
+
+def describe_mentoring(params: dict, short: bool = False) -> str:
+    """What a scenario's mentoring is, in words, from its resolved parameters (`short`: for the summary)."""
+    m, c = params["mentoring"], params.get("committee", {})
+    model = m["model"]
+    if model == "dyad":
+        text = "one mentor each"
+    elif model == "committee":
+        size, w, mn = int(c["size"]), float(c["share_multi_women"]), float(c["share_multi_men"])
+        if size <= 1 or (w == 0 and mn == 0):
+            text = "one mentor each"
+        elif w == 1 and mn == 1:
+            text = f"a committee of {size} mentors for everyone"
+        else:
+            more = "a second mentor" if size == 2 else f"{size - 1} more mentors"
+            who = "most" if min(w, mn) >= 0.5 else "many" if max(w, mn) >= 0.5 else "some"
+            text = (f"a primary mentor, and {more} for {who} (committee of {size} for {100 * w:.0f}% of women, "
+                    f"{100 * mn:.0f}% of men)")
+    elif model == "network":
+        n = params.get("network", {})
+        text = f"a network the protege builds, up to {n.get('max_ties')} mentors"
+        if not short:
+            text += f", reshaped every {n.get('reshape_months')} months"
+        if not short and (float(n.get("share_external", 0)) > 0 or m.get("external_ties")):
+            text += ", external ties allowed"
+    elif model == "peer":
+        text = "peer groups only, no senior mentor"
+    else:
+        text = str(model)
+    if m.get("peers") and model != "peer":
+        text += f", plus peer groups{'' if short else ' of ' + str(params.get('peers', {}).get('group_size'))}"
+    if int(m.get("cap_mentees") or 0) > 0:
+        text += f", at most {m['cap_mentees']} proteges per mentor"
+    if m.get("women_mentor_policy"):
+        text += ", a woman mentor for every woman who wants one"
+    if float(m.get("protected_time") or 0) > 0:
+        text += f", {100 * float(m['protected_time']):.0f}% protected mentoring time"
+    if m.get("training"):
+        text += ", mentor training"
+    return text
+
+
+def _values(manifests: dict[str, dict], get) -> str:
+    vals = []
+    for m in manifests.values():
+        v = get(m["params"])
+        if v not in vals:
+            vals.append(v)
+    return " / ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in vals)
+
+
+def header_html(meta: dict, manifests: dict[str, dict], table: pd.DataFrame) -> str:
+    """Population, horizon, replicates, seeds and every override, from the manifests and comparison.json."""
+    reps = meta["replicates"]
+    hires = table[(table["group"] == "all")]["n_hires"] if len(table) else pd.Series(dtype=float)
+    sets = meta.get("sets") or []
+    overrides = (", ".join(f"<code>--set {html.escape(s)}</code>" for s in sets)) if sets else "none"
+    seeds = meta["seeds"]
+    return (
+        f"<p class='meta'><b>Population</b> {_values(manifests, lambda p: p['population']['n_faculty'])} faculty at the start "
+        f"in {_values(manifests, lambda p: p['population']['n_institutions'])} institutions; "
+        f"<b>horizon</b> {_values(manifests, lambda p: p['horizon_years'])} years; "
+        f"<b>{reps} {'replicate' if reps == 1 else 'replicates'}</b> per scenario (seeds {seeds[0]}&ndash;{seeds[-1]}, "
+        f"the same people in every scenario); outcomes concern the "
+        f"{f'{hires.mean():.0f}' if len(hires) and np.isfinite(hires.mean()) else 'n/a'} faculty hired per run on average. "
+        f"<b>Overrides</b>: {overrides}.</p>")
+
+
+def _swatch(colour: str) -> str:
+    return f"<span class='swatch' style='background:{colour}'></span>"
+
+
+def bottom_line_html(comp, describe: dict[str, str]) -> str:
+    """The answer in words, computed from differences.parquet and outcomes.parquet."""
+    ref, diffs, table = comp.reference, comp.differences, comp.outcomes
+    shown = headline_outcomes(diffs, table)
+    items: list[str] = []
+    if len(comp.scenarios) < 2 or diffs.empty:
+        levels = table[table["group"] == "all"]
+        parts = [f"{html.escape(label(o))} {fmt_level(o, float(levels[o].mean()))}" for o in shown
+                 if o in levels and np.isfinite(levels[o].to_numpy(float)).any()]
+        why = "only one scenario was run" if len(comp.scenarios) < 2 else "no difference could be computed"
+        return (f"<div class='answer'><h2>Bottom line</h2><p>Nothing to compare: {why}. "
+                f"Under <b>{html.escape(ref)}</b> ({html.escape(describe.get(ref, ''))}): "
+                + ("; ".join(parts) if parts else "no headline outcome could be computed") + ".</p></div>")
+    sc = scores(diffs, shown)
+    if len(sc):
+        sc["_net"] = sc["better"] - sc["worse"]
+        lead = shown[0]
+        lead_rank = {s: k for k, s in enumerate(ranked(diffs, lead)["scenario"])}
+        sc["_lead"] = sc["scenario"].map(lead_rank).fillna(len(lead_rank))
+        sc = sc.sort_values(["_net", "_lead"], ascending=[False, True], kind="stable")
+        b, w = sc.iloc[0], sc.iloc[-1]
+        k = int(b["shown"])
+        if b["better"] == 0 and w["worse"] == 0 and comp.meta["replicates"] > 1:
+            text = (f"No scenario differs clearly from <b>{html.escape(ref)}</b>: no change in the {k} headline outcomes "
+                    f"has a 95% interval that excludes zero.")
+            items.append(text)
+            sc = sc.iloc[0:0]
+        elif b["_net"] > 0:
+            text = (f"<b>{html.escape(b['scenario'])}</b> does best: better for faculty than {html.escape(ref)} on "
+                    f"{b['better']} of {k} headline outcomes, worse on {b['worse']}.")
+        else:
+            text = (f"No scenario does better than <b>{html.escape(ref)}</b> on balance: the best, "
+                    f"{html.escape(b['scenario'])}, is better on {b['better']} of {k} headline outcomes and worse on {b['worse']}.")
+        if len(sc) > 1:
+            text += (f" <b>{html.escape(w['scenario'])}</b> does worst: worse on {w['worse']} of {int(w['shown'])}, "
+                     f"better on {w['better']}.")
+        if len(sc):
+            items.append(text + " (Counting changes whose 95% interval excludes zero.)" if comp.meta["replicates"] > 1 else
+                         text + " (One replicate: no intervals, so no change counts as clear.)")
+    for o in shown:
+        r = ranked(diffs, o)
+        if r.empty:
+            continue
+        ref_level = fmt_level(o, float(r["reference_mean"].iloc[0]))
+        best, worst = r.iloc[0], r.iloc[-1]
+        txt = (f"<b>{html.escape(label(o))}</b> ({html.escape(ref)} {ref_level}"
+               f"{'' if is_share(o) or unit(o) in label(o) else ' ' + html.escape(unit(o))}): ")
+        cb = change_class(o, best["difference"], best["ci_low"], best["ci_high"])
+        txt += (f"{'best ' if len(r) > 1 else ''}{html.escape(best['scenario'])} <span class='{cb}'>"
+                f"{fmt_change(o, best['difference'], best['ci_low'], best['ci_high'])}</span>")
+        if len(r) > 1:
+            cw = change_class(o, worst["difference"], worst["ci_low"], worst["ci_high"])
+            txt += (f", worst {html.escape(worst['scenario'])} <span class='{cw}'>"
+                    f"{fmt_change(o, worst['difference'], worst['ci_low'], worst['ci_high'])}</span>")
+        good = direction(o) * r["difference"]
+        if (good < 0).all():
+            txt += f"; no scenario does better than {html.escape(ref)}"
+        elif (good > 0).all() and len(r) > 1:
+            txt += f"; every scenario does better than {html.escape(ref)}"
+        items.append(txt + ".")
+    items.append(women_sentence(comp, shown))
+    return ("<div class='answer'><h2>Bottom line</h2><ul>" + "".join(f"<li>{i}</li>" for i in items if i)
+            + "</ul></div>")
+
+
+def women_sentence(comp, shown: list[str]) -> str:
+    """Whether any scenario changes the women-men gap in a headline outcome beyond its interval."""
+    gaps = gap_changes(comp.outcomes, comp.reference, shown)
+    if gaps.empty:
+        present = set(comp.outcomes.loc[comp.outcomes["n_hires"] > 0, "group"]) if len(comp.outcomes) else set()
+        missing = [g for g in ("women", "men") if g not in present]
+        return ("<b>Women and men</b> cannot be compared: " + (f"no {missing[0]} among the hires." if missing
+                                                               else "no gap could be computed."))
+    sure = gaps[np.isfinite(gaps["ci_low"]) & ((gaps["ci_low"] > 0) | (gaps["ci_high"] < 0))].copy()
+    total = len(gaps)
+    if sure.empty:
+        if comp.meta["replicates"] < 2:
+            return ("<b>Women and men</b>: with one replicate the change in the gap between them has no interval; "
+                    "see the gap columns below.")
+        return (f"<b>Women and men fare alike</b>: no scenario changes the women&ndash;men gap in any headline outcome "
+                f"beyond its 95% interval ({total} comparisons).")
+    sure["_size"] = sure["change"].abs() / (sure["ci_high"] - sure["ci_low"]).abs().replace(0, np.nan)
+    sure = sure.sort_values("_size", ascending=False)
+    parts = []
+    for _, g in sure.head(2).iterrows():
+        o = g["outcome"]
+        favours = "women" if direction(o) * g["change"] > 0 else "men"
+        gap = "narrows" if gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]).startswith("better") else "widens"
+        parts.append(f"{html.escape(g['scenario'])}, {html.escape(label(o))} "
+                     f"{fmt_change(o, g['change'], g['ci_low'], g['ci_high'])} (favours {favours}; the gap {gap})")
+    more = f"; {len(sure) - 2} more in the gap columns" if len(sure) > 2 else ""
+    return (f"<b>Women fare differently</b> in {len(sure)} of {total} scenario&ndash;outcome comparisons "
+            f"(change for women minus change for men): " + "; ".join(parts) + more + ".")
+
+
+def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) -> str:
+    """Scenarios ranked by the lead headline outcome: change from the reference for all hires and
+    in the women-men gap, with 95% intervals, coloured better / worse for faculty."""
+    ref, diffs = comp.reference, comp.differences
+    shown = headline_outcomes(diffs)
+    if len(comp.scenarios) < 2 or not shown:
+        return ""
+    gaps = gap_changes(comp.outcomes, ref, shown)
+    with_gap = not gaps.empty
+    lead = ranked(diffs, shown[0])
+    order = list(lead["scenario"]) + [s for s in comp.scenarios if s not in set(lead["scenario"]) and s != ref]
+    lead_good = dict(zip(lead["scenario"], direction(shown[0]) * lead["difference"]))
+    # the reference sits where its zero change ranks
+    pos = sum(1 for s in order if lead_good.get(s, -np.inf) > 0)
+    order.insert(pos, ref)
+    span = 2 if with_gap else 1
+    head1 = ("<tr><th rowspan='2' class='text'>scenario</th>"
+             + "".join(f"<th colspan='{span}'>{html.escape(label(o))}{_head_unit(o)}</th>" for o in shown) + "</tr>")
+    head2 = "<tr>" + "".join("<th class='group'>all hires</th>" + ("<th class='group'>women&minus;men gap</th>" if with_gap else "")
+                             for _ in shown) + "</tr>"
+    d_all = diffs[diffs["group"] == "all"].set_index(["scenario", "outcome"])
+    g_idx = gaps.set_index(["scenario", "outcome"]) if with_gap else None
+    t = comp.outcomes
+    rows = []
+    for s in order:
+        name = (f"<td class='text'>{_swatch(colours[s])}<b>{html.escape(s)}</b>{' (reference)' if s == ref else ''}"
+                f"<span class='what'>{html.escape(describe.get(s, ''))}</span></td>")
+        cells = []
+        for o in shown:
+            if s == ref:
+                lv = t[(t["scenario"] == ref) & (t["group"] == "all")][o].mean()
+                cells.append(f"<td class='num'>{fmt_level(o, lv)}<span class='ci'>level</span></td>")
+                if with_gap:
+                    w = t[(t["scenario"] == ref) & (t["group"] == "women")][o].mean()
+                    m = t[(t["scenario"] == ref) & (t["group"] == "men")][o].mean()
+                    gap = scale(o) * (w - m)
+                    cells.append(f"<td class='num'>{gap:+.{digits(o)}f}<span class='ci'>gap</span></td>"
+                                 if np.isfinite(gap) else "<td class='num'>n/a</td>")
+                continue
+            if (s, o) in d_all.index:
+                r = d_all.loc[(s, o)]
+                cells.append(_change_cell(o, r["difference"], r["ci_low"], r["ci_high"],
+                                          change_class(o, r["difference"], r["ci_low"], r["ci_high"])))
+            else:
+                cells.append("<td class='num'>n/a</td>")
+            if with_gap:
+                if (s, o) in g_idx.index:
+                    g = g_idx.loc[(s, o)]
+                    cells.append(_change_cell(o, g["change"], g["ci_low"], g["ci_high"],
+                                              gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"])))
+                else:
+                    cells.append("<td class='num'>n/a</td>")
+        cls = " class='reference'" if s == ref else ""
+        rows.append(f"<tr{cls}>{name}{''.join(cells)}</tr>")
+    legend = (f"<p class='legend'>Ranked by the change in {html.escape(label(shown[0]))}; pp: percentage points. Cells: change from "
+              f"{html.escape(ref)} (mean over replicates) and its 95% interval; the {html.escape(ref)} row gives its level"
+              + (" and its women&minus;men gap" if with_gap else "") + ". "
+              "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, <span class='worse'>&nbsp;red&nbsp;</span> worse "
+              "(for months with an uncovered mentoring function, fewer is better)"
+              + ("; in the gap columns, green means the gap between women and men narrows, red that it widens" if with_gap else "")
+              + ". Pale: the interval includes zero (or there is none).</p>")
+    return f"<table class='summary'>{head1}{head2}{''.join(rows)}</table>{legend}"
+
+
+def _head_unit(o: str) -> str:
+    """' (pp)' for shares; the unit where the label does not already say it."""
+    u = "pp" if is_share(o) else difference_unit(o)
+    return "" if u in label(o) else f" <small>({html.escape(u)})</small>"
+
+
+def _change_cell(o: str, d: float, lo: float, hi: float, cls: str) -> str:
+    f, k = scale(o), digits(o)
+    ci = (f"[{f * lo:+.{k}f}, {f * hi:+.{k}f}]" if np.isfinite(lo) and np.isfinite(hi) else "[no interval]")
+    return f"<td class='num {cls}'>{f * d:+.{k}f}<span class='ci'>{ci}</span></td>"
+
+
+def not_computed_html(notes: list[dict]) -> str:
+    """The "What could not be computed" section ("" when everything was)."""
+    if not notes:
+        return ""
+    items = "".join(f"<li><b>{html.escape(_labelled(n['what']))}</b>: {html.escape(n['why'])}.</li>" for n in notes)
+    return (f'<h2 id="not-computed">What could not be computed</h2><div class="missing"><p>These analyses were skipped '
+            f"for these runs; everything else below was computed.</p><ul>{items}</ul></div>")
+
+
+def outcomes_html(table: pd.DataFrame, scenarios: list[str]) -> str:
+    """Each scenario's key outcomes, mean over replicates, for all hires, women and men."""
+    head = "<tr><th>scenario</th><th class='text'>outcome</th>" + "".join(f"<th>{g}</th>" for g in GROUPS) + "</tr>"
+    means = table.groupby(["scenario", "group"])[[o for o in KEY_OUTCOMES if o in table.columns]].mean()
+    body = []
+    for scenario in scenarios:
+        for outcome in means.columns:
+            cells = "".join(f"<td>{fmt_level(outcome, means[outcome].get((scenario, g), np.nan))}</td>" for g in GROUPS)
+            body.append(f"<tr><td class='text'>{html.escape(scenario)}</td>{_outcome_cell(outcome)}{cells}</tr>")
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None = None) -> str:
+    d = diffs[diffs["outcome"].isin(KEY_OUTCOMES)]
+    head = ("<tr><th>scenario</th><th class='text'>outcome</th><th>reference (all)</th>"
+            + "".join(f"<th>{g}</th>" for g in GROUPS) + "</tr>")
+    body = []
+    for scenario in d["scenario"].unique():
+        for outcome in KEY_OUTCOMES:
+            g = d[(d["scenario"] == scenario) & (d["outcome"] == outcome)].set_index("group")
+            if g.empty:
+                continue
+            ref = g.loc["all", "reference_mean"] if "all" in g.index else np.nan
+            cells = "".join(
+                f"<td class='{change_class(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}'>"
+                f"{fmt_change(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}</td>"
+                if grp in g.index else "<td></td>" for grp in GROUPS)
+            body.append(f"<tr><td class='text'>{html.escape(scenario)}</td>{_outcome_cell(outcome)}"
+                        f"<td>{fmt_level(outcome, float(ref))}</td>{cells}</tr>")
+    if not body:
+        return "<p>No differences could be computed (see <a href='#not-computed'>What could not be computed</a>).</p>"
+    return f"<table class='diffs'>{head}{''.join(body)}</table>"
+
+
+def _covariate(c: str, reference: str) -> str:
+    if c == "women":
+        return "women (vs men)"
+    if c.startswith("scenario: "):
+        return f"{c[len('scenario: '):]} (vs {reference})"
+    if c == "log publications per year":
+        return "publication rate (per unit of log(1 + publications per year))"
+    return c
+
+
+def hazard_html(hr: pd.DataFrame, reference: str = "the reference") -> str:
+    """Hazard ratios with 95% intervals, no p-values, and what they mean."""
+    if hr.empty:
+        return "<p>No Cox model could be fitted (see <a href='#not-computed'>What could not be computed</a>).</p>"
+    rows = []
+    for model in hr["model"].unique():
+        for _, r in hr[hr["model"] == model].iterrows():
+            rows.append(f"<tr><td class='text'>{html.escape(model)}</td><td class='text'>{html.escape(_covariate(r['covariate'], reference))}</td>"
+                        f"<td>{r['hazard_ratio']:.2f}</td><td>[{r['ci_low']:.2f}, {r['ci_high']:.2f}]</td></tr>")
+    example = ""
+    scen = hr[hr["covariate"].str.startswith("scenario: ")]
+    if len(scen):
+        e = scen.iloc[0]
+        pct = 100 * (e["hazard_ratio"] - 1)
+        example = (f" For example, {html.escape(e['covariate'][len('scenario: '):])}'s {e['hazard_ratio']:.2f} "
+                   f"({html.escape(e['model'])}) means its hires leave academia at a {abs(pct):.0f}% "
+                   f"{'higher' if pct > 0 else 'lower'} rate than those of {html.escape(reference)}.")
+    meaning = ("<p>A hazard ratio compares the rate of leaving academia at the same time since hire: below 1, fewer "
+               f"leave than in the comparison group; above 1, more.{example} Intervals are 95% intervals from a Cox model "
+               "on all simulated hires pooled across runs. These people are not independent data (hires of one run share "
+               "institutions, mentors and a seed, and the number of people is set by the simulation), so the intervals are "
+               "indicative only and no p-values are shown; the paired replicate differences above are the evidence.</p>")
+    return ("<table><tr><th>model</th><th class='text'>covariate</th><th>hazard ratio</th><th>95% interval</th></tr>"
+            + "".join(rows) + "</table>" + meaning)
+
+
+def gender_gap_sentence(hr: pd.DataFrame, notes: list[dict] | tuple = ()) -> str:
+    """Whether the women-vs-men hazard ratio moves toward 1 once publications enter the Cox model.
+
+    When the models lack the gender covariate, says why (from the comparison's notes)."""
+    w = hr[hr["covariate"] == "women"].set_index("model") if len(hr) else hr
+    if not {"without publications", "with publications"} <= set(w.index):
+        whys = [n["why"] for n in notes
+                if n["what"].startswith(("women's hazard ratio", "hazard ratios of leaving academia", "Cox model"))]
+        if whys:
+            return ("The gender gap in leaving could not be tested (whether it shrinks once publications enter the Cox model): "
+                    + "; ".join(whys) + ".")
+        return ""
+    a, b = w.loc["without publications"], w.loc["with publications"]
+    text = (f"Women's hazard ratio of leaving is {a['hazard_ratio']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}] without "
+            f"publications in the model and {b['hazard_ratio']:.2f} [{b['ci_low']:.2f}, {b['ci_high']:.2f}] with them: ")
+    if a["ci_low"] <= 1 <= a["ci_high"]:
+        return text + ("the runs show no clear gender gap in leaving to begin with, so they cannot test whether "
+                       "publications account for one.")
+    shrink = 1 - abs(np.log(b["hazard_ratio"])) / abs(np.log(a["hazard_ratio"]))
+    if shrink >= 0.1:
+        return text + f"the gap shrinks by {100 * shrink:.0f}% on the log scale once publications are accounted for, as the literature finds."
+    return text + "the gap does not shrink materially once publications are accounted for; here the model does not reproduce that finding."
+
+
+def pairing_sentence(diffs: pd.DataFrame) -> str:
+    d = diffs[diffs["outcome"].isin(KEY_OUTCOMES) & (diffs["group"] == "all")]
+    ratio = d["paired_to_unpaired_width"].replace([np.inf, -np.inf], np.nan).dropna()
+    if ratio.empty:
+        return ""
+
+    def narrower(r: float) -> str:
+        return f"{100 * (1 - r):.0f}% narrower" if r <= 1 else f"{100 * (r - 1):.0f}% wider"
+
+    return (f"Every scenario faced the same people on every replicate (common random numbers), so differences are paired. "
+            f"Paired 95% intervals are {100 * (1 - ratio.median()):.0f}% narrower than unpaired ones for the same runs "
+            f"(median over the outcomes shown; from {narrower(ratio.max())} to {narrower(ratio.min())}).")
+
+
+def runs_html(out: Path, meta: dict, scenarios: list[str], reference: str) -> str:
+    """One table (scenario x replicate: run id and seconds; seeds in the header) and one manifest."""
+    reps = meta["replicates"]
+    head = ("<tr><th class='text'>scenario</th>"
+            + "".join(f"<th class='text'>replicate {r}, seed {meta['seeds'][r]}</th>" for r in range(reps)) + "</tr>")
+    rows, total, commits = [], 0.0, set()
+    for s in scenarios:
+        cells = []
+        for r in range(reps):
+            m = json.loads((run_folder(out, s, r) / "manifest.json").read_text())
+            total += float(m["wall_seconds"])
+            commits.add(m.get("git_commit") or "n/a")
+            cells.append(f"<td class='text'><code>{html.escape(m['run_id'])}</code> {m['wall_seconds']:.1f} s</td>")
+        rows.append(f"<tr><td class='text'>{html.escape(s)}</td>{''.join(cells)}</tr>")
+    rep = json.loads((run_folder(out, reference, 0) / "manifest.json").read_text())
+    return (f"<p>{len(scenarios) * reps} runs, {total:.0f} s of simulation in all; code commit "
+            f"{html.escape(', '.join(sorted(commits)))}. Each run's tables and manifest: <code>runs/&lt;scenario&gt;/rep&lt;r&gt;/</code>. "
+            f"Outcome tables: <code>outcomes.parquet</code>, <code>differences.parquet</code>, <code>hazard_ratios.parquet</code>.</p>"
+            f"<div class='runs'><table>{head}{''.join(rows)}</table></div>"
+            f"<details><summary>A representative manifest ({html.escape(reference)}, replicate 0); the others differ in "
+            f"scenario parameters, seed and timings</summary><pre>{html.escape(json.dumps(rep, indent=1))}</pre></details>")
+
+
+def _img(path: str, alt: str = "") -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode()
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def write_report(out: str | Path, svg: bool = False, workers: int | None = None) -> Path:
+    """Figures and report.html for a comparison folder, from its tables only (`svg`: vector
+    copies of the figures as well; `workers`: 1 draws the figures in this process, otherwise
+    their two groups are drawn in two processes at once).
+
+    What the figures could not show joins the comparison's notes, in the report and in
+    comparison.json ("not_computed", stage "figures"), replacing those of an earlier build."""
+    from simulation.analysis.plots import make_all, scenario_colors
+
+    out = Path(out)
+    comp = load(out)
+    figure_notes: list[dict] = []
+    figs = make_all(out, figure_notes, svg, workers=workers)
+    meta = comp.meta
+    notes = [n for n in comp.not_computed if n.get("stage") != "figures"] + figure_notes
+    saved = json.loads((out / "comparison.json").read_text())
+    if notes != saved.get("not_computed"):
+        meta["not_computed"] = notes
+        destination.write_text(out / "comparison.json", json.dumps(meta, indent=2) + "\n")
+    one = len(comp.scenarios) < 2
+    ref = comp.reference
+    colours = scenario_colors(comp.scenarios)
+    manifests = {s: json.loads((run_folder(out, s, 0) / "manifest.json").read_text()) for s in comp.scenarios}
+    describe = {s: describe_mentoring(m["params"]) for s, m in manifests.items()}
+    scen_rows = "".join(
+        f"<tr><td class='text'>{_swatch(colours[s])}{html.escape(s)}{' (reference)' if s == ref else ''}</td>"
+        f"<td class='text'>{html.escape(describe[s])}</td><td class='text'>{html.escape(meta['questions'].get(s, ''))}</td>"
+        f"<td class='text'>{html.escape(meta['descriptions'].get(s, ''))}</td></tr>"
+        for s in comp.scenarios
+    )
+    figures = "".join(
+        f"<figure>{_img(f['png'], f.get('title', ''))}<figcaption><b>{html.escape(f.get('title', f['name']))}.</b> "
+        f"{html.escape(f['caption'])}</figcaption></figure>"
+        for f in figs
+    )
+    title = (f"Outcomes of {html.escape(ref)}" if one else
+             f"What would change if we moved from {html.escape(ref)} to other mentoring models?")
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>careersim comparison: {html.escape(', '.join(comp.scenarios))}</title>
+<style>{CSS}</style></head><body>
+<h1>{title}</h1>
+{header_html(meta, manifests, comp.outcomes)}
+{bottom_line_html(comp, describe)}
+{summary_table_html(comp, colours, {s: describe_mentoring(m["params"], short=True) for s, m in manifests.items()})}
+{not_computed_html(notes)}
+<h2>Scenarios compared</h2>
+<table><tr><th>scenario</th><th class='text'>mentoring, from its parameters</th><th class='text'>question</th><th class='text'>description</th></tr>{scen_rows}</table>
+<h2>Outcomes</h2>
+<p>Mean over replicates; n/a where no run gave a value. Shares are in %.</p>
+{outcomes_html(comp.outcomes, comp.scenarios)}
+<h2>Differences from {html.escape(ref)}</h2>
+<p class="note">{"There is no other scenario to compare with." if one else f"Scenario minus {html.escape(ref)}, mean over replicates, with paired 95% confidence intervals: percentage points (pp) for shares, publications per faculty-year for the publication rate. Coloured as in the summary: green better for faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
+{differences_html(comp.differences, comp.outcomes)}
+<h2>Hazard of leaving academia (Cox model)</h2>
+{hazard_html(comp.hazard_ratios, ref)}
+<p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>
+<h2>Figures</h2>
+<p>Each scenario has one colour in every figure: {", ".join(f"{_swatch(colours[s])}{html.escape(s)}" for s in comp.scenarios)}.</p>
+{figures}
+<h2>Runs</h2>
+{runs_html(out, meta, comp.scenarios, ref)}
+</body></html>
+"""
+    path = out / "report.html"
+    destination.write_text(path, page)
+    return path
