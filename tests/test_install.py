@@ -89,8 +89,8 @@ def test_a_non_editable_install_finds_its_scenarios_and_runs(tmp_path):
     _run([python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", dist, src], cwd=tmp_path)
     (wheel,) = dist.glob("careersim-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {f"simulation/scenarios/{s}.toml" for s in SHIPPED} <= names
-    assert {"simulation/targets.toml", "simulation/calibration.json"} <= names
+    assert {f"simulation/config/scenarios/{s}.toml" for s in SHIPPED} <= names
+    assert {"simulation/config/targets.toml", "simulation/config/calibration.json"} <= names
     _run([python, "-m", "pip", "install", "--quiet", "--no-deps", wheel], cwd=tmp_path)
 
     elsewhere = tmp_path / "elsewhere"  # not the repository: nothing there can shadow the install
@@ -98,7 +98,7 @@ def test_a_non_editable_install_finds_its_scenarios_and_runs(tmp_path):
     where = _where(python, elsewhere)
     purelib = Path(where["purelib"])
     assert Path(where["file"]).is_relative_to(purelib), where  # the venv's copy, not the system's editable one
-    assert Path(where["scenarios"]) == purelib / "simulation" / "scenarios", where
+    assert Path(where["scenarios"]) == purelib / "simulation" / "config" / "scenarios", where
 
     careersim = tmp_path / "venv" / "bin" / "careersim"
     listed = _run([careersim, "list"], cwd=elsewhere).stdout
@@ -106,7 +106,7 @@ def test_a_non_editable_install_finds_its_scenarios_and_runs(tmp_path):
     assert _run([careersim, "validate", "network"], cwd=elsewhere).stdout.startswith("ok: network: network model")
     r = subprocess.run([careersim, "validate", "nope"], cwd=elsewhere, env=_env(), capture_output=True, text=True)
     assert r.returncode == 2 and "Known scenarios: " + ", ".join(SHIPPED) in r.stderr, r.stderr
-    assert _run([careersim, "params"], cwd=elsewhere).stdout.count("calibrated: simulation/calibration.json") >= 10
+    assert _run([careersim, "params"], cwd=elsewhere).stdout.count("calibrated: simulation/config/calibration.json") >= 10
 
     # plain Python kernels: the point is the installed files, not minutes of compiling
     out = tmp_path / "r"
@@ -129,7 +129,7 @@ def test_an_editable_install_reads_the_top_level_scenarios_folder(tmp_path):
     where = _where(python, elsewhere)
     assert Path(where["file"]) == src / "simulation" / "__init__.py", where
     assert Path(where["scenarios"]) == src / "scenarios", where
-    assert not (src / "simulation" / "scenarios").exists()  # one copy of each scenario file
+    assert not (src / "simulation" / "config" / "scenarios").exists()  # one copy of each scenario file
 
     careersim = tmp_path / "venv" / "bin" / "careersim"
     assert _listed(_run([careersim, "list"], cwd=elsewhere).stdout) == sorted([*SHIPPED, "my_own"])
@@ -150,7 +150,7 @@ def test_importing_reads_no_calibration_record():
         p = simulation.config.params.Params()  # the defaults need it: read now, once
         assert len(opened) == 1 and simulation.config.params.calibration_record.cache_info().currsize == 1, opened
         assert p.exits.hazard_initial == simulation.config.params._RECORD["estimates"]["exits.hazard_initial"]
-        assert simulation.config.params.CALIBRATED.startswith("calibrated: simulation/calibration.json (")
+        assert simulation.config.params.CALIBRATED.startswith("calibrated: simulation/config/calibration.json (")
         assert simulation.config.params.RECORD_FILE.name == "calibration.json"
         simulation.config.params.describe(), simulation.config.scenario.load_scenario("network")
         assert len(opened) == 1, opened
@@ -172,7 +172,7 @@ def test_importing_deletes_no_kernel_cache_and_the_command_line_clears_it(tmp_pa
     shutil.copytree(ROOT / "simulation", pkg / "simulation",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc"))
     shutil.copytree(ROOT / "scenarios", pkg / "scenarios")
-    cache = pkg / "simulation" / "__pycache__"
+    cache = pkg / "simulation" / "model" / "__pycache__"
     cache.mkdir()
     stale = [cache / "kernels.old_kernel-1.py311.nbi", cache / "kernels.old_kernel-1.py311.1.nbc"]
     for f in stale:

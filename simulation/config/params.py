@@ -50,7 +50,7 @@ def calibration_record() -> dict[str, Any]:
 def calibrated_source() -> str:
     """How the calibrated defaults were obtained: the start of their `source`."""
     record = calibration_record()
-    return (f"calibrated: simulation/calibration.json ({record['created_utc'][:10]}, "
+    return (f"calibrated: simulation/config/calibration.json ({record['created_utc'][:10]}, "
             f"band-scaled loss {record['loss_after']:.2f}, targets.toml)")
 
 
