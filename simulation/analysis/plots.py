@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,8 +21,10 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from simulation.analysis.comparison import load, note, run_folder
+from simulation.analysis.outcomes import (band_error, cohort, composition, difference_unit, difference_units_text,
+                                          key_outcomes, label, mean_ci, scale, years_text)
 from simulation.util import destination
-from simulation.analysis.outcomes import cohort, composition, difference_unit, label, mean_ci, scale, years_text
 from simulation.config.params import FUNCTIONS, RANKS, STAGES
 
 STYLE = {"style": "whitegrid", "context": "notebook"}
@@ -86,8 +90,6 @@ FIGURE_PEOPLE_COLUMNS = ("initial", "gender", "rank", "hire_month", "end_month",
 
 
 def load_runs(out: Path, scenarios: list[str], replicates: int, table: str, columns=None) -> pd.DataFrame:
-    from simulation.experiments.compare import run_folder
-
     frames = []
     for s in scenarios:
         for r in range(replicates):
@@ -353,23 +355,33 @@ def _figure_group(task: tuple[str, tuple[str, ...], bool]) -> tuple[list[dict], 
     return make_all(Path(out), notes, svg, names), notes
 
 
+def process_map(fn: Callable[[Any], Any], items: list[Any], workers: int | None = None) -> Iterator[Any]:
+    """`fn(item)` for every item in worker processes (concurrent.futures, started afresh, not
+    forked), yielding the results as they finish: how the figure groups are drawn at once unless
+    `make_all` is given another map function."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=workers or len(items), mp_context=get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(fn, item) for item in items]):
+            yield future.result()
+
+
 def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
-             names: tuple[str, ...] = FIGURE_ORDER, workers: int | None = 1) -> list[dict]:
+             names: tuple[str, ...] = FIGURE_ORDER, workers: int | None = 1,
+             map_fn: Callable[..., Iterator[Any]] | None = None) -> list[dict]:
     """Every figure of a comparison folder (PNG; SVG too with `svg`), or those in `names`;
     returns [{name, png, caption}] in the report's order.
 
     A figure the tables cannot support is skipped, and a {what, why, stage} note saying why is
     appended to `notes`. With `workers` other than 1 (None: all cores), the two groups of
-    figures are drawn in two processes at once."""
-    from simulation.experiments.compare import KEY_OUTCOMES, load, note, run_folder
-
+    figures are drawn in two processes at once, by `map_fn(fn, items, workers=2)` (default
+    `process_map`; `careersim` passes `simulation.experiments.executors.map_tasks`)."""
     notes = [] if notes is None else notes
     out = Path(out)
     if workers != 1 and (os.cpu_count() or 1) > 1:
-        from simulation.experiments.executors import map_tasks
-
         groups = [tuple(n for n in g if n in names) for g in (FIGURES_FROM_PEOPLE, FIGURES_FROM_SERIES)]
-        done = list(map_tasks(_figure_group, [(str(out), g, svg) for g in groups if g], workers=2))
+        done = list((map_fn or process_map)(_figure_group, [(str(out), g, svg) for g in groups if g], workers=2))
         figs = [f for group_figs, _ in done for f in group_figs]
         rank = {n: i for i, n in enumerate(FIGURE_ORDER)}
 
@@ -494,14 +506,14 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
 
     d = comp.differences
     d = d[d["group"] == "all"]
-    shown = tuple(o for o in KEY_OUTCOMES if o in set(d["outcome"]))
+    shown = tuple(o for o in key_outcomes() if o in set(d["outcome"]))
 
     def differences():
-        missing = [o for o in KEY_OUTCOMES if o not in shown]
+        missing = [o for o in key_outcomes() if o not in shown]
         no_ci = not np.isfinite(d[d["outcome"].isin(shown)][["ci_low", "ci_high"]].to_numpy(float)).all()
         return (differences_figure(comp.differences, shown, comp.scenarios),
                 f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires; "
-                "percentage points for shares, publications per faculty-year for the publication rate)."
+                f"{difference_units_text(shown)})."
                 + (" Points without a bar have no interval (" + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
                 + (" Not shown, as they could not be computed: " + "; ".join(f"{label(o)} ({o})" for o in missing) + "." if missing else ""))
 
@@ -528,8 +540,6 @@ def _intervals(ax, labels, lows, mids, highs, good) -> None:
 
 def calibration_figure(check: pd.DataFrame) -> Figure:
     """Each target's band and the simulated mean with its 95% CI, in units of the band."""
-    from simulation.experiments.calibration import band_error
-
     scaled = {col: [band_error(x, v, lo, hi) for x, v, lo, hi in
                     zip(check[col], check["value"], check["low"], check["high"])]
               for col in ("ci_low", "simulated", "ci_high")}
