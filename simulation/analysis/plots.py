@@ -22,12 +22,19 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from simulation.analysis.comparison import load, note, run_folder
-from simulation.analysis.outcomes import (band_error, cohort, composition, difference_unit, difference_units_text,
-                                          key_outcomes, label, mean_ci, scale, years_text)
+from simulation.analysis.outcomes import (LAST_DECADE_MONTHS, MONTHS_PER_YEAR, REGISTRY, band_error, cohort,
+                                          composition, difference_unit, difference_units_text, key_outcomes, label,
+                                          mean_ci, scale, years_text)
 from simulation.util import destination
 from simulation.config.params import FUNCTIONS, RANKS, STAGES
 
 STYLE = {"style": "whitegrid", "context": "notebook"}
+
+# the years after hire the retention and careers figures mark, and their captions quote: those of the
+# registry's 10-year outcomes; and the last years of the run the women figure's caption averages
+RETENTION_YEARS = REGISTRY["retention_10y"].years_after_hire
+PUBLICATIONS_YEARS = REGISTRY["pubs_10y"].years_after_hire
+LAST_DECADE_YEARS = LAST_DECADE_MONTHS // MONTHS_PER_YEAR
 
 
 def _figure(width: float = 10, height: float = 4.5, ncols: int = 1, nrows: int = 1, **kw):
@@ -159,8 +166,8 @@ def retention_figure(km_all: pd.DataFrame, km_gender: pd.DataFrame, scenarios: l
             sns.lineplot(data=data, x="years", y="survival", hue="scenario", hue_order=scenarios,
                          palette=pal, ax=ax, legend=title == "all hires")
             ax.set(title=title, xlabel="years since hire", ylabel=ylabel)
-            if data["years"].max() >= 10:
-                ax.axvline(10, color="0.5", lw=0.8, ls=":")
+            if data["years"].max() >= RETENTION_YEARS:
+                ax.axvline(RETENTION_YEARS, color="0.5", lw=0.8, ls=":")
         _legend_beside(fig, axes[0, 0])
         return fig
 
@@ -420,10 +427,10 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
     def retention():
         km_all = km_table(hires, ["scenario"], min(20.0, horizon))
         km_gender = km_table(hires, ["scenario", "gender"], min(20.0, horizon))
-        at10 = km_all[np.isclose(km_all["years"], 10)].set_index("scenario")["survival"]
+        at10 = km_all[np.isclose(km_all["years"], RETENTION_YEARS)].set_index("scenario")["survival"]
         return (retention_figure(km_all, km_gender, scenarios),
                 "Kaplan-Meier retention in academia of faculty hired during the runs, % still in academia (pooled over replicates; bands: 95% CI). "
-                + ("At 10 years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
+                + (f"At {RETENTION_YEARS} years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
 
     if "retention" not in wanted:
         pass
@@ -439,8 +446,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
     cy = by_career_year(people, n_months) if "careers_by_year" in wanted else None
 
     def careers():
-        year = int(cy["career_year"].max() if cy["career_year"].max() < 10 else 10)
-        last = cy[cy["career_year"] == min(10, cy["career_year"].max())].groupby("scenario")["publications"].mean()
+        year = int(cy["career_year"].max() if cy["career_year"].max() < PUBLICATIONS_YEARS else PUBLICATIONS_YEARS)
+        last = cy[cy["career_year"] == year].groupby("scenario")["publications"].mean()
         return (career_year_figure(cy, scenarios),
                 "Cumulative publications per hire, % with an independent grant and % promoted to associate, by years since hire (mean over replicates, 95% CI). "
                 f"Publications at year {year}: " + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
@@ -493,7 +500,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
 
     def women():
         fig, comp_women = women_figure(series, scenarios)
-        wm = comp_women[comp_women["year"] >= comp_women["year"].max() - 10].groupby("scenario")["women proteges with a woman mentor"].mean()
+        wm = comp_women[comp_women["year"] >= comp_women["year"].max() - LAST_DECADE_YEARS].groupby("scenario")["women proteges with a woman mentor"].mean()
         return (fig, "% of women proteges with at least one woman mentor, and women's % of each rank, over the run. Woman mentor, last decade: "
                 + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
 

@@ -410,11 +410,13 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
                     cells.append("<td class='num'>n/a</td>")
         cls = " class='reference'" if s == ref else ""
         rows.append(f"<tr{cls}>{name}{''.join(cells)}</tr>")
+    lower = [html.escape(label(o)) for o in shown if direction(o) < 0]  # read from the registry
+    lower_text = f" (for {' and '.join(lower)}, fewer is better)" if lower else ""
     legend = (f"<p class='legend'>Ranked by the change in {html.escape(label(shown[0]))}; pp: percentage points. Cells: change from "
               f"{html.escape(ref)} (mean over replicates) and its 95% interval; the {html.escape(ref)} row gives its level"
               + (" and its women&minus;men gap" if with_gap else "") + ". "
-              "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, <span class='worse'>&nbsp;red&nbsp;</span> worse "
-              "(for months with an uncovered mentoring function, fewer is better)"
+              "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, <span class='worse'>&nbsp;red&nbsp;</span> worse"
+              + lower_text
               + ("; in the gap columns, green means the gap between women and men narrows, red that it widens" if with_gap else "")
               + ". Pale: the interval includes zero (or there is none).</p>")
     return f"<table class='summary'>{head1}{head2}{''.join(rows)}</table>{legend}"
