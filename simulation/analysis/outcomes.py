@@ -1,4 +1,4 @@
-"""Outcomes of a run (docs/ODD.md, section 7), computed from its tables alone, and the outcome
+"""Outcomes of a run (docs/ODD.md, section 7.14), computed from its tables alone, and the outcome
 registry: every outcome careersim reports, one entry each (`REGISTRY`).
 
 An entry gives the outcome's name, its label for people, its unit and how it is shown (a share
@@ -144,20 +144,6 @@ class Outcome:
     columns: tuple[str, ...] = ()  # the people-table columns it reads (person level)
     among: str = "hire"  # whom it describes, for the reason it is missing: "hire" or "career-award holder"
     absent: str = ""  # why no run gave a value, when not for lack of follow-up ({who}, {lasting} filled in)
-
-    @property
-    def is_share(self) -> bool:
-        return self.unit == SHARE
-
-    @property
-    def scale(self) -> float:
-        """Factor from the stored value to the shown one (shares are shown as percentages)."""
-        return 100.0 if self.is_share else 1.0
-
-    @property
-    def difference_unit(self) -> str:
-        """Unit of a difference: percentage points for shares, else the outcome's own unit."""
-        return "percentage points" if self.is_share else self.unit
 
 
 def _ev(c: Columns) -> np.ndarray:

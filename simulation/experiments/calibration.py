@@ -194,7 +194,7 @@ def evaluate(param_sets: Sequence, names: Sequence[str] | None = None, workers: 
              progress: bool = False, desc: str = "runs", executor: str | None = None,
              address=None) -> list[dict[str, float]]:
     """Measures of many runs, in the given order, on the same executors as comparisons and
-    sweeps (`sweep.map_tasks`: processes by default, serial with one worker, dask, slurm)."""
+    sweeps (`executors.map_tasks`: processes by default, serial with one worker, dask, slurm)."""
     from functools import partial
 
     from simulation.experiments.executors import compile_kernels, is_remote, map_tasks

@@ -1,4 +1,4 @@
-"""The seven patterns of MODEL.md section 9, measured from the model's own outputs.
+"""The seven patterns of docs/ODD.md (sections 1 and 8.3), measured from the model's own outputs.
 
 Each pattern is a comparison computed from run tables: a statistic per replicate (most are
 paired differences between scenarios run on the same seeds), its mean with a 95% interval
