@@ -105,8 +105,12 @@ def compare(
     """Compare mentoring models: paired replicates, differences with 95% CIs, figures, report."""
     import time
 
+    from simulation.analysis.comparison import add_seconds, load
+    from simulation.analysis.report import write_report
     from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, default_folder,
-                          format_differences, format_not_computed, resolve)
+                          difference_units_header, format_differences, format_not_computed, resolve)
+    from simulation.experiments.executors import map_tasks
+    from simulation.util.progress import step
 
     names = list(scenarios or DEFAULT_SCENARIOS)
     _positive("--replicates", replicates, f"paired differences need 2 or more; the default is {DEFAULT_REPLICATES}")
@@ -129,11 +133,16 @@ def compare(
                               reference, list(set_ or []), executor, workers, scheduler, progress=not quiet)
     except ValueError as exc:
         _fail(str(exc))
+    step("drawing the figures and writing the report", not quiet)
+    t2 = time.perf_counter()
+    write_report(comp.out, workers=1 if executor == "serial" else workers, map_fn=map_tasks)  # adds the figures' notes
+    add_seconds(comp.out, "figures_and_report", time.perf_counter() - t2)
+    comp = load(comp.out)
     if len(comp.scenarios) < 2:
         typer.echo(f"one scenario ({comp.reference}): no differences to show")
     else:
         typer.echo(f"paired differences from {comp.reference} over {comp.meta['replicates']} replicates "
-                   "(percentage points; publications per faculty-year), 95% CI:")
+                   f"({difference_units_header()}), 95% CI:")
         typer.echo(format_differences(comp.differences))
     text = format_not_computed(comp.not_computed)
     if text:
@@ -148,12 +157,13 @@ def report(
     svg: Annotated[bool, typer.Option("--svg", help="Also write each figure as SVG (vector) beside its PNG.")] = False,
 ) -> None:
     """Rebuild the figures and report.html of a comparison from its saved tables."""
-    from simulation.experiments.compare import format_not_computed, load
+    from simulation.analysis.comparison import format_not_computed, load
     from simulation.analysis.report import write_report
+    from simulation.experiments.executors import map_tasks
 
     if not (folder / "comparison.json").exists():
         _fail(f"{folder}: not a comparison folder (no comparison.json); run `careersim compare` first")
-    path = write_report(folder, svg=svg)
+    path = write_report(folder, svg=svg, map_fn=map_tasks)
     text = format_not_computed(load(folder).not_computed)
     if text:
         typer.echo(text)

@@ -26,6 +26,25 @@ def test_run_prints_summary_and_writes_results(tmp_path):
     assert (out / "manifest.json").exists() and (out / "people.parquet").exists()
 
 
+def test_compare_prints_the_differences_and_writes_and_times_the_report(tmp_path):
+    import json
+
+    from simulation.experiments.compare import format_differences, load
+
+    out = tmp_path / "cmp"
+    r = runner.invoke(app, ["compare", "dyad", "network", "--replicates", "2", "--executor", "serial", "-q",
+                            "--out", str(out), *SMALL])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    head = "paired differences from dyad over 2 replicates (percentage points; publications per faculty-year), 95% CI:"
+    assert lines[0] == head
+    assert "\n".join(lines[1:]).startswith(format_differences(load(out).differences))
+    assert lines[-1] == f"report: {out / 'report.html'}" and (out / "report.html").exists()
+    assert len(list((out / "figures").glob("*.png"))) >= 7
+    seconds = json.loads((out / "comparison.json").read_text())["seconds"]
+    assert set(seconds) == {"runs", "analysis", "figures_and_report"} and seconds["figures_and_report"] > 0
+
+
 def test_list_shows_every_scenario_with_its_question():
     r = runner.invoke(app, ["list"])
     assert r.exit_code == 0

@@ -5,9 +5,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.experiments.compare import compare, format_differences, load, paired_differences, run_folder
+from simulation.experiments.compare import format_differences, load, paired_differences, run_folder
 from simulation.analysis.outcomes import cohort
 from simulation.analysis.plots import km_table
+
+from .comparisons import compare_and_report
 
 TINY = ["population.n_faculty=200", "population.n_institutions=2", "horizon_years=12"]
 
@@ -39,7 +41,8 @@ def test_pairs_are_matched_by_replicate_not_by_order():
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp")
-    return compare(["dyad", "network"], replicates=2, seed=5, out=out, sets=TINY, executor="serial", progress=False)
+    return compare_and_report(["dyad", "network"], replicates=2, seed=5, out=out, sets=TINY, executor="serial",
+                              progress=False)
 
 
 def test_comparison_runs_end_to_end(comparison):

@@ -21,16 +21,18 @@ from simulation.experiments.compare import (
 )
 from simulation.analysis.report import write_report
 
+from .comparisons import compare_and_report
+
 TINY = ["population.n_faculty=100", "population.n_institutions=2"]
 TABLES = ("outcomes.parquet", "differences.parquet", "hazard_ratios.parquet", "comparison.json", "report.html")
 
 
-def _compare(tmp_path_factory, name, scenarios, replicates, sets, figures=True) -> Comparison:
+def _compare(tmp_path_factory, name, scenarios, replicates, sets) -> Comparison:
     out = tmp_path_factory.mktemp(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines / seaborn warnings on tiny data are not the point here
-        return compare(scenarios, replicates=replicates, seed=7, out=out, sets=sets, executor="serial",
-                       progress=False, figures=figures)
+        return compare_and_report(scenarios, replicates=replicates, seed=7, out=out, sets=sets, executor="serial",
+                                  progress=False)
 
 
 def _whys(comp: Comparison) -> str:

@@ -14,11 +14,13 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex, to_rgb
 
-from simulation.experiments.compare import compare, run_folder
-from simulation.analysis.outcomes import OUTCOME_META, direction, label
+from simulation.experiments.compare import run_folder
+from simulation.analysis.outcomes import REGISTRY, direction, label
 from simulation.analysis.plots import differences_figure, km_table, load_runs, retention_figure, scenario_colors
 from simulation.analysis.outcomes import cohort
 from simulation.analysis.report import HEADLINE, change_class, gap_changes, gap_class
+
+from .comparisons import compare_and_report
 
 SCENARIOS = ["status_quo", "dyad", "network"]
 SETS = ["population.n_faculty=150", "population.n_institutions=2", "horizon_years=11"]
@@ -27,7 +29,7 @@ SETS = ["population.n_faculty=150", "population.n_institutions=2", "horizon_year
 @pytest.fixture(scope="module")
 def comp(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    return compare(SCENARIOS, replicates=2, seed=3, out=out, sets=SETS, executor="serial", progress=False)
+    return compare_and_report(SCENARIOS, replicates=2, seed=3, out=out, sets=SETS, executor="serial", progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +101,7 @@ def test_summary_cells_are_coloured_by_direction(comp, page):
 
 def test_summary_uses_labels_not_raw_names(comp, page):
     summary = _summary(page)
-    for name in OUTCOME_META:
+    for name in REGISTRY:
         assert not re.search(rf"\b{name}\b", summary), name
     lead = _lead_outcome(comp.differences)
     for o in (lead, "pubs_per_faculty_year", "share_months_hole"):
@@ -202,5 +204,5 @@ def test_each_scenario_has_one_distinct_colour_in_every_figure(comp, page):
 
 def test_headline_outcomes_are_in_the_registry_with_a_direction():
     for o in HEADLINE:
-        lab, unit, d = OUTCOME_META[o]
-        assert lab and unit and d in (-1, 1)
+        entry = REGISTRY[o]
+        assert entry.label and entry.unit and entry.direction in (-1, 1)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,11 +21,20 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from simulation.analysis.comparison import load, note, run_folder
+from simulation.analysis.outcomes import (LAST_DECADE_MONTHS, MONTHS_PER_YEAR, REGISTRY, band_error, cohort,
+                                          composition, difference_unit, difference_units_text, key_outcomes, label,
+                                          mean_ci, scale, years_text)
 from simulation.util import destination
-from simulation.analysis.outcomes import cohort, composition, difference_unit, label, mean_ci, scale, years_text
 from simulation.config.params import FUNCTIONS, RANKS, STAGES
 
 STYLE = {"style": "whitegrid", "context": "notebook"}
+
+# the years after hire the retention and careers figures mark, and their captions quote: those of the
+# registry's 10-year outcomes; and the last years of the run the women figure's caption averages
+RETENTION_YEARS = REGISTRY["retention_10y"].years_after_hire
+PUBLICATIONS_YEARS = REGISTRY["pubs_10y"].years_after_hire
+LAST_DECADE_YEARS = LAST_DECADE_MONTHS // MONTHS_PER_YEAR
 
 
 def _figure(width: float = 10, height: float = 4.5, ncols: int = 1, nrows: int = 1, **kw):
@@ -86,8 +97,6 @@ FIGURE_PEOPLE_COLUMNS = ("initial", "gender", "rank", "hire_month", "end_month",
 
 
 def load_runs(out: Path, scenarios: list[str], replicates: int, table: str, columns=None) -> pd.DataFrame:
-    from simulation.experiments.compare import run_folder
-
     frames = []
     for s in scenarios:
         for r in range(replicates):
@@ -157,8 +166,8 @@ def retention_figure(km_all: pd.DataFrame, km_gender: pd.DataFrame, scenarios: l
             sns.lineplot(data=data, x="years", y="survival", hue="scenario", hue_order=scenarios,
                          palette=pal, ax=ax, legend=title == "all hires")
             ax.set(title=title, xlabel="years since hire", ylabel=ylabel)
-            if data["years"].max() >= 10:
-                ax.axvline(10, color="0.5", lw=0.8, ls=":")
+            if data["years"].max() >= RETENTION_YEARS:
+                ax.axvline(RETENTION_YEARS, color="0.5", lw=0.8, ls=":")
         _legend_beside(fig, axes[0, 0])
         return fig
 
@@ -353,23 +362,33 @@ def _figure_group(task: tuple[str, tuple[str, ...], bool]) -> tuple[list[dict], 
     return make_all(Path(out), notes, svg, names), notes
 
 
+def process_map(fn: Callable[[Any], Any], items: list[Any], workers: int | None = None) -> Iterator[Any]:
+    """`fn(item)` for every item in worker processes (concurrent.futures, started afresh, not
+    forked), yielding the results as they finish: how the figure groups are drawn at once unless
+    `make_all` is given another map function."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=workers or len(items), mp_context=get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(fn, item) for item in items]):
+            yield future.result()
+
+
 def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
-             names: tuple[str, ...] = FIGURE_ORDER, workers: int | None = 1) -> list[dict]:
+             names: tuple[str, ...] = FIGURE_ORDER, workers: int | None = 1,
+             map_fn: Callable[..., Iterator[Any]] | None = None) -> list[dict]:
     """Every figure of a comparison folder (PNG; SVG too with `svg`), or those in `names`;
     returns [{name, png, caption}] in the report's order.
 
     A figure the tables cannot support is skipped, and a {what, why, stage} note saying why is
     appended to `notes`. With `workers` other than 1 (None: all cores), the two groups of
-    figures are drawn in two processes at once."""
-    from simulation.experiments.compare import KEY_OUTCOMES, load, note, run_folder
-
+    figures are drawn in two processes at once, by `map_fn(fn, items, workers=2)` (default
+    `process_map`; `careersim` passes `simulation.experiments.executors.map_tasks`)."""
     notes = [] if notes is None else notes
     out = Path(out)
     if workers != 1 and (os.cpu_count() or 1) > 1:
-        from simulation.experiments.executors import map_tasks
-
         groups = [tuple(n for n in g if n in names) for g in (FIGURES_FROM_PEOPLE, FIGURES_FROM_SERIES)]
-        done = list(map_tasks(_figure_group, [(str(out), g, svg) for g in groups if g], workers=2))
+        done = list((map_fn or process_map)(_figure_group, [(str(out), g, svg) for g in groups if g], workers=2))
         figs = [f for group_figs, _ in done for f in group_figs]
         rank = {n: i for i, n in enumerate(FIGURE_ORDER)}
 
@@ -408,10 +427,10 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
     def retention():
         km_all = km_table(hires, ["scenario"], min(20.0, horizon))
         km_gender = km_table(hires, ["scenario", "gender"], min(20.0, horizon))
-        at10 = km_all[np.isclose(km_all["years"], 10)].set_index("scenario")["survival"]
+        at10 = km_all[np.isclose(km_all["years"], RETENTION_YEARS)].set_index("scenario")["survival"]
         return (retention_figure(km_all, km_gender, scenarios),
                 "Kaplan-Meier retention in academia of faculty hired during the runs, % still in academia (pooled over replicates; bands: 95% CI). "
-                + ("At 10 years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
+                + (f"At {RETENTION_YEARS} years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
 
     if "retention" not in wanted:
         pass
@@ -427,8 +446,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
     cy = by_career_year(people, n_months) if "careers_by_year" in wanted else None
 
     def careers():
-        year = int(cy["career_year"].max() if cy["career_year"].max() < 10 else 10)
-        last = cy[cy["career_year"] == min(10, cy["career_year"].max())].groupby("scenario")["publications"].mean()
+        year = int(cy["career_year"].max() if cy["career_year"].max() < PUBLICATIONS_YEARS else PUBLICATIONS_YEARS)
+        last = cy[cy["career_year"] == year].groupby("scenario")["publications"].mean()
         return (career_year_figure(cy, scenarios),
                 "Cumulative publications per hire, % with an independent grant and % promoted to associate, by years since hire (mean over replicates, 95% CI). "
                 f"Publications at year {year}: " + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
@@ -481,7 +500,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
 
     def women():
         fig, comp_women = women_figure(series, scenarios)
-        wm = comp_women[comp_women["year"] >= comp_women["year"].max() - 10].groupby("scenario")["women proteges with a woman mentor"].mean()
+        wm = comp_women[comp_women["year"] >= comp_women["year"].max() - LAST_DECADE_YEARS].groupby("scenario")["women proteges with a woman mentor"].mean()
         return (fig, "% of women proteges with at least one woman mentor, and women's % of each rank, over the run. Woman mentor, last decade: "
                 + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
 
@@ -494,14 +513,14 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
 
     d = comp.differences
     d = d[d["group"] == "all"]
-    shown = tuple(o for o in KEY_OUTCOMES if o in set(d["outcome"]))
+    shown = tuple(o for o in key_outcomes() if o in set(d["outcome"]))
 
     def differences():
-        missing = [o for o in KEY_OUTCOMES if o not in shown]
+        missing = [o for o in key_outcomes() if o not in shown]
         no_ci = not np.isfinite(d[d["outcome"].isin(shown)][["ci_low", "ci_high"]].to_numpy(float)).all()
         return (differences_figure(comp.differences, shown, comp.scenarios),
                 f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires; "
-                "percentage points for shares, publications per faculty-year for the publication rate)."
+                f"{difference_units_text(shown)})."
                 + (" Points without a bar have no interval (" + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
                 + (" Not shown, as they could not be computed: " + "; ".join(f"{label(o)} ({o})" for o in missing) + "." if missing else ""))
 
@@ -528,8 +547,6 @@ def _intervals(ax, labels, lows, mids, highs, good) -> None:
 
 def calibration_figure(check: pd.DataFrame) -> Figure:
     """Each target's band and the simulated mean with its 95% CI, in units of the band."""
-    from simulation.experiments.calibration import band_error
-
     scaled = {col: [band_error(x, v, lo, hi) for x, v, lo, hi in
                     zip(check[col], check["value"], check["low"], check["high"])]
               for col in ("ci_low", "simulated", "ci_high")}

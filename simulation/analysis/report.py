@@ -4,7 +4,7 @@ The page leads with the answer: a bottom line in words (which scenario does best
 on the headline outcomes, by how much, with 95% intervals, and whether women fare
 differently from men) and a ranked summary table of each scenario's change from the
 reference, coloured by whether the change is better or worse for faculty (each outcome's
-direction comes from the outcome registry, `outcomes.OUTCOME_META`). A header gives the
+direction comes from the outcome registry, `outcomes.REGISTRY`). A header gives the
 population, horizon, replicates and every `--set` override. Then: what could not be
 computed and why, the scenarios compared (each described from its parameters), the outcomes
 of each scenario, the paired differences (and how much pairing narrowed them), the hazard
@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from simulation.util import destination
-from simulation.experiments.compare import KEY_OUTCOMES, load, run_folder
-from simulation.analysis.outcomes import GROUPS, OUTCOME_META, difference_unit, digits, direction, is_share, label, mean_ci, scale, unit
+from simulation.analysis.comparison import load, run_folder
+from simulation.analysis.outcomes import (GROUPS, REGISTRY, SHARE, difference_unit, difference_units_text, digits,
+                                          direction, format_level, is_share, key_outcomes, label, mean_ci, scale,
+                                          short_difference_unit, unit)
 
 CSS = """
 body { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; max-width: 1220px; margin: 1em auto; color: #222; line-height: 1.4; padding: 0 1em; }
@@ -73,22 +75,13 @@ FALLBACK = {"retention_10y": "retention_5y", "grant_10y": "grant_5y"}
 
 # --- numbers as people read them ----------------------------------------------------------------
 
-def fmt_level(outcome: str, x: float) -> str:
-    """A level in the outcome's unit: '60.2%', '2.48'."""
-    if not np.isfinite(x):
-        return "n/a"
-    return f"{scale(outcome) * x:.{digits(outcome)}f}{'%' if is_share(outcome) else ''}"
-
-
-def _short_unit(outcome: str) -> str:
-    """Unit of a difference, short: ' pp' for shares, '' otherwise (the column says it)."""
-    return " pp" if is_share(outcome) else ""
+fmt_level = format_level  # a level in the outcome's unit: '60.2%', '2.48'
 
 
 def fmt_change(outcome: str, d: float, lo: float, hi: float, unit_suffix: bool = True) -> str:
     """'+4.9 pp [+2.2, +7.7]' (or '[no interval]' with one replicate)."""
     f, k = scale(outcome), digits(outcome)
-    u = _short_unit(outcome) if unit_suffix else ""
+    u = short_difference_unit(outcome) if unit_suffix else ""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return f"{f * d:+.{k}f}{u} [no interval]"
     return f"{f * d:+.{k}f}{u} [{f * lo:+.{k}f}, {f * hi:+.{k}f}]"
@@ -117,13 +110,14 @@ def gap_class(ref_gap: float, d: float, lo: float, hi: float) -> str:
 
 def _labelled(text: str) -> str:
     """Raw outcome names in a text replaced by 'label (name)'."""
-    names = sorted(OUTCOME_META, key=len, reverse=True)
+    names = sorted(REGISTRY, key=len, reverse=True)
     return re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b", lambda m: f"{label(m[1])} ({m[1]})", text)
 
 
 def _outcome_cell(outcome: str) -> str:
     u = unit(outcome)
-    return (f"<td class='text'>{html.escape(label(outcome))}{'' if u == '%' or u in label(outcome) else f' <small>({html.escape(u)})</small>'} "
+    shown_unit = "" if u == SHARE or u in label(outcome) else f" <small>({html.escape(u)})</small>"
+    return (f"<td class='text'>{html.escape(label(outcome))}{shown_unit} "
             f"<code class='raw'>{outcome}</code></td>")
 
 
@@ -133,7 +127,7 @@ def headline_outcomes(diffs: pd.DataFrame, table: pd.DataFrame | None = None) ->
     """The headline outcomes these runs could give (a 5-year version where the 10-year one is missing)."""
     have = set(diffs.loc[diffs["group"] == "all", "outcome"]) if len(diffs) else set()
     if table is not None and not have:  # one scenario: outcomes with a value in some run
-        have = {c for c in table.columns if c in OUTCOME_META and np.isfinite(table[c].to_numpy(float)).any()}
+        have = {c for c in table.columns if c in REGISTRY and np.isfinite(table[c].to_numpy(float)).any()}
     out = []
     for o in HEADLINE:
         if o in have:
@@ -416,11 +410,13 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
                     cells.append("<td class='num'>n/a</td>")
         cls = " class='reference'" if s == ref else ""
         rows.append(f"<tr{cls}>{name}{''.join(cells)}</tr>")
+    lower = [html.escape(label(o)) for o in shown if direction(o) < 0]  # read from the registry
+    lower_text = f" (for {' and '.join(lower)}, fewer is better)" if lower else ""
     legend = (f"<p class='legend'>Ranked by the change in {html.escape(label(shown[0]))}; pp: percentage points. Cells: change from "
               f"{html.escape(ref)} (mean over replicates) and its 95% interval; the {html.escape(ref)} row gives its level"
               + (" and its women&minus;men gap" if with_gap else "") + ". "
-              "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, <span class='worse'>&nbsp;red&nbsp;</span> worse "
-              "(for months with an uncovered mentoring function, fewer is better)"
+              "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, <span class='worse'>&nbsp;red&nbsp;</span> worse"
+              + lower_text
               + ("; in the gap columns, green means the gap between women and men narrows, red that it widens" if with_gap else "")
               + ". Pale: the interval includes zero (or there is none).</p>")
     return f"<table class='summary'>{head1}{head2}{''.join(rows)}</table>{legend}"
@@ -450,7 +446,7 @@ def not_computed_html(notes: list[dict]) -> str:
 def outcomes_html(table: pd.DataFrame, scenarios: list[str]) -> str:
     """Each scenario's key outcomes, mean over replicates, for all hires, women and men."""
     head = "<tr><th>scenario</th><th class='text'>outcome</th>" + "".join(f"<th>{g}</th>" for g in GROUPS) + "</tr>"
-    means = table.groupby(["scenario", "group"])[[o for o in KEY_OUTCOMES if o in table.columns]].mean()
+    means = table.groupby(["scenario", "group"])[[o for o in key_outcomes() if o in table.columns]].mean()
     body = []
     for scenario in scenarios:
         for outcome in means.columns:
@@ -460,12 +456,12 @@ def outcomes_html(table: pd.DataFrame, scenarios: list[str]) -> str:
 
 
 def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None = None) -> str:
-    d = diffs[diffs["outcome"].isin(KEY_OUTCOMES)]
+    d = diffs[diffs["outcome"].isin(key_outcomes())]
     head = ("<tr><th>scenario</th><th class='text'>outcome</th><th>reference (all)</th>"
             + "".join(f"<th>{g}</th>" for g in GROUPS) + "</tr>")
     body = []
     for scenario in d["scenario"].unique():
-        for outcome in KEY_OUTCOMES:
+        for outcome in key_outcomes():
             g = d[(d["scenario"] == scenario) & (d["outcome"] == outcome)].set_index("group")
             if g.empty:
                 continue
@@ -542,7 +538,7 @@ def gender_gap_sentence(hr: pd.DataFrame, notes: list[dict] | tuple = ()) -> str
 
 
 def pairing_sentence(diffs: pd.DataFrame) -> str:
-    d = diffs[diffs["outcome"].isin(KEY_OUTCOMES) & (diffs["group"] == "all")]
+    d = diffs[diffs["outcome"].isin(key_outcomes()) & (diffs["group"] == "all")]
     ratio = d["paired_to_unpaired_width"].replace([np.inf, -np.inf], np.nan).dropna()
     if ratio.empty:
         return ""
@@ -583,10 +579,11 @@ def _img(path: str, alt: str = "") -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
-def write_report(out: str | Path, svg: bool = False, workers: int | None = None) -> Path:
+def write_report(out: str | Path, svg: bool = False, workers: int | None = None, map_fn=None) -> Path:
     """Figures and report.html for a comparison folder, from its tables only (`svg`: vector
     copies of the figures as well; `workers`: 1 draws the figures in this process, otherwise
-    their two groups are drawn in two processes at once).
+    their two groups are drawn in two processes at once, by `map_fn` if given: see
+    `plots.make_all`).
 
     What the figures could not show joins the comparison's notes, in the report and in
     comparison.json ("not_computed", stage "figures"), replacing those of an earlier build."""
@@ -595,7 +592,7 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None)
     out = Path(out)
     comp = load(out)
     figure_notes: list[dict] = []
-    figs = make_all(out, figure_notes, svg, workers=workers)
+    figs = make_all(out, figure_notes, svg, workers=workers, map_fn=map_fn)
     meta = comp.meta
     notes = [n for n in comp.not_computed if n.get("stage") != "figures"] + figure_notes
     saved = json.loads((out / "comparison.json").read_text())
@@ -633,7 +630,7 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None)
 <p>Mean over replicates; n/a where no run gave a value. Shares are in %.</p>
 {outcomes_html(comp.outcomes, comp.scenarios)}
 <h2>Differences from {html.escape(ref)}</h2>
-<p class="note">{"There is no other scenario to compare with." if one else f"Scenario minus {html.escape(ref)}, mean over replicates, with paired 95% confidence intervals: percentage points (pp) for shares, publications per faculty-year for the publication rate. Coloured as in the summary: green better for faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
+<p class="note">{"There is no other scenario to compare with." if one else f"Scenario minus {html.escape(ref)}, mean over replicates, with paired 95% confidence intervals: {difference_units_text(key_outcomes(), pp=True)}. Coloured as in the summary: green better for faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
 {differences_html(comp.differences, comp.outcomes)}
 <h2>Hazard of leaving academia (Cox model)</h2>
 {hazard_html(comp.hazard_ratios, ref)}

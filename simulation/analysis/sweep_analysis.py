@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.util import destination
-from simulation.analysis.outcomes import OUTCOME_META, difference_unit, digits, direction, is_share, label, scale, unit
+from simulation.analysis.outcomes import REGISTRY, difference_unit, digits, direction, is_share, label, scale, unit
 from simulation.util.progress import step
 
 KINDS = ("grid", "lhs", "sobol", "morris")
@@ -120,9 +120,23 @@ def _read_runs(path: Path) -> pd.DataFrame:
     runs = runs.drop(columns=[c for c in ("shard",) if c in runs.columns])
     if "model" in runs.columns:
         runs["model"] = runs["model"].fillna("").astype(str)
-    from simulation.experiments.sweeps import unique_runs
-
     return unique_runs(runs)  # a run found in two task files counts once
+
+
+# the columns that name one run and group in a sweep's rows
+RUN_KEYS = ("point", "replicate", "model", "group")
+
+
+def unique_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per run and group. The same task can have two files (a local run beside shard
+    runs, two shardings at once, a retry killed between writing and removing): the rows are the
+    same run's, so one is kept, a finished one before a failed one."""
+    keys = [k for k in RUN_KEYS if k in frame.columns]
+    if not keys or not frame.duplicated(keys).any():
+        return frame
+    failed = frame["status"].ne("ok") if "status" in frame.columns else pd.Series(False, index=frame.index)
+    return (frame.assign(_failed=failed).sort_values([*keys, "_failed"], kind="stable")
+            .drop_duplicates(keys).drop(columns="_failed"))
 
 
 # --- what is analysed: series (a model's levels, or a pair's advantage) x outcome ----------------
@@ -1379,7 +1393,7 @@ def files_html(a: Analysis) -> str:
     files = ", ".join(f"<code>{n}.csv</code>" for n in a.tables)
     versions = m.get("versions") or {}
     ver = ", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in versions.items()) if isinstance(versions, dict) else html.escape(str(versions))
-    known = [o for o in OUTCOME_META if o in (m.get("sweep_file") or "")]
+    known = [o for o in REGISTRY if o in (m.get("sweep_file") or "")]
     return (f"<p>Tables in <code>{html.escape(str(a.folder))}</code> (each also as Parquet): {files}; figures in "
             f"<code>analysis/figures/</code>. Sweep <b>{html.escape(a.sweep.name)}</b>"
             f"{': ' + html.escape(str(m['description'])) if m.get('description') else ''}; created "

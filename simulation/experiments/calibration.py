@@ -21,15 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.analysis.outcomes import _km_at, cohort, composition, mean_ci, share_within
-
+# band_error is defined with the outcomes (the calibration figure uses it too)
+from simulation.analysis.outcomes import (COHORT_COLUMNS, LAST_TWO_DECADES, MONTHS_PER_YEAR, REGISTRY, _float_columns,
+                                          _km_at, band_error, cohort, composition, mean_ci)
 from simulation.config.resources import RECORD_FILE, TARGETS_FILE  # the package's own targets and calibration record
-
-
-def band_error(x: float, value: float, low: float, high: float) -> float:
-    """x minus the published value, in units of the tolerance band on that side (1 = at the edge)."""
-    side = (high - value) if x >= value else (value - low)
-    return (x - value) / max(side, 1e-12)
 
 
 @dataclass(frozen=True)
@@ -81,17 +76,36 @@ def load_targets(path: str | Path = TARGETS_FILE) -> tuple[list[Target], list[Fr
 
 
 # --- what a run says about each target ---------------------------------------------------
+#
+# A measure that is an outcome of the registry (simulation.analysis.outcomes.REGISTRY) is computed
+# by it, for all hires; the others are defined here, with their windows named below.
+
+FRONT_LOADING_YEARS = (3, 5, 10)  # exit hazard in years 0-3 after hire, relative to years 5-10
+WOMEN_FULL_RISE_LAST_YEAR = 10  # women's share of full professors: its slope over the run's first 10 years
+WOMEN_FULL_RISE_MIN_MONTHS = 24  # ... fitted only with at least two years of months
+WOMEN_ASSISTANT_YEARS = (19, 21)  # women's share of assistant professors: years 19 and 20 of the run
 
 def _km(c: pd.DataFrame, years: float, n_months: int) -> float:
     return _km_at(c["years"].to_numpy(float), c["left"].to_numpy(bool), years, n_months / 12)
 
 
+def _registered(name: str) -> Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], float]:
+    """The registry's person-level outcome `name`, for all hires."""
+    outcome = REGISTRY[name]
+    needed = (*COHORT_COLUMNS, "years", "left", *outcome.columns)
+
+    def f(c: pd.DataFrame, p: pd.DataFrame, s: pd.DataFrame, n: int) -> float:
+        return outcome.compute(_float_columns(c[[k for k in needed if k in c.columns]]), n)
+    return f
+
+
 def _front_loading(c: pd.DataFrame, n_months: int) -> float:
-    s3, s5, s10 = (_km(c, y, n_months) for y in (3, 5, 10))
+    y_early, y_mid, y_late = FRONT_LOADING_YEARS
+    s3, s5, s10 = (_km(c, y, n_months) for y in FRONT_LOADING_YEARS)
     if not all(np.isfinite([s3, s5, s10])) or s10 <= 0 or s5 <= s10:
         return np.nan
-    early = -np.log(s3) / 3
-    later = -np.log(s10 / s5) / 5
+    early = -np.log(s3) / y_early
+    later = -np.log(s10 / s5) / (y_late - y_mid)
     return float(early / later) if later > 0 else np.nan
 
 
@@ -101,19 +115,23 @@ def _multi_mentor(c: pd.DataFrame, gender: str) -> float:
 
 
 def _successful_award_pubs(c: pd.DataFrame, n_months: int) -> float:
+    """Publications at 10 years of career-award holders with a grant within the window of
+    `award_grant_10y`, among those still in academia then."""
     k = c[c["career_award"] & c["pubs_y10"].notna()]
-    k = k[(k["month_first_grant"] - k["hire_month"]).astype("Float64").fillna(1e9) < 120]
+    window = MONTHS_PER_YEAR * REGISTRY["award_grant_10y"].years_after_hire
+    k = k[(k["month_first_grant"] - k["hire_month"]).astype("Float64").fillna(1e9) < window]
     return float(k["pubs_y10"].astype(float).mean()) if len(k) else np.nan
 
 
 def _steady(series: pd.DataFrame, col: str) -> float:
-    return float(series[col].iloc[-240:].mean())
+    """Mean of a monthly-series column over the run's last 20 years (LAST_TWO_DECADES)."""
+    return float(series[col].iloc[LAST_TWO_DECADES].mean())
 
 
 def _women_full_rise(series: pd.DataFrame) -> float:
     comp = composition(series)
-    first = comp[comp["year"] <= 10]
-    if len(first) < 24:
+    first = comp[comp["year"] <= WOMEN_FULL_RISE_LAST_YEAR]
+    if len(first) < WOMEN_FULL_RISE_MIN_MONTHS:
         return np.nan
     slope = np.polyfit(first["year"], first["share_women_full"], 1)[0]
     return float(100 * slope)
@@ -121,21 +139,22 @@ def _women_full_rise(series: pd.DataFrame) -> float:
 
 def _women_assistant_20y(series: pd.DataFrame) -> float:
     comp = composition(series)
-    at = comp[(comp["year"] >= 19) & (comp["year"] < 21)]
+    start, stop = WOMEN_ASSISTANT_YEARS
+    at = comp[(comp["year"] >= start) & (comp["year"] < stop)]
     return float(at["share_women_assistant"].mean()) if len(at) else np.nan
 
 
 MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], float]] = {
-    "exit_10y": lambda c, p, s, n: 1 - _km(c, 10, n),
-    "exit_3y": lambda c, p, s, n: 1 - _km(c, 3, n),
+    "exit_10y": lambda c, p, s, n: 1 - _km(c, REGISTRY["retention_10y"].years_after_hire, n),
+    "exit_3y": lambda c, p, s, n: 1 - _km(c, FRONT_LOADING_YEARS[0], n),
     "front_loading": lambda c, p, s, n: _front_loading(c, n),
-    "award_grant_5y": lambda c, p, s, n: share_within(c[c["career_award"]], "month_first_grant", 5, n),
-    "award_grant_10y": lambda c, p, s, n: share_within(c[c["career_award"]], "month_first_grant", 10, n),
-    "award_retention_8y": lambda c, p, s, n: _km(c[c["career_award"]], 8, n),
-    "years_to_associate": lambda c, p, s, n: float(
-        ((c["month_associate"] - c["hire_month"]).astype(float) / 12).dropna().median()),
-    "promoted_14y": lambda c, p, s, n: share_within(c, "month_associate", 14, n),
-    "pubs_per_year_early": lambda c, p, s, n: float(c["pubs_y5"].astype(float).mean() / 5),
+    "award_grant_5y": _registered("award_grant_5y"),
+    "award_grant_10y": _registered("award_grant_10y"),
+    "award_retention_8y": _registered("award_retention_8y"),
+    "years_to_associate": _registered("years_to_associate"),
+    "promoted_14y": _registered("promoted_14y"),
+    "pubs_per_year_early": lambda c, p, s, n: float(
+        c["pubs_y5"].astype(float).mean() / REGISTRY["pubs_5y"].years_after_hire),
     "award_pubs_10y_successful": lambda c, p, s, n: _successful_award_pubs(c, n),
     "load_median": lambda c, p, s, n: _steady(s, "load_median"),
     "load_p25": lambda c, p, s, n: _steady(s, "load_p25"),
@@ -175,7 +194,7 @@ def evaluate(param_sets: Sequence, names: Sequence[str] | None = None, workers: 
              progress: bool = False, desc: str = "runs", executor: str | None = None,
              address=None) -> list[dict[str, float]]:
     """Measures of many runs, in the given order, on the same executors as comparisons and
-    sweeps (`sweep.map_tasks`: processes by default, serial with one worker, dask, slurm)."""
+    sweeps (`executors.map_tasks`: processes by default, serial with one worker, dask, slurm)."""
     from functools import partial
 
     from simulation.experiments.executors import compile_kernels, is_remote, map_tasks

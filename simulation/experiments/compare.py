@@ -11,7 +11,11 @@ people (common random numbers) and differences can be paired replicate by replic
                                     without and with publications
     <out>/comparison.json           what was compared, and how; "not_computed" lists every analysis
                                     that could not be computed here, and why
-    <out>/figures/, <out>/report.html
+
+`compare` writes the tables and returns the `Comparison`; the caller draws the figures and
+writes report.html (`simulation.analysis.report.write_report`, as `careersim compare` does).
+The folder's layout, `load`, `run_folder` and the notes on what could not be computed live in
+`simulation.analysis.comparison`, the outcomes in `simulation.analysis.outcomes`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +30,11 @@ import pandas as pd
 from scipy import stats
 
 from simulation.util import destination
-from simulation.analysis.outcomes import GROUPS, OUTCOMES, PEOPLE_COLUMNS, cohort, composition, mean_ci, outcomes, why_missing
+from simulation.analysis.comparison import (DIFFERENCE_COLUMNS, HAZARD_COLUMNS, Comparison, _empty,  # noqa: F401
+                                            difference_notes, format_not_computed, load, note, outcome_notes,
+                                            run_folder, saved_notes)
+from simulation.analysis.outcomes import (GROUPS, cohort, definitions, difference_units, digits, format_level,
+                                          key_outcomes, mean_ci, people_columns, scale, table_outcomes)
 from simulation.config.params import Params
 from simulation.util.progress import step
 from simulation.run.results import TABLES, run_id
@@ -37,69 +44,6 @@ from simulation.experiments.executors import RunSpec, map_tasks, run_many
 DEFAULT_SCENARIOS = ("status_quo", "dyad", "committee", "network", "network_peers")
 DEFAULT_REPLICATES = 16
 
-RUN_LEVEL: dict[str, str] = {
-    "load_median": "median mentees (all kinds) among faculty with any, last 10 years",
-    "load_p25": "25th percentile of mentees, last 10 years",
-    "load_p75": "75th percentile of mentees, last 10 years",
-    "mean_load_assistant": "mean mentees of assistant professors, last 10 years",
-    "mean_load_associate": "mean mentees of associate professors, last 10 years",
-    "mean_load_full": "mean mentees of full professors, last 10 years",
-    "share_seniors_overloaded": "seniors past the comfortable load, last 10 years",
-    "share_seniors_strong_all": "seniors strong in all five functions, last 10 years",
-    "share_women_with_woman_mentor": "women proteges with a woman mentor, last 10 years",
-    "share_women_assistant_end": "women's share of assistant professors at the end",
-    "share_women_associate_end": "women's share of associate professors at the end",
-    "share_women_full_end": "women's share of full professors at the end",
-}
-
-KEY_OUTCOMES = ("retention_5y", "retention_10y", "pubs_per_faculty_year", "grant_5y", "grant_10y",
-                "promoted_10y", "share_months_hole", "mean_unmet")
-
-DIFFERENCE_COLUMNS = ("scenario", "reference", "group", "outcome", "n_replicates", "reference_mean", "scenario_mean",
-                      "difference", "ci_low", "ci_high", "unpaired_ci_low", "unpaired_ci_high",
-                      "paired_to_unpaired_width")
-HAZARD_COLUMNS = ("model", "covariate", "hazard_ratio", "ci_low", "ci_high", "p", "n", "events")
-
-
-@dataclass
-class Comparison:
-    out: Path
-    scenarios: list[str]
-    reference: str
-    outcomes: pd.DataFrame
-    differences: pd.DataFrame
-    hazard_ratios: pd.DataFrame
-    meta: dict
-    not_computed: list[dict] = field(default_factory=list)  # [{what, why, stage}]: skipped, and why
-
-
-def _empty(columns: tuple[str, ...], text: tuple[str, ...]) -> pd.DataFrame:
-    """A table with no rows that still has its columns and types (so it saves and loads as such)."""
-    return pd.DataFrame({c: pd.Series(dtype=object if c in text else float) for c in columns})
-
-
-def note(what: str, why: str, stage: str = "tables") -> dict:
-    """One thing that could not be computed, and why (stage: "tables" or "figures")."""
-    return {"what": what, "why": why, "stage": stage}
-
-
-def run_level(series: pd.DataFrame) -> dict[str, float]:
-    last = series.iloc[-120:]
-    comp = composition(series).iloc[-1]
-    out = {k: float(last[k].mean()) for k in RUN_LEVEL if k in last.columns}
-    for r in ("assistant", "associate", "full"):
-        out[f"share_women_{r}_end"] = float(comp[f"share_women_{r}"])
-    return out
-
-
-def table_outcomes(people: pd.DataFrame, series: pd.DataFrame, n_months: int) -> pd.DataFrame:
-    """One row per group for one run's tables: every person-level outcome, then the run-level
-    ones (group "all" only). Comparisons read the tables from disk, sweeps pass them in memory."""
-    o = outcomes(people, n_months)
-    everyone = (o["group"] == "all").to_numpy()
-    run = pd.DataFrame({k: np.where(everyone, v, np.nan) for k, v in run_level(series).items()}, index=o.index)
-    return pd.concat([o, run], axis=1)
-
 
 HIRE_COLUMNS = ["gender", "hire_month", "end_month", "censored", "pubs", "initial"]  # for the Cox models
 
@@ -108,7 +52,7 @@ def run_outcomes(folder: Path, scenario: str, replicate: int) -> tuple[pd.DataFr
     """For one run folder, from one read of its tables: one row per group with every
     person-level outcome plus the run-level ones, and the run's hires (labelled) for the pooled
     Cox models."""
-    people = pd.read_parquet(folder / "people.parquet", columns=list(PEOPLE_COLUMNS))
+    people = pd.read_parquet(folder / "people.parquet", columns=list(dict.fromkeys([*people_columns(), *HIRE_COLUMNS])))
     series = pd.read_parquet(folder / "series.parquet")
     manifest = json.loads((folder / "manifest.json").read_text())
     o = table_outcomes(people, series, manifest["n_months"])
@@ -242,90 +186,6 @@ def hazard_ratios(pooled: pd.DataFrame, reference: str, max_rows: int = 150_000,
     return pd.DataFrame(rows, columns=list(HAZARD_COLUMNS)) if rows else empty
 
 
-def outcome_notes(table: pd.DataFrame, horizon_years: float, share_women: set[float] | None = None) -> list[dict]:
-    """What the outcome table could not give: empty gender groups, outcomes with no value in any run."""
-    notes: list[dict] = []
-    compared = table["scenario"].nunique() > 1 if len(table) else False
-
-    def and_differences(cols: list[str]) -> str:
-        return (", and its differences" if len(cols) == 1 else ", and their differences") if compared else ""
-
-    person = [c for c in OUTCOMES if c != "n_hires" and c in table.columns]
-    hires = table.groupby("group")["n_hires"].sum() if len(table) else pd.Series(dtype=float)
-    if hires.get("all", 0) == 0:
-        return [note(f"every outcome of hires{and_differences([])}", "no faculty were hired during the runs")]
-    for g in GROUPS[1:]:
-        if hires.get(g, 0) == 0:
-            hint = ""
-            if share_women and share_women == {0.0 if g == "women" else 1.0}:
-                hint = f" (hiring.share_women = {next(iter(share_women)):g})"
-            notes.append(note(f"outcomes of {g} hires{and_differences([])}", f"no {g} among the hires of any run{hint}"))
-
-    def missing(group: str, columns: list[str]) -> list[str]:
-        t = table[table["group"] == group]
-        return [c for c in columns if not np.isfinite(t[c].to_numpy(dtype=float)).any()]
-
-    by_reason: dict[str, list[str]] = {}
-    gone_all = missing("all", person)
-    for c in gone_all:
-        by_reason.setdefault(why_missing(c, horizon_years), []).append(c)
-    for why, cols in by_reason.items():
-        notes.append(note(f"{', '.join(cols)} (all hires and each gender){and_differences(cols)}", why))
-    run_level = missing("all", [c for c in RUN_LEVEL if c in table.columns])
-    if run_level:
-        notes.append(note(f"{', '.join(run_level)} (run level){and_differences(run_level)}",
-                          "no run gave a value (e.g. no one of that rank, or no such mentee, in any run)"))
-    for g in GROUPS[1:]:
-        if hires.get(g, 0) == 0:
-            continue
-        by_reason = {}
-        for c in missing(g, person):
-            if c not in gone_all:
-                by_reason.setdefault(why_missing(c, horizon_years, g), []).append(c)
-        for why, cols in by_reason.items():
-            notes.append(note(f"{', '.join(cols)} for {g}{and_differences(cols)}", why))
-    return notes
-
-
-def difference_notes(diffs: pd.DataFrame, table: pd.DataFrame, scenarios: list[str], reference: str,
-                     replicates: int) -> list[dict]:
-    """What the paired differences could not give: no other scenario, no interval, no pair with values."""
-    if len(scenarios) < 2:
-        return [note("differences from the reference (table and figure)",
-                     f"only one scenario ({reference}): nothing to compare it with")]
-    notes = []
-    if replicates < 2:
-        notes.append(note("95% confidence intervals of the differences (paired and unpaired)",
-                          "one replicate: no interval (an interval needs at least two paired replicates)"))
-    elif len(diffs) and (diffs["n_replicates"] < 2).any():
-        one = diffs[diffs["n_replicates"] < 2]
-        items = [f"{o} ({', '.join(g['group'])})" for o, g in one.groupby("outcome", sort=False)]
-        notes.append(note(f"95% confidence intervals of the differences in {', '.join(items)}",
-                          "only one replicate had a value in both scenarios: no interval"))
-    # an outcome with values in both scenarios' runs, but never in the same replicate of both
-    columns = [c for c in table.columns if c not in ("scenario", "replicate", "seed", "group")]
-    for s in scenarios:
-        if s == reference:
-            continue
-        lost = []
-        for g in GROUPS:
-            cur, ref = (table[(table["scenario"] == x) & (table["group"] == g)] for x in (s, reference))
-            have = set(diffs.loc[(diffs["scenario"] == s) & (diffs["group"] == g), "outcome"])
-            for c in columns:
-                if c in have:
-                    continue
-                if np.isfinite(cur[c].to_numpy(float)).any() or np.isfinite(ref[c].to_numpy(float)).any():
-                    lost.append(f"{c} ({g})")
-        if lost:
-            notes.append(note(f"differences of {s} from {reference} in {', '.join(lost)}",
-                              f"no replicate has a value in both {s} and {reference}"))
-    return notes
-
-
-def run_folder(out: Path, scenario: str, replicate: int) -> Path:
-    return Path(out) / "runs" / scenario / f"rep{replicate:03d}"
-
-
 def resolve(scenarios: list[str], sets: list[str]) -> dict[str, Params]:
     """Validate every scenario before anything runs."""
     resolved = {}
@@ -364,9 +224,10 @@ def compare(
     workers: int | None = None,
     address: str | None = None,
     progress: bool = True,
-    figures: bool = True,
 ) -> Comparison:
-    """Run every scenario `replicates` times on paired seeds; write tables, figures, report."""
+    """Run every scenario `replicates` times on paired seeds; write the tables and return them.
+
+    Figures and report.html are the caller's to write (`simulation.analysis.report.write_report`)."""
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1 (got {replicates})")
     resolved = resolve(list(scenarios), list(sets))
@@ -411,12 +272,13 @@ def compare(
         "descriptions": {n: resolved[n].description for n in names},
         "models": {n: resolved[n].mentoring.model for n in names},
         "run_ids": {n: [run_id(resolved[n].model_copy(update={"seed": seed + r})) for r in range(replicates)] for n in names},
-        "outcomes": {**OUTCOMES, **RUN_LEVEL},
+        "outcomes": definitions(),
         "tables": list(TABLES),
         "horizon_years": horizon_years,
         "not_computed": notes,
         # wall-clock seconds of each stage of this invocation (a resumed comparison's runs stage
-        # counts only the runs it made); the figures and report stage is added once it is done
+        # counts only the runs it made); whoever writes the report adds its stage
+        # ("figures_and_report", `comparison.add_seconds`)
         "seconds": {"runs": t1 - t0, "analysis": time.perf_counter() - t1},
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -424,15 +286,6 @@ def compare(
     destination.write_parquet(diffs, out / "differences.parquet")
     destination.write_parquet(hr, out / "hazard_ratios.parquet")
     destination.write_text(out / "comparison.json", json.dumps(meta, indent=2) + "\n")
-    if figures:
-        from simulation.analysis.report import write_report
-
-        step("drawing the figures and writing the report", progress)
-        t2 = time.perf_counter()
-        write_report(out, workers=1 if executor == "serial" else workers)  # adds what the figures could not show
-        meta = json.loads((out / "comparison.json").read_text())
-        meta["seconds"]["figures_and_report"] = time.perf_counter() - t2
-        destination.write_text(out / "comparison.json", json.dumps(meta, indent=2) + "\n")
     return Comparison(out, names, reference, table, diffs, hr, meta, list(meta["not_computed"]))
 
 
@@ -441,45 +294,13 @@ def _question(name: str) -> str:
     return scenario_question(path, first_line=True) if path.exists() else ""
 
 
-def load(out: str | Path) -> Comparison:
-    """A finished comparison, from its folder."""
-    out = Path(out)
-    meta = json.loads((out / "comparison.json").read_text())
-    diffs = pd.read_parquet(out / "differences.parquet")
-    hr = pd.read_parquet(out / "hazard_ratios.parquet")
-    if diffs.empty:  # folders written before empty tables kept their columns
-        diffs = _empty(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
-    if hr.empty:
-        hr = _empty(HAZARD_COLUMNS, ("model", "covariate"))
-    table = pd.read_parquet(out / "outcomes.parquet")
-    if "not_computed" not in meta:  # written before the notes existed: derive them from the saved tables
-        meta["not_computed"] = saved_notes(out, meta, table, diffs, hr)
-    return Comparison(out, meta["scenarios"], meta["reference"], table, diffs, hr, meta, list(meta["not_computed"]))
-
-
-def saved_notes(out: Path, meta: dict, table: pd.DataFrame, diffs: pd.DataFrame, hr: pd.DataFrame) -> list[dict]:
-    """The notes of a comparison folder written without them, from its saved tables and manifests."""
-    scenarios, reference = meta["scenarios"], meta["reference"]
-    manifests = [json.loads((run_folder(out, s, 0) / "manifest.json").read_text()) for s in scenarios]
-    horizon_years = meta.get("horizon_years") or min(m["n_months"] for m in manifests) / 12
-    share_women = {float(m["params"]["hiring"]["share_women"]) for m in manifests}
-    notes = outcome_notes(table, horizon_years, share_women) + difference_notes(diffs, table, scenarios, reference,
-                                                                                meta["replicates"])
-    if len(scenarios) < 2:
-        notes.append(note("hazard ratios of scenarios (Cox model)",
-                          f"only one scenario ({reference}) among the hires: nothing to compare it with"))
-    if len(hr) and "women" not in set(hr["covariate"]):
-        hires = table.groupby("group")["n_hires"].sum()
-        only = "men" if hires.get("women", 0) == 0 else "women"
-        notes.append(note("women's hazard ratio of leaving (gender in the Cox model)",
-                          f"only {only} among the hires of every run: the gender covariate was left out of the Cox model"))
-    return notes
-
-
-def format_differences(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...] = KEY_OUTCOMES) -> str:
-    """The printed table: scenario x outcome rows, all / women / men columns, paired 95% CIs.
+def format_differences(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...] | None = None) -> str:
+    """The printed table: scenario x outcome rows (the key outcomes of the registry unless
+    `outcomes_shown`), all / women / men columns, paired 95% CIs, each in the outcome's unit
+    (percentage points for shares; the column header `difference_units_header` says which).
 
     A difference without an interval (one replicate) shows "[no interval]"."""
+    outcomes_shown = key_outcomes() if outcomes_shown is None else tuple(outcomes_shown)
     if diffs.empty or "outcome" not in diffs.columns:
         return "(no differences)"
     d = diffs[diffs["outcome"].isin(outcomes_shown)].copy()
@@ -487,7 +308,7 @@ def format_differences(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...] = KE
         return "(no differences in the outcomes shown)"
     rows = []
     for (scenario, outcome), g in d.groupby(["scenario", "outcome"], sort=False):
-        scale, unit = (1.0, "") if outcome == "pubs_per_faculty_year" else (100.0, " pp")
+        factor, k = scale(outcome), digits(outcome)
         row = {"scenario": scenario, "outcome": outcome}
         for group in GROUPS:
             x = g[g["group"] == group]
@@ -495,13 +316,11 @@ def format_differences(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...] = KE
                 row[group] = ""
                 continue
             x = x.iloc[0]
-            digits = 2 if unit == "" else 1
-            interval = (f"[{scale * x['ci_low']:+.{digits}f}, {scale * x['ci_high']:+.{digits}f}]"
+            interval = (f"[{factor * x['ci_low']:+.{k}f}, {factor * x['ci_high']:+.{k}f}]"
                         if np.isfinite(x["ci_low"]) and np.isfinite(x["ci_high"]) else "[no interval]")
-            row[group] = f"{scale * x['difference']:+.{digits}f} {interval}"
+            row[group] = f"{factor * x['difference']:+.{k}f} {interval}"
         ref = g[g["group"] == "all"]["reference_mean"]
-        row["reference (all)"] = ((f"{ref.iloc[0]:.2f}" if unit == "" else f"{100 * ref.iloc[0]:.1f}%")
-                                  if len(ref) and np.isfinite(ref.iloc[0]) else "")
+        row["reference (all)"] = format_level(outcome, ref.iloc[0]) if len(ref) and np.isfinite(ref.iloc[0]) else ""
         rows.append(row)
     table = pd.DataFrame(rows)
     order = {o: i for i, o in enumerate(outcomes_shown)}
@@ -512,8 +331,7 @@ def format_differences(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...] = KE
     return table.to_string(index=False)
 
 
-def format_not_computed(notes: list[dict]) -> str:
-    """The printed list of what could not be computed, and why ("" when everything was)."""
-    if not notes:
-        return ""
-    return "not computed:\n" + "\n".join(f"  - {n['what']}: {n['why']}" for n in notes)
+def difference_units_header(outcomes_shown: tuple[str, ...] | None = None) -> str:
+    """The units of the printed differences, for the line above the table: 'percentage points;
+    publications per faculty-year' for the key outcomes."""
+    return "; ".join(difference_units(key_outcomes() if outcomes_shown is None else outcomes_shown))

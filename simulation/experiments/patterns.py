@@ -1,4 +1,4 @@
-"""The seven patterns of MODEL.md section 9, measured from the model's own outputs.
+"""The seven patterns of docs/ODD.md (sections 1 and 8.3), measured from the model's own outputs.
 
 Each pattern is a comparison computed from run tables: a statistic per replicate (most are
 paired differences between scenarios run on the same seeds), its mean with a 95% interval
@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.analysis.outcomes import cohort, mean_ci
+from simulation.analysis.outcomes import (COHORT_COLUMNS, LAST_DECADE, LAST_TWO_DECADES, REGISTRY, YEARS_2_TO_5,
+                                          YEARS_2_TO_10, _float_columns, cohort, mean_ci)
 from simulation.config.params import FUNCTIONS, STAGES
 
 # variant name -> (scenario, overrides)
@@ -60,8 +61,9 @@ def _row(pattern: int, statement: str, evidence: str, values: np.ndarray, direct
 
 # --- per-run statistics -----------------------------------------------------------------
 
-def late(series: pd.DataFrame, col: str, years: int = 20) -> float:
-    return float(series[col].iloc[-12 * years:].mean())
+def late(series: pd.DataFrame, col: str, window: slice = LAST_TWO_DECADES) -> float:
+    """Mean of a monthly-series column late in the run (by default its last 20 years)."""
+    return float(series[col].iloc[window].mean())
 
 
 def holes(people: pd.DataFrame, series: pd.DataFrame) -> float:
@@ -84,20 +86,22 @@ def months_without_mentor(people: pd.DataFrame, series: pd.DataFrame) -> float:
     return float(np.average(c["share_months_no_mentor"].fillna(0), weights=w)) if w.sum() else np.nan
 
 
-def coverage_of(function: str) -> Callable[[pd.DataFrame, pd.DataFrame], float]:
+def registered(name: str) -> Callable[[pd.DataFrame, pd.DataFrame], float]:
+    """The registry's person-level outcome `name` for all hires of a run (its series has one row a month)."""
+    outcome = REGISTRY[name]
+    needed = list(dict.fromkeys((*COHORT_COLUMNS, *outcome.columns)))
+
     def f(people: pd.DataFrame, series: pd.DataFrame) -> float:
-        c = cohort(people)
-        w = c["months_as_protege"].to_numpy(float)
-        x = c[f"mean_coverage_{function}"].to_numpy(float)
-        ok = np.isfinite(x) & (w > 0)
-        return float(np.average(x[ok], weights=w[ok])) if ok.any() else np.nan
+        return outcome.compute(_float_columns(cohort(people[[k for k in needed if k in people.columns]])), len(series))
     return f
 
 
-def pubs_per_year(people: pd.DataFrame, series: pd.DataFrame) -> float:
-    c = cohort(people)
-    years = ((c["end_month"] - c["hire_month"]) / 12).sum()
-    return float(c["pubs"].sum() / years) if years > 0 else np.nan
+def coverage_of(function: str) -> Callable[[pd.DataFrame, pd.DataFrame], float]:
+    """Coverage of one function's need per protege-month (the registry's `coverage_<function>`)."""
+    return registered(f"coverage_{function}")
+
+
+pubs_per_year = registered("pubs_per_faculty_year")  # publications per faculty-year from hire
 
 
 def hours_load_slope(people: pd.DataFrame, series: pd.DataFrame) -> float:
@@ -120,18 +124,18 @@ def quality_drop(comfortable: float) -> Callable[[pd.DataFrame, pd.DataFrame], f
 
 
 def woman_mentor_early_minus_late(people: pd.DataFrame, series: pd.DataFrame) -> float:
-    """Women with a woman mentor in years 1-5 (senior women scarce) minus years 31-40."""
+    """Women with a woman mentor early (months 12-59, senior women scarce) minus the run's last 10 years."""
     s = series["share_women_with_woman_mentor"]
-    return float(s.iloc[12:60].mean() - s.iloc[-120:].mean())
+    return float(s.iloc[YEARS_2_TO_5].mean() - s.iloc[LAST_DECADE].mean())
 
 
 def first_decade_woman_mentor(people: pd.DataFrame, series: pd.DataFrame) -> float:
-    """Women proteges with a woman mentor in years 1-10, when senior women are scarcest."""
-    return float(series["share_women_with_woman_mentor"].iloc[12:120].mean())
+    """Women proteges with a woman mentor in the first decade (months 12-119), when senior women are scarcest."""
+    return float(series["share_women_with_woman_mentor"].iloc[YEARS_2_TO_10].mean())
 
 
 def top_need_functions(series: pd.DataFrame, stage: str, k: int = 2) -> list[str]:
-    needs = {f: series[f"need_{stage}_{f}"].iloc[-240:].mean() for f in FUNCTIONS}
+    needs = {f: series[f"need_{stage}_{f}"].iloc[LAST_TWO_DECADES].mean() for f in FUNCTIONS}
     return sorted(needs, key=needs.get, reverse=True)[:k]
 
 

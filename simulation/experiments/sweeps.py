@@ -50,6 +50,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation.util import destination
+from simulation.analysis.sweep_analysis import RUN_KEYS, unique_runs  # noqa: F401 (the rows' keys; read_runs)
 from simulation.config.params import MODELS, NAME_PATTERN, Bool, Float, Int, Params, Str, describe
 from simulation.config.scenario import (ConfigError, _bounds, _dotted, _num, _show, load_scenario, parse_override, resolve_path,
                        value_message)
@@ -111,17 +112,17 @@ def settable() -> set[str]:
 
 
 def outcome_names() -> dict[str, str]:
-    """The outcome registry: person-level outcomes, then run-level ones (group "all" only)."""
-    from simulation.experiments.compare import RUN_LEVEL
-    from simulation.analysis.outcomes import OUTCOMES
+    """The outcomes of the registry (`simulation.analysis.outcomes.REGISTRY`) and their
+    definitions: person-level outcomes, then run-level ones (group "all" only)."""
+    from simulation.analysis.outcomes import definitions
 
-    return {**OUTCOMES, **RUN_LEVEL}
+    return definitions()
 
 
 def _default_outcomes() -> list[str]:
-    from simulation.experiments.compare import KEY_OUTCOMES
+    from simulation.analysis.outcomes import key_outcomes
 
-    return list(KEY_OUTCOMES)
+    return list(key_outcomes())
 
 
 # --- the sweep file schema -----------------------------------------------------------------
@@ -707,7 +708,7 @@ def run_outcomes(result, n_months: int, keep: list[str] | tuple[str, ...]) -> pd
     """One row per group (all, women, men) of one in-memory run, as `compare.run_outcomes`
     computes them from the saved tables: person-level outcomes, then run-level ones (group
     "all" only); only the outcomes in `keep`."""
-    from simulation.experiments.compare import table_outcomes
+    from simulation.analysis.outcomes import table_outcomes
 
     o = table_outcomes(result.people, result.series, n_months)
     for k in keep:
@@ -1019,21 +1020,6 @@ def _biggest_params(sweep: Sweep) -> Params | None:
 
 
 # --- reading, status, job arrays --------------------------------------------------------
-
-RUN_KEYS = ("point", "replicate", "model", "group")
-
-
-def unique_runs(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per run and group. The same task can have two files (a local run beside shard
-    runs, two shardings at once, a retry killed between writing and removing): the rows are the
-    same run's, so one is kept, a finished one before a failed one."""
-    keys = [k for k in RUN_KEYS if k in frame.columns]
-    if not keys or not frame.duplicated(keys).any():
-        return frame
-    failed = frame["status"].ne("ok") if "status" in frame.columns else pd.Series(False, index=frame.index)
-    return (frame.assign(_failed=failed).sort_values([*keys, "_failed"], kind="stable")
-            .drop_duplicates(keys).drop(columns="_failed"))
-
 
 def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """Every row of the dataset (the `shard` partition column dropped), sorted by point,
