@@ -204,6 +204,8 @@ print(variant.read_text())
 """),
     md("## 2. Compare, paired replicate by replicate"),
     code("""
+from simulation.analysis.report import write_report
+
 sets = ["population.n_faculty=300", "horizon_years=12"] if SMALL else []
 # careersim reports progress on stderr (a bar in a terminal, timestamped lines elsewhere); in a
 # notebook that would look like an error, so it goes to the cell's ordinary output instead.
@@ -211,6 +213,8 @@ sets = ["population.n_faculty=300", "horizon_years=12"] if SMALL else []
 with redirect_stderr(sys.stdout):
     comparison = compare(["status_quo", str(variant)], replicates=2 if SMALL else 12, seed=1,
                          out=workdir / "comparison", sets=sets, executor="serial" if SMALL else "processes")
+    # the comparison is tables; its figures and report are drawn from them
+    write_report(comparison.out, workers=1 if SMALL else None)
 print(format_differences(comparison.differences))
 """),
     md("""
