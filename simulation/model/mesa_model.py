@@ -33,6 +33,7 @@ from simulation.model.state import (
     archive_capacity, archive_rows,
 )
 
+
 class CareerModel(mesa.Model):
     """Faculty careers under one mentoring scenario. `step()` advances one month."""
 

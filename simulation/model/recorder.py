@@ -101,8 +101,8 @@ N_LOAD_BINS = 128
 # the recorder's place after the model's phases (mesa_model.PHASES), for the ODD's phase table:
 # name, kernels, what it does, what it reads, what it writes
 RECORD_PHASE = ("record", "Recorder.record, state.archive_observation, recorder.record_month",
-                "archives the leavers' observation rows; writes one row of the monthly series and adds to each "
-                "person's running summaries (outside the model: observing does not change the state)",
+                ("archives the leavers' observation rows; writes one row of the monthly series and adds to each "
+                 "person's running summaries (outside the model: observing does not change the state)"),
                 "the faculty columns and tie slots; this month's hires, exits by reason and career events",
                 "the monthly series; the observation columns and their archive")
 

@@ -345,7 +345,8 @@ POSITION_COLUMNS = ("institution",)  # describe the position, so a vacant row ke
 
 
 # The two kernels below handle every declared column by name, written out: one copy (columns with
-# `keep`) and one clear (back to `fill`, except POSITION_COLUMNS) per column. Declaring a column
+# `keep`; the others are not bound from the archive) and one clear (back to `fill`, except
+# POSITION_COLUMNS) per column. Declaring a column
 # above means adding its lines here too; tests/test_state.py fails for any column left out or
 # handled against its declaration. Arrays are bound before the loop (reading them through the
 # structs inside it would cost reference counting), and copied element by element (a slice
@@ -373,52 +374,52 @@ def archive_rows(live, archive, rows, n, k0):
     a_career_award, l_career_award = archive.career_award, live.career_award
     a_committee_size, l_committee_size = archive.committee_size, live.committee_size
     a_rank, l_rank = archive.rank, live.rank
-    a_rank_month, l_rank_month = archive.rank_month, live.rank_month
+    l_rank_month = live.rank_month
     a_month_associate, l_month_associate = archive.month_associate, live.month_associate
     a_month_full, l_month_full = archive.month_full, live.month_full
-    a_next_review, l_next_review = archive.next_review, live.next_review
-    a_n_reviews, l_n_reviews = archive.n_reviews, live.n_reviews
-    a_failed_review_month, l_failed_review_month = archive.failed_review_month, live.failed_review_month
+    l_next_review = live.next_review
+    l_n_reviews = live.n_reviews
+    l_failed_review_month = live.failed_review_month
     a_status, l_status = archive.status, live.status
     a_exit_month, l_exit_month = archive.exit_month, live.exit_month
-    a_exit_request, l_exit_request = archive.exit_request, live.exit_request
-    a_need_base, l_need_base = archive.need_base, live.need_base
-    a_need_spike, l_need_spike = archive.need_spike, live.need_spike
-    a_support, l_support = archive.support, live.support
-    a_coverage, l_coverage = archive.coverage, live.coverage
-    a_satisfaction, l_satisfaction = archive.satisfaction, live.satisfaction
-    a_n_proteges, l_n_proteges = archive.n_proteges, live.n_proteges
-    a_n_trainees, l_n_trainees = archive.n_trainees, live.n_trainees
-    a_n_by_kind, l_n_by_kind = archive.n_by_kind, live.n_by_kind
-    a_load_weight, l_load_weight = archive.load_weight, live.load_weight
-    a_time_per_weight, l_time_per_weight = archive.time_per_weight, live.time_per_weight
-    a_quality, l_quality = archive.quality, live.quality
-    a_competence_scale, l_competence_scale = archive.competence_scale, live.competence_scale
-    a_mentor_output, l_mentor_output = archive.mentor_output, live.mentor_output
-    a_capital, l_capital = archive.capital, live.capital
+    l_exit_request = live.exit_request
+    l_need_base = live.need_base
+    l_need_spike = live.need_spike
+    l_support = live.support
+    l_coverage = live.coverage
+    l_satisfaction = live.satisfaction
+    l_n_proteges = live.n_proteges
+    l_n_trainees = live.n_trainees
+    l_n_by_kind = live.n_by_kind
+    l_load_weight = live.load_weight
+    l_time_per_weight = live.time_per_weight
+    l_quality = live.quality
+    l_competence_scale = live.competence_scale
+    l_mentor_output = live.mentor_output
+    l_capital = live.capital
     a_pubs, l_pubs = archive.pubs, live.pubs
-    a_pubs_in_rank, l_pubs_in_rank = archive.pubs_in_rank, live.pubs_in_rank
-    a_pubs_rate, l_pubs_rate = archive.pubs_rate, live.pubs_rate
+    l_pubs_in_rank = live.pubs_in_rank
+    l_pubs_rate = live.pubs_rate
     a_pubs_by_year, l_pubs_by_year = archive.pubs_by_year, live.pubs_by_year
-    a_award_end, l_award_end = archive.award_end, live.award_end
-    a_grant_end, l_grant_end = archive.grant_end, live.grant_end
+    l_award_end = live.award_end
+    l_grant_end = live.grant_end
     a_month_first_grant, l_month_first_grant = archive.month_first_grant, live.month_first_grant
-    a_funding_gap_until, l_funding_gap_until = archive.funding_gap_until, live.funding_gap_until
+    l_funding_gap_until = live.funding_gap_until
     a_n_applications, l_n_applications = archive.n_applications, live.n_applications
     a_n_grants, l_n_grants = archive.n_grants, live.n_grants
-    a_rejection_streak, l_rejection_streak = archive.rejection_streak, live.rejection_streak
+    l_rejection_streak = live.rejection_streak
     a_n_collaborators, l_n_collaborators = archive.n_collaborators, live.n_collaborators
-    a_tie_mentor, l_tie_mentor = archive.tie_mentor, live.tie_mentor
-    a_tie_kind, l_tie_kind = archive.tie_kind, live.tie_kind
-    a_tie_start, l_tie_start = archive.tie_start, live.tie_start
-    a_tie_fit, l_tie_fit = archive.tie_fit, live.tie_fit
-    a_tie_discount, l_tie_discount = archive.tie_discount, live.tie_discount
-    a_tie_log, l_tie_log = archive.tie_log, live.tie_log
-    a_tie_value, l_tie_value = archive.tie_value, live.tie_value
-    a_mentor_lost_month, l_mentor_lost_month = archive.mentor_lost_month, live.mentor_lost_month
-    a_next_search, l_next_search = archive.next_search, live.next_search
+    l_tie_mentor = live.tie_mentor
+    l_tie_kind = live.tie_kind
+    l_tie_start = live.tie_start
+    l_tie_fit = live.tie_fit
+    l_tie_discount = live.tie_discount
+    l_tie_log = live.tie_log
+    l_tie_value = live.tie_value
+    l_mentor_lost_month = live.mentor_lost_month
+    l_next_search = live.next_search
     a_peer_group, l_peer_group = archive.peer_group, live.peer_group
-    a_pool_position, l_pool_position = archive.pool_position, live.pool_position
+    l_pool_position = live.pool_position
     a_n_ties_formed, l_n_ties_formed = archive.n_ties_formed, live.n_ties_formed
     a_n_mentor_losses, l_n_mentor_losses = archive.n_mentor_losses, live.n_mentor_losses
     a_value_lost, l_value_lost = archive.value_lost, live.value_lost
