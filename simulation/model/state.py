@@ -346,11 +346,10 @@ POSITION_COLUMNS = ("institution",)  # describe the position, so a vacant row ke
 
 # The two kernels below handle every declared column by name, written out: one copy (columns with
 # `keep`; the others are not bound from the archive) and one clear (back to `fill`, except
-# POSITION_COLUMNS) per column. Declaring a column
-# above means adding its lines here too; tests/test_state.py fails for any column left out or
-# handled against its declaration. Arrays are bound before the loop (reading them through the
-# structs inside it would cost reference counting), and copied element by element (a slice
-# would be a view, reference-counted).
+# POSITION_COLUMNS) per column. Declaring a column above means adding its lines here too;
+# tests/test_state.py fails for any column left out or handled against its declaration. Arrays
+# are bound before the loop (reading them through the structs inside it would cost reference
+# counting), and copied element by element (a slice would be a view, reference-counted).
 
 
 @njit(cache=True, parallel=True)
