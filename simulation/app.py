@@ -38,7 +38,7 @@ import numpy as np
 
 from simulation.model.mesa_model import CareerModel
 from simulation.config.params import FUNCTIONS, MODELS, RANKS, Params
-from simulation.model.recorder import I_N_ACTIVE, I_N_RANK_GENDER, I_PUBS, Recorder
+from simulation.model.recorder import IX_RANK_GENDER, S, Recorder
 from simulation.run.simulate import numba_threads
 from simulation.config.scenario import ConfigError, list_scenarios, load_scenario
 from simulation.model.state import (
@@ -257,12 +257,12 @@ class Pane:
         n = self.month
         s = self.recorder.series[:n]
         keep = np.unique(np.linspace(0, n - 1, min(n, SERIES_POINTS)).round().astype(np.int64)) if n else np.zeros(0, int)
-        pubs_rate = s[:, I_PUBS] / np.maximum(s[:, I_N_ACTIVE], 1) * 12.0
+        pubs_rate = s[:, S.pubs] / np.maximum(s[:, S.n_active], 1) * 12.0
         kernel = np.ones(12)
         smooth = np.convolve(pubs_rate, kernel)[:n] / np.minimum(np.arange(1, n + 1), 12) if n else pubs_rate
         women = {}
         for r, rank in enumerate(RANKS):
-            w, men = s[:, I_N_RANK_GENDER + 2 * r], s[:, I_N_RANK_GENDER + 2 * r + 1]
+            w, men = s[:, IX_RANK_GENDER[2 * r]], s[:, IX_RANK_GENDER[2 * r + 1]]
             with np.errstate(invalid="ignore", divide="ignore"):
                 women[rank] = np.where(w + men > 0, w / (w + men), np.nan)[keep]
         return {
@@ -367,6 +367,7 @@ class Pane:
             return None
         cols, i, in_post = where
         m = self.model
+        obs = self.recorder.columns(m, in_post)  # the same row in the recorder's observation columns
         month = max(m.month, 0)
         female = bool(cols["female"][i])
         out = {
@@ -381,9 +382,9 @@ class Pane:
                 "full_month": _month_or_none(cols["month_full"][i]),
                 "career_award": bool(cols["career_award"][i]),
                 "mentors_lost": int(cols["n_mentor_losses"][i]),
-                "months_without_mentor": int(cols["no_mentor_months"][i]),
-                "months_as_protege": int(cols["obs_months"][i]),
-                "months_with_woman_mentor": int(cols["woman_mentor_months"][i]),
+                "months_without_mentor": int(obs["no_mentor_months"][i]),
+                "months_as_protege": int(obs["obs_months"][i]),
+                "months_with_woman_mentor": int(obs["woman_mentor_months"][i]),
             },
             "exit": None, "needs": {}, "coverage": {}, "mentors": [],
         }

@@ -2,7 +2,8 @@ import mesa
 import numpy as np
 import pytest
 
-from simulation.model.mesa_model import PHASES, CareerModel, Faculty
+from simulation.model import mesa_model
+from simulation.model.mesa_model import PHASE_NAMES, PHASES, CareerModel, Faculty
 
 from .conftest import small
 
@@ -13,7 +14,27 @@ def test_model_is_a_mesa_model_that_steps_one_month():
     m.step()
     m.step()
     assert m.steps == 2 and m.month == 1
-    assert set(m.phase_seconds) == set(PHASES)
+    assert list(m.phase_seconds) == list(PHASE_NAMES) == [p.name for p in PHASES]
+    assert all(v > 0 for v in m.phase_seconds.values())
+
+
+def test_step_runs_the_phase_list_in_its_order(monkeypatch):
+    m = CareerModel(small("network"))
+    ran = []
+
+    def spy(phase):
+        def run(model, month):
+            ran.append((phase.name, month))
+            phase.run(model, month)
+        return mesa_model.Phase(phase.name, run, phase.kernels, phase.does, phase.reads, phase.writes)
+
+    # the list, reversed in two places, is what step() runs: the model follows its data
+    order = list(PHASES[:4]) + [PHASES[5], PHASES[4]]
+    monkeypatch.setattr(mesa_model, "PHASES", tuple(spy(p) for p in order))
+    m.step()
+    m.step()
+    assert ran == [(p.name, month) for month in (0, 1) for p in order]
+    assert m.month == 1
 
 
 def test_agents_are_views_over_the_active_rows():

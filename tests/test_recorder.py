@@ -8,7 +8,7 @@ from simulation.model.mesa_model import CareerModel
 from simulation.config.params import FUNCTIONS, RANKS
 from simulation.model.recorder import SERIES_NAMES, STAGES, Recorder
 from simulation.config.scenario import load_scenario
-from simulation.model.state import PEER
+from simulation.model.state import FACULTY_COLUMNS, PEER
 
 TINY = ["population.n_faculty=150", "population.n_institutions=2", "horizon_years=1"]
 MONTHS = 8
@@ -144,3 +144,90 @@ def test_each_months_row_equals_a_recount_of_the_state(scenario):
     assert table["n_active"].dtype == np.int64 and table["pubs"].dtype == np.int64
     assert np.array_equal(table["n_active"], seen["n_active"])
     assert np.isnan(r.series[MONTHS:]).all()  # months not yet run stay empty
+
+
+def test_series_columns_are_generated_from_the_declared_list():
+    from simulation.model.recorder import IX_EVENTS, IX_EXITS, IX_STAGE, S, SERIES
+    from simulation.model.careers import EVENTS
+
+    assert list(S._fields) == [name for name, _ in SERIES] and list(S) == list(range(len(SERIES)))
+    assert [SERIES_NAMES[k] for k in IX_EVENTS] == list(EVENTS)
+    assert [SERIES_NAMES[k] if k >= 0 else None for k in IX_EXITS] == [None, "n_left", "n_failed_review", "n_retired"]
+    assert SERIES_NAMES[IX_STAGE[1, len(FUNCTIONS) + 2]] == f"need_{STAGES[1]}_{FUNCTIONS[2]}"
+
+
+def test_observing_leaves_the_model_as_it_would_be_unobserved():
+    p = load_scenario("network_peers", TINY, seed=4)
+    seen, unseen = CareerModel(p), CareerModel(p)
+    r = Recorder(p.n_months)
+    for _ in range(MONTHS):
+        seen.step()
+        r.record(seen, seen.last_hired, seen.last_exits, seen.last_events)
+        unseen.step()
+    for name, values in seen.faculty.arrays.items():
+        assert np.array_equal(values, unseen.faculty.arrays[name]), name
+    assert seen.archive.n == unseen.archive.n > 0
+    for col in FACULTY_COLUMNS:
+        if col.keep:  # (the archive's other columns are never written)
+            n = seen.archive.n
+            assert np.array_equal(seen.archive.arrays[col.name][:n], unseen.archive.arrays[col.name][:n]), col.name
+    assert r.live.arrays["obs_months"].sum() > 0 and r.live.arrays["mentor_months"].sum() > 0
+
+
+def test_a_leavers_summaries_go_to_the_archive_row_of_their_faculty_columns():
+    from simulation.model.state import OBSERVATION_COLUMNS
+
+    p = load_scenario("committee", TINY, seed=4)
+    m = CareerModel(p)
+    r = Recorder(p.n_months)
+    n_checked = 0
+    for _ in range(MONTHS + 4):
+        live_before = {name: a.copy() for name, a in r.live.arrays.items()} if r.live else None
+        m.step()
+        r.record(m, m.last_hired, m.last_exits, m.last_events)
+        n_left = int(m.last_exits.sum())
+        if live_before is None or not n_left:
+            continue
+        rows = m.left[:n_left]
+        k = np.arange(m.archive.n - n_left, m.archive.n)
+        ids = m.archive.arrays["person_id"][k]
+        everyone = r.everyone(m)
+        for col in OBSERVATION_COLUMNS:
+            assert np.array_equal(r.archive.arrays[col.name][k], live_before[col.name][rows]), col.name
+            assert np.array_equal(getattr(everyone, col.name)[ids], live_before[col.name][rows]), col.name
+            assert np.all(r.live.arrays[col.name][rows] == col.fill), col.name  # cleared for the next hire
+        n_checked += n_left
+    assert n_checked > 0 and r.archive.n == m.archive.n
+
+
+def test_the_recorder_refuses_a_month_it_did_not_see():
+    p = load_scenario("committee", TINY, seed=4)
+    m = CareerModel(p)
+    r = Recorder(p.n_months)
+    m.step()
+    r.record(m, m.last_hired, m.last_exits, m.last_events)
+    for _ in range(p.n_months - 2):  # step unobserved until someone has left meanwhile
+        m.step()
+        if m.archive.n > r.archive.n:
+            break
+    assert m.archive.n > r.archive.n
+    m.step()
+    with pytest.raises(RuntimeError, match="must observe every month"):
+        r.record(m, m.last_hired, m.last_exits, m.last_events)
+
+
+def test_a_people_table_without_a_recorder_has_no_month_observed():
+    from simulation.model.recorder import people_table
+
+    p = load_scenario("committee", TINY, seed=4)
+    seen, unseen = CareerModel(p), CareerModel(p)
+    r = Recorder(p.n_months)
+    for _ in range(MONTHS):
+        seen.step()
+        r.record(seen, seen.last_hired, seen.last_exits, seen.last_events)
+        unseen.step()
+    with_r, without = people_table(seen, r), people_table(unseen)
+    assert unseen.archive.n > 0 and list(with_r.columns) == list(without.columns)
+    assert (without["months_as_protege"] == 0).all() and without["mean_mentors"].isna().all()
+    assert (with_r["months_as_protege"] > 0).any()
+    assert with_r["pubs"].equals(without["pubs"]) and with_r["exit_month"].equals(without["exit_month"])

@@ -2,13 +2,17 @@
 
 After an intended change to the model, update the baseline on purpose with
     pytest tests/test_regression.py --update-baseline
-and commit tests/baseline/regression.json with a message that says why the numbers moved.
+and commit tests/baseline/ with a message that says why the numbers moved.
+
+Two baselines: summary outcomes per case (regression.json, compared to 1e-9) and each case's whole
+monthly series (series_<case>.csv.gz, every value compared exactly, missing values included).
 """
 
 import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulation.analysis.outcomes import outcomes
@@ -16,6 +20,7 @@ from simulation.analysis.outcomes import outcomes
 from .conftest import small_result
 
 BASELINE = Path(__file__).parent / "baseline" / "regression.json"
+SERIES_BASELINE = Path(__file__).parent / "baseline" / "series_{}.csv.gz"
 CASES = {
     "status_quo": ("status_quo", 101),
     "dyad": ("dyad", 101),
@@ -55,3 +60,32 @@ def test_regression_baseline(update_baseline):
                 assert got == value, f"{label}.{key}: {got} != baseline {value}"
             else:
                 assert np.isclose(got, value, rtol=1e-9, atol=1e-12, equal_nan=True), f"{label}.{key}: {got} != baseline {value}"
+
+
+def _series_file(label: str) -> Path:
+    return Path(str(SERIES_BASELINE).format(label))
+
+
+def _read_series(path: Path) -> pd.DataFrame:
+    # round_trip: the CSV holds each float's shortest exact repr; read it back to the same bits
+    return pd.read_csv(path, float_precision="round_trip")
+
+
+@pytest.mark.parametrize("label", list(CASES))
+def test_regression_monthly_series(label, update_baseline):
+    scenario, seed = CASES[label]
+    series = small_result(scenario, seed=seed).series
+    path = _series_file(label)
+    if update_baseline:
+        path.parent.mkdir(exist_ok=True)
+        series.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
+        pytest.skip("baseline rewritten")
+    assert path.exists(), "no baseline yet: run pytest tests/test_regression.py --update-baseline"
+    expected = _read_series(path)
+    assert list(series.columns) == list(expected.columns)
+    assert len(series) == len(expected)
+    for name in expected.columns:
+        got, want = series[name].to_numpy(np.float64), expected[name].to_numpy(np.float64)
+        same = (got == want) | (np.isnan(got) & np.isnan(want))
+        assert same.all(), (f"{label}.{name}: first difference in month {int(np.flatnonzero(~same)[0])}: "
+                            f"{got[~same][0]!r} != baseline {want[~same][0]!r}")

@@ -1,4 +1,4 @@
-"""Generated parts of docs/ODD.md: the parameter and state tables, from the code.
+"""Generated parts of docs/ODD.md: the parameter, state, observation and phase tables, from the code.
 
     python -m simulation.analysis.odd          rewrite the generated blocks in docs/ODD.md
     python -m simulation.analysis.odd --check  exit 1 if they are out of date (the tests run this)
@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 from simulation.config.params import describe
-from simulation.model.recorder import SERIES
-from simulation.model.state import FACULTY_COLUMNS, TIE_LOG_COLUMNS, column_doc
+from simulation.model.mesa_model import PHASES
+from simulation.model.recorder import RECORD_PHASE, SERIES
+from simulation.model.state import FACULTY_COLUMNS, OBSERVATION_COLUMNS, TIE_LOG_COLUMNS, column_doc
 
 ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 
@@ -41,10 +42,25 @@ def params_table() -> str:
     return "\n".join(lines)
 
 
-def state_table() -> str:
+def state_table(columns=FACULTY_COLUMNS) -> str:
     lines = ["| column | dtype | shape | meaning |", "|---|---|---|---|"]
-    for r in column_doc(FACULTY_COLUMNS):
+    for r in column_doc(columns):
         lines.append(f"| `{r['name']}` | {r['dtype']} | {r['shape']} | {r['meaning']} |")
+    return "\n".join(lines)
+
+
+def observation_table() -> str:
+    return state_table(OBSERVATION_COLUMNS)
+
+
+def phases_table() -> str:
+    """The month's phases, in the order `CareerModel.step` runs them (mesa_model.PHASES), then the
+    recorder's observation."""
+    lines = ["| # | phase | kernels | what it does | reads | writes |", "|---|---|---|---|---|---|"]
+    rows = [(p.name, p.kernels, p.does, p.reads, p.writes) for p in PHASES] + [RECORD_PHASE]
+    for k, (name, kernels, does, reads, writes) in enumerate(rows, 1):
+        calls = ", ".join(f"`{x.strip()}`" for x in kernels.split(","))
+        lines.append(f"| {k} | **{name}** | {calls} | {does} | {reads} | {writes} |")
     return "\n".join(lines)
 
 
@@ -61,7 +77,8 @@ def series_table() -> str:
     return "\n".join(lines)
 
 
-BLOCKS = {"params": params_table, "state": state_table, "ties": ties_table, "series": series_table}
+BLOCKS = {"params": params_table, "state": state_table, "observation": observation_table, "ties": ties_table,
+          "series": series_table, "phases": phases_table}
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"
 DOC_FIGURES = ODD.parent / "figures"

@@ -11,6 +11,8 @@ review for associate professor means leaving where the track is up-or-out.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -21,10 +23,12 @@ from simulation.model.state import (
 )
 from simulation.model.support import trainees
 
-# event counters a month's career phase returns
-(EV_PUBS, EV_APPLICATIONS, EV_GRANTS, EV_RENEWALS, EV_PROMOTED_ASSOCIATE, EV_PROMOTED_FULL,
- EV_FAILED_REVIEWS) = range(7)
-N_EVENTS = 7
+# The events a month's career phase counts into its events buffer, for the recorder (each named
+# as the monthly series it becomes); EV.pubs, ... are their places in the buffer.
+EVENTS = ("pubs", "n_applications", "n_grants_won", "n_renewals", "n_promoted_associate", "n_promoted_full",
+          "n_failed_reviews")
+N_EVENTS = len(EVENTS)
+EV = namedtuple("CareerEvents", EVENTS)(*range(N_EVENTS))
 
 
 @njit(cache=True, inline="always")
@@ -85,7 +89,7 @@ def is_cycle_month(kp, month):
 
 @njit(cache=True, parallel=True)
 def advance_careers(fs, kp, keys, active, n_active, month, events):
-    """Phase 5 for every active person; adds this month's events to `events`."""
+    """Phase 5 for every active person; adds this month's events to the buffer `events` (EVENTS)."""
     person_key, hire_month, rank, rank_month = fs.person_key, fs.hire_month, fs.rank, fs.rank_month
     talent, capital, coverage = fs.talent, fs.capital, fs.coverage
     pubs, pubs_in_rank, pubs_rate, pubs_by_year = fs.pubs, fs.pubs_in_rank, fs.pubs_rate, fs.pubs_by_year
@@ -185,10 +189,10 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
                         exit_request[i] = FAILED_REVIEW
                 else:
                     next_review[i] = month + int(round(12.0 * kp.promotion_re_review_years))
-    events[EV_PUBS] += ev_pubs
-    events[EV_APPLICATIONS] += ev_apps
-    events[EV_GRANTS] += ev_grants
-    events[EV_RENEWALS] += ev_renewals
-    events[EV_PROMOTED_ASSOCIATE] += ev_assoc
-    events[EV_PROMOTED_FULL] += ev_full
-    events[EV_FAILED_REVIEWS] += ev_failed
+    events[EV.pubs] += ev_pubs
+    events[EV.n_applications] += ev_apps
+    events[EV.n_grants_won] += ev_grants
+    events[EV.n_renewals] += ev_renewals
+    events[EV.n_promoted_associate] += ev_assoc
+    events[EV.n_promoted_full] += ev_full
+    events[EV.n_failed_reviews] += ev_failed

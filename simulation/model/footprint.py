@@ -34,11 +34,11 @@ class MemoryShortError(ValueError):
 
 
 def row_bytes(n_slots: int) -> int:
-    """Bytes of one faculty row (every declared column, at its width)."""
-    from simulation.model.state import FACULTY_COLUMNS, N_CAREER_YEARS, N_FUNCTIONS
+    """Bytes of one faculty row (every declared faculty and observation column, at its width)."""
+    from simulation.model.state import FACULTY_COLUMNS, N_CAREER_YEARS, N_FUNCTIONS, OBSERVATION_COLUMNS
 
     width = {"": 1, "F": N_FUNCTIONS, "K": max(1, n_slots), "Y": N_CAREER_YEARS, "S": 3}
-    return sum(np.dtype(c.dtype).itemsize * width[c.width] for c in FACULTY_COLUMNS)
+    return sum(np.dtype(c.dtype).itemsize * width[c.width] for c in FACULTY_COLUMNS + OBSERVATION_COLUMNS)
 
 
 def estimate_bytes(params: Params) -> int:

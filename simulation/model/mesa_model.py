@@ -1,15 +1,9 @@
 """The Mesa model: owns the state, advances one month per `step()`.
 
-One month, in order (MODEL.md section 4); each phase is one or two numba kernels over the
-active rows, with no Python per agent:
-
-    1. hiring   vacancies are filled by new assistant professors
-    2. needs    needs move toward the career-stage profile; review spikes
-    3. ties     peer groups form; the mentoring model assigns, recruits, drops, replaces
-    4. support  mentor loads and time; support and coverage per function
-    5. careers  research capital, publications, grants, promotion reviews
-    6. exits    attrition and retirement requested, then every request applied once
-    7. record   (the Recorder, outside the model: observing is not advancing)
+One month is the phases in `PHASES`, in that order (docs/ODD.md section 3, whose phase table
+is generated from the list); each phase is one or a few numba kernels over the active rows,
+with no Python per agent. `step()` runs the list and times each phase. The recorder observes
+after the step (recorder.py): observing is not advancing.
 
 Faculty are Mesa agents that are views over their row of the state columns: they are
 created only when someone looks at `model.agents`, so the monthly loop never touches them.
@@ -18,6 +12,8 @@ created only when someone looks at `model.agents`, so the monthly loop never tou
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -37,8 +33,6 @@ from simulation.model.state import (
     archive_capacity, archive_rows,
 )
 
-PHASES = ("hiring", "needs", "ties", "support", "careers", "exits")
-
 
 class CareerModel(mesa.Model):
     """Faculty careers under one mentoring scenario. `step()` advances one month."""
@@ -54,7 +48,7 @@ class CareerModel(mesa.Model):
         self.n_months = params.n_months
         self.month = -1
         self.counters = np.zeros(N_COUNTERS, dtype=np.int64)
-        self.phase_seconds = dict.fromkeys(PHASES, 0.0)
+        self.phase_seconds = dict.fromkeys(PHASE_NAMES, 0.0)
         self.last_hired = 0
         self.last_exits = np.zeros(len(EXIT_REASONS), dtype=np.int64)
         self.last_events = np.zeros(careers.N_EVENTS, dtype=np.int64)
@@ -117,27 +111,34 @@ class CareerModel(mesa.Model):
     # --- one month ---------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance one month (phases 1-6; the recorder observes afterwards)."""
+        """Advance one month: every phase of `PHASES` in order (the recorder observes afterwards)."""
         # the model keeps its own month (Mesa's `steps` counter is an internal that Mesa is changing)
         self.month += 1
         month = self.month
-        kp, keys, fs, ins = self.kp, self.keys, self.faculty, self.institutions
         t = time.perf_counter()
+        for phase in PHASES:
+            phase.run(self, month)
+            t = self._timed(phase.name, t)
+        if self.month + 1 >= self.n_months:
+            self.running = False
 
-        # 1. hiring
+    # --- the phases (run in the order of PHASES) -----------------------------------------
+
+    def _hiring(self, month: int) -> None:
+        kp, keys, fs, ins = self.kp, self.keys, self.faculty, self.institutions
         vacancies = self._target_size - self._inst_active
         n_hired = population.hire(fs.cols, ins.cols, kp, keys, self.counters, month, vacancies, self.hired)
         if n_hired:
             self.n_active = population.active_rows(fs.arrays["status"], self.active)
         self.last_hired = n_hired
         mentoring.build_pools(fs.cols, ins.cols, *self.pools)
-        t = self._timed("hiring", t)
 
-        # 2. needs
-        needs.update_needs(fs.cols, kp, self.active, self.n_active, month)
-        t = self._timed("needs", t)
+    def _needs(self, month: int) -> None:
+        needs.update_needs(self.faculty.cols, self.kp, self.active, self.n_active, month)
 
-        # 3. ties
+    def _ties(self, month: int) -> None:
+        kp, keys, fs, ins = self.kp, self.keys, self.faculty, self.institutions
+        n_hired = self.last_hired
         self.ties.ensure(self.n_active * self._ties_per_protege + 2 * (n_hired + len(self._new_rows)) * self._group_size)
         if self._peers_on and (n_hired or len(self._new_rows)):
             new_rows = np.concatenate([self._new_rows, self.hired[:n_hired]])
@@ -147,19 +148,19 @@ class CareerModel(mesa.Model):
         mentoring.maintain_ties(fs.cols, self.ties.cols, kp, keys, self.counters, self.pools, self.plans,
                                 self.active, self.n_active, month)
         self.ties.n = int(self.counters[N_TIES])
-        t = self._timed("ties", t)
 
-        # 4. support
+    def _support(self, month: int) -> None:
+        kp, fs = self.kp, self.faculty
         support.update_loads(fs.cols, kp, self.active, self.n_active, month)
         support.update_support(fs.cols, kp, self.active, self.n_active, month)
-        t = self._timed("support", t)
 
-        # 5. careers
+    def _careers(self, month: int) -> None:
+        kp, keys, fs = self.kp, self.keys, self.faculty
         self.last_events[:] = 0
         careers.advance_careers(fs.cols, kp, keys, self.active, self.n_active, month, self.last_events)
-        t = self._timed("careers", t)
 
-        # 6. exits
+    def _exits(self, month: int) -> None:
+        kp, keys, fs, ins = self.kp, self.keys, self.faculty, self.institutions
         self.last_exits[:] = 0
         exits.request_exits(fs.cols, kp, keys, self.active, self.n_active, month)
         n_before = self.n_active
@@ -170,9 +171,6 @@ class CareerModel(mesa.Model):
             self.archive.ensure(n_left)
             archive_rows(fs.cols, self.archive.cols, self.left, n_left, self.archive.n)
             self.archive.n += n_left
-        self._timed("exits", t)
-        if self.month + 1 >= self.n_months:
-            self.running = False
 
     # --- agents as views -----------------------------------------------------------------
 
@@ -206,11 +204,57 @@ class CareerModel(mesa.Model):
         """Everyone ever present: the initial population and every hire so far."""
         return int(self.counters[N_PEOPLE])
 
-    def everyone(self) -> PeopleColumns:
+    def everyone(self, columns: tuple[dict, dict] | None = None) -> PeopleColumns:
         """Every state column for everyone ever present, indexed by person id: leavers as they
-        left, the active as they are now (a snapshot; `model.everyone().female`)."""
-        return PeopleColumns(self)
+        left, the active as they are now (a snapshot; `model.everyone().female`). `columns`:
+        other (live, archive) arrays with the same rows, such as the recorder's observation."""
+        return PeopleColumns(self, columns)
 
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the month: `run(model, month)` advances the model; the rest documents it
+    (docs/ODD.md section 3 is generated from these)."""
+
+    name: str
+    run: Callable[[CareerModel, int], None]
+    kernels: str  # the numba kernels it calls, in order
+    does: str  # what it does, in one line
+    reads: str  # the state it reads (besides the parameters and the active rows)
+    writes: str  # the state it writes
+
+
+PHASES: tuple[Phase, ...] = (
+    Phase("hiring", CareerModel._hiring, "population.hire, mentoring.build_pools",
+          "fills each institution's vacancies with new assistant professors; rebuilds the candidate pools",
+          "institutions' target sizes and active counts; vacant rows",
+          "the new hires' rows; institutions' active counts and hire counts; the active rows; the pools"),
+    Phase("needs", CareerModel._needs, "needs.update_needs",
+          "moves each need toward the career-stage profile; adds review spikes, decays old ones",
+          "rank, rank month, next review, need multipliers",
+          "need_base, need_spike"),
+    Phase("ties", CareerModel._ties,
+          "mentoring.join_peer_groups, mentoring.maintain_ties",
+          "new hires join peer groups; the mentoring model plans and carries out ties formed, dropped, replaced",
+          "this month's needs; last month's support, coverage, tie values, competence and output; the pools",
+          "tie slots, mentors' loads, n_ties_formed, the tie log, peer groups"),
+    Phase("support", CareerModel._support, "support.update_loads, support.update_support",
+          "sets each mentor's quality, time and output per function, then each person's support and coverage",
+          "tie slots, loads, trainees, rank, hire month, administrative draw, competence, needs",
+          "quality, time_per_weight, competence_scale, mentor_output, support, coverage, tie_value"),
+    Phase("careers", CareerModel._careers, "careers.advance_careers",
+          "research capital and publications; grants ended, renewed, applied for; promotion reviews",
+          "this month's coverage, peers, collaborators, funding, review clock",
+          "research and funding columns, rank and review columns, rejection spikes, exit requests; "
+          "the career events buffer"),
+    Phase("exits", CareerModel._exits, "exits.request_exits, exits.apply_exits, state.archive_rows",
+          "updates satisfaction, requests retirement and attrition, applies every request once, cuts the "
+          "leavers' ties and archives their rows",
+          "this month's coverage and needs, rank, hire month, review and funding state, exit requests",
+          "satisfaction, status, exit month, tie slots and log, mentors' loads, mentor losses; the active "
+          "rows; the archive; the exits buffer"),
+)
+PHASE_NAMES = tuple(p.name for p in PHASES)
 
 _NOT_KEPT = frozenset(c.name for c in FACULTY_COLUMNS if not c.keep)
 
@@ -225,12 +269,14 @@ def _require_kept(column: str, who: str) -> None:
 class PeopleColumns:
     """State columns for everyone ever present, by attribute, in person-id order."""
 
-    def __init__(self, model: CareerModel):
+    def __init__(self, model: CareerModel, columns: tuple[dict, dict] | None = None):
         self._live, self._archive = model.faculty.arrays, model.archive.arrays
         self._occupied = np.flatnonzero(self._live["status"] == ACTIVE)
         self._live_ids = self._live["person_id"][self._occupied]
         self._archive_ids = self._archive["person_id"][: model.archive.n]
         self.n = model.n_people
+        if columns is not None:  # the rows are the same: a position's, then the archived person's
+            self._live, self._archive = columns
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_") or name not in self._live:

@@ -1,25 +1,29 @@
 """Observation: what a run records, kept apart from what advances the model.
 
-Each month the recorder's kernel writes one row of model-level quantities (declared once
-in `SERIES`) and adds to each protege's and mentor's running summaries (declared in
-state.py). At the end it turns state, series and tie log into three tables: the monthly
-series, one row per person ever present, one row per tie.
+The model advances; the recorder observes. Each month, after the model's step, the recorder's
+kernel reads the model's state and this month's events (hires, exits by reason and the career
+events, which the phases count into the model's events buffers) and writes one row of
+model-level quantities (declared once in `SERIES`; their columns in the row are generated from
+that list) and adds to each protege's and mentor's running summaries. The summaries are the
+observation columns (`state.OBSERVATION_COLUMNS`): a table the recorder owns, one row per
+faculty position, archived with the leavers' faculty rows. No phase of the model reads or
+writes them. At the end the recorder turns state, observation, series and tie log into three
+tables: the monthly series, one row per person ever present, one row per tie.
 """
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from simulation.model.careers import (
-    EV_APPLICATIONS, EV_FAILED_REVIEWS, EV_GRANTS, EV_PROMOTED_ASSOCIATE, EV_PROMOTED_FULL,
-    EV_PUBS, EV_RENEWALS,
-)
+from simulation.model.careers import EVENTS
 from simulation.config.params import FUNCTIONS, RANKS, STAGES
 from simulation.model.state import (
-    ASSOCIATE, EXIT_REASONS, FAILED_REVIEW, FULL, LEFT, N_CAREER_YEARS, N_FUNCTIONS, NEVER, PEER,
-    RETIRED, TIE_END_REASONS, TIE_KINDS,
+    ASSOCIATE, EXIT_REASONS, FAILED_REVIEW, FULL, LEFT, N_CAREER_YEARS, N_FUNCTIONS, NEVER,
+    OBSERVATION_COLUMNS, PEER, RETIRED, TIE_END_REASONS, TIE_KINDS, ObservationTuple, Table, archive_observation,
 )
 from simulation.model.support import unmet_share
 
@@ -70,44 +74,37 @@ SERIES: tuple[tuple[str, str], ...] = (
     ("n_mentor_ties", "active mentor (not peer) ties"),
 )
 SERIES_NAMES = tuple(name for name, _ in SERIES)
-_I = {name: k for k, name in enumerate(SERIES_NAMES)}
-I_N_ACTIVE = _I["n_active"]
-I_N_RANK_GENDER = _I["n_assistant_women"]
-I_N_HIRED = _I["n_hired"]
-I_N_LEFT = _I["n_left"]
-I_N_FAILED = _I["n_failed_review"]
-I_N_RETIRED = _I["n_retired"]
-I_N_PROTEGES = _I["n_proteges"]
-I_MEAN_MENTORS = _I["mean_mentors"]
-I_NO_MENTOR = _I["share_no_mentor"]
-I_MULTI = _I["share_multiple_mentors"]
-I_PEERS = _I["mean_peers"]
-I_WOMAN_MENTOR = _I["share_women_with_woman_mentor"]
-I_HOLE = _I["share_hole"]
-I_ALL_COVERED = _I["share_all_covered"]
-I_UNMET = _I["mean_unmet"]
-I_STAGE0 = _I[f"coverage_{STAGES[0]}_{FUNCTIONS[0]}"]
-I_LOAD_RANK = _I["mean_load_assistant"]
-I_PROTEGES_RANK = _I["mean_proteges_assistant"]
-I_P25 = _I["load_p25"]
-I_MEDIAN = _I["load_median"]
-I_P75 = _I["load_p75"]
-I_OVERLOADED = _I["share_seniors_overloaded"]
-I_STRONG_ALL = _I["share_seniors_strong_all"]
-I_HOURS = _I["mean_hours_per_protege"]
-I_PUBS = _I["pubs"]
-I_GRANT_HOLDERS = _I["n_grant_holders"]
-I_AWARD_HOLDERS = _I["n_award_holders"]
-I_APPLICATIONS = _I["n_applications"]
-I_GRANTS_WON = _I["n_grants_won"]
-I_RENEWALS = _I["n_renewals"]
-I_PROMOTED_ASSOCIATE = _I["n_promoted_associate"]
-I_PROMOTED_FULL = _I["n_promoted_full"]
-I_FAILED_REVIEWS = _I["n_failed_reviews"]
-I_SATISFACTION = _I["mean_satisfaction"]
-I_MENTOR_TIES = _I["n_mentor_ties"]
 N_SERIES = len(SERIES_NAMES)
+# Each series' column in a row, generated from SERIES: S.n_active, S.pubs, ... (the kernels read
+# these as constants). Groups of series the kernel fills from one array are found by name, so
+# their order in SERIES is free.
+SeriesIndex = namedtuple("SeriesIndex", SERIES_NAMES)
+S = SeriesIndex(*range(N_SERIES))
+# head counts by rank and gender: women at 2 x rank, men next
+IX_RANK_GENDER = np.array([getattr(S, f"n_{r}_{g}") for r in RANKS for g in ("women", "men")])
+IX_LOAD_RANK = np.array([getattr(S, f"mean_load_{r}") for r in RANKS])
+IX_PROTEGES_RANK = np.array([getattr(S, f"mean_proteges_{r}") for r in RANKS])
+# by stage: coverage per function, then need per function
+IX_STAGE = np.array([[getattr(S, f"{kind}_{stage}_{f}") for kind in ("coverage", "need") for f in FUNCTIONS]
+                     for stage in STAGES])
+# shares and means over all proteges
+IX_PER_PROTEGE = np.array([S.mean_mentors, S.share_no_mentor, S.share_multiple_mentors, S.mean_peers, S.share_hole,
+                           S.share_all_covered, S.mean_unmet])
+# this month's events: exits by reason code (state.EXIT_REASONS), and the career phase's events
+# (careers.EVENTS, named as their series)
+EXIT_SERIES = {LEFT: "n_left", FAILED_REVIEW: "n_failed_review", RETIRED: "n_retired"}
+IX_EXITS = np.array([getattr(S, EXIT_SERIES[code]) if code in EXIT_SERIES else -1
+                     for code in range(len(EXIT_REASONS))])
+IX_EVENTS = np.array([getattr(S, name) for name in EVENTS])
 N_LOAD_BINS = 128
+
+# the recorder's place after the model's phases (mesa_model.PHASES), for the ODD's phase table:
+# name, kernels, what it does, what it reads, what it writes
+RECORD_PHASE = ("record", "Recorder.record, state.archive_observation, recorder.record_month",
+                ("archives the leavers' observation rows; writes one row of the monthly series and adds to each "
+                 "person's running summaries (outside the model: observing does not change the state)"),
+                "the faculty columns and tie slots; this month's hires, exits by reason and career events",
+                "the monthly series; the observation columns and their archive")
 
 
 @njit(cache=True)
@@ -139,9 +136,11 @@ N_COUNTS = 10
 
 
 @njit(cache=True, parallel=True)
-def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
+def record_month(fs, ob, kp, active, n_active, month, row, n_hired, exits, events):
     """Phase 7: one row of the monthly series, and each person's running summaries.
 
+    Reads the faculty columns `fs` and this month's events (`n_hired`, `exits` by reason code,
+    the career phase's `events`); writes only `row` and the observation columns `ob`.
     Active people are split into chunks (their number set by the head count, not the threads)
     summed in a fixed order, so the row is bit-identical for any number of threads.
     """
@@ -150,12 +149,12 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     profile, scale, satisfaction = fs.competence_profile, fs.competence_scale, fs.satisfaction
     grant_end, award_end, career_award = fs.grant_end, fs.award_end, fs.career_award
     tie_mentor, tie_kind, coverage = fs.tie_mentor, fs.tie_kind, fs.coverage
-    need_base, need_spike = fs.need_base, fs.need_spike
-    mentor_months, sum_load, no_mentor_months = fs.mentor_months, fs.sum_load, fs.no_mentor_months
-    sum_hours, sum_quality, quality = fs.sum_hours, fs.sum_quality, fs.quality
-    woman_mentor_months, hole_months, sum_coverage = fs.woman_mentor_months, fs.hole_months, fs.sum_coverage
+    need_base, need_spike, quality = fs.need_base, fs.need_spike, fs.quality
+    mentor_months, sum_load, no_mentor_months = ob.mentor_months, ob.sum_load, ob.no_mentor_months
+    sum_hours, sum_quality = ob.sum_hours, ob.sum_quality
+    woman_mentor_months, hole_months, sum_coverage = ob.woman_mentor_months, ob.hole_months, ob.sum_coverage
     obs_months, sum_unmet, sum_mentors, sum_peers, max_mentors = (
-        fs.obs_months, fs.sum_unmet, fs.sum_mentors, fs.sum_peers, fs.max_mentors)
+        ob.obs_months, ob.sum_unmet, ob.sum_mentors, ob.sum_peers, ob.max_mentors)
     n_slots = tie_mentor.shape[1]
     review_months = 12.0 * kp.promotion_review_years_associate
     strong = kp.mentors_strong_threshold
@@ -273,33 +272,33 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
             if n_m > max_mentors[i]:
                 max_mentors[i] = n_m
         for k in range(6):
-            acc[I_N_RANK_GENDER + k] = by_rank_gender[k]
+            acc[IX_RANK_GENDER[k]] = by_rank_gender[k]
         for r in range(3):
-            acc[I_LOAD_RANK + r] = load_by_rank[r]
-            acc[I_PROTEGES_RANK + r] = proteges_by_rank[r]
+            acc[IX_LOAD_RANK[r]] = load_by_rank[r]
+            acc[IX_PROTEGES_RANK[r]] = proteges_by_rank[r]
             cnt[C_RANK + r] = n_rank[r]
             cnt[C_STAGE + r] = n_stage[r]
             for k in range(2 * N_FUNCTIONS):
-                acc[I_STAGE0 + r * 2 * N_FUNCTIONS + k] = by_stage[r, k]
+                acc[IX_STAGE[r, k]] = by_stage[r, k]
         cnt[C_MENTORING] = n_mentoring
         cnt[C_HOURS] = hours
         cnt[C_SENIORS] = n_seniors
         cnt[C_WOMEN_PROTEGES] = n_women_prot
-        acc[I_OVERLOADED] = overloaded
-        acc[I_STRONG_ALL] = strong_all
-        acc[I_SATISFACTION] = sat
-        acc[I_GRANT_HOLDERS] = grant_holders
-        acc[I_AWARD_HOLDERS] = award_holders
-        acc[I_N_PROTEGES] = n_prot
-        acc[I_MEAN_MENTORS] = mentors
-        acc[I_MENTOR_TIES] = mentors
-        acc[I_PEERS] = peers
-        acc[I_NO_MENTOR] = no_mentor
-        acc[I_MULTI] = multi
-        acc[I_WOMAN_MENTOR] = woman_mentor
-        acc[I_ALL_COVERED] = all_cov
-        acc[I_HOLE] = holes
-        acc[I_UNMET] = unmet
+        acc[S.share_seniors_overloaded] = overloaded
+        acc[S.share_seniors_strong_all] = strong_all
+        acc[S.mean_satisfaction] = sat
+        acc[S.n_grant_holders] = grant_holders
+        acc[S.n_award_holders] = award_holders
+        acc[S.n_proteges] = n_prot
+        acc[S.mean_mentors] = mentors
+        acc[S.n_mentor_ties] = mentors
+        acc[S.mean_peers] = peers
+        acc[S.share_no_mentor] = no_mentor
+        acc[S.share_multiple_mentors] = multi
+        acc[S.share_women_with_woman_mentor] = woman_mentor
+        acc[S.share_all_covered] = all_cov
+        acc[S.share_hole] = holes
+        acc[S.mean_unmet] = unmet
 
     row[:] = 0.0
     hist = np.zeros(N_LOAD_BINS)
@@ -308,18 +307,13 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
         row += partial[c]
         hist += hists[c]
         cnt += counts[c]
-    row[I_N_ACTIVE] = n_active
-    row[I_N_HIRED] = n_hired
-    row[I_N_LEFT] = exits[LEFT]
-    row[I_N_FAILED] = exits[FAILED_REVIEW]
-    row[I_N_RETIRED] = exits[RETIRED]
-    row[I_PUBS] = events[EV_PUBS]
-    row[I_APPLICATIONS] = events[EV_APPLICATIONS]
-    row[I_GRANTS_WON] = events[EV_GRANTS]
-    row[I_RENEWALS] = events[EV_RENEWALS]
-    row[I_PROMOTED_ASSOCIATE] = events[EV_PROMOTED_ASSOCIATE]
-    row[I_PROMOTED_FULL] = events[EV_PROMOTED_FULL]
-    row[I_FAILED_REVIEWS] = events[EV_FAILED_REVIEWS]
+    row[S.n_active] = n_active
+    row[S.n_hired] = n_hired
+    for code in range(IX_EXITS.shape[0]):
+        if IX_EXITS[code] >= 0:
+            row[IX_EXITS[code]] = exits[code]
+    for e in range(IX_EVENTS.shape[0]):
+        row[IX_EVENTS[e]] = events[e]
     n_stage = cnt[C_STAGE:C_STAGE + 3]
     n_rank = cnt[C_RANK:C_RANK + 3]
     n_women_proteges = cnt[C_WOMEN_PROTEGES]
@@ -327,44 +321,77 @@ def record_month(fs, kp, active, n_active, month, row, n_hired, exits, events):
     n_seniors = cnt[C_SENIORS]
     hours_sum = cnt[C_HOURS]
 
-    n_prot = row[I_N_PROTEGES]
+    n_prot = row[S.n_proteges]
     if n_prot > 0:
-        for k in (I_MEAN_MENTORS, I_NO_MENTOR, I_MULTI, I_PEERS, I_HOLE, I_ALL_COVERED, I_UNMET):
+        for k in IX_PER_PROTEGE:
             row[k] /= n_prot
     if n_women_proteges > 0:
-        row[I_WOMAN_MENTOR] /= n_women_proteges
+        row[S.share_women_with_woman_mentor] /= n_women_proteges
     for stage in range(3):
-        base = I_STAGE0 + stage * 2 * N_FUNCTIONS
         for k in range(2 * N_FUNCTIONS):
-            row[base + k] = row[base + k] / n_stage[stage] if n_stage[stage] > 0 else np.nan
+            ix = IX_STAGE[stage, k]
+            row[ix] = row[ix] / n_stage[stage] if n_stage[stage] > 0 else np.nan
     for r in range(3):
-        row[I_LOAD_RANK + r] = row[I_LOAD_RANK + r] / n_rank[r] if n_rank[r] > 0 else np.nan
-        row[I_PROTEGES_RANK + r] = row[I_PROTEGES_RANK + r] / n_rank[r] if n_rank[r] > 0 else np.nan
+        ix, jx = IX_LOAD_RANK[r], IX_PROTEGES_RANK[r]
+        row[ix] = row[ix] / n_rank[r] if n_rank[r] > 0 else np.nan
+        row[jx] = row[jx] / n_rank[r] if n_rank[r] > 0 else np.nan
     total = hist.sum()
     if total > 0:
-        row[I_P25] = _quantile_from_hist(hist, total, 0.25)
-        row[I_MEDIAN] = _quantile_from_hist(hist, total, 0.5)
-        row[I_P75] = _quantile_from_hist(hist, total, 0.75)
+        row[S.load_p25] = _quantile_from_hist(hist, total, 0.25)
+        row[S.load_median] = _quantile_from_hist(hist, total, 0.5)
+        row[S.load_p75] = _quantile_from_hist(hist, total, 0.75)
     if n_seniors > 0:
-        row[I_OVERLOADED] /= n_seniors
-        row[I_STRONG_ALL] /= n_seniors
-    row[I_HOURS] = hours_sum / n_mentoring if n_mentoring > 0 else np.nan
+        row[S.share_seniors_overloaded] /= n_seniors
+        row[S.share_seniors_strong_all] /= n_seniors
+    row[S.mean_hours_per_protege] = hours_sum / n_mentoring if n_mentoring > 0 else np.nan
     if n_active > 0:
-        row[I_SATISFACTION] /= n_active
+        row[S.mean_satisfaction] /= n_active
 
 
 class Recorder:
-    """Collects the monthly series during a run and builds the three tables at the end."""
+    """Observes a model month by month: the monthly series and the observation columns (live
+    rows beside the model's positions, and an archive beside the model's archive); builds the
+    three tables at the end. It must observe every month, right after the model's step."""
 
     def __init__(self, n_months: int):
         self.series = np.full((n_months, N_SERIES), np.nan)
         self.n_recorded = 0
+        self.live: Table | None = None  # made on first use, sized like the model's tables
+        self.archive: Table | None = None
+
+    def _tables(self, model) -> None:
+        if self.live is None:
+            self.live = Table(OBSERVATION_COLUMNS, ObservationTuple, model.faculty.capacity)
+            self.live.n = model.faculty.n
+            self.archive = Table(OBSERVATION_COLUMNS, ObservationTuple, model.archive.capacity, filled=False)
 
     def record(self, model, n_hired: int, exits: np.ndarray, events: np.ndarray) -> None:
+        self._tables(model)
+        # this month's leavers: their summaries go to the archive row their faculty columns went to
+        n_left = model.archive.n - self.archive.n
+        if n_left != int(exits.sum()):
+            raise RuntimeError(f"month {model.month}: {n_left} rows archived since the last observation, "
+                               f"{int(exits.sum())} people left this month; the recorder must observe every month")
+        if n_left:
+            self.archive.ensure(n_left)
+            archive_observation(self.live.cols, self.archive.cols, model.left, n_left, self.archive.n)
+            self.archive.n += n_left
         month = model.month
-        record_month(model.faculty.cols, model.kp, model.active, model.n_active, month,
+        record_month(model.faculty.cols, self.live.cols, model.kp, model.active, model.n_active, month,
                      self.series[month], n_hired, exits, events)
         self.n_recorded = month + 1
+
+    def columns(self, model, in_post: bool) -> dict[str, np.ndarray]:
+        """The observation arrays holding a person's row: the live rows (the row of their position)
+        while they are in post, the archive (the row of their archived faculty columns) once they
+        have left."""
+        self._tables(model)
+        return self.live.arrays if in_post else self.archive.arrays
+
+    def everyone(self, model):
+        """The observation columns for everyone ever present, by person id (as `model.everyone()`)."""
+        self._tables(model)
+        return model.everyone((self.live.arrays, self.archive.arrays))
 
     def series_table(self) -> pd.DataFrame:
         df = pd.DataFrame(self.series[: self.n_recorded], columns=list(SERIES_NAMES))
@@ -385,15 +412,24 @@ def _counts_by_year(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(values.astype(np.int32), values < 0)
 
 
-def people_table(model) -> pd.DataFrame:
-    """One row per person ever present (in person-id order), with outcomes and mentoring summaries."""
+def people_table(model, recorder: Recorder | None = None) -> pd.DataFrame:
+    """One row per person ever present (in person-id order), with outcomes and mentoring summaries.
+
+    `recorder`: the recorder that observed every month of the run. Without one, the summaries
+    are those of a run nobody observed (no month observed: counts 0, means missing)."""
     fs = model.everyone()
+    if recorder is None:
+        recorder = Recorder(0)
+        recorder._tables(model)
+        recorder.archive = Table(OBSERVATION_COLUMNS, ObservationTuple, model.archive.n)
+        recorder.archive.n = model.archive.n
+    ob = recorder.everyone(model)
     n_months = model.month + 1
     pubs_by_year = fs.pubs_by_year
-    obs = fs.obs_months.astype(np.float64)
+    obs = ob.obs_months.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_obs = lambda x: np.where(obs > 0, x / np.maximum(obs, 1), np.nan)  # noqa: E731
-        mentor_months = fs.mentor_months.astype(np.float64)
+        mentor_months = ob.mentor_months.astype(np.float64)
         df = pd.DataFrame({
             "faculty_id": np.arange(fs.n, dtype=np.int32),
             "person_key": fs.person_key,
@@ -418,15 +454,15 @@ def people_table(model) -> pd.DataFrame:
             "n_applications": fs.n_applications,
             "committee_size": fs.committee_size,
             "peer_group": fs.peer_group,
-            "months_as_protege": fs.obs_months,
-            "mean_mentors": per_obs(fs.sum_mentors),
-            "max_mentors": fs.max_mentors,
-            "mean_peers": per_obs(fs.sum_peers),
-            "share_months_no_mentor": per_obs(fs.no_mentor_months),
-            "share_months_woman_mentor": per_obs(fs.woman_mentor_months),
-            "share_months_hole": per_obs(fs.hole_months),
-            "mean_unmet": per_obs(fs.sum_unmet),
-            **{f"mean_coverage_{f}": per_obs(fs.sum_coverage[:, k]) for k, f in enumerate(FUNCTIONS)},
+            "months_as_protege": ob.obs_months,
+            "mean_mentors": per_obs(ob.sum_mentors),
+            "max_mentors": ob.max_mentors,
+            "mean_peers": per_obs(ob.sum_peers),
+            "share_months_no_mentor": per_obs(ob.no_mentor_months),
+            "share_months_woman_mentor": per_obs(ob.woman_mentor_months),
+            "share_months_hole": per_obs(ob.hole_months),
+            "mean_unmet": per_obs(ob.sum_unmet),
+            **{f"mean_coverage_{f}": per_obs(ob.sum_coverage[:, k]) for k, f in enumerate(FUNCTIONS)},
             "n_ties_formed": fs.n_ties_formed,
             **_ties_by_kind(model),
             "n_mentor_losses": fs.n_mentor_losses,
@@ -434,10 +470,10 @@ def people_table(model) -> pd.DataFrame:
             "support_share_lost_per_mentor_exit": np.where(fs.n_mentor_losses > 0, fs.support_share_lost
                                                            / np.maximum(fs.n_mentor_losses, 1), np.nan),
             "n_collaborators": fs.n_collaborators,
-            "months_mentoring": fs.mentor_months,
-            "mean_load_when_mentoring": np.where(mentor_months > 0, fs.sum_load / np.maximum(mentor_months, 1), np.nan),
-            "mean_hours_per_protege": np.where(mentor_months > 0, fs.sum_hours / np.maximum(mentor_months, 1), np.nan),
-            "mean_quality_when_mentoring": np.where(mentor_months > 0, fs.sum_quality / np.maximum(mentor_months, 1), np.nan),
+            "months_mentoring": ob.mentor_months,
+            "mean_load_when_mentoring": np.where(mentor_months > 0, ob.sum_load / np.maximum(mentor_months, 1), np.nan),
+            "mean_hours_per_protege": np.where(mentor_months > 0, ob.sum_hours / np.maximum(mentor_months, 1), np.nan),
+            "mean_quality_when_mentoring": np.where(mentor_months > 0, ob.sum_quality / np.maximum(mentor_months, 1), np.nan),
             "n_proteges_final": fs.of_active("n_proteges").astype(np.int32),
             "n_trainees_final": fs.of_active("n_trainees").astype(np.int32),
         })

@@ -7,10 +7,11 @@ whole tenure; when they leave, the columns that outlive a tenure (`keep`) are co
 archive (one row per departed person) and their row is cleared for the next hire. `person_id` (order of
 first appearance) identifies people in the tie log and the output tables.
 
-Tie slots are (row x slot) columns. The tie log, institutions and month-level counters are
-declared here too. Nothing else in the package allocates per-agent arrays. Tables grow by
-doubling (`ensure`) outside the kernels, and the kernels see the columns through a struct
-(`.cols`).
+Tie slots are (row x slot) columns. The observation columns (the recorder's per-person
+summaries: a table of their own beside the faculty columns, with the same rows), the tie log,
+institutions and month-level counters are declared here too. Nothing else in the package
+allocates per-agent arrays. Tables grow by doubling (`ensure`) outside the kernels, and the
+kernels see the columns through a struct (`.cols`).
 """
 
 from __future__ import annotations
@@ -129,7 +130,18 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
     Col("peer_group", np.int32, "peer group id (-1 none)", fill=-1),
     Col("pool_position", np.int32, "position in this month's candidate pool (mentoring.build_pools)", fill=-1, keep=False),
-    # observation: per-person summaries the recorder accumulates
+    # counts kept by the ties and exits phases: n_ties_formed also decides whether a protege is due a
+    # first assignment (mentoring.py); the three losses are written when a mentor leaves (exits.py)
+    Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
+    Col("n_mentor_losses", np.int16, "mentor ties lost because the mentor left"),
+    Col("value_lost", np.float64, "share of need covered by mentors at the moment they left"),
+    Col("support_share_lost", np.float64, "share of all mentors' support that each departing mentor gave, summed over losses"),
+)
+
+# Observation: per-person summaries that only the recorder writes (recorder.py). One row per
+# faculty position, like the faculty columns, but a table of its own: the model's phases neither
+# read nor write it. Its rows are archived and cleared with the faculty rows, to the same archive row.
+OBSERVATION_COLUMNS: tuple[Col, ...] = (
     Col("obs_months", np.int32, "months observed as a protege (assistant or associate)"),
     Col("sum_coverage", np.float64, "coverage per function summed over months as a protege", "F"),
     Col("sum_unmet", np.float64, "need-weighted unmet share summed over months as a protege"),
@@ -139,10 +151,6 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("no_mentor_months", np.int32, "months as a protege without any mentor"),
     Col("woman_mentor_months", np.int32, "months as a protege with at least one woman mentor"),
     Col("sum_peers", np.float64, "peers summed over months as a protege"),
-    Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
-    Col("n_mentor_losses", np.int16, "mentor ties lost because the mentor left"),
-    Col("value_lost", np.float64, "share of need covered by mentors at the moment they left"),
-    Col("support_share_lost", np.float64, "share of all mentors' support that each departing mentor gave, summed over losses"),
     Col("mentor_months", np.int32, "months with at least one faculty protege"),
     Col("sum_load", np.float64, "mentees of all kinds summed over months with a faculty protege"),
     Col("sum_hours", np.float64, "hours per primary-weight protege summed over months with a faculty protege"),
@@ -189,6 +197,11 @@ class FacultyType(_StructType):
 
 
 @structref.register
+class ObservationType(_StructType):
+    pass
+
+
+@structref.register
 class TieLogType(_StructType):
     pass
 
@@ -202,6 +215,10 @@ class FacultyCols(structref.StructRefProxy):
     """The faculty columns as the kernels see them."""
 
 
+class ObservationCols(structref.StructRefProxy):
+    """The observation columns as the recorder's kernels see them."""
+
+
 class TieLogCols(structref.StructRefProxy):
     """The tie log as the kernels see it."""
 
@@ -211,11 +228,14 @@ class InstitutionCols(structref.StructRefProxy):
 
 
 FacultyTuple = namedtuple("FacultyTuple", _names(FACULTY_COLUMNS))
+ObservationTuple = namedtuple("ObservationTuple", _names(OBSERVATION_COLUMNS))
 TieLogTuple = namedtuple("TieLogTuple", _names(TIE_LOG_COLUMNS))
 InstitutionTuple = namedtuple("InstitutionTuple", _names(INSTITUTION_COLUMNS))
 
 structref.define_constructor(FacultyCols, FacultyType, _names(FACULTY_COLUMNS))
 structref.define_boxing(FacultyType, FacultyCols)
+structref.define_constructor(ObservationCols, ObservationType, _names(OBSERVATION_COLUMNS))
+structref.define_boxing(ObservationType, ObservationCols)
 structref.define_constructor(TieLogCols, TieLogType, _names(TIE_LOG_COLUMNS))
 structref.define_boxing(TieLogType, TieLogCols)
 structref.define_constructor(InstitutionCols, InstitutionType, _names(INSTITUTION_COLUMNS))
@@ -226,6 +246,11 @@ structref.define_boxing(InstitutionType, InstitutionCols)
 @njit(cache=True)
 def _faculty_struct(t):
     return FacultyCols(*t)
+
+
+@njit(cache=True)
+def _observation_struct(t):
+    return ObservationCols(*t)
 
 
 @njit(cache=True)
@@ -240,6 +265,7 @@ def _institution_struct(t):
 
 _STRUCTS = {
     FacultyTuple: _faculty_struct,
+    ObservationTuple: _observation_struct,
     TieLogTuple: _tie_log_struct,
     InstitutionTuple: _institution_struct,
 }
@@ -318,40 +344,251 @@ class Table:
 POSITION_COLUMNS = ("institution",)  # describe the position, so a vacant row keeps them
 
 
-def _archive_source() -> str:
-    """Source of `archive_rows`: one copy and one clear per declared column (arrays bound before
-    the loop: reading them through the structs inside it would cost reference counting)."""
-    lines = ["def archive_rows(live, archive, rows, n, k0):"]
-    for c in FACULTY_COLUMNS:
-        lines.append(f"    a_{c.name}, l_{c.name} = archive.{c.name}, live.{c.name}")
-    lines += ["    for m in prange(n):", "        r = rows[m]", "        k = k0 + m"]
-    for c in FACULTY_COLUMNS:  # element by element: a slice would be a view, reference-counted
-        if c.width == "":
-            if c.keep:
-                lines.append(f"        a_{c.name}[k] = l_{c.name}[r]")
-            if c.name not in POSITION_COLUMNS:
-                lines.append(f"        l_{c.name}[r] = {c.fill!r}")
-        else:
-            lines.append(f"        for q in range(l_{c.name}.shape[1]):")
-            if c.keep:
-                lines.append(f"            a_{c.name}[k, q] = l_{c.name}[r, q]")
-            if c.name not in POSITION_COLUMNS:
-                lines.append(f"            l_{c.name}[r, q] = {c.fill!r}")
-    return "\n".join(lines) + "\n"
+# The two kernels below handle every declared column by name, written out: one copy (columns with
+# `keep`; the others are not bound from the archive) and one clear (back to `fill`, except
+# POSITION_COLUMNS) per column. Declaring a column above means adding its lines here too;
+# tests/test_state.py fails for any column left out or handled against its declaration. Arrays
+# are bound before the loop (reading them through the structs inside it would cost reference
+# counting), and copied element by element (a slice would be a view, reference-counted).
 
 
-def _compile_archive_rows():
-    # compiled with this file as its source, so numba caches it like the other kernels (it
-    # changes only when the declarations above change, and then so does this file)
-    namespace = {"__name__": __name__, "prange": prange}
-    exec(compile(_archive_source(), __file__, "exec"), namespace)
-    fn = namespace["archive_rows"]
-    fn.__doc__ = ("Copy rows[:n] of the live faculty table (the kept columns) to the archive from row k0, "
-                  "then clear them (every column back to its fill value, the position vacant).")
-    return fn if numba_config.DISABLE_JIT else njit(cache=True, parallel=True)(fn)
+@njit(cache=True, parallel=True)
+def archive_rows(live, archive, rows, n, k0):
+    """Copy rows[:n] of the live faculty table (the kept columns) to the archive from row k0,
+    then clear them (every column back to its fill value, the position vacant)."""
+    a_person_id, l_person_id = archive.person_id, live.person_id
+    a_person_key, l_person_key = archive.person_key, live.person_key
+    a_institution, l_institution = archive.institution, live.institution
+    a_female, l_female = archive.female, live.female
+    a_hire_month, l_hire_month = archive.hire_month, live.hire_month
+    a_initial, l_initial = archive.initial, live.initial
+    a_talent, l_talent = archive.talent, live.talent
+    a_need_mult, l_need_mult = archive.need_mult, live.need_mult
+    a_competence_profile, l_competence_profile = archive.competence_profile, live.competence_profile
+    a_mentor_skill, l_mentor_skill = archive.mentor_skill, live.mentor_skill
+    a_admin_draw, l_admin_draw = archive.admin_draw, live.admin_draw
+    a_trainee_draw, l_trainee_draw = archive.trainee_draw, live.trainee_draw
+    a_trainee_scale, l_trainee_scale = archive.trainee_scale, live.trainee_scale
+    a_max_mentees, l_max_mentees = archive.max_mentees, live.max_mentees
+    a_career_award, l_career_award = archive.career_award, live.career_award
+    a_committee_size, l_committee_size = archive.committee_size, live.committee_size
+    a_rank, l_rank = archive.rank, live.rank
+    l_rank_month = live.rank_month
+    a_month_associate, l_month_associate = archive.month_associate, live.month_associate
+    a_month_full, l_month_full = archive.month_full, live.month_full
+    l_next_review = live.next_review
+    l_n_reviews = live.n_reviews
+    l_failed_review_month = live.failed_review_month
+    a_status, l_status = archive.status, live.status
+    a_exit_month, l_exit_month = archive.exit_month, live.exit_month
+    l_exit_request = live.exit_request
+    l_need_base = live.need_base
+    l_need_spike = live.need_spike
+    l_support = live.support
+    l_coverage = live.coverage
+    l_satisfaction = live.satisfaction
+    l_n_proteges = live.n_proteges
+    l_n_trainees = live.n_trainees
+    l_n_by_kind = live.n_by_kind
+    l_load_weight = live.load_weight
+    l_time_per_weight = live.time_per_weight
+    l_quality = live.quality
+    l_competence_scale = live.competence_scale
+    l_mentor_output = live.mentor_output
+    l_capital = live.capital
+    a_pubs, l_pubs = archive.pubs, live.pubs
+    l_pubs_in_rank = live.pubs_in_rank
+    l_pubs_rate = live.pubs_rate
+    a_pubs_by_year, l_pubs_by_year = archive.pubs_by_year, live.pubs_by_year
+    l_award_end = live.award_end
+    l_grant_end = live.grant_end
+    a_month_first_grant, l_month_first_grant = archive.month_first_grant, live.month_first_grant
+    l_funding_gap_until = live.funding_gap_until
+    a_n_applications, l_n_applications = archive.n_applications, live.n_applications
+    a_n_grants, l_n_grants = archive.n_grants, live.n_grants
+    l_rejection_streak = live.rejection_streak
+    a_n_collaborators, l_n_collaborators = archive.n_collaborators, live.n_collaborators
+    l_tie_mentor = live.tie_mentor
+    l_tie_kind = live.tie_kind
+    l_tie_start = live.tie_start
+    l_tie_fit = live.tie_fit
+    l_tie_discount = live.tie_discount
+    l_tie_log = live.tie_log
+    l_tie_value = live.tie_value
+    l_mentor_lost_month = live.mentor_lost_month
+    l_next_search = live.next_search
+    a_peer_group, l_peer_group = archive.peer_group, live.peer_group
+    l_pool_position = live.pool_position
+    a_n_ties_formed, l_n_ties_formed = archive.n_ties_formed, live.n_ties_formed
+    a_n_mentor_losses, l_n_mentor_losses = archive.n_mentor_losses, live.n_mentor_losses
+    a_value_lost, l_value_lost = archive.value_lost, live.value_lost
+    a_support_share_lost, l_support_share_lost = archive.support_share_lost, live.support_share_lost
+    for m in prange(n):
+        r = rows[m]
+        k = k0 + m
+        a_person_id[k] = l_person_id[r]
+        l_person_id[r] = -1
+        a_person_key[k] = l_person_key[r]
+        l_person_key[r] = 0
+        a_institution[k] = l_institution[r]
+        a_female[k] = l_female[r]
+        l_female[r] = 0
+        a_hire_month[k] = l_hire_month[r]
+        l_hire_month[r] = 0
+        a_initial[k] = l_initial[r]
+        l_initial[r] = 0
+        a_talent[k] = l_talent[r]
+        l_talent[r] = 0
+        for q in range(l_need_mult.shape[1]):
+            a_need_mult[k, q] = l_need_mult[r, q]
+            l_need_mult[r, q] = 1.0
+        for q in range(l_competence_profile.shape[1]):
+            a_competence_profile[k, q] = l_competence_profile[r, q]
+            l_competence_profile[r, q] = 0
+        a_mentor_skill[k] = l_mentor_skill[r]
+        l_mentor_skill[r] = 1.0
+        a_admin_draw[k] = l_admin_draw[r]
+        l_admin_draw[r] = 0
+        a_trainee_draw[k] = l_trainee_draw[r]
+        l_trainee_draw[r] = 0
+        a_trainee_scale[k] = l_trainee_scale[r]
+        l_trainee_scale[r] = 1.0
+        a_max_mentees[k] = l_max_mentees[r]
+        l_max_mentees[r] = 0
+        a_career_award[k] = l_career_award[r]
+        l_career_award[r] = 0
+        a_committee_size[k] = l_committee_size[r]
+        l_committee_size[r] = 0
+        a_rank[k] = l_rank[r]
+        l_rank[r] = 0
+        l_rank_month[r] = 0
+        a_month_associate[k] = l_month_associate[r]
+        l_month_associate[r] = -1073741824
+        a_month_full[k] = l_month_full[r]
+        l_month_full[r] = -1073741824
+        l_next_review[r] = -1073741824
+        l_n_reviews[r] = 0
+        l_failed_review_month[r] = -1073741824
+        a_status[k] = l_status[r]
+        l_status[r] = -1
+        a_exit_month[k] = l_exit_month[r]
+        l_exit_month[r] = -1073741824
+        l_exit_request[r] = 0
+        for q in range(l_need_base.shape[1]):
+            l_need_base[r, q] = 0
+        for q in range(l_need_spike.shape[1]):
+            l_need_spike[r, q] = 0
+        for q in range(l_support.shape[1]):
+            l_support[r, q] = 0
+        for q in range(l_coverage.shape[1]):
+            l_coverage[r, q] = 1.0
+        l_satisfaction[r] = 0.7
+        l_n_proteges[r] = 0
+        l_n_trainees[r] = 0
+        for q in range(l_n_by_kind.shape[1]):
+            l_n_by_kind[r, q] = 0
+        l_load_weight[r] = 0
+        l_time_per_weight[r] = 0
+        l_quality[r] = 1.0
+        l_competence_scale[r] = 0
+        for q in range(l_mentor_output.shape[1]):
+            l_mentor_output[r, q] = 0
+        l_capital[r] = 0
+        a_pubs[k] = l_pubs[r]
+        l_pubs[r] = 0
+        l_pubs_in_rank[r] = 0
+        l_pubs_rate[r] = 0
+        for q in range(l_pubs_by_year.shape[1]):
+            a_pubs_by_year[k, q] = l_pubs_by_year[r, q]
+            l_pubs_by_year[r, q] = -1
+        l_award_end[r] = -1073741824
+        l_grant_end[r] = -1073741824
+        a_month_first_grant[k] = l_month_first_grant[r]
+        l_month_first_grant[r] = -1073741824
+        l_funding_gap_until[r] = -1073741824
+        a_n_applications[k] = l_n_applications[r]
+        l_n_applications[r] = 0
+        a_n_grants[k] = l_n_grants[r]
+        l_n_grants[r] = 0
+        l_rejection_streak[r] = 0
+        a_n_collaborators[k] = l_n_collaborators[r]
+        l_n_collaborators[r] = 0
+        for q in range(l_tie_mentor.shape[1]):
+            l_tie_mentor[r, q] = -1
+        for q in range(l_tie_kind.shape[1]):
+            l_tie_kind[r, q] = 0
+        for q in range(l_tie_start.shape[1]):
+            l_tie_start[r, q] = 0
+        for q in range(l_tie_fit.shape[1]):
+            l_tie_fit[r, q] = 1.0
+        for q in range(l_tie_discount.shape[1]):
+            l_tie_discount[r, q] = 0
+        for q in range(l_tie_log.shape[1]):
+            l_tie_log[r, q] = -1
+        for q in range(l_tie_value.shape[1]):
+            l_tie_value[r, q] = 0
+        l_mentor_lost_month[r] = -1073741824
+        l_next_search[r] = -1073741824
+        a_peer_group[k] = l_peer_group[r]
+        l_peer_group[r] = -1
+        l_pool_position[r] = -1
+        a_n_ties_formed[k] = l_n_ties_formed[r]
+        l_n_ties_formed[r] = 0
+        a_n_mentor_losses[k] = l_n_mentor_losses[r]
+        l_n_mentor_losses[r] = 0
+        a_value_lost[k] = l_value_lost[r]
+        l_value_lost[r] = 0
+        a_support_share_lost[k] = l_support_share_lost[r]
+        l_support_share_lost[r] = 0
 
 
-archive_rows = _compile_archive_rows()
+@njit(cache=True, parallel=True)
+def archive_observation(live, archive, rows, n, k0):
+    """Copy rows[:n] of the live observation table to its archive from row k0 (the row the same
+    people's faculty columns went to), then clear them for the next occupant."""
+    a_obs_months, l_obs_months = archive.obs_months, live.obs_months
+    a_sum_coverage, l_sum_coverage = archive.sum_coverage, live.sum_coverage
+    a_sum_unmet, l_sum_unmet = archive.sum_unmet, live.sum_unmet
+    a_hole_months, l_hole_months = archive.hole_months, live.hole_months
+    a_sum_mentors, l_sum_mentors = archive.sum_mentors, live.sum_mentors
+    a_max_mentors, l_max_mentors = archive.max_mentors, live.max_mentors
+    a_no_mentor_months, l_no_mentor_months = archive.no_mentor_months, live.no_mentor_months
+    a_woman_mentor_months, l_woman_mentor_months = archive.woman_mentor_months, live.woman_mentor_months
+    a_sum_peers, l_sum_peers = archive.sum_peers, live.sum_peers
+    a_mentor_months, l_mentor_months = archive.mentor_months, live.mentor_months
+    a_sum_load, l_sum_load = archive.sum_load, live.sum_load
+    a_sum_hours, l_sum_hours = archive.sum_hours, live.sum_hours
+    a_sum_quality, l_sum_quality = archive.sum_quality, live.sum_quality
+    for m in prange(n):
+        r = rows[m]
+        k = k0 + m
+        a_obs_months[k] = l_obs_months[r]
+        l_obs_months[r] = 0
+        for q in range(l_sum_coverage.shape[1]):
+            a_sum_coverage[k, q] = l_sum_coverage[r, q]
+            l_sum_coverage[r, q] = 0
+        a_sum_unmet[k] = l_sum_unmet[r]
+        l_sum_unmet[r] = 0
+        a_hole_months[k] = l_hole_months[r]
+        l_hole_months[r] = 0
+        a_sum_mentors[k] = l_sum_mentors[r]
+        l_sum_mentors[r] = 0
+        a_max_mentors[k] = l_max_mentors[r]
+        l_max_mentors[r] = 0
+        a_no_mentor_months[k] = l_no_mentor_months[r]
+        l_no_mentor_months[r] = 0
+        a_woman_mentor_months[k] = l_woman_mentor_months[r]
+        l_woman_mentor_months[r] = 0
+        a_sum_peers[k] = l_sum_peers[r]
+        l_sum_peers[r] = 0
+        a_mentor_months[k] = l_mentor_months[r]
+        l_mentor_months[r] = 0
+        a_sum_load[k] = l_sum_load[r]
+        l_sum_load[r] = 0
+        a_sum_hours[k] = l_sum_hours[r]
+        l_sum_hours[r] = 0
+        a_sum_quality[k] = l_sum_quality[r]
+        l_sum_quality[r] = 0
 
 
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:

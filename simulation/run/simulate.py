@@ -12,7 +12,7 @@ from pathlib import Path
 
 from simulation.util import destination
 from simulation.model import footprint
-from simulation.model.mesa_model import PHASES, CareerModel
+from simulation.model.mesa_model import PHASE_NAMES, CareerModel
 from simulation.config.params import Params
 from simulation.util.progress import Progress, step
 from simulation.model.recorder import Recorder, people_table, ties_table
@@ -74,7 +74,7 @@ def _simulate(params: Params, progress: bool, scenario_file: str | None) -> Resu
     t_tables = time.perf_counter()
     result = Result(
         series=recorder.series_table(),
-        people=people_table(model),
+        people=people_table(model, recorder),
         ties=ties_table(model),
     )
     phase_seconds = {**model.phase_seconds, "record": record_seconds,
@@ -94,7 +94,7 @@ def _simulate(params: Params, progress: bool, scenario_file: str | None) -> Resu
         "n_months": params.n_months,
         "n_people": len(result.people),
         "n_ties": len(result.ties),
-        "phases": list(PHASES) + ["record"],
+        "phases": list(PHASE_NAMES) + ["record"],
     }
     return result
 
