@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
 
 # lowest first; a module may import from its own floor and the floors before it
 FLOORS = ("util", "config", "model", "run", "analysis", "experiments", "interface")
-INTERFACE = {"cli", "app", "__main__", "__init__"}  # the top: what users call
+INTERFACE = {"cli", "app", "odd", "__main__", "__init__"}  # the top: what users call (odd: the ODD's tables)
 
 
 def module_name(path: Path) -> str:

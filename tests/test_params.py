@@ -124,9 +124,9 @@ def test_slot_counts_follow_the_model(model, slots):
 
 
 def test_odd_generated_tables_are_up_to_date():
-    from simulation.analysis.odd import main
+    from simulation.odd import main
 
-    assert main(["--check"]) == 0, "run `python -m simulation.analysis.odd` to regenerate docs/ODD.md tables"
+    assert main(["--check"]) == 0, "run `python -m simulation.odd` to regenerate docs/ODD.md tables"
 
 
 def test_defaults_round_trip_through_json():

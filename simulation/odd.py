@@ -1,7 +1,7 @@
 """Generated parts of docs/ODD.md: the parameter, state, observation and phase tables, from the code.
 
-    python -m simulation.analysis.odd          rewrite the generated blocks in docs/ODD.md
-    python -m simulation.analysis.odd --check  exit 1 if they are out of date (the tests run this)
+    python -m simulation.odd          rewrite the generated blocks in docs/ODD.md
+    python -m simulation.odd --check  exit 1 if they are out of date (the tests run this)
 
 A block sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`.
 """
@@ -17,7 +17,7 @@ from simulation.model.mesa_model import PHASES
 from simulation.model.recorder import RECORD_PHASE, SERIES
 from simulation.model.state import FACULTY_COLUMNS, OBSERVATION_COLUMNS, TIE_LOG_COLUMNS, column_doc
 
-ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
+ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
 
 def _cell(value) -> str:
@@ -80,7 +80,7 @@ def series_table() -> str:
 BLOCKS = {"params": params_table, "state": state_table, "observation": observation_table, "ties": ties_table,
           "series": series_table, "phases": phases_table}
 
-RESULTS = Path(__file__).resolve().parents[2] / "results"
+RESULTS = Path(__file__).resolve().parents[1] / "results"
 DOC_FIGURES = ODD.parent / "figures"
 
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             new = pattern.sub(lambda m, block=block: m.group(1) + block + m.group(2), new)
     if "--check" in argv:
         if new != text:
-            print(f"{ODD} is out of date: run `python -m simulation.analysis.odd`", file=sys.stderr)
+            print(f"{ODD} is out of date: run `python -m simulation.odd`", file=sys.stderr)
             return 1
         return 0
     ODD.write_text(new)
