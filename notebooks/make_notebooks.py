@@ -38,13 +38,11 @@ and pick the Python 3 kernel of that environment.
 import os
 import matplotlib.pyplot as plt
 import networkx as nx
-import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from simulation import load_scenario
 from simulation.model.mesa_model import CareerModel
-from simulation.config.params import FUNCTIONS
 
 SMALL = os.environ.get("CAREERSIM_NOTEBOOK_SMALL") == "1"   # the test suite runs a smaller version
 size = ["population.n_faculty=120", "population.n_institutions=1", "horizon_years=" + ("4" if SMALL else "12")]
@@ -112,7 +110,9 @@ protégés have holes. The network's protégés recruit mentors for the function
 Run both worlds to the end and follow everyone hired along the way.
 """),
     code("""
-from simulation.model.recorder import Recorder, people_table
+from lifelines import KaplanMeierFitter
+
+from simulation.model.recorder import people_table
 from simulation.analysis.outcomes import cohort
 
 hires = []
@@ -124,7 +124,6 @@ for name, model in models.items():
     hires.append(c)
 hires = pd.concat(hires)
 
-from lifelines import KaplanMeierFitter
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, g in hires.groupby("model"):
     KaplanMeierFitter(label=name).fit(g["years"], g["left"]).plot_survival_function(ax=ax)
@@ -161,7 +160,6 @@ import sys
 from contextlib import redirect_stderr
 from pathlib import Path
 
-import pandas as pd
 from IPython.display import Image, display
 
 from simulation.experiments.compare import compare, format_differences

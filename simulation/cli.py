@@ -84,18 +84,32 @@ def run(
     typer.echo(f"results: {folder}")
 
 
-ExecutorOption = Annotated[str, typer.Option(help="Where runs execute: serial, processes, dask or slurm (the default [cluster] settings).")]
+ExecutorOption = Annotated[
+    str, typer.Option(help="Where runs execute: serial, processes, dask or slurm (the default [cluster] settings).")
+]
 WorkersOption = Annotated[Optional[int], typer.Option(help="Parallel workers (default: all cores).")]
-AddressOption = Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).")]
+AddressOption = Annotated[
+    Optional[str],
+    typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster).")
+]
 
 
 @app.command()
 def compare(
-    scenarios: Annotated[Optional[list[str]], typer.Argument(help="Scenario files or names (default: status_quo dyad committee network network_peers).")] = None,
-    replicates: Annotated[Optional[int], typer.Option(help="Replicates per scenario (paired: replicate r uses seed + r everywhere).")] = None,
+    scenarios: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Scenario files or names (default: status_quo dyad committee network network_peers).")
+    ] = None,
+    replicates: Annotated[
+        Optional[int], typer.Option(help="Replicates per scenario (paired: replicate r uses seed + r everywhere).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of replicate 0.")] = 1,
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: results/compare/default for the default comparison, otherwise a folder of its own under results/compare/ named after what is compared).")] = None,
-    reference: Annotated[Optional[str], typer.Option(help="Scenario the others are compared with (default: the first).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help=(
+        "Output folder (default: results/compare/default for the default comparison, otherwise a folder of its own "
+        "under results/compare/ named after what is compared)."))] = None,
+    reference: Annotated[
+        Optional[str], typer.Option(help="Scenario the others are compared with (default: the first).")
+    ] = None,
     set_: SetOption = None,
     executor: ExecutorOption = "processes",
     workers: WorkersOption = None,
@@ -107,8 +121,9 @@ def compare(
 
     from simulation.analysis.comparison import add_seconds, load
     from simulation.analysis.report import write_report
-    from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison, default_folder,
-                          difference_units_header, format_differences, format_not_computed, resolve)
+    from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison,
+                                                default_folder, difference_units_header, format_differences,
+                                                format_not_computed, resolve)
     from simulation.experiments.executors import map_tasks
     from simulation.util.progress import step
 
@@ -172,19 +187,31 @@ def report(
 
 @app.command()
 def calibrate(
-    check_: Annotated[bool, typer.Option("--check", help="Target vs simulated, with 95% intervals, pass/fail per target.")] = False,
-    fit_: Annotated[bool, typer.Option("--fit", help="Re-estimate the free parameters and write a calibration record.")] = False,
+    check_: Annotated[
+        bool, typer.Option("--check", help="Target vs simulated, with 95% intervals, pass/fail per target.")
+    ] = False,
+    fit_: Annotated[
+        bool, typer.Option("--fit", help="Re-estimate the free parameters and write a calibration record.")
+    ] = False,
     apply: Annotated[bool, typer.Option(help="With --fit: install the record as the package's defaults.")] = False,
-    replicates: Annotated[Optional[int], typer.Option(help="Replicates (default: 10 for --check, 5 for --fit).")] = None,
+    replicates: Annotated[
+        Optional[int], typer.Option(help="Replicates (default: 10 for --check, 5 for --fit).")
+    ] = None,
     seed: Annotated[Optional[int], typer.Option(help="First seed (default: 1000 for --check, 2000 for --fit).")] = None,
     scenario: Annotated[str, typer.Option(help="Scenario calibrated against the targets.")] = "status_quo",
     set_: SetOption = None,
     out: Annotated[Path, typer.Option(help="Where tables and records go.")] = Path("results/calibration"),
     workers: WorkersOption = None,
-    executor: Annotated[Optional[str], typer.Option(help="Where runs execute: serial, processes (default), dask or slurm.")] = None,
+    executor: Annotated[
+        Optional[str], typer.Option(help="Where runs execute: serial, processes (default), dask or slurm.")
+    ] = None,
     scheduler: AddressOption = None,
-    maxfev: Annotated[int, typer.Option(help="With --fit: most objective evaluations per block in the local search.")] = 70,
-    block: Annotated[Optional[list[str]], typer.Option(help="With --fit: fit only these blocks of targets.toml (repeatable).")] = None,
+    maxfev: Annotated[
+        int, typer.Option(help="With --fit: most objective evaluations per block in the local search.")
+    ] = 70,
+    block: Annotated[
+        Optional[list[str]], typer.Option(help="With --fit: fit only these blocks of targets.toml (repeatable).")
+    ] = None,
 ) -> None:
     """Calibration against the published targets in the package's targets.toml."""
     from simulation.experiments import calibration as cal
@@ -212,7 +239,10 @@ def calibrate(
             typer.echo(f"  {name} = {value:g}")
         if apply:
             cal.write_record(record, cal.RECORD_FILE)
-            typer.echo(f"installed as the defaults: {cal.RECORD_FILE} (re-run the tests; update the regression baseline on purpose)")
+            typer.echo(
+                f"installed as the defaults: {cal.RECORD_FILE} "
+                "(re-run the tests; update the regression baseline on purpose)"
+            )
     if check_:
         table = cal.check(scenario, replicates or 10, 1000 if seed is None else seed, set_ or [], workers=workers,
                           executor=executor, address=scheduler)
@@ -252,8 +282,12 @@ def patterns(
 
 @app.command()
 def bench(
-    quick: Annotated[bool, typer.Option("--quick", help="Under a minute: skips the cold compile and the 175,000-faculty run.")] = False,
-    record: Annotated[Optional[Path], typer.Option(help="Also write the output into this Markdown file's generated:bench block.")] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Under a minute: skips the cold compile and the 175,000-faculty run.")
+    ] = False,
+    record: Annotated[
+        Optional[Path], typer.Option(help="Also write the output into this Markdown file's generated:bench block.")
+    ] = None,
 ) -> None:
     """Speed and memory: start-up, throughput, the whole of US academic medicine, a sweep."""
     import time
@@ -292,23 +326,41 @@ def app_(
 
 @app.command("sweep")
 def sweep_(
-    sweep_file: Annotated[str, typer.Argument(help="Sweep file (e.g. sweeps/capacity_vs_k.toml) or the name of one in sweeps/.")],
+    sweep_file: Annotated[
+        str, typer.Argument(help="Sweep file (e.g. sweeps/capacity_vs_k.toml) or the name of one in sweeps/.")
+    ],
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/sweeps/<name>).")] = None,
-    executor: Annotated[str, typer.Option(help="Where tasks run: serial, processes, dask or slurm (the sweep file's cluster section).")] = "processes",
+    executor: Annotated[
+        str, typer.Option(help="Where tasks run: serial, processes, dask or slurm (the sweep file's cluster section).")
+    ] = "processes",
     workers: WorkersOption = None,
     scheduler: AddressOption = None,
-    batch: Annotated[Optional[int], typer.Option(help="Runs per task (default: batch in the file's run section).")] = None,
-    shard: Annotated[Optional[str], typer.Option(help="Run only shard I of N (I from 1 to N), e.g. --shard 3/50: what each array task runs.")] = None,
-    shards: Annotated[Optional[int], typer.Option(help="Shards of --job-array (default: tasks, at most 50); with --status, shows each.")] = None,
-    job_array: Annotated[bool, typer.Option("--job-array", help="Print a SLURM sbatch script: one array task per shard.")] = False,
-    status_: Annotated[bool, typer.Option("--status", help="Done, failed and remaining tasks and runs across all shards.")] = False,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the tasks that hold failed runs.")] = False,
+    batch: Annotated[
+        Optional[int], typer.Option(help="Runs per task (default: batch in the file's run section).")
+    ] = None,
+    shard: Annotated[
+        Optional[str],
+        typer.Option(help="Run only shard I of N (I from 1 to N), e.g. --shard 3/50: what each array task runs.")
+    ] = None,
+    shards: Annotated[
+        Optional[int],
+        typer.Option(help="Shards of --job-array (default: tasks, at most 50); with --status, shows each.")
+    ] = None,
+    job_array: Annotated[
+        bool, typer.Option("--job-array", help="Print a SLURM sbatch script: one array task per shard.")
+    ] = False,
+    status_: Annotated[
+        bool, typer.Option("--status", help="Done, failed and remaining tasks and runs across all shards.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run again the tasks that hold failed runs.")
+    ] = False,
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Sweep parameters (grid, LHS, Sobol', Morris) into one Parquet dataset; resumable, shardable."""
-    from simulation.experiments.sweeps import (SweepError, default_out, default_shards, format_status, job_array_script, load_sweep,
-                         prepare, run_sweep, status)
+    from simulation.experiments.sweeps import (SweepError, default_out, default_shards, format_status,
+                                               job_array_script, load_sweep, prepare, run_sweep, status)
 
     if sum([job_array, status_, shard is not None]) > 1:
         _fail("--job-array, --status and --shard do not go together; give one")

@@ -23,22 +23,31 @@ from simulation.analysis.outcomes import label
 GROUPS = ("all", "women", "men")
 
 
-def write_sweep(folder: Path, kind: str, parameters: list[dict], X: np.ndarray, f, *, models=("",), outcomes=("retention_10y",),
-                replicates: int = 2, seed: int = 1, design_extra: dict | None = None, drop_points=(), failed_points=(),
-                shards: int = 2, noise: float = 0.0) -> Path:
+def write_sweep(folder: Path, kind: str, parameters: list[dict], X: np.ndarray, f, *, models=("",),
+                outcomes=("retention_10y",), replicates: int = 2, seed: int = 1, design_extra: dict | None = None,
+                drop_points=(), failed_points=(), shards: int = 2, noise: float = 0.0) -> Path:
     """A sweep folder in the engine's layout. `f(X, model, replicate, rng)` returns {outcome: values per point}."""
     names = [p["name"] for p in parameters]
     folder.mkdir(parents=True, exist_ok=True)
     model_list = [m for m in models if m]
     n = len(X)
-    design = pd.DataFrame({"point": np.arange(n, dtype="int64"), **{p: X[:, k].astype(float) for k, p in enumerate(names)}})
+    design = pd.DataFrame(
+        {"point": np.arange(n, dtype="int64"), **{p: X[:, k].astype(float) for k, p in enumerate(names)}}
+    )
     design.to_parquet(folder / "design.parquet", index=False)
-    meta = {"kind": kind, "parameters": parameters, "n": None, "levels": None, "calc_second_order": False, **(design_extra or {})}
+    meta = {
+        "kind": kind, "parameters": parameters, "n": None, "levels": None, "calc_second_order": False,
+        **(design_extra or {})
+    }
     if kind in ("sobol", "morris"):
-        meta["salib_problem"] = {"num_vars": len(names), "names": names, "bounds": [[p["low"], p["high"]] for p in parameters]}
-    manifest = {"name": folder.name, "description": "synthetic sweep for the tests", "sweep_file": f"# {kind}\noutcomes = {list(outcomes)}\n",
-                "base": "network", "seed": seed, "replicates": replicates, "models": model_list, "outcomes": list(outcomes),
-                "design": meta, "n_points": n, "n_runs": n * replicates * max(1, len(model_list)), "n_tasks": shards,
+        meta["salib_problem"] = {
+            "num_vars": len(names), "names": names, "bounds": [[p["low"], p["high"]] for p in parameters]
+        }
+    manifest = {"name": folder.name, "description": "synthetic sweep for the tests",
+                "sweep_file": f"# {kind}\noutcomes = {list(outcomes)}\n",
+                "base": "network", "seed": seed, "replicates": replicates, "models": model_list,
+                "outcomes": list(outcomes), "design": meta, "n_points": n,
+                "n_runs": n * replicates * max(1, len(model_list)), "n_tasks": shards,
                 "versions": {"careersim": "0.1.0"}, "git_commit": "abc1234", "created_utc": "2026-12-02T00:00:00Z"}
     (folder / "sweep.json").write_text(json.dumps(manifest))
     rng = np.random.default_rng(seed)
@@ -153,12 +162,15 @@ def _grid_sweep(folder: Path, replicates=3, models=("dyad", "network"), drop_poi
     xs, ys = [1.0, 2.0, 3.0, 4.0], [0.0, 0.5, 1.0]
     X = np.array([(x, y) for x in xs for y in ys])
     params = [{"name": "network.max_ties", "low": 1, "high": 4, "values": xs, "distribution": None, "integer": True},
-              {"name": "network.share_external", "low": 0, "high": 1, "values": ys, "distribution": None, "integer": False}]
+              {"name": "network.share_external", "low": 0, "high": 1, "values": ys, "distribution": None,
+               "integer": False}]
 
     def f(X, model, r, rng):
         base = 0.6 + 0.02 * X[:, 0] + 0.05 * X[:, 1] + rng.normal(0, 0.01, len(X))
         adv = 0.03 * (X[:, 0] - 2.5) if model == "network" else 0.0
-        return {"retention_10y": base + adv, "share_months_hole": 0.3 - 0.02 * X[:, 0] + (0.01 if model == "network" else 0)}
+        return {
+            "retention_10y": base + adv, "share_months_hole": 0.3 - 0.02 * X[:, 0] + (0.01 if model == "network" else 0)
+        }
 
     return write_sweep(folder, "grid", params, X, f, models=models, outcomes=("retention_10y", "share_months_hole"),
                        replicates=replicates, drop_points=drop_points)
@@ -173,15 +185,20 @@ def test_grid_surface_is_the_mean_and_t_interval_of_the_rows(tmp_path):
     runs = pd.read_parquet(folder / "runs")
     surf = a.tables["grid_surfaces"]
     for point, model in [(0, "dyad"), (5, "network"), (10, "network")]:
-        x = runs[(runs["point"] == point) & (runs["model"] == model) & (runs["group"] == "all")]["retention_10y"].to_numpy()
+        x = runs[(runs["point"] == point) & (runs["model"] == model)
+                 & (runs["group"] == "all")]["retention_10y"].to_numpy()
         half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
         row = surf[(surf["point"] == point) & (surf["series"] == model) & (surf["outcome"] == "retention_10y")].iloc[0]
         assert row["mean"] == pytest.approx(x.mean()) and row["n"] == len(x)
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((x.mean() - half, x.mean() + half))
     # the advantage is paired, replicate by replicate
-    w = runs[(runs["point"] == 5) & (runs["group"] == "all")].pivot(index="replicate", columns="model", values="retention_10y")
+    w = runs[(runs["point"] == 5) & (runs["group"] == "all")].pivot(
+        index="replicate", columns="model", values="retention_10y"
+    )
     d = (w["network"] - w["dyad"]).to_numpy()
-    row = surf[(surf["point"] == 5) & (surf["series"] == "network \u2212 dyad") & (surf["outcome"] == "retention_10y")].iloc[0]
+    row = surf[
+        (surf["point"] == 5) & (surf["series"] == "network \u2212 dyad") & (surf["outcome"] == "retention_10y")
+    ].iloc[0]
     assert row["mean"] == pytest.approx(d.mean())
     assert row["ci_high"] - row["mean"] == pytest.approx(stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3))
     assert 11 not in set(surf["point"])
@@ -240,7 +257,9 @@ def _assert_every_outcome_labelled(page: str, outcomes) -> None:
     for o in outcomes:
         for m in re.finditer(rf"\b{re.escape(o)}\b", text):
             window = text[max(0, m.start() - 400): m.end() + 200]
-            assert label(o) in window, f"{o} shown without its label: ...{text[max(0, m.start() - 80): m.end() + 40]}..."
+            assert label(o) in window, (
+                f"{o} shown without its label: ...{text[max(0, m.start() - 80): m.end() + 40]}..."
+            )
 
 
 @pytest.mark.parametrize("kind", ["grid", "lhs", "sobol"])
@@ -296,5 +315,6 @@ def test_morris_uses_the_complete_trajectories_of_an_unfinished_sweep(tmp_path):
     a = an.analyze(folder, progress=False, figures=False)
     m = a.tables["morris"].set_index("parameter")
     assert (m["trajectories"] == 9).all()
-    assert m.loc["network.max_ties", "mu_star"] == pytest.approx(0.33) and m.loc["network.share_external", "mu_star"] < 1e-9
+    assert (m.loc["network.max_ties", "mu_star"] == pytest.approx(0.33)
+            and m.loc["network.share_external", "mu_star"] < 1e-9)
     assert any("9 of 10 trajectories" in n["why"] for n in a.notes)

@@ -16,7 +16,8 @@ from simulation import app
 
 pytestmark = pytest.mark.skipif(
     not Path(app.CHROMIUM).exists() and not os.environ.get("CI"),
-    reason=f"the browser test needs Debian's chromium at {app.CHROMIUM} (apt-get install chromium; .ci/run installs it)",
+    reason=(f"the browser test needs Debian's chromium at {app.CHROMIUM} "
+            "(apt-get install chromium; .ci/run installs it)"),
 )
 
 N_TIMED = 6  # months stepped and timed

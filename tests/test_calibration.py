@@ -24,7 +24,8 @@ def test_target_file_parses_with_sources_and_bands():
 
 def test_bad_target_files_are_refused(tmp_path):
     bad = tmp_path / "t.toml"
-    bad.write_text('[[target]]\nid = "x"\nmeasure = "nope"\ndescription = ""\npopulation = ""\npublished = ""\nvalue = 1\nlow = 0\nhigh = 2\nsource = ""\ntolerance = ""\n')
+    bad.write_text('[[target]]\nid = "x"\nmeasure = "nope"\ndescription = ""\npopulation = ""\npublished = ""\n'
+                   'value = 1\nlow = 0\nhigh = 2\nsource = ""\ntolerance = ""\n')
     with pytest.raises(ValueError, match="unknown measure"):
         cal.load_targets(bad)
 
@@ -64,8 +65,8 @@ def test_fit_recovers_known_parameters_of_a_toy_version(tmp_path):
     for m in ("exit_10y", "exit_3y", "pubs_per_year_early"):
         v = float(np.mean([x[m] for x in measured]))
         lines.append(f'[[target]]\nid = "{m}"\nmeasure = "{m}"\ndescription = "toy"\npopulation = "toy"\n'
-                     f'published = "toy"\nvalue = {v}\nlow = {v * 0.97}\nhigh = {v * 1.03}\nsource = "the model itself"\n'
-                     f'tolerance = "3%"\n')
+                     f'published = "toy"\nvalue = {v}\nlow = {v * 0.97}\nhigh = {v * 1.03}\n'
+                     'source = "the model itself"\ntolerance = "3%"\n')
     lines.append('[[free]]\nname = "exits.hazard_initial"\nlow = 0.02\nhigh = 0.12\nblock = "careers"\n')
     lines.append('[[free]]\nname = "careers.pubs_per_capital_year"\nlow = 1.5\nhigh = 5.0\nblock = "careers"\n')
     toml = tmp_path / "toy.toml"
@@ -99,7 +100,9 @@ def test_measures_on_a_constructed_table():
     assert cal.MEASURES["award_grant_5y"](c, people, None, n_months) == pytest.approx(1 / 5)
     assert cal.MEASURES["award_grant_10y"](c, people, None, n_months) == pytest.approx(1 / 5)
     assert cal.MEASURES["years_to_associate"](c, people, None, n_months) == pytest.approx(6.0)
-    assert cal.MEASURES["pubs_per_year_early"](c, people, None, n_months) == pytest.approx(np.mean([10, 15, 12, 9, 11, 13, 10]) / 5)
+    assert cal.MEASURES["pubs_per_year_early"](c, people, None, n_months) == pytest.approx(
+        np.mean([10, 15, 12, 9, 11, 13, 10]) / 5
+    )
     assert cal.MEASURES["award_pubs_10y_successful"](c, people, None, n_months) == pytest.approx(40)
 
 

@@ -94,7 +94,8 @@ def test_patterns_prints_every_pattern(tmp_path):
     assert sorted(table["pattern"].unique()) == list(range(1, 8))
     verdicts = re.findall(r"^\d\. .*: (holds|does NOT hold)$", r.stdout, re.MULTILINE)
     assert verdicts == ["holds" if h else "does NOT hold" for h in table["holds"]]
-    assert f"{int(table['holds'].sum())} of {len(table)} statements hold; table: {tmp_path / 'patterns.csv'}" in r.stdout
+    assert (f"{int(table['holds'].sum())} of {len(table)} statements hold; table: {tmp_path / 'patterns.csv'}"
+            in r.stdout)
     assert len(list((tmp_path / "runs").glob("*/rep*"))) == 9 * 2
 
 

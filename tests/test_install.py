@@ -106,7 +106,8 @@ def test_a_non_editable_install_finds_its_scenarios_and_runs(tmp_path):
     assert _run([careersim, "validate", "network"], cwd=elsewhere).stdout.startswith("ok: network: network model")
     r = subprocess.run([careersim, "validate", "nope"], cwd=elsewhere, env=_env(), capture_output=True, text=True)
     assert r.returncode == 2 and "Known scenarios: " + ", ".join(SHIPPED) in r.stderr, r.stderr
-    assert _run([careersim, "params"], cwd=elsewhere).stdout.count("calibrated: simulation/config/calibration.json") >= 10
+    assert _run([careersim, "params"], cwd=elsewhere).stdout.count(
+        "calibrated: simulation/config/calibration.json") >= 10
 
     # plain Python kernels: the point is the installed files, not minutes of compiling
     out = tmp_path / "r"
@@ -144,7 +145,8 @@ def test_importing_reads_no_calibration_record():
         opened = []
         sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" and
                          str(args[0]).endswith("calibration.json") else None)
-        import simulation, simulation.config.params, simulation.config.scenario, simulation.experiments.calibration, simulation.cli
+        import simulation, simulation.config.params, simulation.config.scenario
+        import simulation.experiments.calibration, simulation.cli
         assert opened == [], opened
         assert simulation.config.params.calibration_record.cache_info().currsize == 0
         p = simulation.config.params.Params()  # the defaults need it: read now, once
@@ -181,8 +183,10 @@ def test_importing_deletes_no_kernel_cache_and_the_command_line_clears_it(tmp_pa
 
     code = textwrap.dedent(f"""
         import pathlib, simulation
-        assert pathlib.Path(simulation.__file__).parent == pathlib.Path({str(pkg / "simulation")!r}), simulation.__file__
-        import simulation.model.kernel_cache, simulation.config.params, simulation.config.scenario, simulation.cli, simulation.run.simulate
+        assert (pathlib.Path(simulation.__file__).parent
+                == pathlib.Path({str(pkg / "simulation")!r})), simulation.__file__
+        import simulation.model.kernel_cache, simulation.config.params, simulation.config.scenario
+        import simulation.cli, simulation.run.simulate
         assert simulation.model.kernel_cache.CACHE == pathlib.Path({str(cache)!r})
     """)
     _run([sys.executable, "-c", code], cwd=tmp_path, PYTHONPATH=str(pkg))

@@ -106,7 +106,9 @@ def test_analysis_notebook_runs_cleanly_twice(small):
         assert (comparison / "report.html").is_file() and (comparison / "comparison.json").is_file()
         assert {p.name for p in (comparison / "figures").glob("*.png")} >= {
             "differences.png", "retention.png", "coverage_by_stage.png"}
-        shown = [o for c in nb.cells if "display(Image" in c.source for o in c.outputs if o.output_type == "display_data"]
+        shown = [
+            o for c in nb.cells if "display(Image" in c.source for o in c.outputs if o.output_type == "display_data"
+        ]
         assert len(shown) == 3 and all("image/png" in o.data for o in shown)
 
 

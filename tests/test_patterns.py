@@ -50,13 +50,14 @@ def world(good=True):
     tracking_cov = {(STAGES[0], "science"): 0.8, (STAGES[0], "skills"): 0.8,
                     (STAGES[2], "career"): 0.75, (STAGES[2], "networking"): 0.75}
     base = {
-        "dyad": (people(hole=0.5, lost=4.0), series(all_covered=0.1 if good else 0.6, coverage=fixed_cov if good else tracking_cov,
-                                                     need=NEEDS_SHIFT, woman_early=0.3 if good else 0.6, woman_late=0.5)),
+        "dyad": (people(hole=0.5, lost=4.0),
+                 series(all_covered=0.1 if good else 0.6, coverage=fixed_cov if good else tracking_cov,
+                        need=NEEDS_SHIFT, woman_early=0.3 if good else 0.6, woman_late=0.5)),
         "committee": (people(), series(coverage=fixed_cov if good else tracking_cov, need=NEEDS_SHIFT)),
         "status_quo": (people(slope=-0.1 * g, quality_gap=0.2 * g), series(strong_all=0.05 if good else 0.5)),
         "network": (people(hole=0.5 - 0.2 * g, lost=4.0 - 2.0 * g, psych=0.5, pubs=100),
-                    series(all_covered=0.1 + 0.3 * g, coverage=tracking_cov if good else fixed_cov, need=NEEDS_SHIFT if good else None,
-                           woman_late=0.6)),
+                    series(all_covered=0.1 + 0.3 * g, coverage=tracking_cov if good else fixed_cov,
+                           need=NEEDS_SHIFT if good else None, woman_late=0.6)),
         "network_peers": (people(psych=0.5 + 0.2 * g, pubs=100 + 20 * g), series()),
         "network_women_mentor_policy": (people(), series(woman_late=0.6 + 0.2 * g)),
         "network_local_only": (people(hole=0.5 - 0.2 * g + 0.05), series(woman_late=0.6 - 0.1 * g)),

@@ -120,7 +120,8 @@ def test_gap_changes_are_paired_by_replicate(comp):
     t = pd.read_parquet(comp.out / "outcomes.parquet")
     g = gap_changes(t, "status_quo", ["share_months_hole"]).set_index("scenario").loc["dyad"]
     v = t.set_index(["scenario", "replicate", "group"])["share_months_hole"]
-    by_rep = [(v[("dyad", r, "women")] - v[("dyad", r, "men")]) - (v[("status_quo", r, "women")] - v[("status_quo", r, "men")])
+    by_rep = [(v[("dyad", r, "women")] - v[("dyad", r, "men")])
+              - (v[("status_quo", r, "women")] - v[("status_quo", r, "men")])
               for r in range(2)]
     assert g["change"] == pytest.approx(np.mean(by_rep))
     assert g["ci_low"] < g["change"] < g["ci_high"]

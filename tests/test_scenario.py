@@ -142,11 +142,15 @@ def test_an_existing_file_without_the_suffix_is_read(tmp_path):
 
 def test_bad_files_name_the_file(tmp_path):
     (tmp_path / "x.toml").mkdir()
-    assert _error(tmp_path / "x.toml").startswith(f"{(tmp_path / 'x.toml').resolve()}: is a folder, not a scenario file")
+    assert _error(tmp_path / "x.toml").startswith(
+        f"{(tmp_path / 'x.toml').resolve()}: is a folder, not a scenario file"
+    )
     (tmp_path / "e.toml").write_text("")
     assert _error(tmp_path / "e.toml").startswith(f"{(tmp_path / 'e.toml').resolve()}: the file is empty")
     (tmp_path / "b.toml").write_bytes(b"\xff\xfe\x00\x01")
-    assert _error(tmp_path / "b.toml").startswith(f"{(tmp_path / 'b.toml').resolve()}: not a text file: byte 0xff (line 1) is not UTF-8")
+    assert _error(tmp_path / "b.toml").startswith(
+        f"{(tmp_path / 'b.toml').resolve()}: not a text file: byte 0xff (line 1) is not UTF-8"
+    )
     child = tmp_path / "child.toml"
     child.write_text('extends = "nowhere"\n')
     msg = _error(child)

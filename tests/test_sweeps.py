@@ -77,12 +77,30 @@ def sampled(kind: str, extra: str = "", params: str | None = None) -> str:
 @pytest.mark.parametrize("change, expected", [
     (("replicates = 2", "replicate = 2"), r"replicate = 2: unknown field\. Did you mean replicates"),
     (("replicates = 2", 'replicates = "2"'), r'replicates = "2": must be an integer'),
-    (('"network.max_ties"]', '"network.max_tie"]'), r'parameters\."network\.max_tie" = \{values = \[1, 2, 4\]\}: unknown parameter\. Did you mean network\.max_ties'),
-    (("values = [1, 2, 4]", "values = [1, 2, 40]"), r"network\.max_ties.*\.values\[2\] = 40: out of network\.max_ties's range \(allowed: 1 to 12\)"),
+    (
+        ('"network.max_ties"]', '"network.max_tie"]'),
+        (
+            r'parameters\."network\.max_tie" = \{values = \[1, 2, 4\]\}: unknown parameter\. Did you mean '
+            r'network\.max_ties'
+        )
+    ),
+    (
+        ("values = [1, 2, 4]", "values = [1, 2, 40]"),
+        r"network\.max_ties.*\.values\[2\] = 40: out of network\.max_ties's range \(allowed: 1 to 12\)"
+    ),
     (("values = [1, 2, 4]", "values = [1, 2.0, 4]"), r"values\[1\] = 2\.0: network\.max_ties is an integer parameter"),
-    (('kind = "grid"', 'kind = "sobolx"'), r'design\.kind = "sobolx": must be one of "grid", "lhs", "sobol" or "morris"'),
-    (('models = ["dyad", "network"]', 'models = ["dyad", "networks"]'), r'models\.\[1\]|models\[1\] = "networks": must be one of'),
-    (('outcomes = ["pubs_per_faculty_year"', 'outcomes = ["pubs_per_faculty_yr"'), r'outcomes\[0\] = "pubs_per_faculty_yr": unknown outcome\. Did you mean pubs_per_faculty_year'),
+    (
+        ('kind = "grid"', 'kind = "sobolx"'),
+        r'design\.kind = "sobolx": must be one of "grid", "lhs", "sobol" or "morris"'
+    ),
+    (
+        ('models = ["dyad", "network"]', 'models = ["dyad", "networks"]'),
+        r'models\.\[1\]|models\[1\] = "networks": must be one of'
+    ),
+    (
+        ('outcomes = ["pubs_per_faculty_year"', 'outcomes = ["pubs_per_faculty_yr"'),
+        r'outcomes\[0\] = "pubs_per_faculty_yr": unknown outcome\. Did you mean pubs_per_faculty_year'
+    ),
 ])
 def test_grid_file_errors_name_the_file_the_field_and_the_value(tmp_path, change, expected):
     path = write(tmp_path, SMALL_GRID.replace(*change))
@@ -97,9 +115,15 @@ def test_grid_file_errors_name_the_file_the_field_and_the_value(tmp_path, change
 
 @pytest.mark.parametrize("params, expected", [
     ('[parameters."exits.unmet_effect"]\nlow = 0.9\nhigh = 0.2\n', r"low = 0\.9 is not below high = 0\.2"),
-    ('[parameters."exits.unmet_effect"]\nlow = 0.1\nhigh = 50.0\n', r"\.high = 50\.0: out of exits\.unmet_effect's range \(allowed: 0 to 20\)"),
+    (
+        '[parameters."exits.unmet_effect"]\nlow = 0.1\nhigh = 50.0\n',
+        r"\.high = 50\.0: out of exits\.unmet_effect's range \(allowed: 0 to 20\)"
+    ),
     ('[parameters."exits.unmet_effect"]\nlow = nan\nhigh = 1.0\n', r"\.low = nan: must be a finite number"),
-    ('[parameters."exits.unmet_effect"]\nlow = 0.0\nhigh = 1.0\ndistribution = "loguniform"\n', r"loguniform range needs low > 0"),
+    (
+        '[parameters."exits.unmet_effect"]\nlow = 0.0\nhigh = 1.0\ndistribution = "loguniform"\n',
+        r"loguniform range needs low > 0"
+    ),
     ('[parameters."mentoring.peers"]\nlow = 0\nhigh = 1\n', r"true/false setting cannot be swept"),
     ('[parameters."exits.unmet_effect"]\nvalues = [0.1, 0.2]\n', r"a lhs design samples between low and high"),
 ])
@@ -111,7 +135,9 @@ def test_sampled_parameter_errors(tmp_path, params, expected):
 
 
 def test_design_errors(tmp_path):
-    with pytest.raises(ConfigError, match=r"design\.n = 12: Sobol' base samples must be a power of 2 \(e\.g\. 8 or 16\)"):
+    with pytest.raises(
+        ConfigError, match=r"design\.n = 12: Sobol' base samples must be a power of 2 \(e\.g\. 8 or 16\)"
+    ):
         load_sweep(write(tmp_path, sampled("sobol", "n = 12")))
     with pytest.raises(ConfigError, match=r"design\.n: missing; a lhs design needs n"):
         load_sweep(write(tmp_path, sampled("lhs")))
@@ -201,7 +227,9 @@ def test_dataset_layout(grid_reference):
 
 def test_the_function_model_reproduces_a_sweep_run(grid_reference):
     _, _, table = grid_reference
-    row = table[(table["point"] == 1) & (table["replicate"] == 1) & (table["model"] == "dyad") & (table["group"] == "all")]
+    row = table[
+        (table["point"] == 1) & (table["replicate"] == 1) & (table["model"] == "dyad") & (table["group"] == "all")
+    ]
     got = sweeps.model(seed=5, base="network", mentoring_model="dyad", replicate=1, point=1, network__max_ties=2.0,
                        population__n_faculty=60, population__n_institutions=2, horizon_years=3)
     assert got["pubs_per_faculty_year"] == pytest.approx(float(row["pubs_per_faculty_year"].iloc[0]), rel=0, abs=0)

@@ -72,7 +72,9 @@ def outcome_notes(table: pd.DataFrame, horizon_years: float, share_women: set[fl
             hint = ""
             if share_women and share_women == {0.0 if g == "women" else 1.0}:
                 hint = f" (hiring.share_women = {next(iter(share_women)):g})"
-            notes.append(note(f"outcomes of {g} hires{and_differences([])}", f"no {g} among the hires of any run{hint}"))
+            notes.append(
+                note(f"outcomes of {g} hires{and_differences([])}", f"no {g} among the hires of any run{hint}")
+            )
 
     def missing(group: str, columns: list[str]) -> list[str]:
         t = table[table["group"] == group]
@@ -166,7 +168,8 @@ def saved_notes(out: Path, meta: dict, table: pd.DataFrame, diffs: pd.DataFrame,
         hires = table.groupby("group")["n_hires"].sum()
         only = "men" if hires.get("women", 0) == 0 else "women"
         notes.append(note("women's hazard ratio of leaving (gender in the Cox model)",
-                          f"only {only} among the hires of every run: the gender covariate was left out of the Cox model"))
+                          f"only {only} among the hires of every run: "
+                          "the gender covariate was left out of the Cox model"))
     return notes
 
 

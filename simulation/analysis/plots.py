@@ -275,7 +275,9 @@ def women_figure(series: pd.DataFrame, scenarios: list[str]) -> Figure:
         for ax, r in zip(axes[0, 1:], RANKS):
             sns.lineplot(data=shown, x="year", y=f"share_women_{r}", hue="scenario", hue_order=scenarios,
                          palette=pal, errorbar=t_interval, ax=ax, legend=False)
-            ax.set(title=f"women's share, {r} professors", xlabel="year of run", ylabel="women (% of rank)", ylim=(0, 70))
+            ax.set(
+                title=f"women's share, {r} professors", xlabel="year of run", ylabel="women (% of rank)", ylim=(0, 70)
+            )
         _legend_beside(fig, axes[0, 0])
         return fig, comp
 
@@ -294,14 +296,17 @@ def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...],
     with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
         fig, axes = _figure(16, 1.0 + (0.45 * len(scenarios) + 1.1) * nrows, ncols=ncols, nrows=nrows, sharey=True)
         reference = d["reference"].iloc[0] if len(d) else "the reference"
-        fig.suptitle(f"Paired differences from {reference}, all hires (mean over replicates, 95% CI)", fontweight="bold")
+        fig.suptitle(
+            f"Paired differences from {reference}, all hires (mean over replicates, 95% CI)", fontweight="bold"
+        )
         for ax, outcome in zip(axes.flat, outcomes_shown):
             g = d[d["outcome"] == outcome].set_index("scenario").reindex(scenarios)
             factor, unit = scale(outcome), difference_unit(outcome)
             for k, s in enumerate(scenarios):
                 x = factor * g.loc[s, "difference"]
                 lo, hi = factor * g.loc[s, "ci_low"], factor * g.loc[s, "ci_high"]
-                xerr = [[x - lo], [hi - x]] if np.isfinite(lo) and np.isfinite(hi) else None  # one replicate: no interval
+                # one replicate: no interval
+                xerr = [[x - lo], [hi - x]] if np.isfinite(lo) and np.isfinite(hi) else None
                 ax.errorbar([x], [k], xerr=xerr, fmt="o", color=pal[s], capsize=3, ms=5)
             ax.axvline(0, color="0.3", lw=0.8)
             ax.xaxis.set_major_locator(MaxNLocator(5))  # room between neighbouring panels' labels
@@ -419,8 +424,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         """Draw and save one figure; the guard is a last resort, every known gap is checked before."""
         try:
             fig, caption = draw()
-            figs.append({"name": name, "title": TITLES.get(name, name.replace("_", " ")), **save(fig, folder, name, svg),
-                         "caption": caption})
+            figs.append({"name": name, "title": TITLES.get(name, name.replace("_", " ")),
+                         **save(fig, folder, name, svg), "caption": caption})
         except Exception as exc:  # noqa: BLE001 - recorded, never silent
             skip(name, f"drawing it failed: {type(exc).__name__}: {exc}")
 
@@ -429,8 +434,10 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         km_gender = km_table(hires, ["scenario", "gender"], min(20.0, horizon))
         at10 = km_all[np.isclose(km_all["years"], RETENTION_YEARS)].set_index("scenario")["survival"]
         return (retention_figure(km_all, km_gender, scenarios),
-                "Kaplan-Meier retention in academia of faculty hired during the runs, % still in academia (pooled over replicates; bands: 95% CI). "
-                + (f"At {RETENTION_YEARS} years: " + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
+                "Kaplan-Meier retention in academia of faculty hired during the runs, % still in academia "
+                "(pooled over replicates; bands: 95% CI). "
+                + (f"At {RETENTION_YEARS} years: "
+                   + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
 
     if "retention" not in wanted:
         pass
@@ -449,8 +456,10 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         year = int(cy["career_year"].max() if cy["career_year"].max() < PUBLICATIONS_YEARS else PUBLICATIONS_YEARS)
         last = cy[cy["career_year"] == year].groupby("scenario")["publications"].mean()
         return (career_year_figure(cy, scenarios),
-                "Cumulative publications per hire, % with an independent grant and % promoted to associate, by years since hire (mean over replicates, 95% CI). "
-                f"Publications at year {year}: " + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
+                "Cumulative publications per hire, % with an independent grant and % promoted to associate, "
+                "by years since hire (mean over replicates, 95% CI). "
+                f"Publications at year {year}: "
+                + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
 
     if cy is None:
         pass
@@ -462,7 +471,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
     promoted = hires[hires["month_associate"].notna()] if hires is not None else None
 
     def promotion():
-        med = ((promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12).groupby(promoted["scenario"]).median()
+        med = ((promoted["month_associate"] - promoted["hire_month"]).astype(float) / 12).groupby(
+            promoted["scenario"]).median()
         return (promotion_figure(hires, scenarios),
                 "Years from hire to associate professor among those promoted. Median: "
                 + ", ".join(f"{s} {_num(med.get(s, np.nan))}" for s in scenarios) + " years.")
@@ -470,14 +480,16 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
     if "promotion_timing" not in wanted:
         pass
     elif promoted.empty:
-        skip("promotion_timing", f"no hire was promoted to associate professor during the runs (the runs last {years_text(horizon)})")
+        skip("promotion_timing",
+             f"no hire was promoted to associate professor during the runs (the runs last {years_text(horizon)})")
     else:
         add("promotion_timing", promotion)
 
     def coverage():
         fig, cov = coverage_figure(series, scenarios)
         worst = cov.groupby(["scenario", "function"])["coverage"].mean().groupby("scenario").min()
-        return (fig, "Coverage of need (% of need met by support, capped at 100%) per mentoring function and career stage, and the need itself. Least-covered function, mean over stages: "
+        return (fig, "Coverage of need (% of need met by support, capped at 100%) per mentoring function and "
+                "career stage, and the need itself. Least-covered function, mean over stages: "
                 + ", ".join(f"{s} {_pct(worst.get(s, np.nan))}" for s in scenarios) + ".")
 
     if "coverage_by_stage" in wanted:
@@ -488,7 +500,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
     def load_():
         fig, seniors = load_figure(people, scenarios, comfortable_load)
         over = (seniors["mentees"] > comfortable_load).groupby(seniors["scenario"]).mean()
-        return (fig, f"Mentees per associate and full professor at the end of the runs (dashed: the comfortable load of {comfortable_load:g}). Past it: "
+        return (fig, "Mentees per associate and full professor at the end of the runs "
+                f"(dashed: the comfortable load of {comfortable_load:g}). Past it: "
                 + ", ".join(f"{s} {_pct(over.get(s, np.nan))}" for s in scenarios) + ".")
 
     if "mentor_load" not in wanted:
@@ -500,8 +513,10 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
 
     def women():
         fig, comp_women = women_figure(series, scenarios)
-        wm = comp_women[comp_women["year"] >= comp_women["year"].max() - LAST_DECADE_YEARS].groupby("scenario")["women proteges with a woman mentor"].mean()
-        return (fig, "% of women proteges with at least one woman mentor, and women's % of each rank, over the run. Woman mentor, last decade: "
+        wm = (comp_women[comp_women["year"] >= comp_women["year"].max() - LAST_DECADE_YEARS]
+              .groupby("scenario")["women proteges with a woman mentor"].mean())
+        return (fig, "% of women proteges with at least one woman mentor, and women's % of each rank, over the run. "
+                "Woman mentor, last decade: "
                 + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
 
     if "women" not in wanted:
@@ -519,10 +534,12 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         missing = [o for o in key_outcomes() if o not in shown]
         no_ci = not np.isfinite(d[d["outcome"].isin(shown)][["ci_low", "ci_high"]].to_numpy(float)).all()
         return (differences_figure(comp.differences, shown, comp.scenarios),
-                f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals (all hires; "
-                f"{difference_units_text(shown)})."
-                + (" Points without a bar have no interval (" + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
-                + (" Not shown, as they could not be computed: " + "; ".join(f"{label(o)} ({o})" for o in missing) + "." if missing else ""))
+                f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals "
+                f"(all hires; {difference_units_text(shown)})."
+                + (" Points without a bar have no interval ("
+                   + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
+                + (" Not shown, as they could not be computed: "
+                   + "; ".join(f"{label(o)} ({o})" for o in missing) + "." if missing else ""))
 
     if "differences" not in wanted:
         pass

@@ -32,8 +32,10 @@ from simulation.analysis.outcomes import (GROUPS, REGISTRY, SHARE, difference_un
                                           short_difference_unit, unit)
 
 CSS = """
-body { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; max-width: 1220px; margin: 1em auto; color: #222; line-height: 1.4; padding: 0 1em; }
-h1 { font-size: 1.35em; margin: .1em 0 .2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: .2em; font-size: 1.25em; }
+body { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; max-width: 1220px; margin: 1em auto; \
+color: #222; line-height: 1.4; padding: 0 1em; }
+h1 { font-size: 1.35em; margin: .1em 0 .2em; } \
+h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: .2em; font-size: 1.25em; }
 table { border-collapse: collapse; font-size: .9em; margin: .6em 0; }
 th, td { border-bottom: 1px solid #e5e5e5; padding: .25em .6em; text-align: right; vertical-align: top; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
@@ -42,7 +44,8 @@ figcaption { color: #444; font-size: .92em; }
 .note { background: #f6f8fa; padding: .6em 1em; border-radius: 4px; }
 .meta { color: #333; font-size: .9em; margin: 0 0 .6em; }
 .meta b { color: #111; }
-.answer { background: #f3f7fb; border-left: 4px solid #0072b2; padding: .3em 1em .4em; border-radius: 4px; font-size: .95em; }
+.answer { background: #f3f7fb; border-left: 4px solid #0072b2; padding: .3em 1em .4em; border-radius: 4px; \
+font-size: .95em; }
 .answer h2 { border: 0; margin: .2em 0 .2em; font-size: 1.15em; }
 .answer ul { margin: .2em 0; padding-left: 1.2em; } .answer li { margin: .12em 0; }
 .answer p { margin: .25em 0; }
@@ -59,7 +62,8 @@ table.summary th.group { font-weight: normal; color: #555; font-size: .92em; }
 table.summary td.num { white-space: nowrap; border-left: 1px solid #fff; }
 table.summary tr.reference td { background: #f4f4f4; }
 .ci { display: block; font-size: .85em; opacity: .85; }
-.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .35em; vertical-align: -.05em; }
+.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .35em; \
+vertical-align: -.05em; }
 .what { display: block; color: #555; font-size: .88em; }
 code.raw { color: #777; font-size: .8em; }
 .legend { font-size: .85em; color: #444; margin: .2em 0 .4em; }
@@ -248,13 +252,13 @@ def header_html(meta: dict, manifests: dict[str, dict], table: pd.DataFrame) -> 
     overrides = (", ".join(f"<code>--set {html.escape(s)}</code>" for s in sets)) if sets else "none"
     seeds = meta["seeds"]
     return (
-        f"<p class='meta'><b>Population</b> {_values(manifests, lambda p: p['population']['n_faculty'])} faculty at the start "
-        f"in {_values(manifests, lambda p: p['population']['n_institutions'])} institutions; "
+        f"<p class='meta'><b>Population</b> {_values(manifests, lambda p: p['population']['n_faculty'])} "
+        f"faculty at the start in {_values(manifests, lambda p: p['population']['n_institutions'])} institutions; "
         f"<b>horizon</b> {_values(manifests, lambda p: p['horizon_years'])} years; "
         f"<b>{reps} {'replicate' if reps == 1 else 'replicates'}</b> per scenario (seeds {seeds[0]}&ndash;{seeds[-1]}, "
         f"the same people in every scenario); outcomes concern the "
-        f"{f'{hires.mean():.0f}' if len(hires) and np.isfinite(hires.mean()) else 'n/a'} faculty hired per run on average. "
-        f"<b>Overrides</b>: {overrides}.</p>")
+        f"{f'{hires.mean():.0f}' if len(hires) and np.isfinite(hires.mean()) else 'n/a'} "
+        f"faculty hired per run on average. <b>Overrides</b>: {overrides}.</p>")
 
 
 def _swatch(colour: str) -> str:
@@ -284,8 +288,8 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
         b, w = sc.iloc[0], sc.iloc[-1]
         k = int(b["shown"])
         if b["better"] == 0 and w["worse"] == 0 and comp.meta["replicates"] > 1:
-            text = (f"No scenario differs clearly from <b>{html.escape(ref)}</b>: no change in the {k} headline outcomes "
-                    f"has a 95% interval that excludes zero.")
+            text = (f"No scenario differs clearly from <b>{html.escape(ref)}</b>: "
+                    f"no change in the {k} headline outcomes has a 95% interval that excludes zero.")
             items.append(text)
             sc = sc.iloc[0:0]
         elif b["_net"] > 0:
@@ -293,12 +297,14 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
                     f"{b['better']} of {k} headline outcomes, worse on {b['worse']}.")
         else:
             text = (f"No scenario does better than <b>{html.escape(ref)}</b> on balance: the best, "
-                    f"{html.escape(b['scenario'])}, is better on {b['better']} of {k} headline outcomes and worse on {b['worse']}.")
+                    f"{html.escape(b['scenario'])}, is better on {b['better']} of {k} headline outcomes "
+                    f"and worse on {b['worse']}.")
         if len(sc) > 1:
             text += (f" <b>{html.escape(w['scenario'])}</b> does worst: worse on {w['worse']} of {int(w['shown'])}, "
                      f"better on {w['better']}.")
         if len(sc):
-            items.append(text + " (Counting changes whose 95% interval excludes zero.)" if comp.meta["replicates"] > 1 else
+            items.append(text + " (Counting changes whose 95% interval excludes zero.)"
+                         if comp.meta["replicates"] > 1 else
                          text + " (One replicate: no intervals, so no change counts as clear.)")
     for o in shown:
         r = ranked(diffs, o)
@@ -348,7 +354,8 @@ def women_sentence(comp, shown: list[str]) -> str:
     for _, g in sure.head(2).iterrows():
         o = g["outcome"]
         favours = "women" if direction(o) * g["change"] > 0 else "men"
-        gap = "narrows" if gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]).startswith("better") else "widens"
+        gap = ("narrows" if gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]).startswith("better")
+               else "widens")
         parts.append(f"{html.escape(g['scenario'])}, {html.escape(label(o))} "
                      f"{fmt_change(o, g['change'], g['ci_low'], g['ci_high'])} (favours {favours}; the gap {gap})")
     more = f"; {len(sure) - 2} more in the gap columns" if len(sure) > 2 else ""
@@ -374,7 +381,8 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
     span = 2 if with_gap else 1
     head1 = ("<tr><th rowspan='2' class='text'>scenario</th>"
              + "".join(f"<th colspan='{span}'>{html.escape(label(o))}{_head_unit(o)}</th>" for o in shown) + "</tr>")
-    head2 = "<tr>" + "".join("<th class='group'>all hires</th>" + ("<th class='group'>women&minus;men gap</th>" if with_gap else "")
+    head2 = "<tr>" + "".join("<th class='group'>all hires</th>"
+                             + ("<th class='group'>women&minus;men gap</th>" if with_gap else "")
                              for _ in shown) + "</tr>"
     d_all = diffs[diffs["group"] == "all"].set_index(["scenario", "outcome"])
     g_idx = gaps.set_index(["scenario", "outcome"]) if with_gap else None
@@ -412,12 +420,15 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
         rows.append(f"<tr{cls}>{name}{''.join(cells)}</tr>")
     lower = [html.escape(label(o)) for o in shown if direction(o) < 0]  # read from the registry
     lower_text = f" (for {' and '.join(lower)}, fewer is better)" if lower else ""
-    legend = (f"<p class='legend'>Ranked by the change in {html.escape(label(shown[0]))}; pp: percentage points. Cells: change from "
-              f"{html.escape(ref)} (mean over replicates) and its 95% interval; the {html.escape(ref)} row gives its level"
+    legend = (f"<p class='legend'>Ranked by the change in {html.escape(label(shown[0]))}; pp: percentage points. "
+              f"Cells: change from {html.escape(ref)} (mean over replicates) and its 95% interval; "
+              f"the {html.escape(ref)} row gives its level"
               + (" and its women&minus;men gap" if with_gap else "") + ". "
-              "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, <span class='worse'>&nbsp;red&nbsp;</span> worse"
+              "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, "
+              "<span class='worse'>&nbsp;red&nbsp;</span> worse"
               + lower_text
-              + ("; in the gap columns, green means the gap between women and men narrows, red that it widens" if with_gap else "")
+              + ("; in the gap columns, green means the gap between women and men narrows, red that it widens"
+                 if with_gap else "")
               + ". Pale: the interval includes zero (or there is none).</p>")
     return f"<table class='summary'>{head1}{head2}{''.join(rows)}</table>{legend}"
 
@@ -467,7 +478,8 @@ def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None =
                 continue
             ref = g.loc["all", "reference_mean"] if "all" in g.index else np.nan
             cells = "".join(
-                f"<td class='{change_class(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}'>"
+                "<td class='"
+                f"{change_class(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}'>"
                 f"{fmt_change(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}</td>"
                 if grp in g.index else "<td></td>" for grp in GROUPS)
             body.append(f"<tr><td class='text'>{html.escape(scenario)}</td>{_outcome_cell(outcome)}"
@@ -494,7 +506,8 @@ def hazard_html(hr: pd.DataFrame, reference: str = "the reference") -> str:
     rows = []
     for model in hr["model"].unique():
         for _, r in hr[hr["model"] == model].iterrows():
-            rows.append(f"<tr><td class='text'>{html.escape(model)}</td><td class='text'>{html.escape(_covariate(r['covariate'], reference))}</td>"
+            rows.append(f"<tr><td class='text'>{html.escape(model)}</td>"
+                        f"<td class='text'>{html.escape(_covariate(r['covariate'], reference))}</td>"
                         f"<td>{r['hazard_ratio']:.2f}</td><td>[{r['ci_low']:.2f}, {r['ci_high']:.2f}]</td></tr>")
     example = ""
     scen = hr[hr["covariate"].str.startswith("scenario: ")]
@@ -505,10 +518,11 @@ def hazard_html(hr: pd.DataFrame, reference: str = "the reference") -> str:
                    f"({html.escape(e['model'])}) means its hires leave academia at a {abs(pct):.0f}% "
                    f"{'higher' if pct > 0 else 'lower'} rate than those of {html.escape(reference)}.")
     meaning = ("<p>A hazard ratio compares the rate of leaving academia at the same time since hire: below 1, fewer "
-               f"leave than in the comparison group; above 1, more.{example} Intervals are 95% intervals from a Cox model "
-               "on all simulated hires pooled across runs. These people are not independent data (hires of one run share "
-               "institutions, mentors and a seed, and the number of people is set by the simulation), so the intervals are "
-               "indicative only and no p-values are shown; the paired replicate differences above are the evidence.</p>")
+               f"leave than in the comparison group; above 1, more.{example} Intervals are 95% intervals from a "
+               "Cox model on all simulated hires pooled across runs. These people are not independent data (hires of "
+               "one run share institutions, mentors and a seed, and the number of people is set by the simulation), "
+               "so the intervals are indicative only and no p-values are shown; the paired replicate differences "
+               "above are the evidence.</p>")
     return ("<table><tr><th>model</th><th class='text'>covariate</th><th>hazard ratio</th><th>95% interval</th></tr>"
             + "".join(rows) + "</table>" + meaning)
 
@@ -522,19 +536,23 @@ def gender_gap_sentence(hr: pd.DataFrame, notes: list[dict] | tuple = ()) -> str
         whys = [n["why"] for n in notes
                 if n["what"].startswith(("women's hazard ratio", "hazard ratios of leaving academia", "Cox model"))]
         if whys:
-            return ("The gender gap in leaving could not be tested (whether it shrinks once publications enter the Cox model): "
+            return ("The gender gap in leaving could not be tested "
+                    "(whether it shrinks once publications enter the Cox model): "
                     + "; ".join(whys) + ".")
         return ""
     a, b = w.loc["without publications"], w.loc["with publications"]
-    text = (f"Women's hazard ratio of leaving is {a['hazard_ratio']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}] without "
-            f"publications in the model and {b['hazard_ratio']:.2f} [{b['ci_low']:.2f}, {b['ci_high']:.2f}] with them: ")
+    text = (f"Women's hazard ratio of leaving is {a['hazard_ratio']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}] "
+            f"without publications in the model and {b['hazard_ratio']:.2f} [{b['ci_low']:.2f}, {b['ci_high']:.2f}] "
+            "with them: ")
     if a["ci_low"] <= 1 <= a["ci_high"]:
         return text + ("the runs show no clear gender gap in leaving to begin with, so they cannot test whether "
                        "publications account for one.")
     shrink = 1 - abs(np.log(b["hazard_ratio"])) / abs(np.log(a["hazard_ratio"]))
     if shrink >= 0.1:
-        return text + f"the gap shrinks by {100 * shrink:.0f}% on the log scale once publications are accounted for, as the literature finds."
-    return text + "the gap does not shrink materially once publications are accounted for; here the model does not reproduce that finding."
+        return text + (f"the gap shrinks by {100 * shrink:.0f}% on the log scale once publications are accounted for, "
+                       "as the literature finds.")
+    return text + ("the gap does not shrink materially once publications are accounted for; "
+                   "here the model does not reproduce that finding.")
 
 
 def pairing_sentence(diffs: pd.DataFrame) -> str:
@@ -546,7 +564,8 @@ def pairing_sentence(diffs: pd.DataFrame) -> str:
     def narrower(r: float) -> str:
         return f"{100 * (1 - r):.0f}% narrower" if r <= 1 else f"{100 * (r - 1):.0f}% wider"
 
-    return (f"Every scenario faced the same people on every replicate (common random numbers), so differences are paired. "
+    return (f"Every scenario faced the same people on every replicate (common random numbers), "
+            f"so differences are paired. "
             f"Paired 95% intervals are {100 * (1 - ratio.median()):.0f}% narrower than unpaired ones for the same runs "
             f"(median over the outcomes shown; from {narrower(ratio.max())} to {narrower(ratio.min())}).")
 
@@ -567,11 +586,14 @@ def runs_html(out: Path, meta: dict, scenarios: list[str], reference: str) -> st
         rows.append(f"<tr><td class='text'>{html.escape(s)}</td>{''.join(cells)}</tr>")
     rep = json.loads((run_folder(out, reference, 0) / "manifest.json").read_text())
     return (f"<p>{len(scenarios) * reps} runs, {total:.0f} s of simulation in all; code commit "
-            f"{html.escape(', '.join(sorted(commits)))}. Each run's tables and manifest: <code>runs/&lt;scenario&gt;/rep&lt;r&gt;/</code>. "
-            f"Outcome tables: <code>outcomes.parquet</code>, <code>differences.parquet</code>, <code>hazard_ratios.parquet</code>.</p>"
+            f"{html.escape(', '.join(sorted(commits)))}. Each run's tables and manifest: "
+            f"<code>runs/&lt;scenario&gt;/rep&lt;r&gt;/</code>. "
+            f"Outcome tables: <code>outcomes.parquet</code>, <code>differences.parquet</code>, "
+            f"<code>hazard_ratios.parquet</code>.</p>"
             f"<div class='runs'><table>{head}{''.join(rows)}</table></div>"
-            f"<details><summary>A representative manifest ({html.escape(reference)}, replicate 0); the others differ in "
-            f"scenario parameters, seed and timings</summary><pre>{html.escape(json.dumps(rep, indent=1))}</pre></details>")
+            f"<details><summary>A representative manifest ({html.escape(reference)}, replicate 0); "
+            f"the others differ in scenario parameters, seed and timings</summary>"
+            f"<pre>{html.escape(json.dumps(rep, indent=1))}</pre></details>")
 
 
 def _img(path: str, alt: str = "") -> str:
@@ -606,7 +628,8 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
     describe = {s: describe_mentoring(m["params"]) for s, m in manifests.items()}
     scen_rows = "".join(
         f"<tr><td class='text'>{_swatch(colours[s])}{html.escape(s)}{' (reference)' if s == ref else ''}</td>"
-        f"<td class='text'>{html.escape(describe[s])}</td><td class='text'>{html.escape(meta['questions'].get(s, ''))}</td>"
+        f"<td class='text'>{html.escape(describe[s])}</td>"
+        f"<td class='text'>{html.escape(meta['questions'].get(s, ''))}</td>"
         f"<td class='text'>{html.escape(meta['descriptions'].get(s, ''))}</td></tr>"
         for s in comp.scenarios
     )
@@ -617,7 +640,8 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
     )
     title = (f"Outcomes of {html.escape(ref)}" if one else
              f"What would change if we moved from {html.escape(ref)} to other mentoring models?")
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>careersim comparison: {html.escape(', '.join(comp.scenarios))}</title>
+    page = f"""<!doctype html><html><head><meta charset="utf-8">\
+<title>careersim comparison: {html.escape(', '.join(comp.scenarios))}</title>
 <style>{CSS}</style></head><body>
 <h1>{title}</h1>
 {header_html(meta, manifests, comp.outcomes)}
@@ -625,18 +649,23 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
 {summary_table_html(comp, colours, {s: describe_mentoring(m["params"], short=True) for s, m in manifests.items()})}
 {not_computed_html(notes)}
 <h2>Scenarios compared</h2>
-<table><tr><th>scenario</th><th class='text'>mentoring, from its parameters</th><th class='text'>question</th><th class='text'>description</th></tr>{scen_rows}</table>
+<table><tr><th>scenario</th><th class='text'>mentoring, from its parameters</th><th class='text'>question</th>\
+<th class='text'>description</th></tr>{scen_rows}</table>
 <h2>Outcomes</h2>
 <p>Mean over replicates; n/a where no run gave a value. Shares are in %.</p>
 {outcomes_html(comp.outcomes, comp.scenarios)}
 <h2>Differences from {html.escape(ref)}</h2>
-<p class="note">{"There is no other scenario to compare with." if one else f"Scenario minus {html.escape(ref)}, mean over replicates, with paired 95% confidence intervals: {difference_units_text(key_outcomes(), pp=True)}. Coloured as in the summary: green better for faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
+<p class="note">{"There is no other scenario to compare with." if one else
+                 f"Scenario minus {html.escape(ref)}, mean over replicates, with paired 95% confidence intervals: "
+                 f"{difference_units_text(key_outcomes(), pp=True)}. Coloured as in the summary: green better for "
+                 "faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
 {differences_html(comp.differences, comp.outcomes)}
 <h2>Hazard of leaving academia (Cox model)</h2>
 {hazard_html(comp.hazard_ratios, ref)}
 <p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>
 <h2>Figures</h2>
-<p>Each scenario has one colour in every figure: {", ".join(f"{_swatch(colours[s])}{html.escape(s)}" for s in comp.scenarios)}.</p>
+<p>Each scenario has one colour in every figure: {", ".join(f"{_swatch(colours[s])}{html.escape(s)}"
+                                                          for s in comp.scenarios)}.</p>
 {figures}
 <h2>Runs</h2>
 {runs_html(out, meta, comp.scenarios, ref)}

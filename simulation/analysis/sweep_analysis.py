@@ -78,7 +78,9 @@ def load_sweep(folder: str | Path) -> Sweep:
     """Read a sweep folder; `SweepError` with one line if it is not one."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise SweepError(f"{folder}: no such folder; give the folder a sweep wrote (`careersim sweep <file> --out <folder>`)")
+        raise SweepError(
+            f"{folder}: no such folder; give the folder a sweep wrote (`careersim sweep <file> --out <folder>`)"
+        )
     mpath = folder / "sweep.json"
     if not mpath.is_file():
         raise SweepError(f"{folder}: not a sweep folder (no sweep.json); run `careersim sweep <sweep file>` first")
@@ -100,7 +102,9 @@ def load_sweep(folder: str | Path) -> Sweep:
     design = pd.read_parquet(dpath)
     missing_cols = [p for p in ["point", *parameters] if p not in design.columns]
     if missing_cols:
-        raise SweepError(f"{dpath}: lacks the columns {', '.join(missing_cols)}; re-run `careersim sweep` into a new folder")
+        raise SweepError(
+            f"{dpath}: lacks the columns {', '.join(missing_cols)}; re-run `careersim sweep` into a new folder"
+        )
     design = design.sort_values("point", kind="stable").reset_index(drop=True)
     models = [str(m) for m in (manifest.get("models") or [])]
     outcomes = [str(o) for o in (manifest.get("outcomes") or [])]
@@ -205,7 +209,8 @@ def noise_shares(pm: pd.DataFrame) -> pd.DataFrame:
         between = g["mean"].var(ddof=1) if len(g) > 1 else np.nan
         noise = float(np.nanmean((g["sd"] ** 2 / g["n"]).to_numpy(float))) if (g["n"] > 1).any() else np.nan
         share = noise / between if np.isfinite(noise) and between and np.isfinite(between) else np.nan
-        rows.append({"series": series, "kind": kind, "outcome": o, "noise_share": min(share, 1.0) if np.isfinite(share) else np.nan})
+        rows.append({"series": series, "kind": kind, "outcome": o,
+                     "noise_share": min(share, 1.0) if np.isfinite(share) else np.nan})
     return pd.DataFrame(rows, columns=["series", "kind", "outcome", "noise_share"])
 
 
@@ -259,7 +264,9 @@ def _salib(module: str):
     try:
         return importlib.import_module(f"SALib.analyze.{module}")
     except ImportError:
-        raise SweepError(f"the {module.capitalize()} analysis needs SALib (a careersim dependency): pip install -e .") from None
+        raise SweepError(
+            f"the {module.capitalize()} analysis needs SALib (a careersim dependency): pip install -e ."
+        ) from None
 
 
 def _design_vector(pm: pd.DataFrame, design: pd.DataFrame, series: str, outcome: str) -> np.ndarray:
@@ -272,7 +279,10 @@ def salib_problem(sweep: Sweep) -> dict:
     prob = meta.get("salib_problem") or {}
     names = list(prob.get("names") or sweep.parameters)
     bounds = prob.get("bounds") or [[p["low"], p["high"]] for p in meta["parameters"]]
-    return {"num_vars": int(prob.get("num_vars") or len(names)), "names": names, "bounds": [list(map(float, b)) for b in bounds]}
+    return {
+        "num_vars": int(prob.get("num_vars") or len(names)), "names": names,
+        "bounds": [list(map(float, b)) for b in bounds]
+    }
 
 
 def sobol_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
@@ -336,11 +346,13 @@ def morris_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int 
             ok = np.isfinite(y).reshape(-1, size).all(axis=1) & readable
             if ok.sum() < 2:
                 notes.append({"what": f"Morris effects of {target_text(series, kind, o)}",
-                              "why": f"only {int(ok.sum())} of {len(ok)} trajectories have a value at every point (2 needed)"})
+                              "why": f"only {int(ok.sum())} of {len(ok)} trajectories have a value at every point "
+                                     "(2 needed)"})
                 continue
             if not ok.all():
                 notes.append({"what": f"Morris effects of {target_text(series, kind, o)}",
-                              "why": f"computed from {int(ok.sum())} of {len(ok)} trajectories (the others miss a point)"})
+                              "why": f"computed from {int(ok.sum())} of {len(ok)} trajectories "
+                                     "(the others miss a point)"})
             keep = np.repeat(ok, size)
             res = morris.analyze(problem, X[keep], y[keep], num_resamples=BOOTSTRAP, num_levels=levels, seed=seed)
             for k, p in enumerate(problem["names"]):
@@ -349,8 +361,8 @@ def morris_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int 
                              "mu_star_conf": conf, "mu_star_low": mu_star - conf, "mu_star_high": mu_star + conf,
                              "mu": float(res["mu"][k]), "sigma": float(res["sigma"][k]),
                              "trajectories": int(ok.sum())})
-    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "mu_star", "mu_star_conf", "mu_star_low",
-                                       "mu_star_high", "mu", "sigma", "trajectories"])
+    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "mu_star", "mu_star_conf",
+                                       "mu_star_low", "mu_star_high", "mu", "sigma", "trajectories"])
 
 
 # --- grids and Latin hypercubes --------------------------------------------------------------------
@@ -560,8 +572,8 @@ def sign_sentence(r) -> str:
         missing = "negative" if not r["clear_negative"] else "positive"
         way = "rises" if r["sense"] > 0 else "falls"
         return (f"{who}: no clear sign change in the range swept ({p} {rng}): the advantage {way} with {p} and a "
-                f"monotone fit crosses zero near {_fmt_param(p, r['threshold'])}, but it is not clearly {missing} at any "
-                f"value of {p} (95% intervals); {lo} to {hi} across the design points{others}")
+                f"monotone fit crosses zero near {_fmt_param(p, r['threshold'])}, but it is not clearly {missing} at "
+                f"any value of {p} (95% intervals); {lo} to {hi} across the design points{others}")
     return (f"{who}: no sign change in the range swept ({p} {rng}) on average; positive at "
             f"{100 * r['positive_share']:.0f}% of design points ({lo} to {hi}){others}")
 
@@ -625,7 +637,8 @@ def target_text(series: str, kind: str, o: str) -> str:
 
 def axis_label(o: str, kind: str, wrap: int = 40) -> str:
     u = value_unit(o, kind)
-    text = (f"advantage in {label(o)}" if kind == "advantage" else label(o)) + (f" ({u})" if u and u not in label(o) else "")
+    text = ((f"advantage in {label(o)}" if kind == "advantage" else label(o))
+            + (f" ({u})" if u and u not in label(o) else ""))
     return _wrap(text, wrap)
 
 
@@ -870,7 +883,9 @@ def correlation_figure(t: pd.DataFrame, o: str, series: list[tuple[str, str]], i
             def err(c):
                 return np.clip(np.nan_to_num([d[c] - d[c + "_low"], d[c + "_high"] - d[c]]), 0, None)
 
-            ax.errorbar(d["spearman"], y - 0.12, xerr=err("spearman"), fmt="o", color="#0072b2", label="Spearman \u03c1")
+            ax.errorbar(
+                d["spearman"], y - 0.12, xerr=err("spearman"), fmt="o", color="#0072b2", label="Spearman \u03c1"
+            )
             ax.errorbar(d["src"], y + 0.12, xerr=err("src"), fmt="s", color="#e69f00",
                         label="standardized regression coefficient")
             ax.axvline(0, color="0.4", lw=0.8)
@@ -904,8 +919,8 @@ def sign_figure(bins: pd.DataFrame, changes: pd.DataFrame, series: str, o: str, 
             c = changes[(changes["series"] == series) & (changes["outcome"] == o) & (changes["parameter"] == p)]
             if len(c) and np.isfinite(c["threshold"].iloc[0]) and c["clear"].iloc[0]:
                 ax.axvline(c["threshold"].iloc[0], color="#0072b2", ls="--", lw=1.2)
-                ax.text(c["threshold"].iloc[0], 0.98, f" {c['threshold'].iloc[0]:.3g}", transform=ax.get_xaxis_transform(),
-                        va="top", color="#0072b2", fontsize="small")
+                ax.text(c["threshold"].iloc[0], 0.98, f" {c['threshold'].iloc[0]:.3g}",
+                        transform=ax.get_xaxis_transform(), va="top", color="#0072b2", fontsize="small")
             ax.set(xlabel=parameter_label(p, info), ylabel=axis_label(o, "advantage", 30) if j % ncols == 0 else "")
         for j in range(len(parameters), nrows * ncols):
             axes[j // ncols, j % ncols].set_visible(False)
@@ -949,7 +964,8 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
         if sweep.kind == "sobol":
             raise SweepError(_missing_message(sweep, status["missing"]))
         notes.append({"what": f"{len(status['missing'])} of {status['expected']} design points",
-                      "why": "no finished run (an unfinished sweep, or every run there failed); the analysis uses the others"})
+                      "why": "no finished run (an unfinished sweep, or every run there failed); "
+                             "the analysis uses the others"})
     if status["failed_runs"]:
         notes.append({"what": f"{status['failed_runs']} failed runs",
                       "why": "left out" + (f" (errors: {'; '.join(status['errors'])})" if status["errors"] else "")})
@@ -1012,20 +1028,22 @@ def make_figures(a: Analysis) -> list[dict]:
     for o in shown:
         if sweep.kind == "sobol" and (t["sobol_indices"]["outcome"] == o).any():
             add("sobol", f"sobol_{o}", sobol_figure(t["sobol_indices"], o, series, info), f"Sobol indices: {label(o)}",
-                "First-order index S1: the share of the variance of the outcome (across the design) due to the parameter "
-                "alone; total index ST: including its interactions with the others. Bars: 95% bootstrap intervals.")
+                "First-order index S1: the share of the variance of the outcome (across the design) due to the "
+                "parameter alone; total index ST: including its interactions with the others. "
+                "Bars: 95% bootstrap intervals.")
         elif sweep.kind == "morris" and (t["morris"]["outcome"] == o).any():
             add("morris", f"morris_{o}", morris_figure(t["morris"], o, series, info), f"Morris screening: {label(o)}",
-                "Far right: influential parameters; high above the diagonal: effects that depend on the other parameters "
-                "(interactions or non-linearity); near the origin: negligible.")
+                "Far right: influential parameters; high above the diagonal: effects that depend on the other "
+                "parameters (interactions or non-linearity); near the origin: negligible.")
         elif sweep.kind == "grid" and (pm["outcome"] == o).any():
             add("grid", f"grid_{o}", grid_figure(pm, o, sweep.parameters, series, info), f"Outcome surface: {label(o)}",
-                "Mean over replicates at each grid cell" + (", with 95% t-intervals (bands)" if len(sweep.parameters) == 1
-                                                             else "; the intervals are in the table grid_surfaces.csv") + ".")
+                "Mean over replicates at each grid cell"
+                + (", with 95% t-intervals (bands)" if len(sweep.parameters) == 1
+                   else "; the intervals are in the table grid_surfaces.csv") + ".")
         elif sweep.kind == "lhs" and (pm["outcome"] == o).any():
             add("lhs", f"lhs_{o}", lhs_figure(pm, o, sweep.parameters, series, info), f"Partial dependence: {label(o)}",
-                "Each dot is a design point (mean over replicates); the line is the mean in bins of the parameter's range, "
-                "averaging over the other parameters' values at those points.")
+                "Each dot is a design point (mean over replicates); the line is the mean in bins of the parameter's "
+                "range, averaging over the other parameters' values at those points.")
             if (t["lhs_correlations"]["outcome"] == o).any():
                 add("lhs", f"lhs_coefficients_{o}", correlation_figure(t["lhs_correlations"], o, series, info),
                     f"Rank correlations and regression coefficients: {label(o)}",
@@ -1056,7 +1074,8 @@ def _slug(s: str) -> str:
 # --- the page ----------------------------------------------------------------------------------------
 
 PAGE_CSS = """
-td.sign-pos { background: #d6f0dc; color: #0b5323; text-align: center; } td.sign-neg { background: #f9d9d5; color: #8a1c12; text-align: center; }
+td.sign-pos { background: #d6f0dc; color: #0b5323; text-align: center; } \
+td.sign-neg { background: #f9d9d5; color: #8a1c12; text-align: center; }
 td.sign-none { text-align: center; }
 td.sign-pos.faint, td.sign-neg.faint { opacity: .6; }
 .lbl { color: #777; font-style: italic; }
@@ -1109,11 +1128,11 @@ def header_html(a: Analysis) -> str:
     st = a.status
     done = st["expected"] - len(st["missing"])
     return (f"<p class='meta'><b>Design</b> {html.escape(s.kind)} over {len(s.parameters)} parameters, "
-            f"{st['expected']} points ({done} with finished runs); <b>{s.replicates} replicates</b> per point and model "
-            f"(seed {html.escape(str(m.get('seed', 'n/a')))}); <b>models compared</b> {models}"
+            f"{st['expected']} points ({done} with finished runs); <b>{s.replicates} replicates</b> per point and "
+            f"model (seed {html.escape(str(m.get('seed', 'n/a')))}); <b>models compared</b> {models}"
             + (", paired on the same seeds" if len(s.models) > 1 else "") +
-            f"; <b>base scenario</b> {html.escape(str(m.get('base', 'n/a')))}; <b>group</b> {html.escape(a.group)} hires; "
-            f"<b>runs</b> {html.escape(str(m.get('n_runs', 'n/a')))}.</p>")
+            f"; <b>base scenario</b> {html.escape(str(m.get('base', 'n/a')))}; <b>group</b> {html.escape(a.group)} "
+            f"hires; <b>runs</b> {html.escape(str(m.get('n_runs', 'n/a')))}.</p>")
 
 
 def _top_text(a: Analysis, series: str, o: str, k: int = 3) -> str:
@@ -1129,8 +1148,8 @@ def _top_text(a: Analysis, series: str, o: str, k: int = 3) -> str:
             val = fmt_diff(o, v).lstrip("+")
         else:
             val = f"{v:.2f}"
-        ci = (f" [{_ci_text(a, o, r['ci_low'], r['ci_high'])}]" if np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"])
-              else "")
+        ci = (f" [{_ci_text(a, o, r['ci_low'], r['ci_high'])}]"
+              if np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]) else "")
         parts.append(f"{r['parameter']} ({val}{ci})")
     return f"{measure}: " + ", ".join(parts)
 
@@ -1150,7 +1169,9 @@ def bottom_line_html(a: Analysis) -> str:
         for series, kind in series_order(s):
             top = _top_text(a, series, o)
             if top:
-                items.append(f"<b>{html.escape(_cap(target_text(series, kind, o)))}</b>: {html.escape(top.split(': ', 1)[1])}.")
+                items.append(
+                    f"<b>{html.escape(_cap(target_text(series, kind, o)))}</b>: {html.escape(top.split(': ', 1)[1])}."
+                )
     ch = a.tables.get("sign_changes")
     if ch is not None and len(ch):
         for n, o in enumerate(head[:2]):
@@ -1163,7 +1184,8 @@ def bottom_line_html(a: Analysis) -> str:
                         state = "positive" if (c["mean_min"] > 0).all() else "negative"
                         items.append(html.escape(f"{_cap(b)}'s advantage over {a_} in {label(o)} is {state} at every "
                                                  f"design point ({fmt_diff(o, c['mean_min'].min())} to "
-                                                 f"{fmt_diff(o, c['mean_max'].max())}): no sign change in the range swept."))
+                                                 f"{fmt_diff(o, c['mean_max'].max())}): "
+                                                 "no sign change in the range swept."))
                     continue
                 shown = c if n == 0 else clear
                 items += [html.escape(_cap(r["sentence"])) + "." for _, r in shown.iterrows()]
@@ -1172,7 +1194,8 @@ def bottom_line_html(a: Analysis) -> str:
     lead = (f"<p>The parameters that move each outcome most, ranked by the {html.escape(MEASURES[s.kind][1])} "
             f"({html.escape(_measure_meaning(s.kind))}); then where the advantage of one mentoring model over another "
             "changes sign.</p>")
-    return "<div class='answer'><h2>Bottom line</h2>" + lead + "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>"
+    return ("<div class='answer'><h2>Bottom line</h2>" + lead
+            + "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>")
 
 
 def _cap(text: str) -> str:
@@ -1185,7 +1208,8 @@ def _measure_meaning(kind: str) -> str:
             "morris": "mean absolute elementary effect: the change in the outcome across the parameter's range, at the "
                       "rate of one step of it; 95% bootstrap intervals; for shares, in percentage points",
             "grid": "largest minus smallest mean over the parameter's grid values, averaging over the other parameters",
-            "lhs": "absolute rank correlation of the outcome with the parameter over the design points; 95% intervals"}[kind]
+            "lhs": "absolute rank correlation of the outcome with the parameter over the design points; "
+                   "95% intervals"}[kind]
 
 
 def not_analysed_html(a: Analysis) -> str:
@@ -1203,19 +1227,24 @@ def parameters_html(a: Analysis, info: dict) -> str:
         vals = p.get("values")
         rng = (", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in vals) if vals else
                f"{p.get('low'):g} to {p.get('high'):g}" if p.get("low") is not None else "n/a")
-        rows.append(f"<tr><td class='text'><code>{html.escape(p['name'])}</code></td><td class='text'>{html.escape(str(r.get('unit', '')))}</td>"
-                    f"<td class='text'>{html.escape(rng)}</td><td class='text'>{html.escape(str(p.get('distribution') or 'uniform'))}"
-                    f"{' (integer)' if p.get('integer') else ''}</td><td class='text'>{html.escape(str(r.get('meaning', '')))}</td>"
+        rows.append(f"<tr><td class='text'><code>{html.escape(p['name'])}</code></td>"
+                    f"<td class='text'>{html.escape(str(r.get('unit', '')))}</td>"
+                    f"<td class='text'>{html.escape(rng)}</td>"
+                    f"<td class='text'>{html.escape(str(p.get('distribution') or 'uniform'))}"
+                    f"{' (integer)' if p.get('integer') else ''}</td>"
+                    f"<td class='text'>{html.escape(str(r.get('meaning', '')))}</td>"
                     f"<td>{html.escape(str(r.get('default', '')))}</td></tr>")
     return ("<table><tr><th class='text'>parameter</th><th class='text'>unit</th><th class='text'>values swept</th>"
-            "<th class='text'>distribution</th><th class='text'>meaning</th><th>default</th></tr>" + "".join(rows) + "</table>")
+            "<th class='text'>distribution</th><th class='text'>meaning</th><th>default</th></tr>"
+            + "".join(rows) + "</table>")
 
 
 def outcomes_html(a: Analysis) -> str:
     rows = []
     for o in outcome_order(a.sweep.outcomes):
         rows.append(f"<tr>{_outcome_td(o)}<td class='text'>{html.escape(_direction_text(o))}</td></tr>")
-    return ("<table><tr><th class='text'>outcome</th><th class='text'>better for faculty when</th></tr>" + "".join(rows) + "</table>")
+    return ("<table><tr><th class='text'>outcome</th><th class='text'>better for faculty when</th></tr>"
+            + "".join(rows) + "</table>")
 
 
 def _direction_text(o: str) -> str:
@@ -1251,13 +1280,15 @@ def sobol_html(a: Analysis) -> str:
         f"<td>{_num(r['ST'])}<span class='ci'>{_interval(r['ST_low'], r['ST_high'])}</span></td>"))
     second = a.sweep.manifest["design"].get("calc_second_order", True)
     return (f"<p class='note'>Variance-based sensitivity (Sobol, computed with SALib from the Saltelli design, "
-            f"{'with' if second else 'without'} second-order terms in the design). S1: the share of the outcome's variance "
-            f"over the design due to the parameter alone; ST: its share including interactions; ST &minus; S1 large means the "
-            f"parameter acts through interactions. 95% intervals from {BOOTSTRAP} bootstrap resamples (seeded, reproducible). "
-            f"The outcome at each point is its mean over the replicates; replicate noise adds to every index a little.</p>"
+            f"{'with' if second else 'without'} second-order terms in the design). S1: the share of the outcome's "
+            "variance over the design due to the parameter alone; ST: its share including interactions; ST &minus; S1 "
+            f"large means the parameter acts through interactions. 95% intervals from {BOOTSTRAP} bootstrap resamples "
+            "(seeded, reproducible). The outcome at each point is its mean over the replicates; replicate noise adds "
+            "to every index a little.</p>"
             + _figures_html(a, "sobol") +
-            f"<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th><th class='text'>parameter</th>"
-            f"<th>S1 [95% CI]</th><th>ST [95% CI]</th></tr>{''.join(rows)}</table></div>")
+            "<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
+            f"<th class='text'>parameter</th><th>S1 [95% CI]</th><th>ST [95% CI]</th></tr>"
+            f"{''.join(rows)}</table></div>")
 
 
 def morris_html(a: Analysis) -> str:
@@ -1266,21 +1297,22 @@ def morris_html(a: Analysis) -> str:
         return "<p>No Morris effect could be computed (see <a href='#not-analysed'>What could not be analysed</a>).</p>"
     def cells(o: str, kind: str, r: pd.Series) -> str:
         lo, hi = fmt_diff(o, r["mu_star_low"]).lstrip("+"), fmt_diff(o, r["mu_star_high"]).lstrip("+")
-        return (f"{_parameter_td(r)}<td>{fmt_diff(o, r['mu_star']).lstrip('+')}<span class='ci'>[{lo}, {hi}]</span></td>"
+        return (f"{_parameter_td(r)}<td>{fmt_diff(o, r['mu_star']).lstrip('+')}"
+                f"<span class='ci'>[{lo}, {hi}]</span></td>"
                 f"<td>{fmt_diff(o, r['mu'])}</td><td>{fmt_diff(o, r['sigma']).lstrip('+')}</td>")
 
     rows = _table_rows(a, t, lambda d: d.sort_values("mu_star", ascending=False), cells)
     levels = a.sweep.manifest["design"].get("levels")
     return (f"<p class='note'>Elementary effects (Morris screening, SALib, {levels} levels): each trajectory moves one "
             f"parameter at a time by a step of its range; an elementary effect is the change in the outcome divided by "
-            f"the step as a share of the range, i.e. the change the parameter would make across its whole range at that "
-            f"rate. &mu;* is the mean absolute effect (in the outcome's unit; percentage points for shares), &mu; the "
-            f"signed mean, &sigma; their spread "
-            f"(large: the effect depends on the other parameters or is non-linear). 95% intervals of &mu;* from "
-            f"{BOOTSTRAP} bootstrap resamples (seeded).</p>"
+            "the step as a share of the range, i.e. the change the parameter would make across its whole range at "
+            "that rate. &mu;* is the mean absolute effect (in the outcome's unit; percentage points for shares), &mu; "
+            "the signed mean, &sigma; their spread (large: the effect depends on the other parameters or is "
+            f"non-linear). 95% intervals of &mu;* from {BOOTSTRAP} bootstrap resamples (seeded).</p>"
             + _figures_html(a, "morris") +
-            f"<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th><th class='text'>parameter</th>"
-            f"<th>&mu;* [95% CI]</th><th>&mu;</th><th>&sigma;</th></tr>{''.join(rows)}</table></div>")
+            "<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
+            f"<th class='text'>parameter</th><th>&mu;* [95% CI]</th><th>&mu;</th><th>&sigma;</th></tr>"
+            f"{''.join(rows)}</table></div>")
 
 
 def grid_html(a: Analysis) -> str:
@@ -1291,10 +1323,11 @@ def grid_html(a: Analysis) -> str:
         + f"<td>{_fmt_value(o, kind, r['mean'])}<span class='ci'>[{_fmt_value(o, kind, r['ci_low'])}, "
           f"{_fmt_value(o, kind, r['ci_high'])}]</span></td><td>{int(r['n'])}</td>"))
     head = "".join(f"<th><code>{html.escape(p)}</code></th>" for p in ps)
-    return ("<p class='note'>Each grid cell: the mean over replicates and its 95% t-interval (n: replicates with a value). "
-            "Advantages are paired differences, replicate by replicate.</p>"
+    return ("<p class='note'>Each grid cell: the mean over replicates and its 95% t-interval "
+            "(n: replicates with a value). Advantages are paired differences, replicate by replicate.</p>"
             + _figures_html(a, "grid") +
-            f"<details><summary>Every cell, with its 95% interval ({len(rows)} rows)</summary><div class='scroll'><table>"
+            f"<details><summary>Every cell, with its 95% interval ({len(rows)} rows)</summary>"
+            f"<div class='scroll'><table>"
             f"<tr><th class='text'>outcome</th><th class='text'>series</th>{head}<th>mean [95% CI]</th>"
             f"<th>n</th></tr>{''.join(rows)}</table></div></details>")
 
@@ -1303,17 +1336,19 @@ def lhs_html(a: Analysis) -> str:
     t = a.tables["lhs_correlations"]
     rows = _table_rows(a, t, lambda d: d.reindex(d["spearman"].abs().sort_values(ascending=False).index),
                        lambda o, kind, r: (
-        f"{_parameter_td(r)}<td>{_num(r['spearman'])}<span class='ci'>{_interval(r['spearman_low'], r['spearman_high'])}</span></td>"
+        f"{_parameter_td(r)}<td>{_num(r['spearman'])}"
+        f"<span class='ci'>{_interval(r['spearman_low'], r['spearman_high'])}</span></td>"
         f"<td>{_num(r['src'])}<span class='ci'>{_interval(r['src_low'], r['src_high'])}</span></td>"
         f"<td>{_num(r['r2'])}</td><td>{int(r['points'])}</td>"))
     return ("<p class='note'>Over the Latin-hypercube design points (each the mean over replicates): the Spearman rank "
             "correlation of the outcome with each parameter (monotone association, other parameters varying too; 95% "
-            "interval by Fisher's z with Fieller's variance), and the standardized regression coefficient (a linear fit "
-            "of the standardized outcome on all standardized parameters: standard deviations of outcome per standard "
-            "deviation of the parameter, the others held fixed; 95% t-interval). R&sup2; is that fit's: when it is low, "
-            "the coefficients miss much of what happens and the rank correlations are the safer reading.</p>"
-            f"<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th><th class='text'>parameter</th>"
-            f"<th>Spearman &rho; [95% CI]</th><th>SRC [95% CI]</th><th>R&sup2;</th><th>points</th></tr>{''.join(rows)}</table></div>"
+            "interval by Fisher's z with Fieller's variance), and the standardized regression coefficient (a linear "
+            "fit of the standardized outcome on all standardized parameters: standard deviations of outcome per "
+            "standard deviation of the parameter, the others held fixed; 95% t-interval). R&sup2; is that fit's: when "
+            "it is low, the coefficients miss much of what happens and the rank correlations are the safer reading.</p>"
+            "<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
+            "<th class='text'>parameter</th><th>Spearman &rho; [95% CI]</th><th>SRC [95% CI]</th><th>R&sup2;</th>"
+            f"<th>points</th></tr>{''.join(rows)}</table></div>"
             + _figures_html(a, "lhs"))
 
 
@@ -1321,7 +1356,8 @@ def sign_html(a: Analysis) -> str:
     s = a.sweep
     if not pairs(s.models):
         return ("<p>The sweep compares no two mentoring models"
-                + (f" (only {html.escape(s.models[0])})" if s.models else "") + ", so there is no advantage to follow.</p>")
+                + (f" (only {html.escape(s.models[0])})" if s.models else "")
+                + ", so there is no advantage to follow.</p>")
     ch, bins = a.tables["sign_changes"], a.tables["sign_bins"]
     if ch.empty:
         return "<p>No advantage could be computed (no point has paired runs of both models with a value).</p>"
@@ -1345,16 +1381,19 @@ def sign_html(a: Analysis) -> str:
                                  f"<small>{r['centre']:.3g}</small></td>")
                 rows.append(f"<tr>{_outcome_td(o, series, 'advantage')}{_series_td(series, 'advantage')}"
                             f"<td class='text'><code>{html.escape(p)}</code></td>{''.join(cells)}</tr>")
-    direction_note = ("<p class='legend'>Each cell is a bin of the parameter's range (its centre below the sign), or a grid "
-                      "value: the sign of the mean advantage over the design points in it (the other parameters vary). "
-                      "+: the later model's outcome is higher there, &minus;: lower. Coloured by what that means for "
-                      "faculty: <span class='sign-pos'>&nbsp;green&nbsp;</span> better, <span class='sign-neg'>&nbsp;red&nbsp;</span> "
+    direction_note = ("<p class='legend'>Each cell is a bin of the parameter's range (its centre below the sign), "
+                      "or a grid value: the sign of the mean advantage over the design points in it (the other "
+                      "parameters vary). +: the later model's outcome is higher there, &minus;: lower. Coloured by "
+                      "what that means for faculty: <span class='sign-pos'>&nbsp;green&nbsp;</span> better, "
+                      "<span class='sign-neg'>&nbsp;red&nbsp;</span> "
                       "worse (for outcomes where lower is better, such as months with an uncovered mentoring function, "
-                      "&minus; is green); uncoloured: an outcome that is neither. Pale: the bin's 95% interval includes zero. "
-                      "Hover a cell for its value. The thresholds above come from a monotone (isotonic) fit of the mean "
-                      "advantage on the parameter, over all points.</p>")
-    return (f"<ul>{sentences}</ul>" + _figures_html(a, "sign") + f"<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
-            f"<th class='text'>parameter</th><th class='text' colspan='10'>sign of the mean advantage, low to high values</th></tr>"
+                      "&minus; is green); uncoloured: an outcome that is neither. Pale: the bin's 95% interval "
+                      "includes zero. Hover a cell for its value. The thresholds above come from a monotone "
+                      "(isotonic) fit of the mean advantage on the parameter, over all points.</p>")
+    return (f"<ul>{sentences}</ul>" + _figures_html(a, "sign")
+            + f"<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
+            f"<th class='text'>parameter</th><th class='text' colspan='10'>sign of the mean advantage, "
+            f"low to high values</th></tr>"
             f"{''.join(rows)}</table></div>{direction_note}")
 
 
@@ -1373,8 +1412,8 @@ def point_means_html(a: Analysis, limit: int = 60) -> str:
                    for _, r in wide.head(limit).iterrows())
     more = f" The first {limit} of {len(wide)} points are shown." if len(wide) > limit else ""
     return (f"<p>{html.escape(label(o))} (<code class='raw'>{o}</code>) at each design point, mean over replicates"
-            f"{'; advantages in percentage points' if is_share(o) and len(cols) > 1 else ''}.{more} Every outcome, with "
-            f"its 95% interval and number of replicates: <code>analysis/point_means.csv</code>.</p>"
+            f"{'; advantages in percentage points' if is_share(o) and len(cols) > 1 else ''}.{more} Every outcome, "
+            "with its 95% interval and number of replicates: <code>analysis/point_means.csv</code>.</p>"
             f"<div class='scroll'><table>{head}{body}</table></div>")
 
 
@@ -1392,12 +1431,14 @@ def files_html(a: Analysis) -> str:
     m = a.sweep.manifest
     files = ", ".join(f"<code>{n}.csv</code>" for n in a.tables)
     versions = m.get("versions") or {}
-    ver = ", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in versions.items()) if isinstance(versions, dict) else html.escape(str(versions))
+    ver = (", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in versions.items())
+           if isinstance(versions, dict) else html.escape(str(versions)))
     known = [o for o in REGISTRY if o in (m.get("sweep_file") or "")]
     return (f"<p>Tables in <code>{html.escape(str(a.folder))}</code> (each also as Parquet): {files}; figures in "
             f"<code>analysis/figures/</code>. Sweep <b>{html.escape(a.sweep.name)}</b>"
             f"{': ' + html.escape(str(m['description'])) if m.get('description') else ''}; created "
-            f"{html.escape(str(m.get('created_utc', 'n/a')))}, code commit {html.escape(str(m.get('git_commit') or 'n/a'))}"
+            f"{html.escape(str(m.get('created_utc', 'n/a')))}, "
+            f"code commit {html.escape(str(m.get('git_commit') or 'n/a'))}"
             f"{'; ' + ver if ver else ''}.</p>"
             + (f"<details><summary>The sweep file</summary><pre>{_annotated(m['sweep_file'], known)}</pre></details>"
                if m.get("sweep_file") else ""))
@@ -1412,7 +1453,8 @@ def write_page(a: Analysis) -> Path:
     info = parameter_info()
     body = {"sobol": sobol_html, "morris": morris_html, "grid": grid_html, "lhs": lhs_html}[s.kind](a)
     title = f"What drives the outcomes in sweep {s.name}?"
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>careersim sweep analysis: {html.escape(s.name)}</title>
+    page = f"""<!doctype html><html><head><meta charset="utf-8">\
+<title>careersim sweep analysis: {html.escape(s.name)}</title>
 <style>{_base_css()}</style></head><body>
 <h1>{html.escape(title)}</h1>
 {header_html(a)}

@@ -59,7 +59,9 @@ def fitted(name: str) -> float:
     try:
         return float(calibration_record()["estimates"][name])
     except KeyError:
-        raise RuntimeError(f"{RECORD_FILE} has no estimate for {name}: run `careersim calibrate --fit --apply`") from None
+        raise RuntimeError(
+            f"{RECORD_FILE} has no estimate for {name}: run `careersim calibrate --fit --apply`"
+        ) from None
 
 
 def __getattr__(name: str) -> Any:
@@ -165,20 +167,35 @@ def sv(assistant, associate, full) -> ShareByRank:
 class Population(Section):
     n_faculty: Int = P(2000, "faculty", "Faculty positions in all institutions together", ge=20, le=5_000_000)
     n_institutions: Int = P(10, "institutions", "Institutions (each is one local pool of mentors)", ge=1, le=10_000)
-    institution_size_cv: Float = P(0.5, "ratio", "Coefficient of variation of institution sizes (lognormal)", ge=0, le=3)
+    institution_size_cv: Float = P(
+        0.5, "ratio", "Coefficient of variation of institution sizes (lognormal)", ge=0, le=3
+    )
     min_institution_size: Int = P(8, "faculty", "Smallest institution", ge=2, le=100_000)
-    share_rank: ShareByRank = P(sv(0.49, 0.24, 0.27), "share", "Rank composition at start (three professorial ranks, normalised)", SRC_AAMC_2017)
+    share_rank: ShareByRank = P(
+        sv(0.49, 0.24, 0.27), "share", "Rank composition at start (three professorial ranks, normalised)", SRC_AAMC_2017
+    )
     share_women: ShareByRank = P(sv(0.46, 0.37, 0.24), "share", "Women's share of each rank at start", SRC_AAMC_2017)
-    career_years_min: ByRank = P(rv(0, 6, 12), "years", "Fewest years since first appointment, by rank, at start", ASSUMPTION)
-    career_years_max: ByRank = P(rv(9, 20, 38), "years", "Most years since first appointment, by rank, at start", ASSUMPTION)
-    years_to_associate: tuple[Float, Float] = P((5.0, 7.0), "years", "Range of career years at promotion to associate, for the initial population", SRC_AAMC_PROMO)
-    years_to_full: tuple[Float, Float] = P((11.0, 14.0), "years", "Range of career years at promotion to full, for the initial population", ASSUMPTION)
+    career_years_min: ByRank = P(
+        rv(0, 6, 12), "years", "Fewest years since first appointment, by rank, at start", ASSUMPTION
+    )
+    career_years_max: ByRank = P(
+        rv(9, 20, 38), "years", "Most years since first appointment, by rank, at start", ASSUMPTION
+    )
+    years_to_associate: tuple[Float, Float] = P(
+        (5.0, 7.0), "years",
+        "Range of career years at promotion to associate, for the initial population", SRC_AAMC_PROMO
+    )
+    years_to_full: tuple[Float, Float] = P(
+        (11.0, 14.0), "years", "Range of career years at promotion to full, for the initial population", ASSUMPTION
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Population:
         total = self.share_rank.assistant + self.share_rank.associate + self.share_rank.full
         if abs(total - 1.0) > 1e-6:
-            raise CrossFieldError(f"share_rank must sum to 1 (it sums to {total:.4g}); rescale the three shares", "share_rank")
+            raise CrossFieldError(
+                f"share_rank must sum to 1 (it sums to {total:.4g}); rescale the three shares", "share_rank"
+            )
         for r in RANKS:
             lo, hi = getattr(self.career_years_min, r), getattr(self.career_years_max, r)
             if lo > hi:
@@ -191,7 +208,8 @@ class Population(Section):
         if self.n_faculty < self.n_institutions * self.min_institution_size:
             raise CrossFieldError(
                 f"n_faculty ({self.n_faculty}) is smaller than n_institutions x min_institution_size "
-                f"({self.n_institutions} x {self.min_institution_size} = {self.n_institutions * self.min_institution_size}); "
+                f"({self.n_institutions} x {self.min_institution_size} = "
+                f"{self.n_institutions * self.min_institution_size}); "
                 "lower n_institutions or raise n_faculty",
                 "n_faculty", "n_institutions", "min_institution_size",
             )
@@ -199,115 +217,267 @@ class Population(Section):
 
 
 class Hiring(Section):
-    share_women: Float = P(0.47, "share", "Women's share of new assistant professors (a policy lever)", "AAMC Faculty Roster: 45-50% of new assistant professors", ge=0, le=1)
-    share_career_award: Float = P(0.10, "share", "Share of new hires holding a mentored career-development (K08/K23-type) award", "assumption: order of magnitude of new K08/K23 awards against new assistant professors per year (NIH RePORT; AAMC)", ge=0, le=1)
+    share_women: Float = P(
+        0.47, "share", "Women's share of new assistant professors (a policy lever)",
+        "AAMC Faculty Roster: 45-50% of new assistant professors", ge=0, le=1
+    )
+    share_career_award: Float = P(
+        0.10, "share", "Share of new hires holding a mentored career-development (K08/K23-type) award",
+        "assumption: order of magnitude of new K08/K23 awards against new assistant professors per year "
+        "(NIH RePORT; AAMC)", ge=0, le=1
+    )
 
 
 class Needs(Section):
-    early_assistant: ByFunction = P(fv(2.0, 2.0, 0.9, 0.7, 1.2), "support units/month", "Need profile of a new assistant professor", SRC_DECASTRO_2013 + " (needs by stage); levels are an assumption")
-    late_assistant: ByFunction = P(fv(1.1, 1.2, 2.0, 1.6, 1.2), "support units/month", "Need profile approaching the promotion review", SRC_DECASTRO_2013)
-    associate: ByFunction = P(fv(0.6, 0.6, 1.4, 1.6, 0.8), "support units/month", "Need profile of an associate professor (leadership, networking, sponsorship)", SRC_DECASTRO_2013)
-    full: ByFunction = P(fv(0.2, 0.2, 0.3, 0.3, 0.3), "support units/month", "Need profile of a full professor", SRC_DECASTRO_2013)
-    individual_sigma: Float = P(0.3, "log units", "Spread of individual need multipliers (lognormal sigma, per function)", ge=0, le=3)
+    early_assistant: ByFunction = P(
+        fv(2.0, 2.0, 0.9, 0.7, 1.2), "support units/month", "Need profile of a new assistant professor",
+        SRC_DECASTRO_2013 + " (needs by stage); levels are an assumption"
+    )
+    late_assistant: ByFunction = P(
+        fv(1.1, 1.2, 2.0, 1.6, 1.2), "support units/month", "Need profile approaching the promotion review",
+        SRC_DECASTRO_2013
+    )
+    associate: ByFunction = P(
+        fv(0.6, 0.6, 1.4, 1.6, 0.8), "support units/month",
+        "Need profile of an associate professor (leadership, networking, sponsorship)", SRC_DECASTRO_2013
+    )
+    full: ByFunction = P(
+        fv(0.2, 0.2, 0.3, 0.3, 0.3), "support units/month", "Need profile of a full professor", SRC_DECASTRO_2013
+    )
+    individual_sigma: Float = P(
+        0.3, "log units", "Spread of individual need multipliers (lognormal sigma, per function)", ge=0, le=3
+    )
     adapt_months: Float = P(6.0, "months", "Time constant with which needs move toward the stage profile", ge=1, le=120)
-    spike_rejection: ByFunction = P(fv(0.0, 0.6, 0.0, 0.0, 1.2), "support units/month", "Need added after a rejected grant", SRC_DECASTRO_2013)
-    spike_review: ByFunction = P(fv(0.0, 0.0, 0.8, 0.4, 0.4), "support units/month", "Need added when a promotion review is a year away", ASSUMPTION)
+    spike_rejection: ByFunction = P(
+        fv(0.0, 0.6, 0.0, 0.0, 1.2), "support units/month", "Need added after a rejected grant", SRC_DECASTRO_2013
+    )
+    spike_review: ByFunction = P(
+        fv(0.0, 0.0, 0.8, 0.4, 0.4), "support units/month",
+        "Need added when a promotion review is a year away", ASSUMPTION
+    )
     review_lead_months: Int = P(12, "months", "How long before a review its need spike arrives", ge=0, le=60)
     spike_half_life_months: Float = P(3.0, "months", "Half-life of need spikes", ge=0.1, le=60)
 
 
 class Mentors(Section):
-    concentration: Float = P(0.5, "Dirichlet alpha", "Concentration of competence across the five functions; small = few strong functions", SRC_DECASTRO_2013 + " (few mentors are strong in everything)", ge=0.05, le=100)
+    concentration: Float = P(
+        0.5, "Dirichlet alpha", "Concentration of competence across the five functions; small = few strong functions",
+        SRC_DECASTRO_2013 + " (few mentors are strong in everything)", ge=0.05, le=100
+    )
     skill_sigma: Float = P(0.3, "log units", "Spread of overall mentoring skill (lognormal sigma)", ge=0, le=3)
     competence_by_rank: ByRank = P(rv(0.45, 0.8, 1.0), "multiplier", "Competence scale by rank (seniority)", ASSUMPTION)
-    experience_years: Float = P(20.0, "years", "Career years over which competence grows from experience_floor to its full scale", ge=1, le=60)
+    experience_years: Float = P(
+        20.0, "years", "Career years over which competence grows from experience_floor to its full scale", ge=1, le=60
+    )
     experience_floor: Float = P(0.6, "share", "Share of full competence at the start of a career", ge=0, le=1)
-    strong_threshold: Float = P(0.5, "competence", "Competence at or above which a mentor counts as strong in a function (for reporting)", ge=0, le=10)
+    strong_threshold: Float = P(
+        0.5, "competence", "Competence at or above which a mentor counts as strong in a function (for reporting)",
+        ge=0, le=10
+    )
     capacity_hours: ByRank = P(rv(4.0, 8.0, 12.0), "hours/month", "Monthly time for mentoring, by rank", ASSUMPTION)
-    share_admin: ShareByRank = P(sv(0.0, 0.1, 0.3), "share", "Share with an administrative role, by rank", SRC_DECASTRO_2013 + " (administration crowds out mentoring)")
-    admin_capacity_loss: Float = P(0.5, "share", "Share of mentoring time an administrative role takes", SRC_DECASTRO_2013, ge=0, le=1)
-    trainees_mean: ByRank = C(lambda: rv(fitted("mentors.trainees_mean.assistant"), fitted("mentors.trainees_mean.associate"), fitted("mentors.trainees_mean.full")), "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time", "serves mentor loads by rank, " + SRC_LUCKHAUPT)
-    trainees_dispersion: Float = C("mentors.trainees_dispersion", "gamma shape", "Spread of trainee numbers between mentors of a rank (gamma-Poisson; large = Poisson)", "serves the spread of mentor loads (IQR 3-8), " + SRC_LUCKHAUPT, ge=0.2, le=1000)
-    trainee_weight: Float = P(0.5, "tie weights", "Time a trainee takes relative to a primary faculty protege", ge=0, le=10)
-    max_mentees_median: Float = C("mentors.max_mentees_median", "mentees", "Median of the most mentees (all kinds) a mentor will accept before refusing", "serves mentor loads, " + SRC_LUCKHAUPT, ge=1, le=100)
-    max_mentees_sigma: Float = P(0.35, "log units", "Spread of that maximum between mentors (lognormal sigma)", ge=0, le=3)
-    comfortable_load: Float = P(6.0, "mentees", "Load beyond which mentoring quality falls (the most mentees mentors say they would take on)", SRC_LUCKHAUPT, ge=1, le=100)
-    overload_exponent: Float = P(0.7, "exponent", "Quality = (comfortable/load)^exponent beyond the comfortable load", SRC_DECASTRO_2013 + " (overextended mentors mentor worse)", ge=0, le=10)
+    share_admin: ShareByRank = P(
+        sv(0.0, 0.1, 0.3), "share", "Share with an administrative role, by rank",
+        SRC_DECASTRO_2013 + " (administration crowds out mentoring)"
+    )
+    admin_capacity_loss: Float = P(
+        0.5, "share", "Share of mentoring time an administrative role takes", SRC_DECASTRO_2013, ge=0, le=1
+    )
+    trainees_mean: ByRank = C(
+        lambda: rv(fitted("mentors.trainees_mean.assistant"), fitted("mentors.trainees_mean.associate"),
+                   fitted("mentors.trainees_mean.full")),
+        "mentees", "Mean non-faculty mentees (fellows, residents, students) by rank; they take mentoring time",
+        "serves mentor loads by rank, " + SRC_LUCKHAUPT
+    )
+    trainees_dispersion: Float = C(
+        "mentors.trainees_dispersion", "gamma shape",
+        "Spread of trainee numbers between mentors of a rank (gamma-Poisson; large = Poisson)",
+        "serves the spread of mentor loads (IQR 3-8), " + SRC_LUCKHAUPT, ge=0.2, le=1000
+    )
+    trainee_weight: Float = P(
+        0.5, "tie weights", "Time a trainee takes relative to a primary faculty protege", ge=0, le=10
+    )
+    max_mentees_median: Float = C(
+        "mentors.max_mentees_median", "mentees",
+        "Median of the most mentees (all kinds) a mentor will accept before refusing",
+        "serves mentor loads, " + SRC_LUCKHAUPT, ge=1, le=100
+    )
+    max_mentees_sigma: Float = P(
+        0.35, "log units", "Spread of that maximum between mentors (lognormal sigma)", ge=0, le=3
+    )
+    comfortable_load: Float = P(
+        6.0, "mentees", "Load beyond which mentoring quality falls (the most mentees mentors say they would take on)",
+        SRC_LUCKHAUPT, ge=1, le=100
+    )
+    overload_exponent: Float = P(
+        0.7, "exponent", "Quality = (comfortable/load)^exponent beyond the comfortable load",
+        SRC_DECASTRO_2013 + " (overextended mentors mentor worse)", ge=0, le=10
+    )
 
 
 class Mentoring(Section):
-    model: Literal["dyad", "committee", "network", "peer"] = P("committee", "-", "Mentoring model: dyad, committee, network or peer (peer groups only)")
-    peers: Bool = P(False, "-", "Add same-stage peer groups to the model (always on for model = 'peer')", SRC_DECASTRO_2013 + " (peer mentors)")
+    model: Literal["dyad", "committee", "network", "peer"] = P(
+        "committee", "-", "Mentoring model: dyad, committee, network or peer (peer groups only)"
+    )
+    peers: Bool = P(
+        False, "-", "Add same-stage peer groups to the model (always on for model = 'peer')",
+        SRC_DECASTRO_2013 + " (peer mentors)"
+    )
     external_ties: Bool = P(False, "-", "Allow mentors from other institutions", SRC_DECASTRO_2013)
     cap_mentees: Int = P(0, "proteges", "Most faculty proteges per mentor (0 = no cap)", ge=0, le=1000)
-    women_mentor_policy: Bool = P(False, "-", "Policy: every woman protege has at least one woman mentor", SRC_DECASTRO_2013 + " (women value a woman mentor)")
-    protected_time: Float = P(0.0, "share", "Protected mentoring time, added to every mentor's capacity as a share of it", ge=0, le=5)
+    women_mentor_policy: Bool = P(
+        False, "-", "Policy: every woman protege has at least one woman mentor",
+        SRC_DECASTRO_2013 + " (women value a woman mentor)"
+    )
+    protected_time: Float = P(
+        0.0, "share", "Protected mentoring time, added to every mentor's capacity as a share of it", ge=0, le=5
+    )
     training: Bool = P(False, "-", "Mentor training for every mentor")
     training_gain: Float = P(0.15, "share", "Competence gained from mentor training", ASSUMPTION, ge=0, le=5)
-    candidates: Int = P(8, "candidates", "Candidates a protege (or whoever assigns mentors) looks at per search", ge=1, le=200)
+    candidates: Int = P(
+        8, "candidates", "Candidates a protege (or whoever assigns mentors) looks at per search", ge=1, le=200
+    )
     replace_delay_months: Int = P(6, "months", "Delay before an assigned mentor who left is replaced", ge=0, le=120)
     weight_primary: Float = P(1.0, "tie weight", "Contact weight (and time share) of a primary tie", ge=0, le=10)
     weight_secondary: Float = P(0.5, "tie weight", "Contact weight of a secondary tie", ge=0, le=10)
-    weight_external: Float = P(0.3, "tie weight", "Contact weight of a tie to another institution", SRC_DECASTRO_2013 + " (outside mentors: less contact)", ge=0, le=10)
-    tie_decay_years: Float = P(6.0, "years", "Time constant with which contact in a senior tie decays", SRC_DECASTRO_2013 + " (contact with senior mentors falls over time)", ge=0.1, le=100)
+    weight_external: Float = P(
+        0.3, "tie weight", "Contact weight of a tie to another institution",
+        SRC_DECASTRO_2013 + " (outside mentors: less contact)", ge=0, le=10
+    )
+    tie_decay_years: Float = P(
+        6.0, "years", "Time constant with which contact in a senior tie decays",
+        SRC_DECASTRO_2013 + " (contact with senior mentors falls over time)", ge=0.1, le=100
+    )
     tie_contact_floor: Float = P(0.4, "share", "Contact that remains in an old senior tie", ge=0, le=1)
-    concordance_gain: Float = P(0.5, "share", "How much more psychosocial and career support is worth to a woman from a woman than from a man", SRC_DECASTRO_2013, ge=0, le=10)
-    fit_sigma: Float = P(0.3, "log units", "Spread of pair-specific fit (lognormal sigma)", SRC_DECASTRO_2013 + " (fit, chemistry)", ge=0, le=3)
+    concordance_gain: Float = P(
+        0.5, "share", "How much more psychosocial and career support is worth to a woman from a woman than from a man",
+        SRC_DECASTRO_2013, ge=0, le=10
+    )
+    fit_sigma: Float = P(
+        0.3, "log units", "Spread of pair-specific fit (lognormal sigma)",
+        SRC_DECASTRO_2013 + " (fit, chemistry)", ge=0, le=3
+    )
 
 
 class Committee(Section):
-    size: Int = P(2, "mentors", "Mentors on a committee (the status quo: a primary and a second mentor)", SRC_DECASTRO_2014, ge=1, le=10)
-    share_multi_women: Float = P(0.79, "share", "Share of women proteges given a committee rather than a single mentor", SRC_DECASTRO_2014 + " (K awardees with more than one mentor: women 79%)", ge=0, le=1)
-    share_multi_men: Float = P(0.61, "share", "Share of men proteges given a committee rather than a single mentor", SRC_DECASTRO_2014 + " (men 61%)", ge=0, le=1)
+    size: Int = P(
+        2, "mentors", "Mentors on a committee (the status quo: a primary and a second mentor)", SRC_DECASTRO_2014,
+        ge=1, le=10
+    )
+    share_multi_women: Float = P(
+        0.79, "share", "Share of women proteges given a committee rather than a single mentor",
+        SRC_DECASTRO_2014 + " (K awardees with more than one mentor: women 79%)", ge=0, le=1
+    )
+    share_multi_men: Float = P(
+        0.61, "share", "Share of men proteges given a committee rather than a single mentor",
+        SRC_DECASTRO_2014 + " (men 61%)", ge=0, le=1
+    )
 
 
 class Network(Section):
     max_ties: Int = P(3, "mentors", "Most mentors in a protege's network", ge=1, le=12)
-    reshape_months: Int = P(12, "months", "Months between a protege's reviews of their network", SRC_DECASTRO_2013 + " (networks re-shaped as needs change)", ge=1, le=120)
+    reshape_months: Int = P(
+        12, "months", "Months between a protege's reviews of their network",
+        SRC_DECASTRO_2013 + " (networks re-shaped as needs change)", ge=1, le=120
+    )
     max_new_per_search: Int = P(2, "mentors", "Most mentors added at one review", ge=1, le=12)
-    share_external: Float = P(0.3, "share", "Share of candidates drawn from other institutions, when external ties are allowed", ge=0, le=1)
-    switch_margin: Float = P(0.25, "share", "How much better a candidate must be to replace the least useful tie", ge=0, le=10)
-    collaboration_after_months: Int = P(36, "months", "A dropped tie at least this old turns into a collaboration", SRC_DECASTRO_2013 + " (mentors become collaborators)", ge=0, le=600)
-    drop_below: Float = P(0.12, "share of need", "Ties contributing less than this share of need are dropped at a review", ge=0, le=1)
+    share_external: Float = P(
+        0.3, "share", "Share of candidates drawn from other institutions, when external ties are allowed", ge=0, le=1
+    )
+    switch_margin: Float = P(
+        0.25, "share", "How much better a candidate must be to replace the least useful tie", ge=0, le=10
+    )
+    collaboration_after_months: Int = P(
+        36, "months", "A dropped tie at least this old turns into a collaboration",
+        SRC_DECASTRO_2013 + " (mentors become collaborators)", ge=0, le=600
+    )
+    drop_below: Float = P(
+        0.12, "share of need", "Ties contributing less than this share of need are dropped at a review", ge=0, le=1
+    )
 
 
 class Peers(Section):
     group_size: Int = P(5, "faculty", "Members of a peer group", ge=2, le=20)
-    cohort_months: Int = P(12, "months", "Hires within this window at one institution form groups together", ge=1, le=120)
+    cohort_months: Int = P(
+        12, "months", "Hires within this window at one institution form groups together", ge=1, le=120
+    )
     hours_per_peer: Float = P(0.15, "hours/month", "Time each peer gives each other peer", ge=0, le=100)
-    profile: ByFunction = P(fv(0.2, 0.5, 0.2, 0.3, 1.0), "competence", "What peers give, per function: mostly psychosocial support and skills", SRC_DECASTRO_2013 + " (moral support, shared ideas, accountability)")
-    collaboration_gain: Float = P(0.04, "capital share", "Research capital from peer collaboration (co-authorship), at three or more peers", SRC_DECASTRO_2013, ge=0, le=10)
+    profile: ByFunction = P(
+        fv(0.2, 0.5, 0.2, 0.3, 1.0), "competence",
+        "What peers give, per function: mostly psychosocial support and skills",
+        SRC_DECASTRO_2013 + " (moral support, shared ideas, accountability)"
+    )
+    collaboration_gain: Float = P(
+        0.04, "capital share", "Research capital from peer collaboration (co-authorship), at three or more peers",
+        SRC_DECASTRO_2013, ge=0, le=10
+    )
 
 
 class Careers(Section):
     talent_sigma: Float = P(0.45, "log units", "Spread of research talent (lognormal sigma)", ge=0, le=3)
-    career_award_talent: Float = C("careers.career_award_talent", "sd", "Talent advantage of career-award holders (they are selected)", "serves successful K awardees' publications and their R01 shares, Jagsi et al. 2009, 2011", ge=0, le=5)
-    capital_months: Float = P(18.0, "months", "Time constant with which research capital approaches its target", ge=1, le=240)
+    career_award_talent: Float = C(
+        "careers.career_award_talent", "sd", "Talent advantage of career-award holders (they are selected)",
+        "serves successful K awardees' publications and their R01 shares, Jagsi et al. 2009, 2011", ge=0, le=5
+    )
+    capital_months: Float = P(
+        18.0, "months", "Time constant with which research capital approaches its target", ge=1, le=240
+    )
     capital_base: Float = P(0.6, "capital", "Research capital without mentoring support", ge=0, le=10)
     capital_science: Float = P(0.15, "capital", "Capital from full science coverage", ge=0, le=10)
     capital_skills: Float = P(0.15, "capital", "Capital from full skills coverage", ge=0, le=10)
-    capital_networking: Float = P(0.10, "capital", "Capital from full networking coverage (collaborations)", ge=0, le=10)
-    capital_award: Float = C("careers.capital_award", "capital", "Capital from the protected time of a career-development award", "serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10)
-    capital_grant: Float = C("careers.capital_grant", "capital", "Capital from holding an independent grant", "serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10)
-    capital_collaboration: Float = P(0.05, "capital", "Capital per former mentor turned collaborator (up to three)", SRC_DECASTRO_2013, ge=0, le=10)
-    pubs_per_capital_year: Float = C("careers.pubs_per_capital_year", "publications/year", "Publications a year per unit of research capital", "serves early-career publications, " + SRC_ZAORSKY, ge=0, le=100)
-    capital_by_rank: ByRank = P(rv(1.0, 1.25, 1.45), "multiplier", "Research capital scale by rank (labs and teams grow)", ASSUMPTION)
+    capital_networking: Float = P(
+        0.10, "capital", "Capital from full networking coverage (collaborations)", ge=0, le=10
+    )
+    capital_award: Float = C(
+        "careers.capital_award", "capital", "Capital from the protected time of a career-development award",
+        "serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10
+    )
+    capital_grant: Float = C(
+        "careers.capital_grant", "capital", "Capital from holding an independent grant",
+        "serves successful K awardees' publications, Jagsi et al., Acad Med 2011", ge=0, le=10
+    )
+    capital_collaboration: Float = P(
+        0.05, "capital", "Capital per former mentor turned collaborator (up to three)", SRC_DECASTRO_2013, ge=0, le=10
+    )
+    pubs_per_capital_year: Float = C(
+        "careers.pubs_per_capital_year", "publications/year", "Publications a year per unit of research capital",
+        "serves early-career publications, " + SRC_ZAORSKY, ge=0, le=100
+    )
+    capital_by_rank: ByRank = P(
+        rv(1.0, 1.25, 1.45), "multiplier", "Research capital scale by rank (labs and teams grow)", ASSUMPTION
+    )
 
 
 class Grants(Section):
-    cycle_months: tuple[Int, ...] = P((0, 4, 8), "month of year", "Months of the academic year with grant decisions (three cycles a year)", "NIH: three receipt cycles a year")
+    cycle_months: tuple[Int, ...] = P(
+        (0, 4, 8), "month of year", "Months of the academic year with grant decisions (three cycles a year)",
+        "NIH: three receipt cycles a year"
+    )
     min_career_months: Int = P(24, "months", "Career months before a first independent-grant application", ge=0, le=240)
-    p_apply_award: Float = P(0.25, "probability/cycle", "Chance a career-award holder (current or past) applies in a cycle", ASSUMPTION, ge=0, le=1)
-    p_apply_other: Float = P(0.04, "probability/cycle", "Chance another faculty member without a grant applies in a cycle", ASSUMPTION, ge=0, le=1)
-    success_intercept: Float = C("grants.success_intercept", "logit", "Success log-odds at zero covariates", "serves K awardees with an R01 by 5 and 10 years, " + SRC_JAGSI_2009, ge=-20, le=20)
+    p_apply_award: Float = P(
+        0.25, "probability/cycle", "Chance a career-award holder (current or past) applies in a cycle",
+        ASSUMPTION, ge=0, le=1
+    )
+    p_apply_other: Float = P(
+        0.04, "probability/cycle", "Chance another faculty member without a grant applies in a cycle", ASSUMPTION,
+        ge=0, le=1
+    )
+    success_intercept: Float = C(
+        "grants.success_intercept", "logit", "Success log-odds at zero covariates",
+        "serves K awardees with an R01 by 5 and 10 years, " + SRC_JAGSI_2009, ge=-20, le=20
+    )
     success_pubs: Float = P(0.9, "logit per log(pubs/yr)", "Effect of recent publications on success", ge=-10, le=10)
     success_science: Float = P(0.4, "logit", "Effect of full science coverage", ge=-10, le=10)
     success_skills: Float = P(0.6, "logit", "Effect of full skills (grant-writing) coverage", ge=-10, le=10)
     success_networking: Float = P(0.3, "logit", "Effect of full networking coverage", ge=-10, le=10)
     grant_months: Int = P(60, "months", "Length of an independent grant", "NIH R01: typically five years", ge=1, le=240)
     p_renewal: Float = P(0.45, "probability", "Chance a grant is renewed when it ends", ge=0, le=1)
-    career_award_months: Int = P(60, "months", "Length of a career-development award", "NIH K08/K23: up to five years", ge=1, le=240)
-    funding_gap_months: Int = P(24, "months", "How long losing funding (an award or grant ending unreplaced) raises the exit hazard", ge=0, le=240)
+    career_award_months: Int = P(
+        60, "months", "Length of a career-development award", "NIH K08/K23: up to five years", ge=1, le=240
+    )
+    funding_gap_months: Int = P(
+        24, "months", "How long losing funding (an award or grant ending unreplaced) raises the exit hazard",
+        ge=0, le=240
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Grants:
@@ -320,8 +490,12 @@ class Grants(Section):
 
 
 class Promotion(Section):
-    review_years_associate: Float = P(6.0, "years", "Years in rank before the review for associate professor", SRC_AAMC_PROMO, ge=1, le=30)
-    review_years_full: Float = P(7.0, "years", "Years in rank before the review for full professor", ASSUMPTION, ge=1, le=30)
+    review_years_associate: Float = P(
+        6.0, "years", "Years in rank before the review for associate professor", SRC_AAMC_PROMO, ge=1, le=30
+    )
+    review_years_full: Float = P(
+        7.0, "years", "Years in rank before the review for full professor", ASSUMPTION, ge=1, le=30
+    )
     re_review_years: Float = P(2.0, "years", "Years until another review after a failed one", ge=0.5, le=30)
     max_reviews: Int = P(3, "reviews", "Reviews for each promotion before the last verdict", ge=1, le=20)
     up_or_out: Bool = P(False, "-", "Failing the last review for associate professor means leaving")
@@ -329,31 +503,69 @@ class Promotion(Section):
     weight_grant: Float = P(1.0, "score", "Review weight of having held an independent grant", ge=0, le=100)
     weight_career: Float = P(1.0, "score", "Review weight of career support (sponsorship) coverage", ge=0, le=100)
     noise_sigma: Float = P(0.6, "score", "Spread of review judgement", ge=0, le=100)
-    bar_associate: Float = C("promotion.bar_associate", "score", "Score needed for associate professor", "serves assistant professors promoted, " + SRC_AAMC_PROMO, ge=-100, le=100)
+    bar_associate: Float = C(
+        "promotion.bar_associate", "score", "Score needed for associate professor",
+        "serves assistant professors promoted, " + SRC_AAMC_PROMO, ge=-100, le=100
+    )
     bar_full: Float = P(4.2, "score", "Score needed for full professor", ASSUMPTION, ge=-100, le=100)
-    failed_review_hazard_ratio: Float = P(2.0, "ratio", "Exit hazard multiplier in the year after a failed review", ge=1, le=100)
+    failed_review_hazard_ratio: Float = P(
+        2.0, "ratio", "Exit hazard multiplier in the year after a failed review", ge=1, le=100
+    )
     failed_review_months: Int = P(12, "months", "How long a failed review raises the exit hazard", ge=0, le=240)
 
 
 class Exits(Section):
-    hazard_initial: Float = C("exits.hazard_initial", "per year", "Attrition hazard at hire (front-loaded)", "serves exits within 3 and 10 years, " + SRC_BUCKLIN, ge=0, le=5)
-    hazard_floor: Float = C("exits.hazard_floor", "per year", "Attrition hazard late in a career", "serves exits within 10 years, " + SRC_ALEXANDER_LANG, ge=0, le=5)
-    hazard_decay_years: Float = C("exits.hazard_decay_years", "years", "Time constant with which the front-loaded hazard falls", "serves front-loading, " + SRC_BUCKLIN, ge=0.1, le=100)
-    review_hazard_ratio: Float = P(1.4, "ratio", "Hazard multiplier in the year before a promotion review", ge=1, le=100)
-    unmet_effect: Float = P(0.4, "log-hazard per unit", "Effect of unmet psychosocial and career need", "assumption, set so that mentoring effects on retention are modest (network vs status quo about +6 per 100 hires at 10 years; cf. Ries et al. 2009, DeCastro et al. 2014); " + SRC_DECASTRO_2013, ge=0, le=20)
-    satisfaction_effect: Float = P(0.3, "log-hazard per unit", "Effect of low satisfaction", "assumption, set with exits.unmet_effect for modest mentoring effects", ge=0, le=20)
+    hazard_initial: Float = C(
+        "exits.hazard_initial", "per year", "Attrition hazard at hire (front-loaded)",
+        "serves exits within 3 and 10 years, " + SRC_BUCKLIN, ge=0, le=5
+    )
+    hazard_floor: Float = C(
+        "exits.hazard_floor", "per year", "Attrition hazard late in a career",
+        "serves exits within 10 years, " + SRC_ALEXANDER_LANG, ge=0, le=5
+    )
+    hazard_decay_years: Float = C(
+        "exits.hazard_decay_years", "years", "Time constant with which the front-loaded hazard falls",
+        "serves front-loading, " + SRC_BUCKLIN, ge=0.1, le=100
+    )
+    review_hazard_ratio: Float = P(
+        1.4, "ratio", "Hazard multiplier in the year before a promotion review", ge=1, le=100
+    )
+    unmet_effect: Float = P(
+        0.4, "log-hazard per unit", "Effect of unmet psychosocial and career need",
+        "assumption, set so that mentoring effects on retention are modest (network vs status quo about +6 per 100 "
+        "hires at 10 years; cf. Ries et al. 2009, DeCastro et al. 2014); " + SRC_DECASTRO_2013, ge=0, le=20
+    )
+    satisfaction_effect: Float = P(
+        0.3, "log-hazard per unit", "Effect of low satisfaction",
+        "assumption, set with exits.unmet_effect for modest mentoring effects", ge=0, le=20
+    )
     funding_loss_hazard_ratio: Float = P(1.8, "ratio", "Hazard multiplier after funding ends unreplaced", ge=1, le=100)
-    rejection_effect: Float = P(0.12, "log-hazard per rejection", "Effect of each rejection in a row (up to four)", ge=0, le=10)
-    career_award_hazard_ratio: Float = C("exits.career_award_hazard_ratio", "ratio", "Hazard multiplier for career-award holders (committed researchers)", "serves K awardees still in academia at 8 years, Jagsi et al., Acad Med 2011", ge=0, le=10)
-    satisfaction_months: Float = P(12.0, "months", "Time constant of satisfaction (a moving average of coverage)", ge=1, le=240)
-    retirement_midpoint_years: Float = P(33.0, "years", "Career years at which the retirement hazard is half its maximum", ge=1, le=80)
+    rejection_effect: Float = P(
+        0.12, "log-hazard per rejection", "Effect of each rejection in a row (up to four)", ge=0, le=10
+    )
+    career_award_hazard_ratio: Float = C(
+        "exits.career_award_hazard_ratio", "ratio",
+        "Hazard multiplier for career-award holders (committed researchers)",
+        "serves K awardees still in academia at 8 years, Jagsi et al., Acad Med 2011", ge=0, le=10
+    )
+    satisfaction_months: Float = P(
+        12.0, "months", "Time constant of satisfaction (a moving average of coverage)", ge=1, le=240
+    )
+    retirement_midpoint_years: Float = P(
+        33.0, "years", "Career years at which the retirement hazard is half its maximum", ge=1, le=80
+    )
     retirement_spread_years: Float = P(3.0, "years", "Spread of the retirement hazard's rise", ge=0.1, le=30)
     retirement_max: Float = P(0.35, "per year", "Retirement hazard late in a career", ge=0, le=5)
 
 
 class Recording(Section):
-    hole_threshold: Float = P(0.25, "coverage", "Coverage below which a function counts as badly uncovered (a hole)", ge=0, le=1)
-    covered_threshold: Float = P(0.5, "coverage", "Coverage at or above which a function counts as covered (for 'every function covered')", ge=0, le=1)
+    hole_threshold: Float = P(
+        0.25, "coverage", "Coverage below which a function counts as badly uncovered (a hole)", ge=0, le=1
+    )
+    covered_threshold: Float = P(
+        0.5, "coverage", "Coverage at or above which a function counts as covered (for 'every function covered')",
+        ge=0, le=1
+    )
     hole_min_need: Float = P(0.4, "support units/month", "Need below which a function cannot be a hole", ge=0, le=100)
 
 
@@ -421,7 +633,8 @@ def describe() -> list[dict[str, Any]]:
             rows.append({
                 "name": prefix + name, "default": value, "unit": extra.get("unit", ""),
                 "min": lo, "max": hi, "meaning": field.description or "",
-                "source": f"{calibrated_source()}; {extra['source']}" if extra.get("calibrated") else extra.get("source", ""),
+                "source": (f"{calibrated_source()}; {extra['source']}" if extra.get("calibrated")
+                           else extra.get("source", "")),
             })
 
     walk(Params, defaults, "")

@@ -139,7 +139,9 @@ def _read_toml(path: Path, referrer: str = "") -> dict:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{referrer}{shown}: cannot read the scenario file ({_why(exc)})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise ConfigError(f"{referrer}{shown}: is a folder, not a scenario file; give a .toml file. Known scenarios: {_known()}")
+        raise ConfigError(
+            f"{referrer}{shown}: is a folder, not a scenario file; give a .toml file. Known scenarios: {_known()}"
+        )
     if not stat.S_ISREG(st.st_mode):
         raise ConfigError(f"{referrer}{shown}: is not a regular file; a scenario is a .toml text file")
     if st.st_size > MAX_BYTES:
@@ -260,7 +262,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     except tomllib.TOMLDecodeError:
         value = raw.strip()
     except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
-        raise ConfigError(f"--set {shown}: the value is not a usable TOML value (too long or nested too deeply)") from None
+        raise ConfigError(
+            f"--set {shown}: the value is not a usable TOML value (too long or nested too deeply)"
+        ) from None
     return [part.strip() for part in key.split(".")], value
 
 
@@ -400,7 +404,8 @@ def _error_line(err: dict, provenance: dict[Loc, str], data: dict) -> str:
         close = difflib.get_close_matches(str(loc[-1]), valid, n=3, cutoff=0.5)
         parent = _dotted(loc[:-1])
         names = [(parent + "." if parent else "") + c for c in close]
-        hint = f" Did you mean {' or '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}?" if close else ""
+        hint = (f" Did you mean {' or '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}?"
+                if close else "")
         leaves = _leaves(value, loc)
         shown = (f"{_dotted(leaves[0][0])} = {_show(leaves[0][1])}" if len(leaves) == 1
                  else f"{_dotted(loc)} = {_show(value)}")
@@ -409,7 +414,8 @@ def _error_line(err: dict, provenance: dict[Loc, str], data: dict) -> str:
                 f"Valid fields{' in [' + parent + ']' if parent else ''}: {', '.join(valid)}")
 
     # a list of the wrong length: blame the list, not a position in it
-    if kind in ("missing", "too_long", "too_short") and len(loc) >= 1 and _is_tuple_field(loc if kind != "missing" else loc[:-1]):
+    if (kind in ("missing", "too_long", "too_short") and len(loc) >= 1
+            and _is_tuple_field(loc if kind != "missing" else loc[:-1])):
         field = loc if kind != "missing" else loc[:-1]
         return f"{_origin(field, provenance)}: {_dotted(field)} = {_show(_get(data, field))}: {_tuple_hint(field)}"
 

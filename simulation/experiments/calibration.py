@@ -253,7 +253,9 @@ def format_check(table: pd.DataFrame) -> str:
         "target": table["target"],
         "published": table["value"].map(f),
         "band": [f"[{f(a)}, {f(b)}]" for a, b in zip(table["low"], table["high"])],
-        "simulated (95% CI)": [f"{f(m)} [{f(a)}, {f(b)}]" for m, a, b in zip(table["simulated"], table["ci_low"], table["ci_high"])],
+        "simulated (95% CI)": [
+            f"{f(m)} [{f(a)}, {f(b)}]" for m, a, b in zip(table["simulated"], table["ci_low"], table["ci_high"])
+        ],
         "ok": np.where(table["within"], "yes", "NO"),
     })
     return out.to_string(index=False)

@@ -152,7 +152,8 @@ def hazard_ratios(pooled: pd.DataFrame, reference: str, max_rows: int = 150_000,
         if c == "women":
             only = "women" if design[c].iloc[0] == 1 else "men"
             other = "men" if only == "women" else "women"
-            why = f"only {only} among the hires of every run (no {other}): the gender covariate was left out of the Cox model"
+            why = (f"only {only} among the hires of every run (no {other}): "
+                   "the gender covariate was left out of the Cox model")
             notes.append(note("women's hazard ratio of leaving (gender in the Cox model)", why))
         elif c.startswith("scenario: "):
             notes.append(note(f"hazard ratio of {c[len('scenario: '):]} (Cox model)",
@@ -162,7 +163,8 @@ def hazard_ratios(pooled: pd.DataFrame, reference: str, max_rows: int = 150_000,
                               "it takes the same value for every hire: the covariate was left out"))
     design = design.drop(columns=constant)
     rows = []
-    for label, covariates in (("without publications", [c for c in design.columns if c not in ("years", "left", "log publications per year")]),
+    for label, covariates in (("without publications",
+                               [c for c in design.columns if c not in ("years", "left", "log publications per year")]),
                               ("with publications", [c for c in design.columns if c not in ("years", "left")])):
         if not covariates:
             notes.append(note(f"Cox model {label}", "no covariate of this model varies among the hires"))
@@ -271,7 +273,9 @@ def compare(
         "questions": {n: _question(n) for n in names},
         "descriptions": {n: resolved[n].description for n in names},
         "models": {n: resolved[n].mentoring.model for n in names},
-        "run_ids": {n: [run_id(resolved[n].model_copy(update={"seed": seed + r})) for r in range(replicates)] for n in names},
+        "run_ids": {
+            n: [run_id(resolved[n].model_copy(update={"seed": seed + r})) for r in range(replicates)] for n in names
+        },
         "outcomes": definitions(),
         "tables": list(TABLES),
         "horizon_years": horizon_years,

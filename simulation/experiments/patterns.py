@@ -119,7 +119,9 @@ def quality_drop(comfortable: float) -> Callable[[pd.DataFrame, pd.DataFrame], f
         over = m["mean_load_when_mentoring"] > comfortable
         if over.sum() == 0 or (~over).sum() == 0:
             return np.nan
-        return float(m.loc[~over, "mean_quality_when_mentoring"].mean() - m.loc[over, "mean_quality_when_mentoring"].mean())
+        return float(
+            m.loc[~over, "mean_quality_when_mentoring"].mean() - m.loc[over, "mean_quality_when_mentoring"].mean()
+        )
     return f
 
 
@@ -199,7 +201,8 @@ def compute(runs: Runs, comfortable_load: float) -> pd.DataFrame:
                      diff("small_institutions", "small_institutions_local_only", first_decade_woman_mentor), ">0"))
     rows.append(_row(5, "A women-mentor policy raises concordant mentoring",
                      "network with the policy minus network: women with a woman mentor",
-                     diff("network_women_mentor_policy", "network", lambda p, s: late(s, "share_women_with_woman_mentor")), ">0"))
+                     diff("network_women_mentor_policy", "network",
+                          lambda p, s: late(s, "share_women_with_woman_mentor")), ">0"))
     rows.append(_row(6, "Needs shift across a career",
                      "share of need in career and networking: associate minus early assistant professors",
                      runs.stat("network", needs_shift), ">0"))
@@ -225,7 +228,8 @@ def format_patterns(table: pd.DataFrame) -> str:
     for _, r in table.iterrows():
         verdict = "holds" if r["holds"] else "does NOT hold"
         lines.append(f"{r['pattern']}. {r['statement']}: {verdict}\n"
-                     f"   {r['evidence']}: {r['mean']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}] (expected {r['expected']})")
+                     f"   {r['evidence']}: {r['mean']:+.4f} [{r['ci_low']:+.4f}, {r['ci_high']:+.4f}] "
+                     f"(expected {r['expected']})")
     return "\n".join(lines)
 
 

@@ -52,8 +52,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from simulation.util import destination
 from simulation.analysis.sweep_analysis import RUN_KEYS, unique_runs  # noqa: F401 (the rows' keys; read_runs)
 from simulation.config.params import MODELS, NAME_PATTERN, Bool, Float, Int, Params, Str, describe
-from simulation.config.scenario import (ConfigError, _bounds, _dotted, _num, _show, load_scenario, parse_override, resolve_path,
-                       value_message)
+from simulation.config.scenario import (ConfigError, _bounds, _dotted, _num, _show, load_scenario, parse_override,
+                                        resolve_path, value_message)
 
 SWEEP_DIR = Path(__file__).resolve().parents[2] / "sweeps"
 MAX_BYTES = 1_000_000
@@ -233,7 +233,8 @@ def _error_line(err: dict, where: str) -> str:
         return (f"{where}: {dotted} = {_show(value)}: unknown field.{hint} "
                 f"Valid fields{' in [' + parent + ']' if parent else ''}: {', '.join(valid)}")
     if kind == "missing" and loc == ("parameters",):
-        return f'{where}: parameters: missing; a sweep varies at least one parameter: add a [parameters."section.field"] table'
+        return (f"{where}: parameters: missing; a sweep varies at least one parameter: "
+                'add a [parameters."section.field"] table')
     if kind == "missing":
         return f"{where}: {dotted}: missing; it is required here"
     if (common := value_message(kind, ctx, value, loc)) is not None:
@@ -355,9 +356,13 @@ def _read(path: Path) -> str:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{shown}: cannot read the sweep file ({exc})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise ConfigError(f"{shown}: is a folder, not a sweep file; give a .toml file such as sweeps/capacity_vs_k.toml")
+        raise ConfigError(
+            f"{shown}: is a folder, not a sweep file; give a .toml file such as sweeps/capacity_vs_k.toml"
+        )
     if st.st_size > MAX_BYTES:
-        raise ConfigError(f"{shown}: the file is {st.st_size:,} bytes; a sweep file must be at most {MAX_BYTES:,} bytes")
+        raise ConfigError(
+            f"{shown}: the file is {st.st_size:,} bytes; a sweep file must be at most {MAX_BYTES:,} bytes"
+        )
     try:
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
@@ -428,7 +433,8 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
         errs = exc.errors()
         # a misspelt required field: say it once, as the misspelling ("replicate = 2: ... Did you mean replicates?")
         misspelt = {(*e["loc"][:-1], c) for e in errs if e["type"] == "extra_forbidden"
-                    for c in difflib.get_close_matches(str(e["loc"][-1]), _schema_fields(e["loc"][:-1]), n=3, cutoff=0.5)}
+                    for c in difflib.get_close_matches(str(e["loc"][-1]), _schema_fields(e["loc"][:-1]),
+                                                       n=3, cutoff=0.5)}
         for err in errs:
             if err["type"] == "missing" and tuple(err["loc"]) in misspelt:
                 continue
@@ -484,8 +490,8 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
                               "give each value once (replicates repeat points)")
                 ok = False
             if ok:
-                parameters.append(Parameter(name, float(min(p.values)), float(max(p.values)), tuple(float(v) for v in p.values),
-                                            p.distribution, knob.integer))
+                parameters.append(Parameter(name, float(min(p.values)), float(max(p.values)),
+                                            tuple(float(v) for v in p.values), p.distribution, knob.integer))
             continue
         if p.low is None or p.high is None:
             missing = "low and high" if p.low is None and p.high is None else ("low" if p.low is None else "high")
@@ -545,7 +551,8 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
     for key, value in spec.fixed.items():
         floc = f"fixed.{_dotted((key,))}"
         if key not in settable() or key == "seed":
-            errors.append(f"{where}: {floc} = {_show(value)}: unknown parameter.{_suggest(key, settable())}" if key != "seed"
+            errors.append(f"{where}: {floc} = {_show(value)}: unknown parameter.{_suggest(key, settable())}"
+                          if key != "seed"
                           else f"{where}: {floc}: the seed is the sweep's seed = ...; remove it from [fixed]")
         elif key in spec.parameters:
             errors.append(f"{where}: {floc}: is also a swept parameter; keep it in one place")
@@ -587,7 +594,8 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
     try:
         base = load_scenario(base_file)
     except ConfigError as exc:
-        raise ConfigError("\n".join(f"{where}: base = {_show(spec.base)}: {line}" for line in str(exc).splitlines())) from None
+        raise ConfigError("\n".join(f"{where}: base = {_show(spec.base)}: {line}"
+                                    for line in str(exc).splitlines())) from None
     try:
         load_scenario(base_file, fixed)
     except ConfigError as exc:  # scenario errors name --set: here they are the file's [fixed] settings
@@ -607,7 +615,8 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
 
 def run_seed(seed: int, point: int, replicate: int) -> int:
     """The seed of every run at (point, replicate), whatever its model: paired comparisons."""
-    word = np.random.SeedSequence(entropy=int(seed), spawn_key=(int(point), int(replicate))).generate_state(1, np.uint64)[0]
+    word = np.random.SeedSequence(entropy=int(seed),
+                                  spawn_key=(int(point), int(replicate))).generate_state(1, np.uint64)[0]
     return int(word) >> 2  # below 2**62, a scenario's largest seed
 
 
@@ -635,7 +644,8 @@ def _levels(p: Parameter, levels: int) -> list[float]:
         grid = np.unique(np.round(np.geomspace(p.low, p.high, levels) if p.distribution == "loguniform"
                                   else np.linspace(p.low, p.high, levels)))
     else:
-        grid = np.geomspace(p.low, p.high, levels) if p.distribution == "loguniform" else np.linspace(p.low, p.high, levels)
+        grid = (np.geomspace(p.low, p.high, levels) if p.distribution == "loguniform"
+                else np.linspace(p.low, p.high, levels))
     return [float(v) for v in grid]
 
 
@@ -953,7 +963,9 @@ def run_sweep(
     if todo and local:
         parallel = 1 if executor == "serial" else min(len(todo), workers or _cpus())
         probe = make_task(sweep, out, todo[0], 0)
-        first = load_scenario(probe.base, [*probe.fixed, *overrides(probe.names, probe.integer, probe.runs[0][4], probe.runs[0][2])])
+        first = load_scenario(
+            probe.base, [*probe.fixed, *overrides(probe.names, probe.integer, probe.runs[0][4], probe.runs[0][2])]
+        )
         biggest = _biggest_params(sweep)
         footprint.check(biggest or first, parallel)
         compile_kernels(first, progress)
@@ -1099,7 +1111,8 @@ def format_status(sweep: Sweep, info: dict) -> str:
                      "the counts below may not match it")
     done_runs = info["runs_ok"] + info["runs_failed"]
     lines.append(f"done: {info['tasks_done']} tasks, {done_runs} runs ({info['runs_ok']} ok, "
-                 f"{info['runs_failed']} failed" + (f" in {info['tasks_with_failures']} tasks" if info["runs_failed"] else "") + ")")
+                 f"{info['runs_failed']} failed"
+                 + (f" in {info['tasks_with_failures']} tasks" if info["runs_failed"] else "") + ")")
     lines.append(f"remaining: {info['tasks_remaining']} tasks, {info['runs_remaining']} runs")
     if info["duplicates"]:
         lines.append(f"warning: {info['duplicates']} tasks have more than one file (were shards run twice at once?)")
@@ -1115,7 +1128,9 @@ def format_status(sweep: Sweep, info: dict) -> str:
         lines.append(text)
     if info["runs_failed"]:
         lines.append("failed runs keep their error in the `error` column; --retry-failed runs their tasks again")
-    lines.append(f"results: {info['out']} (sweep.json, design.parquet, runs/: Parquet dataset, Hive-partitioned by shard)")
+    lines.append(
+        f"results: {info['out']} (sweep.json, design.parquet, runs/: Parquet dataset, Hive-partitioned by shard)"
+    )
     return "\n".join(lines)
 
 
@@ -1205,7 +1220,8 @@ def model(*, seed: int = 1, base: str = "status_quo", mentoring_model: str | Non
         knob = knobs.get(name)
         if knob is not None and knob.integer and isinstance(value, (float, np.floating)):
             value = int(np.floor(float(value) + 0.5))
-        elif knob is not None and not knob.integer and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        elif (knob is not None and not knob.integer and isinstance(value, (int, np.integer))
+              and not isinstance(value, bool)):
             value = float(value)
         sets.append(f"{name}={_value_text(value)}")
     if mentoring_model:
