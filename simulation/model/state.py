@@ -128,7 +128,6 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER, keep=False),
     Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
     Col("peer_group", np.int32, "peer group id (-1 none)", fill=-1),
-    Col("pool_position", np.int32, "position in this month's candidate pool (mentoring.build_pools)", fill=-1, keep=False),
     # observation: per-person summaries the recorder accumulates
     Col("obs_months", np.int32, "months observed as a protege (assistant or associate)"),
     Col("sum_coverage", np.float64, "coverage per function summed over months as a protege", "F"),
