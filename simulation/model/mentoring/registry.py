@@ -1,8 +1,8 @@
 """The mentoring models by code, and the calls that dispatch to a model's module.
 
-A model is named in `simulation.config.params.MODELS` (the parameters' registry: its name, and
-its mentor slots per person from the parameters); its code in the kernels is its position
-there. Each model is a module here with the same interface, three numba functions inlined
+A model is named in `simulation.config.params.MENTORING_MODELS` (the parameters' registry: its
+name, its mentor slots per person from the parameters, whether peer groups are always on); its
+code in the kernels is its position there (`MODELS`). Each model is a module here with the same interface, three numba functions inlined
 into the kernels that call them:
 
 - `at_hire(kp, mentoring_key, person_key, female)`: how many mentors the model assigns a new
@@ -15,8 +15,8 @@ into the kernels that call them:
 When a mentor leaves, the exits phase ends the tie and stamps `mentor_lost_month`; the models
 see it through `due` (dyad and committee: a replacement after the delay).
 
-Adding a model: its module here, its name in `MODELS` (with its mentor slots), its code and
-one line per function below, and a scenario file.
+Adding a model: its module here, its entry in `MENTORING_MODELS`, its code and one line per
+function below, and a scenario file.
 """
 
 from __future__ import annotations
