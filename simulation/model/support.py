@@ -207,7 +207,8 @@ def update_loads(fs, kp, active, n_active, month):
     skill, hire_month = fs.mentor_skill, fs.hire_month
     by_rank = kp.mentors_competence_by_rank
     quality_by_load, comfortable = kp.quality_by_load, kp.mentors_comfortable_load
-    exponent, hours_by_rank, share_admin = kp.mentors_overload_exponent, kp.mentors_capacity_hours, kp.mentors_share_admin
+    exponent, hours_by_rank = kp.mentors_overload_exponent, kp.mentors_capacity_hours
+    share_admin = kp.mentors_share_admin
     admin_loss = kp.mentors_admin_capacity_loss
     protected_time, trainee_weight = kp.mentoring_protected_time, kp.mentors_trainee_weight
     for ii in prange(n_active):
