@@ -156,3 +156,26 @@ def test_mentor_loads_kept_as_ties_come_and_go_equal_a_recount(scenario):
     w = m.params.mentoring
     assert np.allclose(fs.load_weight[act], n_by_kind[act] @ [w.weight_primary, w.weight_secondary, w.weight_external])
     assert n_by_kind.sum() > 0
+
+
+@pytest.mark.parametrize("scenario", ["network", "network_peers"])
+def test_each_seniors_card_follows_their_load_through_the_mentoring_pass(scenario):
+    """The pools index every active row's card; as the pass starts and ends ties, the mentors'
+    cards take their new loads (the search reads loads from the cards)."""
+    from simulation.model import mentoring
+    from simulation.model.mentoring.pools import CARD_LOAD_WEIGHT, CARD_N_PROTEGES, CARD_ROW
+
+    m, _ = _run(scenario, months=13)
+    fs = m.faculty
+    mentoring.build_pools(fs.cols, m.institutions.cols, *m.pools)
+    cards, position = m.pools[4], m.pools[6]
+    act = m.active_rows()
+    seniors = act[fs.rank[act] > ASSISTANT]
+    assert np.array_equal(cards[position[seniors], CARD_ROW], seniors)
+    before = fs.n_proteges[seniors].copy()
+    m.ties.ensure(m.n_active * (m.params.n_mentor_slots + 2))
+    mentoring.maintain_ties(fs.cols, m.ties.cols, m.kp, m.keys, m.counters, m.pools, m.plans, m.active, m.n_active,
+                            m.month + 1)
+    assert (fs.n_proteges[seniors] != before).sum() > 5  # the pass did start and end ties
+    assert np.array_equal(cards[position[seniors], CARD_N_PROTEGES], fs.n_proteges[seniors])
+    assert np.array_equal(cards[position[seniors], CARD_LOAD_WEIGHT], fs.load_weight[seniors].astype(np.float32))

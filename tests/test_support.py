@@ -1,9 +1,10 @@
 import numpy as np
+from numba import njit
 
 from simulation.model.mesa_model import CareerModel
 from simulation.model.kernel_params import kernel_params
 from simulation.model.state import CAREER, PSYCHOSOCIAL, SCIENCE
-from simulation.model.support import competence, concordance, contact, discounted, quality
+from simulation.model.support import competence, concordance_of, contact_of, discounted, quality_of
 
 from .conftest import small
 
@@ -13,6 +14,21 @@ def _model(*sets, months=24):
     for _ in range(months):
         m.step()
     return m
+
+
+@njit
+def quality(kp, load):
+    return quality_of(kp.quality_by_load, kp.mentors_comfortable_load, kp.mentors_overload_exponent, load)
+
+
+@njit
+def concordance(kp, is_discounted, f):
+    return concordance_of(1.0 / (1.0 + kp.mentoring_concordance_gain), is_discounted, f)
+
+
+@njit
+def contact(kp, kind, age):
+    return contact_of(kp.contact_by_age, kind, age)
 
 
 def test_quality_falls_past_the_comfortable_load():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, model_validator
@@ -23,7 +23,24 @@ from simulation.config.resources import RECORD_FILE
 
 FUNCTIONS = ("science", "skills", "career", "networking", "psychosocial")
 RANKS = ("assistant", "associate", "full")
-MODELS = ("dyad", "committee", "network", "peer")
+
+
+class MentoringModel(NamedTuple):
+    """A mentoring model's entry in the registry below."""
+
+    mentor_slots: Callable[[Params], int]  # mentor slots per person, from the parameters
+    peer_groups: bool = False  # peer groups always on (else only with mentoring.peers)
+
+
+# The mentoring models, by name (simulation/model/mentoring/ has one module per model; its registry.py
+# dispatches by code): a model's code in the kernels is its position here.
+MENTORING_MODELS: dict[str, MentoringModel] = {
+    "dyad": MentoringModel(lambda p: 1),
+    "committee": MentoringModel(lambda p: p.committee.size),
+    "network": MentoringModel(lambda p: p.network.max_ties),
+    "peer": MentoringModel(lambda p: 0, peer_groups=True),
+}
+MODELS = tuple(MENTORING_MODELS)
 # career stages of a protege, as the recorder observes them
 STAGES = ("early_assistant", "late_assistant", "associate")
 
@@ -315,7 +332,7 @@ class Mentors(Section):
 
 
 class Mentoring(Section):
-    model: Literal["dyad", "committee", "network", "peer"] = P(
+    model: Literal[MODELS] = P(
         "committee", "-", "Mentoring model: dyad, committee, network or peer (peer groups only)"
     )
     peers: Bool = P(
@@ -599,12 +616,11 @@ class Params(BaseModel):
 
     @property
     def peers_on(self) -> bool:
-        return self.mentoring.peers or self.mentoring.model == "peer"
+        return self.mentoring.peers or MENTORING_MODELS[self.mentoring.model].peer_groups
 
     @property
     def n_mentor_slots(self) -> int:
-        m = self.mentoring.model
-        return {"dyad": 1, "committee": self.committee.size, "network": self.network.max_ties, "peer": 0}[m]
+        return MENTORING_MODELS[self.mentoring.model].mentor_slots(self)
 
     @property
     def n_peer_slots(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from simulation.model.mentoring import close_slot, consts, end_tie
+from simulation.model.mentoring import close_slot, end_ties_of_leaver
 from simulation.model.rng import Stream, uniform
 from simulation.model.state import ACTIVE, FULL, LEFT, MENTOR_LEFT, NEVER, PEER, PROTEGE_LEFT, RETIRED
 from simulation.model.support import unmet_key, unmet_share
@@ -89,18 +89,18 @@ def request_exits(fs, kp, keys, active, n_active, month):
 
 
 @njit(cache=True)
-def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_reason, left):
+def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason, left):
     """Phase 6b: apply requested exits once, cut ties to and from those who left, compact `active`.
 
     The leavers' rows go to `left` (in row order), for the archive; returns the active count.
     """
-    c = consts(kp, keys)
-    log_end, log_end_reason, tie_log, pool_position = tl.end_month, tl.end_reason, fs.tie_log, fs.pool_position
+    log_end, log_end_reason, tie_log = tl.end_month, tl.end_reason, fs.tie_log
+    w_primary, w_secondary = kp.mentoring_weight_primary, kp.mentoring_weight_secondary
+    w_external = kp.mentoring_weight_external
     n_proteges, n_by_kind, load_weight = fs.n_proteges, fs.n_by_kind, fs.load_weight
     status, exit_request, exit_month, institution = fs.status, fs.exit_request, fs.exit_month, fs.institution
     tie_mentor, tie_kind, tie_value = fs.tie_mentor, fs.tie_kind, fs.tie_value
     ins_active = ins.n_active
-    n_slots = tie_mentor.shape[1]
     n_left = 0
     for ii in range(n_active):
         i = active[ii]
@@ -114,10 +114,8 @@ def apply_exits(fs, tl, ins, kp, keys, cards, active, n_active, month, exits_by_
         exit_request[i] = ACTIVE
         ins_active[institution[i]] -= 1
         exits_by_reason[reason] += 1
-        for s in range(n_slots):
-            if tie_mentor[i, s] >= 0:
-                end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind, load_weight,
-                        pool_position, cards, c, i, s, month, PROTEGE_LEFT)
+        end_ties_of_leaver(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind,
+                           load_weight, w_primary, w_secondary, w_external, i, month, PROTEGE_LEFT)
     if n_left == 0:
         return n_active
     cut_ties_to_leavers(fs, tl, kp, active, n_active, month)

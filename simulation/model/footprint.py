@@ -43,7 +43,7 @@ def row_bytes(n_slots: int) -> int:
 
 def estimate_bytes(params: Params) -> int:
     """Peak memory of one run of `params`, in bytes (an upper estimate)."""
-    from simulation.model.mentoring import CARD_WIDTH, plan_buffers
+    from simulation.model.mentoring import plan_buffers, pools_bytes_per_position
     from simulation.model.state import TIE_LOG_COLUMNS, archive_capacity
 
     n = params.population.n_faculty
@@ -55,7 +55,7 @@ def estimate_bytes(params: Params) -> int:
     live = n * row
     archive = leavers * row
     tie_log = GROWTH * ties * tie_row
-    pools = n * (4 * CARD_WIDTH + 4 + 4 + 8) + n * 3 * 4  # cards, pool lists, keys; active/hired/left
+    pools = n * pools_bytes_per_position() + n * 3 * 4  # cards, pool lists, keys, positions; active/hired/left
     # the mentoring pass's plans, one row per position (the size of one row, from the buffers themselves)
     plans = n * sum(a.nbytes for a in plan_buffers(1, params.n_mentor_slots, params.network.max_new_per_search))
     tables = GROWTH * ((n + leavers) * PEOPLE_ROW_BYTES + ties * TIE_ROW_BYTES)

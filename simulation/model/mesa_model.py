@@ -29,7 +29,7 @@ from simulation.model.kernel_params import kernel_params
 from simulation.model.rng import Stream, stream_keys
 from simulation.model.state import (
     ACTIVE, ASSISTANT, EXIT_REASONS, FACULTY_COLUMNS, INSTITUTION_COLUMNS, N_COUNTERS, N_PEOPLE,
-    N_TIES, PEER, TIE_KINDS, TIE_LOG_COLUMNS, FacultyTuple, InstitutionTuple, Table, TieLogTuple, aligned_zeros,
+    N_TIES, PEER, TIE_KINDS, TIE_LOG_COLUMNS, FacultyTuple, InstitutionTuple, Table, TieLogTuple,
     archive_capacity, archive_rows,
 )
 
@@ -82,17 +82,8 @@ class CareerModel(mesa.Model):
         self.active = np.zeros(n_positions, dtype=np.int32)
         self.hired = np.zeros(n_positions, dtype=np.int32)
         self.left = np.zeros(n_positions, dtype=np.int32)
-        # candidate pools, rebuilt each month (mentoring.build_pools): the active rows by
-        # (institution, bucket), their positions by bucket overall, and the seniors' cards and
-        # person keys in that local pool order
-        self.pools = (
-            np.zeros(len(sizes) * mentoring.N_BUCKETS + 1, dtype=np.int64),
-            np.zeros(n_positions, dtype=np.int32),
-            np.zeros(mentoring.N_BUCKETS + 1, dtype=np.int64),
-            np.zeros(n_positions, dtype=np.int32),
-            aligned_zeros((n_positions, mentoring.CARD_WIDTH), np.float32),  # one cache line per card
-            np.zeros(n_positions, dtype=np.uint64),  # the candidates' person keys, in pool order
-        )
+        # candidate pools, rebuilt each month (mentoring.build_pools); only the mentoring package reads them
+        self.pools = mentoring.new_pools(len(sizes), n_positions)
         # the mentoring pass's plans, one per position in the active list (mentoring.maintain_ties)
         self.plans = mentoring.plan_buffers(n_positions, params.n_mentor_slots, params.network.max_new_per_search)
 
@@ -164,8 +155,8 @@ class CareerModel(mesa.Model):
         self.last_exits[:] = 0
         exits.request_exits(fs.cols, kp, keys, self.active, self.n_active, month)
         n_before = self.n_active
-        self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, keys, self.pools[4], self.active,
-                                          self.n_active, month, self.last_exits, self.left)
+        self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, self.active, self.n_active, month,
+                                          self.last_exits, self.left)
         n_left = n_before - self.n_active
         if n_left:  # leavers' rows to the archive; their positions are vacant for next month's hires
             self.archive.ensure(n_left)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simulation.model.mentoring import at_hire as mentors_at_hire
 from simulation.model.needs import stage_target
 from simulation.model.rng import FIXED, Stream, gamma, normal, uniform
 from simulation.model.state import ACTIVE, ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_PEOPLE, NEVER, VACANT
@@ -95,15 +96,9 @@ def init_person(fs, kp, keys, row, person_id, person_key, inst, rank, hire_month
     fs.max_mentees[row] = kp.mentors_max_mentees_median * np.exp(
         kp.mentors_max_mentees_sigma * normal(tk, person_key, 8, 0)
     )
-    # the mentoring model's own draw (MENTORING stream): committee or single mentor
+    # the mentoring model's own draw (MENTORING stream): how many mentors it assigns
     mk = keys[Stream.MENTORING]
-    p_multi = kp.committee_share_multi_women if fs.female[row] else kp.committee_share_multi_men
-    if kp.model_code == 0:
-        fs.committee_size[row] = 1
-    elif kp.model_code == 1:
-        fs.committee_size[row] = kp.committee_size if uniform(mk, person_key, FIXED, 0) < p_multi else 1
-    else:
-        fs.committee_size[row] = 0
+    fs.committee_size[row] = mentors_at_hire(kp.model_code, kp, mk, person_key, fs.female[row])
     # network reviews: at hire, or (initial population) staggered over the first interval
     fs.next_search[row] = month + (int(uniform(mk, person_key, FIXED, 1) * kp.network_reshape_months) if initial else 0)
 

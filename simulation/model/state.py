@@ -129,7 +129,6 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER, keep=False),
     Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
     Col("peer_group", np.int32, "peer group id (-1 none)", fill=-1),
-    Col("pool_position", np.int32, "position in this month's candidate pool (mentoring.build_pools)", fill=-1, keep=False),
     # counts kept by the ties and exits phases: n_ties_formed also decides whether a protege is due a
     # first assignment (mentoring.py); the three losses are written when a mentor leaves (exits.py)
     Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
@@ -418,7 +417,6 @@ def archive_rows(live, archive, rows, n, k0):
     l_mentor_lost_month = live.mentor_lost_month
     l_next_search = live.next_search
     a_peer_group, l_peer_group = archive.peer_group, live.peer_group
-    l_pool_position = live.pool_position
     a_n_ties_formed, l_n_ties_formed = archive.n_ties_formed, live.n_ties_formed
     a_n_mentor_losses, l_n_mentor_losses = archive.n_mentor_losses, live.n_mentor_losses
     a_value_lost, l_value_lost = archive.value_lost, live.value_lost
@@ -531,7 +529,6 @@ def archive_rows(live, archive, rows, n, k0):
         l_next_search[r] = -1073741824
         a_peer_group[k] = l_peer_group[r]
         l_peer_group[r] = -1
-        l_pool_position[r] = -1
         a_n_ties_formed[k] = l_n_ties_formed[r]
         l_n_ties_formed[r] = 0
         a_n_mentor_losses[k] = l_n_mentor_losses[r]

@@ -12,11 +12,14 @@ by the weighted number of mentees (faculty ties plus trainees). Peers give a fix
 profile for a fixed time each. Coverage = support / need, capped at 1.
 
 The formulas are scalar functions used by the kernels here and by the mentoring search
-(which needs the support a candidate *would* give). Each formula has one form over plain
-numbers and arrays (`weight_of`, `quality_of`, `hours_of`, ...), which serial loops call with
-values bound before the loop, and a convenience form over `kp`. Passing a struct (`kp`, `fs`)
+(which needs the support a candidate *would* give): one function per formula, over plain
+numbers and arrays (`weight_of`, `contact_of`, `concordance_of`, `tie_factor_of`, `hours_of`,
+`quality_of`, `time_share`, `output`), called with values bound before the loop, and one
+function for the support through a tie (`tie_support_of`). Passing a struct (`kp`, `fs`)
 into a branching helper inside a serial loop costs an atomic reference-count round trip per
 call that numba does not remove (about 13 ns, measured); parallel loops do not pay it.
+`tie_factor` and `tie_support` are the same formulas over `kp`, compiled on their own, for
+inspection from Python.
 """
 
 from __future__ import annotations
@@ -75,11 +78,6 @@ def count_tie(n_proteges, n_by_kind, load_weight, j, kind, delta, w_primary, w_s
     load_weight[j] = n_by_kind[j, 0] * w_primary + n_by_kind[j, 1] * w_secondary + n_by_kind[j, 2] * w_external
 
 
-@njit(cache=True, inline="always")
-def kind_weight(kp, kind):
-    return weight_of(kind, kp.mentoring_weight_primary, kp.mentoring_weight_secondary, kp.mentoring_weight_external)
-
-
 def contact_table(floor: float, decay_years: float, n_months: int) -> np.ndarray:
     """Contact left in a senior tie by its age in months: fades from 1 toward a floor."""
     age = np.arange(n_months)
@@ -92,11 +90,6 @@ def contact_of(contact_by_age, kind, age_months):
     if kind == PEER:
         return 1.0
     return contact_by_age[min(age_months, contact_by_age.shape[0] - 1)]
-
-
-@njit(cache=True, inline="always")
-def contact(kp, kind, age_months):
-    return contact_of(kp.contact_by_age, kind, age_months)
 
 
 @njit(cache=True, inline="always")
@@ -115,21 +108,11 @@ def concordance_of(discount, is_discounted, f):
 
 
 @njit(cache=True, inline="always")
-def concordance(kp, is_discounted, f):
-    return concordance_of(1.0 / (1.0 + kp.mentoring_concordance_gain), is_discounted, f)
-
-
-@njit(cache=True, inline="always")
 def tie_factor_of(kind, weight, contact_, fit, peer_hours):
     """What a tie multiplies its source by: tie weight x contact x fit (peers: hours x fit)."""
     if kind == PEER:
         return peer_hours * fit
     return weight * contact_ * fit
-
-
-@njit(cache=True, inline="always")
-def tie_factor(kp, kind, fit, age_months):
-    return tie_factor_of(kind, kind_weight(kp, kind), contact(kp, kind, age_months), fit, kp.peers_hours_per_peer)
 
 
 @njit(cache=True, inline="always")
@@ -139,16 +122,31 @@ def output(profile_f, scale, time_per_weight):
 
 
 @njit(cache=True, inline="always")
-def support_through(source_f, factor, discount, is_discounted, f):
-    """Support in function f through a tie: source x tie factor x concordance."""
+def tie_support_of(source_f, kind, weight, contact_, fit, peer_hours, discount, is_discounted, f):
+    """Support in function f through one tie: source x tie factor x concordance (ODD 7.6).
+
+    The one formula of a tie's support: the support phase (`update_support`) gives each tie's
+    support with it, and the mentoring search predicts with it the support a tie it considers
+    would give (the source then is the mentor's output after taking the protege on). The source
+    is the mentor's output in f, or the peer profile for a peer tie."""
+    factor = tie_factor_of(kind, weight, contact_, fit, peer_hours)
     return source_f * factor * concordance_of(discount, is_discounted, f)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
+def tie_factor(kp, kind, fit, age_months):
+    """`tie_factor_of` over the model's parameters, for inspection from Python (the app)."""
+    return tie_factor_of(kind, weight_of(kind, kp.mentoring_weight_primary, kp.mentoring_weight_secondary,
+                                         kp.mentoring_weight_external),
+                         contact_of(kp.contact_by_age, kind, age_months), fit, kp.peers_hours_per_peer)
+
+
+@njit(cache=True)
 def tie_support(kp, kind, factor, mentor_output_f, is_discounted, f):
-    """Support in function f through a tie; the source is the peer profile or the mentor's output."""
+    """Support in function f through a tie of this factor, for inspection from Python (the app);
+    the source is the peer profile or the mentor's output (as in `tie_support_of`)."""
     source = kp.peers_profile[f] if kind == PEER else mentor_output_f
-    return support_through(source, factor, 1.0 / (1.0 + kp.mentoring_concordance_gain), is_discounted, f)
+    return source * factor * concordance_of(1.0 / (1.0 + kp.mentoring_concordance_gain), is_discounted, f)
 
 
 @njit(cache=True, inline="always")
@@ -158,12 +156,6 @@ def hours_of(hours_by_rank, share_admin, admin_loss, protected_time, rank, admin
     if admin_draw < share_admin[rank]:
         hours *= 1.0 - admin_loss
     return hours * (1.0 + protected_time)
-
-
-@njit(cache=True, inline="always")
-def capacity(kp, rank, admin_draw):
-    return hours_of(kp.mentors_capacity_hours, kp.mentors_share_admin, kp.mentors_admin_capacity_loss,
-                    kp.mentoring_protected_time, rank, admin_draw)
 
 
 @njit(cache=True, inline="always")
@@ -189,20 +181,10 @@ def quality_of(quality_by_load, comfortable, exponent, load):
 
 
 @njit(cache=True, inline="always")
-def quality(kp, load):
-    return quality_of(kp.quality_by_load, kp.mentors_comfortable_load, kp.mentors_overload_exponent, load)
-
-
-@njit(cache=True, inline="always")
 def time_share(hours, q, load_weight, n_trainees, trainee_weight):
     """Hours a month per unit of tie weight: a trainee counts `trainee_weight` units."""
     denom = load_weight + n_trainees * trainee_weight
     return hours * q / denom if denom > 0.0 else hours * q
-
-
-@njit(cache=True, inline="always")
-def time_per_weight(kp, hours, q, load_weight, n_trainees):
-    return time_share(hours, q, load_weight, n_trainees, kp.mentors_trainee_weight)
 
 
 @njit(cache=True, inline="always")
@@ -224,13 +206,19 @@ def update_loads(fs, kp, active, n_active, month):
     rank, admin_draw, profile = fs.rank, fs.admin_draw, fs.competence_profile
     skill, hire_month = fs.mentor_skill, fs.hire_month
     by_rank = kp.mentors_competence_by_rank
+    quality_by_load, comfortable = kp.quality_by_load, kp.mentors_comfortable_load
+    exponent, hours_by_rank = kp.mentors_overload_exponent, kp.mentors_capacity_hours
+    share_admin = kp.mentors_share_admin
+    admin_loss = kp.mentors_admin_capacity_loss
+    protected_time, trainee_weight = kp.mentoring_protected_time, kp.mentors_trainee_weight
     for ii in prange(n_active):
         j = active[ii]
         r = rank[j]
         n_tr = n_trainees[j]  # set at hire and at promotion
-        q = quality(kp, n_proteges[j] + n_tr)
+        q = quality_of(quality_by_load, comfortable, exponent, n_proteges[j] + n_tr)
         quality_[j] = q
-        tpw[j] = time_per_weight(kp, capacity(kp, r, admin_draw[j]), q, load_weight[j], n_tr)
+        hours = hours_of(hours_by_rank, share_admin, admin_loss, protected_time, r, admin_draw[j])
+        tpw[j] = time_share(hours, q, load_weight[j], n_tr, trainee_weight)
         scale[j] = competence_scale(kp, skill[j], by_rank[r], month - hire_month[j])
         if n_proteges[j] > 0:
             for f in range(N_FUNCTIONS):
@@ -244,6 +232,10 @@ def update_support(fs, kp, active, n_active, month):
     tie_mentor, tie_kind, tie_start, tie_fit, tie_value, tie_discount = (
         fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit, fs.tie_value, fs.tie_discount)
     mentor_output = fs.mentor_output
+    w_primary, w_secondary = kp.mentoring_weight_primary, kp.mentoring_weight_secondary
+    w_external = kp.mentoring_weight_external
+    contact_by_age, peer_hours, peers_profile = kp.contact_by_age, kp.peers_hours_per_peer, kp.peers_profile
+    discount = 1.0 / (1.0 + kp.mentoring_concordance_gain)
     n_slots = tie_mentor.shape[1]
     hint = n_active >= PREFETCH_MIN_ACTIVE
     for ii in prange(n_active):
@@ -263,10 +255,13 @@ def update_support(fs, kp, active, n_active, month):
             if j < 0:
                 continue
             kind = tie_kind[i, s]
-            factor = tie_factor(kp, kind, tie_fit[i, s], month - tie_start[i, s])
+            weight = weight_of(kind, w_primary, w_secondary, w_external)
+            contact_ = contact_of(contact_by_age, kind, month - tie_start[i, s])
+            fit, is_discounted = tie_fit[i, s], tie_discount[i, s]
             value = 0.0
             for f in range(N_FUNCTIONS):
-                x = tie_support(kp, kind, factor, mentor_output[j, f], tie_discount[i, s], f)
+                source = peers_profile[f] if kind == PEER else mentor_output[j, f]
+                x = tie_support_of(source, kind, weight, contact_, fit, peer_hours, discount, is_discounted, f)
                 support[i, f] += x
                 value += min(x, need_base[i, f] + need_spike[i, f])
             tie_value[i, s] = value / total_need if total_need > 0.0 else 0.0

@@ -1,0 +1,72 @@
+"""The committee model: a fixed team (`committee.size` per person, or a single mentor, by a draw
+at hire), chosen once to cover the protege's needs, members replaced only when they leave.
+
+The interface of a mentoring model (see registry.py): `at_hire` (how many mentors the model
+assigns a new person), `due` (whether it is the protege's turn this month) and `plan` (the
+protege's plan at that turn). A committee plans at hire, every month until its first mentor
+is found, and after the replacement delay once a mentor has left.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from simulation.model.mentoring.planner import (
+    current_gaps, free_slot, has_woman_mentor, n_mentors, plan_recruit, search,
+)
+from simulation.model.rng import FIXED, uniform
+
+
+@njit(cache=True, inline="always")
+def at_hire(kp, mentoring_key, person_key, female):
+    """Mentors assigned: a committee with the share for the person's gender, else a single mentor
+    (MENTORING stream)."""
+    p_multi = kp.committee_share_multi_women if female else kp.committee_share_multi_men
+    return kp.committee_size if uniform(mentoring_key, person_key, FIXED, 0) < p_multi else 1
+
+
+@njit(cache=True, inline="always")
+def assigned_due(x, c, i, month):
+    """Whether protege i misses assigned mentors and may look for them now: never had a tie yet,
+    or the replacement delay has passed since a mentor left."""
+    tie_mentor = x.tie_mentor
+    n_m = 0
+    for s in range(c.n_mentor_slots):
+        if tie_mentor[i, s] >= 0:
+            n_m += 1
+    return n_m < x.committee_size[i] and (x.n_ties_formed[i] == 0
+                                          or month - x.mentor_lost_month[i] >= c.replace_delay)
+
+
+@njit(cache=True, inline="always")
+def fill_assigned(x, c, p, i, month, allow_external):
+    """Fill protege i's missing assigned mentors: a single mentor by research fit, a committee by
+    coverage of the needs; the women-mentor policy searches women first."""
+    female = x.female
+    target = x.committee_size[i]
+    n_m = n_mentors(x, c)
+    total_need = current_gaps(x, i)
+    by_fit = target == 1
+    draw = 0
+    while n_m < target:
+        want_woman = c.women_policy and female[i] and not has_woman_mentor(x, c)
+        j, score, fit = search(x, c, i, total_need, want_woman, allow_external, by_fit, draw, month)
+        draw += c.candidates
+        if j < 0 and want_woman:
+            j, score, fit = search(x, c, i, total_need, False, allow_external, by_fit, draw, month)
+            draw += c.candidates
+        if j < 0:
+            return
+        plan_recruit(x, c, p, i, free_slot(x, c), j, fit)
+        n_m += 1
+
+
+@njit(cache=True, inline="always")
+def due(x, c, i, month):
+    return assigned_due(x, c, i, month)
+
+
+@njit(cache=True, inline="always")
+def plan(x, c, p, i, month):
+    """Fill the committee; external members only if `mentoring.external_ties`."""
+    fill_assigned(x, c, p, i, month, c.external_ties)

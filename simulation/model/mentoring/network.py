@@ -1,0 +1,78 @@
+"""The network model: up to `network.max_ties` mentors; every `network.reshape_months` the
+protege looks at which functions are least met, samples candidates (seniors at the
+institution and, when allowed, elsewhere), adds the best, and drops or replaces the least
+useful tie. The interface is described in registry.py.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from simulation.model.mentoring.planner import (
+    action, current_gaps, free_slot, has_woman_mentor, new_kind, plan_drop, plan_recruit, search, weakest_slot,
+)
+from simulation.model.state import DROPPED, N_FUNCTIONS, REPLACED
+from simulation.model.support import contact_of, tie_support_of, weight_of
+
+
+@njit(cache=True, inline="always")
+def at_hire(kp, mentoring_key, person_key, female):
+    """Mentors assigned: none (the protege recruits them at each review)."""
+    return 0
+
+
+@njit(cache=True, inline="always")
+def due(x, c, i, month):
+    """At each review (`next_search`: at hire, or staggered for the initial population)."""
+    return x.next_search[i] <= month
+
+
+@njit(cache=True, inline="always")
+def plan(x, c, p, i, month):
+    """The review: drop weak ties, add the best candidates for the least-met functions (replacing
+    the weakest tie when full), then the women-mentor policy."""
+    tie_start, tie_fit, tie_discount = x.tie_start, x.tie_fit, x.tie_discount
+    slot_mentor, slot_kind, slot_value = x.slot_mentor, x.slot_kind, x.slot_value
+    gaps, mentor_output, contact_by_age = x.gaps, x.mentor_output, x.contact_by_age
+    need_base, need_spike, female = x.need_base, x.need_spike, x.female
+    x.next_search[i] = month + c.reshape_months
+    total_need = current_gaps(x, i)
+    for s in range(c.n_mentor_slots):
+        j = slot_mentor[s]
+        if j < 0:
+            continue
+        age = month - tie_start[i, s]
+        if age >= c.reshape_months and slot_value[s] < c.drop_below:
+            kind = slot_kind[s]
+            weight = weight_of(kind, c.w_primary, c.w_secondary, c.w_external)
+            contact_ = contact_of(contact_by_age, kind, age)
+            for f in range(N_FUNCTIONS):  # what the tie gave comes back into the gaps
+                gaps[f] += tie_support_of(mentor_output[j, f], kind, weight, contact_, tie_fit[i, s], 0.0,
+                                          c.discount, tie_discount[i, s], f)
+            if age >= c.collaboration_after:
+                x.plan_collab[p] += 1
+            plan_drop(x, p, s, DROPPED)
+    for f in range(N_FUNCTIONS):
+        gaps[f] = min(gaps[f], need_base[i, f] + need_spike[i, f])
+    draw = 0
+    for _ in range(c.max_new_per_search):
+        j, score, fit = search(x, c, i, total_need, False, c.external_ties, False, draw, month)
+        draw += c.candidates
+        if j < 0 or score < c.drop_below:
+            break
+        s = free_slot(x, c)
+        if s < 0:
+            w, v = weakest_slot(x, c, c.women_policy and female[i])
+            if w < 0 or score <= v * (1.0 + c.switch_margin):
+                break
+            plan_drop(x, p, w, REPLACED)
+            s = w
+        plan_recruit(x, c, p, i, s, j, fit)
+    if c.women_policy and female[i] and not has_woman_mentor(x, c):
+        j, score, fit = search(x, c, i, total_need, True, c.external_ties, False, draw, month)
+        if j >= 0:
+            s = free_slot(x, c)
+            if s < 0:
+                s, v = weakest_slot(x, c, True)
+                plan_drop(x, p, s, REPLACED)
+            action(x, p, s, j, new_kind(x, c, i, j), fit, 0)  # the policy's mentor, without a gain update
