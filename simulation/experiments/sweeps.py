@@ -184,7 +184,7 @@ class SweepFile(_Section):
     base: Str
     seed: Int = Field(ge=0, le=2**63 - 1)
     replicates: Int = Field(ge=1, le=100_000)
-    models: list[Literal["dyad", "committee", "network", "peer"]] = []
+    models: list[Literal[MODELS]] = []
     outcomes: list[Str] | None = None
     fixed: dict[str, Any] = {}
     set: list[Str] = Field([], max_length=1000)
@@ -192,9 +192,6 @@ class SweepFile(_Section):
     design: DesignSpec = DesignSpec(kind="grid")
     run: RunSpecFile = RunSpecFile()
     cluster: ClusterSpec = ClusterSpec()
-
-
-assert tuple(SweepFile.model_fields["models"].annotation.__args__[0].__args__) == MODELS
 
 
 def _schema_fields(loc: tuple) -> list[str]:
