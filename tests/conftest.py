@@ -25,7 +25,7 @@ def pytest_configure(config):
 def pytest_addoption(parser):
     parser.addoption(
         "--update-baseline", action="store_true", default=False,
-        help="Rewrite tests/baseline/regression.json from the current code (on purpose only).",
+        help="Rewrite tests/baseline/ (summaries and monthly series) from the current code (on purpose only).",
     )
 
 
