@@ -35,6 +35,7 @@ from pathlib import Path
 
 import mesa
 import numpy as np
+from numba import njit
 
 from simulation.model.mesa_model import CareerModel
 from simulation.config.params import FUNCTIONS, MODELS, RANKS, Params
@@ -182,7 +183,8 @@ class Pane:
     def label(self) -> str:
         p = self.params
         extra = [x for x, on in (("peers", p.peers_on and p.mentoring.model != "peer"),
-                                 ("external", p.mentoring.external_ties and p.mentoring.model in ("network", "committee")),
+                                 ("external",
+                                  p.mentoring.external_ties and p.mentoring.model in ("network", "committee")),
                                  ("women-mentor policy", p.mentoring.women_mentor_policy)) if on]
         return p.mentoring.model + (f" + {', '.join(extra)}" if extra else "")
 
@@ -256,7 +258,8 @@ class Pane:
     def _series(self) -> dict:
         n = self.month
         s = self.recorder.series[:n]
-        keep = np.unique(np.linspace(0, n - 1, min(n, SERIES_POINTS)).round().astype(np.int64)) if n else np.zeros(0, int)
+        keep = (np.unique(np.linspace(0, n - 1, min(n, SERIES_POINTS)).round().astype(np.int64)) if n
+                else np.zeros(0, int))
         pubs_rate = s[:, S.pubs] / np.maximum(s[:, S.n_active], 1) * 12.0
         kernel = np.ones(12)
         smooth = np.convolve(pubs_rate, kernel)[:n] / np.minimum(np.arange(1, n + 1), 12) if n else pubs_rate
@@ -280,7 +283,8 @@ class Pane:
         five = None
         if r["years"] and r["years"][-1] >= 5:
             five = r["share"][60]
-        return {"coverage": float(np.nanmean([c for c in cov if c is not None])) if any(c is not None for c in cov) else None,
+        return {"coverage": (float(np.nanmean([c for c in cov if c is not None]))
+                             if any(c is not None for c in cov) else None),
                 "pubs": last(s["pubs"]), "retention_5y": five,
                 "women": {k: last(v) for k, v in s["women"].items()}}
 
@@ -395,15 +399,20 @@ class Pane:
         out["needs"] = {f: round(float(need[k]), 3) for k, f in enumerate(FUNCTIONS)}
         out["coverage"] = {f: round(float(cols["coverage"][i, k]), 3) for k, f in enumerate(FUNCTIONS)}
         out["next_review"] = _month_or_none(cols["next_review"][i])
+        w_primary, w_secondary, w_external, contact_by_age, peer_hours, peers_profile, discount = _tie_params(m.kp)
         for s in range(cols["tie_mentor"].shape[1]):
             j = int(cols["tie_mentor"][i, s])
             if j < 0:
                 continue
             kind = int(cols["tie_kind"][i, s])
-            factor = support.tie_factor(m.kp, kind, float(cols["tie_fit"][i, s]), month - int(cols["tie_start"][i, s]))
-            gives = {f: round(float(support.tie_support(m.kp, kind, factor, float(cols["mentor_output"][j, k]),
-                                                        bool(cols["tie_discount"][i, s]), k)), 3)
-                     for k, f in enumerate(FUNCTIONS)}
+            weight = support.weight_of(kind, w_primary, w_secondary, w_external)
+            contact = support.contact_of(contact_by_age, kind, month - int(cols["tie_start"][i, s]))
+            fit, is_discounted = float(cols["tie_fit"][i, s]), bool(cols["tie_discount"][i, s])
+            gives = {}
+            for k, f in enumerate(FUNCTIONS):
+                source = float(peers_profile[k] if kind == PEER else cols["mentor_output"][j, k])
+                x = support.tie_support_of(source, kind, weight, contact, fit, peer_hours, discount, is_discounted, k)
+                gives[f] = round(float(x), 3)
             out["mentors"].append({
                 "person_id": int(cols["person_id"][j]), "kind": TIE_KINDS[kind],
                 "gender": "woman" if cols["female"][j] else "man", "rank": RANKS[int(cols["rank"][j])],
@@ -412,6 +421,16 @@ class Pane:
                 "share_of_need": round(float(cols["tie_value"][i, s]), 3),
             })
         return out
+
+
+@njit(cache=True)
+def _tie_params(kp):
+    """What `support.tie_support_of` needs of the parameters, read out of the kernels' structref
+    (whose fields Python cannot read): the tie weights by kind, the contact table, a peer's
+    hours and profile, and the concordance discount."""
+    return (kp.mentoring_weight_primary, kp.mentoring_weight_secondary, kp.mentoring_weight_external,
+            kp.contact_by_age, kp.peers_hours_per_peer, kp.peers_profile,
+            1.0 / (1.0 + kp.mentoring_concordance_gain))
 
 
 def _clean(values) -> list:
@@ -517,8 +536,8 @@ def _probe(twin: Twin, kind: str) -> tuple[int, str] | None:
         for pid, row in _dept_ids(a).items():
             if fs["rank"][row] == ASSISTANT and int(fs["next_review"][row]) - month == lead:
                 cov = [p.person(pid) for p in (a, b)]
-                txt = " and ".join(f"{100 * c['coverage']['career']:.0f}% under the {p.label}" for p, c in zip((a, b), cov)
-                                   if c and c["coverage"])
+                txt = " and ".join(f"{100 * c['coverage']['career']:.0f}% under the {p.label}"
+                                   for p, c in zip((a, b), cov) if c and c["coverage"])
                 return pid, (f"Month {month}: #{pid}'s promotion review is a year away. Career and networking needs "
                              f"jump (the needs column of the person panel); career support now covers {txt}. "
                              "A single mentor strong in science may be weak exactly here.")
@@ -547,7 +566,8 @@ def _probe(twin: Twin, kind: str) -> tuple[int, str] | None:
             mentor = b.locate(int(tl["mentor"][k]))
             if mentor is not None and mentor[0]["female"][mentor[1]]:
                 in_a = a.person(pid)
-                women_a = sum(1 for x in (in_a or {}).get("mentors", []) if x["gender"] == "woman" and x["kind"] != "peer")
+                women_a = sum(1 for x in (in_a or {}).get("mentors", [])
+                              if x["gender"] == "woman" and x["kind"] != "peer")
                 return pid, (f"Month {month}: #{pid}, a woman, recruits a woman mentor (#{int(tl['mentor'][k])}) into "
                              f"her {b.label}. Career and psychosocial support are worth more from a woman to a woman; "
                              f"under the {a.label} the same person has {women_a} woman mentor{'s' * (women_a != 1)}.")
@@ -636,7 +656,8 @@ def retention_spec(pane: Pane) -> dict:
     r = pane.retention()
     spec = _base(f"{pane.label} · retention since hire · month {pane.month}",
                  f"{r.get('n_hires', 0)} hired so far")
-    spec["data"] = {"values": [{"years": y, "share": s} for y, s in zip(r["years"], r["share"])][:: max(1, len(r["years"]) // SERIES_POINTS)]}
+    spec["data"] = {"values": [{"years": y, "share": s}
+                               for y, s in zip(r["years"], r["share"])][:: max(1, len(r["years"]) // SERIES_POINTS)]}
     spec["mark"] = {"type": "line", "interpolate": "step-after", "color": PANE_COLOURS[pane.side]}
     spec["encoding"] = {"x": {"field": "years", "type": "quantitative", "title": "years since hire"},
                         "y": {"field": "share", "type": "quantitative", "title": "still in academia",
@@ -762,7 +783,8 @@ if solara is not None:
         return solara.widgets.VegaLite.element(spec=spec, on_click=on_click, listen_to_click=on_click is not None)
 
     def _caption(key: str):
-        solara.Text(CAPTIONS[key], style={"font-size": "13px", "color": "#555", "display": "block", "max-width": "520px"})
+        solara.Text(CAPTIONS[key],
+                    style={"font-size": "13px", "color": "#555", "display": "block", "max-width": "520px"})
 
     @solara.component
     def Chart(spec: dict, caption: str, on_click=None):
@@ -892,14 +914,16 @@ def person_html(pane: Pane, d: dict | None, person_id: int) -> str:
             + ("initial population" if d["initial"] else f"hired in month {d['hire_month']}") + "</p>")
     c = d["career"]
     career = (f"<p style='margin:4px 0'>Career so far: {c['publications']} publications, {c['grants']} independent "
-              f"grant(s)" + (f" (first in month {c['first_grant_month']})" if c["first_grant_month"] is not None else "")
+              f"grant(s)"
+              + (f" (first in month {c['first_grant_month']})" if c["first_grant_month"] is not None else "")
               + (f"; associate in month {c['associate_month']}" if c["associate_month"] is not None else "")
               + (f"; full in month {c['full_month']}" if c["full_month"] is not None else "")
               + ("; career award" if c["career_award"] else "")
               + f"; {c['mentors_lost']} mentor(s) lost to departures; {c['months_without_mentor']} of "
               f"{c['months_as_protege']} months as a protégé without a mentor.</p>")
     if not d["in_post"]:
-        return head + f"<p style='color:#b2182b'>Left in month {d['exit']['month']} ({d['exit']['reason']}).</p>" + career
+        return (head + f"<p style='color:#b2182b'>Left in month {d['exit']['month']} ({d['exit']['reason']}).</p>"
+                + career)
     rows = []
     for f in FUNCTIONS:
         need, cov = d["needs"][f], d["coverage"][f]
@@ -907,11 +931,13 @@ def person_html(pane: Pane, d: dict | None, person_id: int) -> str:
                f"{'#1a9850' if cov >= 0.7 else '#fdae61' if cov >= 0.4 else '#d73027'};width:{90 * cov:.0f}px;"
                f"height:9px'></div></div>")
         gives = " ".join(f"{m['gives'][f]:.2f}" for m in d["mentors"])
-        rows.append(f"<tr><td>{f}</td><td align=right>{need:.2f}</td><td>{bar} {100 * cov:.0f}%</td><td>{gives}</td></tr>")
+        rows.append(f"<tr><td>{f}</td><td align=right>{need:.2f}</td><td>{bar} {100 * cov:.0f}%</td>"
+                    f"<td>{gives}</td></tr>")
     heads = " ".join(f"#{m['person_id']}" for m in d["mentors"])
     table = ("<style>.cs-person td, .cs-person th {padding: 1px 8px 1px 0}</style>"
              "<table class=cs-person style='font-size:12px;border-collapse:collapse'><tr><th align=left>need</th>"
-             f"<th align=right>level</th><th align=left>covered</th><th align=left>given by {heads or 'nobody'}</th></tr>"
+             "<th align=right>level</th><th align=left>covered</th>"
+             f"<th align=left>given by {heads or 'nobody'}</th></tr>"
              + "".join(rows) + "</table>")
     ms = "".join(
         f"<li>#{m['person_id']}: {m['kind']}, {m['gender']} {m['rank']}"

@@ -35,7 +35,8 @@ def params_table() -> str:
     for r in describe():
         rng = ""
         if r["min"] is not None or r["max"] is not None:
-            rng = f"{_cell(r['min']) if r['min'] is not None else ''} to {_cell(r['max']) if r['max'] is not None else ''}"
+            rng = (f"{_cell(r['min']) if r['min'] is not None else ''} to "
+                   f"{_cell(r['max']) if r['max'] is not None else ''}")
         lines.append(
             f"| `{r['name']}` | {_cell(r['default'])} | {r['unit']} | {rng} | {r['meaning']} | {r['source']} |"
         )
@@ -97,7 +98,8 @@ def calibration_block(check_csv: Path) -> str:
             "|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         rows.append(f"| {r['target']} | {r['population']} | {r['published']} | {r['low']:g} to {r['high']:g} | "
-                    f"{r['simulated']:.3g} ({r['ci_low']:.3g} to {r['ci_high']:.3g}) | {'yes' if r['within'] else '**no**'} | {r['source']} |")
+                    f"{r['simulated']:.3g} ({r['ci_low']:.3g} to {r['ci_high']:.3g}) | "
+                    f"{'yes' if r['within'] else '**no**'} | {r['source']} |")
     n_ok = int(table["within"].sum())
     return (f"{n_ok} of {len(table)} targets within tolerance.\n\n" + "\n".join(rows)
             + "\n\n![Calibration: simulated against published](figures/calibration.png)\n\n"
@@ -115,7 +117,8 @@ def patterns_block(patterns_csv: Path) -> str:
     rows = ["| pattern | statement | evidence | mean (95% CI) | expected | holds |", "|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         rows.append(f"| {r['pattern']} | {r['statement']} | {r['evidence']} | {r['mean']:+.4f} "
-                    f"({r['ci_low']:+.4f} to {r['ci_high']:+.4f}) | {r['expected']} | {'yes' if r['holds'] else '**no**'} |")
+                    f"({r['ci_low']:+.4f} to {r['ci_high']:+.4f}) | {r['expected']} | "
+                    f"{'yes' if r['holds'] else '**no**'} |")
     return (f"{int(table['holds'].sum())} of {len(table)} statements hold.\n\n" + "\n".join(rows)
             + "\n\n![Patterns: evidence with 95% intervals](figures/patterns.png)")
 
@@ -139,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, make, csv in (("calibration", calibration_block, RESULTS / "calibration" / "check.csv"),
                                 ("patterns", patterns_block, RESULTS / "patterns" / "patterns.csv")):
             if not csv.exists():
-                print(f"{csv} not found: run `careersim {'calibrate --check' if name == 'calibration' else 'patterns'}` first",
+                print(f"{csv} not found: "
+                      f"run `careersim {'calibrate --check' if name == 'calibration' else 'patterns'}` first",
                       file=sys.stderr)
                 return 1
             block = make(csv)

@@ -50,8 +50,9 @@ def test_a_run_that_cannot_fit_is_refused_before_anything_is_allocated(tmp_path,
 
 
 def test_the_largest_population_is_refused_with_one_line_and_nothing_written(tmp_path):
-    if footprint.estimate_bytes(small("network", "population.n_faculty=5000000",
-                                      "population.n_institutions=1000", "horizon_years=40")) < (footprint.available_bytes() or 0):
+    if (footprint.estimate_bytes(small("network", "population.n_faculty=5000000",
+                                       "population.n_institutions=1000", "horizon_years=40"))
+            < (footprint.available_bytes() or 0)):
         pytest.skip("this machine has the memory for the largest population")
     r = CliRunner().invoke(app, ["run", "network", "--set", "population.n_faculty=5000000",
                                  "--set", "population.n_institutions=1000", "--out", str(tmp_path / "big")])

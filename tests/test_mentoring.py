@@ -133,7 +133,8 @@ def test_peer_ties_are_symmetric_within_groups():
 def test_women_mentor_policy_raises_concordant_mentoring():
     base = small_result("network", seed=5).series
     policy = small_result("network_women_mentor_policy", seed=5).series
-    assert policy["share_women_with_woman_mentor"].iloc[24:].mean() > base["share_women_with_woman_mentor"].iloc[24:].mean() + 0.05
+    assert (policy["share_women_with_woman_mentor"].iloc[24:].mean()
+            > base["share_women_with_woman_mentor"].iloc[24:].mean() + 0.05)
 
 
 def test_peer_model_has_no_senior_mentors():

@@ -121,7 +121,8 @@ def test_each_months_row_equals_a_recount_of_the_state(scenario):
         expected = _by_hand(m, before)
         row = dict(zip(SERIES_NAMES, r.series[m.month]))
         assert row["n_grants_won"] + row["n_renewals"] == expected.pop("grants_won_and_renewed")
-        assert expected.pop("failed_reviews_at_least") <= row["n_failed_reviews"] <= expected.pop("failed_reviews_at_most")
+        assert (expected.pop("failed_reviews_at_least") <= row["n_failed_reviews"]
+                <= expected.pop("failed_reviews_at_most"))
         for name, value in expected.items():
             if name.startswith(("n_", "pubs")):
                 assert row[name] == value, (m.month, name)

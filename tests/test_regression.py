@@ -59,7 +59,8 @@ def test_regression_baseline(update_baseline):
             if isinstance(value, int):
                 assert got == value, f"{label}.{key}: {got} != baseline {value}"
             else:
-                assert np.isclose(got, value, rtol=1e-9, atol=1e-12, equal_nan=True), f"{label}.{key}: {got} != baseline {value}"
+                assert np.isclose(got, value, rtol=1e-9, atol=1e-12, equal_nan=True), (
+                    f"{label}.{key}: {got} != baseline {value}")
 
 
 def _series_file(label: str) -> Path:

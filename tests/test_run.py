@@ -29,8 +29,10 @@ def _first_hires(people: pd.DataFrame) -> pd.DataFrame:
 def test_common_random_numbers_same_people_across_models(other):
     a = small_result("dyad", seed=21).people
     b = small_result(other, seed=21).people
-    init_a = a[a["initial"]].drop(columns=a.columns.difference(["person_key", "institution", "gender", "hire_month", "talent", "career_award"]))
-    init_b = b[b["initial"]].drop(columns=b.columns.difference(["person_key", "institution", "gender", "hire_month", "talent", "career_award"]))
+    init_a = a[a["initial"]].drop(columns=a.columns.difference(["person_key", "institution", "gender", "hire_month",
+                                                                "talent", "career_award"]))
+    init_b = b[b["initial"]].drop(columns=b.columns.difference(["person_key", "institution", "gender", "hire_month",
+                                                                "talent", "career_award"]))
     pd.testing.assert_frame_equal(init_a.reset_index(drop=True), init_b.reset_index(drop=True))
     ha, hb = _first_hires(a), _first_hires(b)
     common = ha.merge(hb, on="person_key", suffixes=("_a", "_b"))
@@ -50,8 +52,8 @@ def test_manifest_carries_parameters_seed_and_versions():
 
 def test_run_writes_tables_and_manifest_that_load_back(tmp_path):
     result, folder = run(small("dyad", "horizon_years=3"), tmp_path / "out")
-    assert sorted(p.name for p in folder.iterdir()) == [".careersim", "manifest.json", "people.parquet", "series.parquet",
-                                                        "ties.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [".careersim", "manifest.json", "people.parquet",
+                                                        "series.parquet", "ties.parquet"]
     back = Result.load(folder)
     pd.testing.assert_frame_equal(back.people, result.people)
     assert json.loads((folder / "manifest.json").read_text())["scenario"] == "dyad"
@@ -84,7 +86,8 @@ def test_save_is_atomic_when_interrupted(tmp_path, monkeypatch):
 def test_tables_have_no_missing_values_where_none_are_allowed():
     r = small_result("network_peers")
     s = r.series
-    always = [c for c in s.columns if not c.startswith(("coverage_", "need_", "mean_load_", "mean_proteges_", "mean_hours"))]
+    always = [c for c in s.columns
+              if not c.startswith(("coverage_", "need_", "mean_load_", "mean_proteges_", "mean_hours"))]
     assert not s[always].isna().any().any()
     assert np.isfinite(s[always].to_numpy(dtype=float)).all()
     # the columns that may be missing are means over a group (a rank, a career stage, the

@@ -61,8 +61,10 @@ def test_competence_is_concentrated_and_grows_with_rank():
     act = m.active_rows()
     seniors = act[fs.rank[act] == 2][:50]
     juniors = act[fs.rank[act] == 0][:50]
-    c_s = np.mean([competence(fs.cols, kp, j, SCIENCE, 0) / fs.competence_profile[j, SCIENCE] / fs.mentor_skill[j] for j in seniors])
-    c_j = np.mean([competence(fs.cols, kp, j, SCIENCE, 0) / fs.competence_profile[j, SCIENCE] / fs.mentor_skill[j] for j in juniors])
+    c_s = np.mean([competence(fs.cols, kp, j, SCIENCE, 0) / fs.competence_profile[j, SCIENCE] / fs.mentor_skill[j]
+                   for j in seniors])
+    c_j = np.mean([competence(fs.cols, kp, j, SCIENCE, 0) / fs.competence_profile[j, SCIENCE] / fs.mentor_skill[j]
+                   for j in juniors])
     assert c_s > c_j
 
 

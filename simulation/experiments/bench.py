@@ -210,7 +210,8 @@ def bench(quick: bool = False, out=print) -> dict:
             out("175,000 faculty x 40 years: skipped with --quick (run `careersim bench`); the same figures at 20,000:")
         big = _python(BIG_RUN, str(n_big), str(Path(tmp) / "big"))
         figures["big_run"] = big
-        target = (f" (target <= {TARGETS['big_run_seconds']:g} s at 175,000)", f" (target <= {TARGETS['big_run_rss_gb']:g} GB)")
+        target = (f" (target <= {TARGETS['big_run_seconds']:g} s at 175,000)",
+                  f" (target <= {TARGETS['big_run_rss_gb']:g} GB)")
         out(f"{n_big:,d} faculty x 40 years, network, start to results on disk: {big['wall']:.1f} s"
             f"{target[0] if not quick else ''}, peak memory {big['rss_gb']:.2f} GB{target[1] if not quick else ''}; "
             f"{big['people']:,d} people, {big['ties']:,d} ties")

@@ -78,8 +78,8 @@ def _derived(params: Params) -> dict[str, Any]:
 
 
 DERIVED = (
-    "fit_quantiles", "quality_by_load", "contact_by_age", "attrition_by_career_month", "retirement_by_career_month", "need_profiles",
-    "need_reference_total", "need_reference_key", "model_code", "peers_on", "n_mentor_slots",
+    "fit_quantiles", "quality_by_load", "contact_by_age", "attrition_by_career_month", "retirement_by_career_month",
+    "need_profiles", "need_reference_total", "need_reference_key", "model_code", "peers_on", "n_mentor_slots",
     "n_peer_slots", "n_months",
 )
 

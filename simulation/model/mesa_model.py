@@ -130,7 +130,8 @@ class CareerModel(mesa.Model):
     def _ties(self, month: int) -> None:
         kp, keys, fs, ins = self.kp, self.keys, self.faculty, self.institutions
         n_hired = self.last_hired
-        self.ties.ensure(self.n_active * self._ties_per_protege + 2 * (n_hired + len(self._new_rows)) * self._group_size)
+        self.ties.ensure(self.n_active * self._ties_per_protege
+                         + 2 * (n_hired + len(self._new_rows)) * self._group_size)
         if self._peers_on and (n_hired or len(self._new_rows)):
             new_rows = np.concatenate([self._new_rows, self.hired[:n_hired]])
             order = np.lexsort((fs.arrays["hire_month"][new_rows], fs.arrays["institution"][new_rows]))

@@ -108,7 +108,8 @@ def init_person(fs, kp, keys, row, person_id, person_key, inst, rank, hire_month
     fs.competence_scale[row] = competence_scale(kp, fs.mentor_skill[row], kp.mentors_competence_by_rank[rank],
                                                 month - hire_month)
     if rank >= ASSOCIATE:
-        fs.month_associate[row] = rank_month if rank == ASSOCIATE else rank_month - int(12 * kp.promotion_review_years_full)
+        fs.month_associate[row] = (rank_month if rank == ASSOCIATE
+                                   else rank_month - int(12 * kp.promotion_review_years_full))
     if rank == FULL:
         fs.month_full[row] = rank_month
     review, n_past = first_review(kp, rank, rank_month, month)

@@ -473,7 +473,8 @@ def people_table(model, recorder: Recorder | None = None) -> pd.DataFrame:
             "months_mentoring": ob.mentor_months,
             "mean_load_when_mentoring": np.where(mentor_months > 0, ob.sum_load / np.maximum(mentor_months, 1), np.nan),
             "mean_hours_per_protege": np.where(mentor_months > 0, ob.sum_hours / np.maximum(mentor_months, 1), np.nan),
-            "mean_quality_when_mentoring": np.where(mentor_months > 0, ob.sum_quality / np.maximum(mentor_months, 1), np.nan),
+            "mean_quality_when_mentoring": np.where(mentor_months > 0, ob.sum_quality / np.maximum(mentor_months, 1),
+                                                    np.nan),
             "n_proteges_final": fs.of_active("n_proteges").astype(np.int32),
             "n_trainees_final": fs.of_active("n_trainees").astype(np.int32),
         })

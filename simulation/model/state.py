@@ -87,7 +87,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("failed_review_month", np.int32, "month of the last failed review", fill=NEVER, keep=False),
     Col("status", np.int8, "0 active; otherwise the exit reason (-1: a vacant position)", fill=VACANT),
     Col("exit_month", np.int32, "month of exit (NEVER while active)", fill=NEVER),
-    Col("exit_request", np.int8, "exit requested this month (reason code), applied once in the exits phase", keep=False),
+    Col("exit_request", np.int8, "exit requested this month (reason code), applied once in the exits phase",
+        keep=False),
     # needs and support
     Col("need_base", np.float64, "need per function, following the career stage", "F", keep=False),
     Col("need_spike", np.float64, "short-lived extra need per function from events", "F", keep=False),
@@ -101,7 +102,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("load_weight", np.float64, "summed tie weight of faculty proteges (from n_by_kind, exact)", keep=False),
     Col("time_per_weight", np.float64, "mentoring hours per unit of tie weight this month", keep=False),
     Col("quality", np.float64, "mentoring quality this month (falls past the comfortable load)", fill=1.0, keep=False),
-    Col("competence_scale", np.float64, "competence common to all functions this month (skill x seniority x experience)", keep=False),
+    Col("competence_scale", np.float64,
+        "competence common to all functions this month (skill x seniority x experience)", keep=False),
     Col("mentor_output", np.float64, "support per unit of tie factor this month, per function (competence x time)", "F",
         keep=False),
     # research career
@@ -109,7 +111,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("pubs", np.int32, "publications, cumulative"),
     Col("pubs_in_rank", np.int32, "publications in the current rank", keep=False),
     Col("pubs_rate", np.float64, "recent publications per year (moving average)", keep=False),
-    Col("pubs_by_year", np.int32, "cumulative publications at each of the first career years (-1 if not reached)", "Y", -1),
+    Col("pubs_by_year", np.int32, "cumulative publications at each of the first career years (-1 if not reached)",
+        "Y", -1),
     Col("award_end", np.int32, "month the career-development award ends", fill=NEVER, keep=False),
     Col("grant_end", np.int32, "month the independent grant ends", fill=NEVER, keep=False),
     Col("month_first_grant", np.int32, "month of the first independent grant", fill=NEVER),
@@ -123,10 +126,12 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("tie_kind", np.int8, "kind of tie in each slot", "K", keep=False),
     Col("tie_start", np.int32, "month each tie began", "K", keep=False),
     Col("tie_fit", np.float64, "pair-specific fit of each tie", "K", 1.0, keep=False),
-    Col("tie_discount", np.bool_, "a man mentoring a woman: career and psychosocial support discounted", "K", keep=False),
+    Col("tie_discount", np.bool_, "a man mentoring a woman: career and psychosocial support discounted", "K",
+        keep=False),
     Col("tie_log", np.int32, "row of each tie in the tie log", "K", -1, keep=False),
     Col("tie_value", np.float64, "share of need this tie covered last month", "K", keep=False),
-    Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER, keep=False),
+    Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER,
+        keep=False),
     Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
     Col("peer_group", np.int32, "peer group id (-1 none)", fill=-1),
     # counts kept by the ties and exits phases: n_ties_formed also decides whether a protege is due a
@@ -134,7 +139,8 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
     Col("n_mentor_losses", np.int16, "mentor ties lost because the mentor left"),
     Col("value_lost", np.float64, "share of need covered by mentors at the moment they left"),
-    Col("support_share_lost", np.float64, "share of all mentors' support that each departing mentor gave, summed over losses"),
+    Col("support_share_lost", np.float64,
+        "share of all mentors' support that each departing mentor gave, summed over losses"),
 )
 
 # Observation: per-person summaries that only the recorder writes (recorder.py). One row per

@@ -18,8 +18,6 @@ numbers and arrays (`weight_of`, `contact_of`, `concordance_of`, `tie_factor_of`
 function for the support through a tie (`tie_support_of`). Passing a struct (`kp`, `fs`)
 into a branching helper inside a serial loop costs an atomic reference-count round trip per
 call that numba does not remove (about 13 ns, measured); parallel loops do not pay it.
-`tie_factor` and `tie_support` are the same formulas over `kp`, compiled on their own, for
-inspection from Python.
 """
 
 from __future__ import annotations
@@ -127,26 +125,11 @@ def tie_support_of(source_f, kind, weight, contact_, fit, peer_hours, discount, 
 
     The one formula of a tie's support: the support phase (`update_support`) gives each tie's
     support with it, and the mentoring search predicts with it the support a tie it considers
-    would give (the source then is the mentor's output after taking the protege on). The source
-    is the mentor's output in f, or the peer profile for a peer tie."""
+    would give (the source then is the mentor's output after taking the protege on); the app's
+    person panel shows it. The source is the mentor's output in f, or the peer profile for a
+    peer tie."""
     factor = tie_factor_of(kind, weight, contact_, fit, peer_hours)
     return source_f * factor * concordance_of(discount, is_discounted, f)
-
-
-@njit(cache=True)
-def tie_factor(kp, kind, fit, age_months):
-    """`tie_factor_of` over the model's parameters, for inspection from Python (the app)."""
-    return tie_factor_of(kind, weight_of(kind, kp.mentoring_weight_primary, kp.mentoring_weight_secondary,
-                                         kp.mentoring_weight_external),
-                         contact_of(kp.contact_by_age, kind, age_months), fit, kp.peers_hours_per_peer)
-
-
-@njit(cache=True)
-def tie_support(kp, kind, factor, mentor_output_f, is_discounted, f):
-    """Support in function f through a tie of this factor, for inspection from Python (the app);
-    the source is the peer profile or the mentor's output (as in `tie_support_of`)."""
-    source = kp.peers_profile[f] if kind == PEER else mentor_output_f
-    return source * factor * concordance_of(1.0 / (1.0 + kp.mentoring_concordance_gain), is_discounted, f)
 
 
 @njit(cache=True, inline="always")
