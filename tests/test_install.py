@@ -91,6 +91,10 @@ def test_a_non_editable_install_finds_its_scenarios_and_runs(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"simulation/config/scenarios/{s}.toml" for s in SHIPPED} <= names
     assert {"simulation/config/targets.toml", "simulation/config/calibration.json"} <= names
+    # every module of the source tree is in the wheel (a sub-package missing from pyproject's list
+    # would otherwise be found through the system's editable install and go unnoticed here)
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "simulation").rglob("*.py")}
+    assert modules <= names, sorted(modules - names)
     _run([python, "-m", "pip", "install", "--quiet", "--no-deps", wheel], cwd=tmp_path)
 
     elsewhere = tmp_path / "elsewhere"  # not the repository: nothing there can shadow the install
