@@ -13,10 +13,10 @@ The scratch holds the protege's unmet needs (`gaps`), the support a recruit woul
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 from numba import njit
+from numba.core import types
+from numba.experimental import structref
 
 from simulation.model.mentoring.consts import consts
 from simulation.model.mentoring.pools import (
@@ -29,7 +29,7 @@ from simulation.model.support import (
     discounted, has_room, hours_of, output, quality_of, tie_support_of, time_share, weight_of,
 )
 
-Planner = namedtuple("Planner", (
+PLANNER_FIELDS = (
     # the people (read; `next_search` is written for the protege under review)
     "institution", "rank", "female", "person_key", "tie_mentor", "tie_kind", "tie_start", "tie_fit",
     "tie_discount", "tie_value", "n_proteges", "load_weight", "n_ties_formed", "need_base", "need_spike",
@@ -44,7 +44,23 @@ Planner = namedtuple("Planner", (
     # scratch
     "gaps", "gains", "picked", "is_external", "picked_row", "picked_key", "slot_mentor", "slot_kind",
     "slot_value",
-))
+)
+
+
+@structref.register
+class PlannerType(types.StructRef):
+    """The Planner's numba type: a reference to one struct of arrays. A tuple of ~50 arrays would
+    be copied, with a reference count per array, at every inlined step it is passed to."""
+
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class Planner(structref.StructRefProxy):
+    """The planning phase's arrays (PLANNER_FIELDS), bound once per kernel call."""
+
+
+structref.define_proxy(Planner, PlannerType, PLANNER_FIELDS)
 
 
 @njit(cache=True, inline="always")
