@@ -16,9 +16,11 @@ The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied per coor
 
 from __future__ import annotations
 
+import warnings
 from enum import IntEnum
 
 import numpy as np
+from numba import config as numba_config
 from numba import njit
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -30,6 +32,9 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
 _TWO_PI = 6.283185307179586
+
+if numba_config.DISABLE_JIT:  # plain Python: numpy warns of the uint64 wrap-around the hash is built on
+    warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning, module=__name__)
 
 
 # Coordinates reserved so that draws of different kinds in one stream never coincide:

@@ -13,7 +13,10 @@ The scratch holds the protege's unmet needs (`gaps`), the support a recruit woul
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
+from numba import config as numba_config
 from numba import njit
 from numba.core import types
 from numba.experimental import structref
@@ -62,6 +65,10 @@ class Planner(structref.StructRefProxy):
 
 structref.define_proxy(Planner, PlannerType, PLANNER_FIELDS)
 
+# without the JIT (NUMBA_DISABLE_JIT=1) the kernels are plain Python, and a structref's Python
+# constructor would call itself through its jitted one: plain kernels read a namedtuple
+_new_planner = namedtuple("PlannerTuple", PLANNER_FIELDS) if numba_config.DISABLE_JIT else Planner
+
 
 @njit(cache=True, inline="always")
 def planner(fs, kp, pools, plans, n_candidates):
@@ -69,7 +76,7 @@ def planner(fs, kp, pools, plans, n_candidates):
     local_ptr, local_rows, global_ptr, global_positions, cards, card_keys, pool_position = pools
     plan_n, plan_collab, plan_slot, plan_mentor, plan_kind, plan_fit, plan_reason = plans
     n_all_slots = fs.tie_mentor.shape[1]
-    return Planner(
+    return _new_planner(
         fs.institution, fs.rank, fs.female, fs.person_key, fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit,
         fs.tie_discount, fs.tie_value, fs.n_proteges, fs.load_weight, fs.n_ties_formed, fs.need_base,
         fs.need_spike, fs.support, fs.mentor_output, fs.competence_scale, fs.competence_profile, fs.admin_draw,
