@@ -385,7 +385,7 @@ class Pane:
                 "associate_month": _month_or_none(cols["month_associate"][i]),
                 "full_month": _month_or_none(cols["month_full"][i]),
                 "career_award": bool(cols["career_award"][i]),
-                "mentors_lost": int(cols["n_mentor_losses"][i]),
+                "mentors_lost": int(obs["n_mentor_losses"][i]),
                 "months_without_mentor": int(obs["no_mentor_months"][i]),
                 "months_as_protege": int(obs["obs_months"][i]),
                 "months_with_woman_mentor": int(obs["woman_mentor_months"][i]),

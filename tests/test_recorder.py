@@ -232,3 +232,43 @@ def test_a_people_table_without_a_recorder_has_no_month_observed():
     assert (without["months_as_protege"] == 0).all() and without["mean_mentors"].isna().all()
     assert (with_r["months_as_protege"] > 0).any()
     assert with_r["pubs"].equals(without["pubs"]) and with_r["exit_month"].equals(without["exit_month"])
+
+
+def test_a_protege_whose_mentor_leaves_is_observed_to_lose_the_tie():
+    """Each tie cut because its mentor left adds one loss and the tie's value at that moment."""
+    from simulation.model.mesa_model import PHASES
+
+    p = load_scenario("committee", TINY, seed=4)
+    m = CareerModel(p)
+    r = Recorder(p.n_months)
+    m.step()
+    r.record(m, m.last_hired, m.last_exits, m.last_events)
+    names = ("n_mentor_losses", "value_lost", "support_share_lost")
+    n_lost = quiet_after_losses = 0
+    for _ in range(p.n_months - 1):
+        m.month += 1
+        for phase in PHASES:
+            if phase.name == "exits":  # the ties as the exits phase finds them
+                a = m.faculty.arrays
+                mentor, kind, value = a["tie_mentor"].copy(), a["tie_kind"].copy(), a["tie_value"].copy()
+                before = {name: r.live.arrays[name].copy() for name in names}
+            phase.run(m, m.month)
+        r.record(m, m.last_hired, m.last_exits, m.last_events)
+        left = set(m.left[:int(m.last_exits.sum())].tolist())
+        for i in m.active_rows():
+            lost = [s for s in range(mentor.shape[1]) if mentor[i, s] in left and kind[i, s] != PEER]
+            expected = before["value_lost"][i]
+            for s in lost:
+                expected += value[i, s]
+            assert r.live.arrays["n_mentor_losses"][i] == before["n_mentor_losses"][i] + len(lost)
+            assert r.live.arrays["value_lost"][i] == expected
+            if not lost:
+                assert r.live.arrays["support_share_lost"][i] == before["support_share_lost"][i]
+            n_lost += len(lost)
+        if m.last_exits.sum() > 0:  # the buffer holds exactly this month's losses
+            rows = m.active_rows()
+            lost_slots = np.isin(mentor[rows], list(left)) & (kind[rows] != PEER)
+            assert (~np.isnan(m.last_losses[rows, :, 0]) == lost_slots).all()
+        else:  # nobody left: what the buffer still holds from an earlier month is not added again
+            quiet_after_losses += bool((~np.isnan(m.last_losses)).any())
+    assert n_lost > 0 and quiet_after_losses > 0

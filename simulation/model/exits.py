@@ -89,7 +89,7 @@ def request_exits(fs, kp, keys, active, n_active, month):
 
 
 @njit(cache=True)
-def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason, left):
+def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason, left, losses):
     """Phase 6b: apply requested exits once, cut ties to and from those who left, compact `active`.
 
     The leavers' rows go to `left` (in row order), for the archive; returns the active count.
@@ -118,7 +118,7 @@ def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason, left)
                            load_weight, w_primary, w_secondary, w_external, i, month, PROTEGE_LEFT)
     if n_left == 0:
         return n_active
-    cut_ties_to_leavers(fs, tl, kp, active, n_active, month)
+    cut_ties_to_leavers(fs, tl, kp, active, n_active, month, losses)
     kept = 0
     for ii in range(n_active):
         i = active[ii]
@@ -129,16 +129,20 @@ def apply_exits(fs, tl, ins, kp, active, n_active, month, exits_by_reason, left)
 
 
 @njit(cache=True, parallel=True)
-def cut_ties_to_leavers(fs, tl, kp, active, n_active, month):
+def cut_ties_to_leavers(fs, tl, kp, active, n_active, month, losses):
     """Every tie whose mentor (or peer) left this month ends, with what the protege lost.
+
+    What was lost goes to this month's buffer `losses` (positions x slots x 2), slot by slot: the
+    tie's value and its share of all i's mentors' value, NaN where nothing was lost; every active
+    row is rewritten, so the buffer holds this month's losses whenever someone left (the recorder
+    adds them to its summaries in the same order).
 
     Each protege changes only their own row and their ties' log entries, so this runs in
     parallel. The leaver's own bookkeeping is not updated: their row is archived and cleared.
     """
     log_end, log_end_reason, tie_log = tl.end_month, tl.end_reason, fs.tie_log
     status, tie_mentor, tie_kind, tie_value = fs.status, fs.tie_mentor, fs.tie_kind, fs.tie_value
-    n_mentor_losses, value_lost, mentor_lost_month = fs.n_mentor_losses, fs.value_lost, fs.mentor_lost_month
-    support_share_lost = fs.support_share_lost
+    mentor_lost_month = fs.mentor_lost_month
     n_slots = tie_mentor.shape[1]
     n_mentor_slots = kp.n_mentor_slots
     for ii in prange(n_active):
@@ -147,6 +151,8 @@ def cut_ties_to_leavers(fs, tl, kp, active, n_active, month):
             continue
         mentors_value = -1.0  # what all of i's mentors covered before any tie is cut (pattern 3)
         for s in range(n_slots):
+            losses[i, s, 0] = np.nan
+            losses[i, s, 1] = np.nan
             j = tie_mentor[i, s]
             if j >= 0 and status[j] != ACTIVE:
                 if tie_kind[i, s] != PEER:
@@ -155,8 +161,7 @@ def cut_ties_to_leavers(fs, tl, kp, active, n_active, month):
                         for s2 in range(n_mentor_slots):
                             if tie_mentor[i, s2] >= 0:
                                 mentors_value += tie_value[i, s2]
-                    n_mentor_losses[i] += 1
-                    value_lost[i] += tie_value[i, s]
-                    support_share_lost[i] += tie_value[i, s] / mentors_value if mentors_value > 0.0 else 1.0
+                    losses[i, s, 0] = tie_value[i, s]
+                    losses[i, s, 1] = tie_value[i, s] / mentors_value if mentors_value > 0.0 else 1.0
                     mentor_lost_month[i] = month
                 close_slot(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, i, s, month, MENTOR_LEFT)

@@ -52,7 +52,8 @@ def estimate_bytes(params: Params) -> int:
     leavers = archive_capacity(n, years)  # the archive of leavers as the model sizes it
     ties = n * (4 + TIES_PER_POSITION_YEAR * years)
     tie_row = sum(np.dtype(c.dtype).itemsize for c in TIE_LOG_COLUMNS)
-    live = n * row
+    n_slots = params.n_mentor_slots + params.n_peer_slots
+    live = n * row + n * n_slots * 2 * 8  # and the exits phase's mentor-loss buffer (value, share per slot)
     archive = leavers * row
     tie_log = GROWTH * ties * tie_row
     pools = n * pools_bytes_per_position() + n * 3 * 4  # cards, pool lists, keys, positions; active/hired/left

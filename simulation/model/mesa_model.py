@@ -64,6 +64,9 @@ class CareerModel(mesa.Model):
         # one row per position, in institution blocks; leavers' rows go to the archive
         self.faculty = Table(FACULTY_COLUMNS, FacultyTuple, n_positions, n_slots)
         self.faculty.n = n_positions
+        # what proteges lost when a mentor left this month, per slot: [value, share] (NaN: nothing);
+        # rewritten by the exits phase in every month someone leaves, read by the recorder
+        self.last_losses = np.full((n_positions, n_slots, 2), np.nan)
         # about the leavers of the whole run (attrition and retirement, some 6-9% a year)
         self.archive = Table(FACULTY_COLUMNS, FacultyTuple, archive_capacity(n_positions, params.horizon_years),
                              n_slots, filled=False)
@@ -157,7 +160,7 @@ class CareerModel(mesa.Model):
         exits.request_exits(fs.cols, kp, keys, self.active, self.n_active, month)
         n_before = self.n_active
         self.n_active = exits.apply_exits(fs.cols, self.ties.cols, ins.cols, kp, self.active, self.n_active, month,
-                                          self.last_exits, self.left)
+                                          self.last_exits, self.left, self.last_losses)
         n_left = n_before - self.n_active
         if n_left:  # leavers' rows to the archive; their positions are vacant for next month's hires
             self.archive.ensure(n_left)
@@ -243,7 +246,7 @@ PHASES: tuple[Phase, ...] = (
           "updates satisfaction, requests retirement and attrition, applies every request once, cuts the "
           "leavers' ties and archives their rows",
           "this month's coverage and needs, rank, hire month, review and funding state, exit requests",
-          "satisfaction, status, exit month, tie slots and log, mentors' loads, mentor losses; the active "
+          "satisfaction, status, exit month, tie slots and log, mentors' loads, the mentor-loss buffer; the active "
           "rows; the archive; the exits buffer"),
 )
 PHASE_NAMES = tuple(p.name for p in PHASES)

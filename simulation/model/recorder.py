@@ -103,7 +103,8 @@ N_LOAD_BINS = 128
 RECORD_PHASE = ("record", "Recorder.record, state.archive_observation, recorder.record_month",
                 ("archives the leavers' observation rows; writes one row of the monthly series and adds to each "
                  "person's running summaries (outside the model: observing does not change the state)"),
-                "the faculty columns and tie slots; this month's hires, exits by reason and career events",
+                ("the faculty columns and tie slots; this month's hires, exits by reason, career events and "
+                 "mentor losses"),
                 "the monthly series; the observation columns and their archive")
 
 
@@ -136,11 +137,12 @@ N_COUNTS = 10
 
 
 @njit(cache=True, parallel=True)
-def record_month(fs, ob, kp, active, n_active, month, row, n_hired, exits, events):
+def record_month(fs, ob, kp, active, n_active, month, row, n_hired, exits, events, losses):
     """Phase 7: one row of the monthly series, and each person's running summaries.
 
     Reads the faculty columns `fs` and this month's events (`n_hired`, `exits` by reason code,
-    the career phase's `events`); writes only `row` and the observation columns `ob`.
+    the career phase's `events`, the exits phase's `losses`, which hold this month's losses when
+    anyone left); writes only `row` and the observation columns `ob`.
     Active people are split into chunks (their number set by the head count, not the threads)
     summed in a fixed order, so the row is bit-identical for any number of threads.
     """
@@ -152,10 +154,12 @@ def record_month(fs, ob, kp, active, n_active, month, row, n_hired, exits, event
     need_base, need_spike, quality = fs.need_base, fs.need_spike, fs.quality
     mentor_months, sum_load, no_mentor_months = ob.mentor_months, ob.sum_load, ob.no_mentor_months
     sum_hours, sum_quality = ob.sum_hours, ob.sum_quality
+    n_mentor_losses, value_lost, support_share_lost = ob.n_mentor_losses, ob.value_lost, ob.support_share_lost
     woman_mentor_months, hole_months, sum_coverage = ob.woman_mentor_months, ob.hole_months, ob.sum_coverage
     obs_months, sum_unmet, sum_mentors, sum_peers, max_mentors = (
         ob.obs_months, ob.sum_unmet, ob.sum_mentors, ob.sum_peers, ob.max_mentors)
     n_slots = tie_mentor.shape[1]
+    anyone_left = exits.sum() > 0  # the exits phase cut ties (and wrote `losses`) only then
     review_months = 12.0 * kp.promotion_review_years_associate
     strong = kp.mentors_strong_threshold
     n_chunks = min(MAX_CHUNKS, max(1, n_active // CHUNK_SIZE))
@@ -183,6 +187,11 @@ def record_month(fs, ob, kp, active, n_active, month, row, n_hired, exits, event
         nd = np.empty(N_FUNCTIONS)
         for ii in range(c * n_active // n_chunks, (c + 1) * n_active // n_chunks):
             i = active[ii]
+            for s in range(n_slots if anyone_left else 0):  # mentors lost, slot by slot as the exits phase cut them
+                if not np.isnan(losses[i, s, 0]):
+                    n_mentor_losses[i] += 1
+                    value_lost[i] += losses[i, s, 0]
+                    support_share_lost[i] += losses[i, s, 1]
             r = rank[i]
             by_rank_gender[2 * r + (0 if female[i] else 1)] += 1
             n_rank[r] += 1
@@ -378,7 +387,7 @@ class Recorder:
             self.archive.n += n_left
         month = model.month
         record_month(model.faculty.cols, self.live.cols, model.kp, model.active, model.n_active, month,
-                     self.series[month], n_hired, exits, events)
+                     self.series[month], n_hired, exits, events, model.last_losses)
         self.n_recorded = month + 1
 
     def columns(self, model, in_post: bool) -> dict[str, np.ndarray]:
@@ -465,10 +474,10 @@ def people_table(model, recorder: Recorder | None = None) -> pd.DataFrame:
             **{f"mean_coverage_{f}": per_obs(ob.sum_coverage[:, k]) for k, f in enumerate(FUNCTIONS)},
             "n_ties_formed": fs.n_ties_formed,
             **_ties_by_kind(model),
-            "n_mentor_losses": fs.n_mentor_losses,
-            "need_share_lost_to_mentor_exits": fs.value_lost,
-            "support_share_lost_per_mentor_exit": np.where(fs.n_mentor_losses > 0, fs.support_share_lost
-                                                           / np.maximum(fs.n_mentor_losses, 1), np.nan),
+            "n_mentor_losses": ob.n_mentor_losses,
+            "need_share_lost_to_mentor_exits": ob.value_lost,
+            "support_share_lost_per_mentor_exit": np.where(ob.n_mentor_losses > 0, ob.support_share_lost
+                                                           / np.maximum(ob.n_mentor_losses, 1), np.nan),
             "n_collaborators": fs.n_collaborators,
             "months_mentoring": ob.mentor_months,
             "mean_load_when_mentoring": np.where(mentor_months > 0, ob.sum_load / np.maximum(mentor_months, 1), np.nan),

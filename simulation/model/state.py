@@ -137,10 +137,6 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     # counts kept by the ties and exits phases: n_ties_formed also decides whether a protege is due a
     # first assignment (mentoring.py); the three losses are written when a mentor leaves (exits.py)
     Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
-    Col("n_mentor_losses", np.int16, "mentor ties lost because the mentor left"),
-    Col("value_lost", np.float64, "share of need covered by mentors at the moment they left"),
-    Col("support_share_lost", np.float64,
-        "share of all mentors' support that each departing mentor gave, summed over losses"),
 )
 
 # Observation: per-person summaries that only the recorder writes (recorder.py). One row per
@@ -160,6 +156,10 @@ OBSERVATION_COLUMNS: tuple[Col, ...] = (
     Col("sum_load", np.float64, "mentees of all kinds summed over months with a faculty protege"),
     Col("sum_hours", np.float64, "hours per primary-weight protege summed over months with a faculty protege"),
     Col("sum_quality", np.float64, "mentoring quality summed over months with a faculty protege"),
+    Col("n_mentor_losses", np.int16, "mentor ties lost because the mentor left"),
+    Col("value_lost", np.float64, "share of need covered by mentors at the moment they left"),
+    Col("support_share_lost", np.float64,
+        "share of all mentors' support that each departing mentor gave, summed over losses"),
 )
 
 TIE_LOG_COLUMNS: tuple[Col, ...] = (
@@ -424,9 +424,6 @@ def archive_rows(live, archive, rows, n, k0):
     l_next_search = live.next_search
     a_peer_group, l_peer_group = archive.peer_group, live.peer_group
     a_n_ties_formed, l_n_ties_formed = archive.n_ties_formed, live.n_ties_formed
-    a_n_mentor_losses, l_n_mentor_losses = archive.n_mentor_losses, live.n_mentor_losses
-    a_value_lost, l_value_lost = archive.value_lost, live.value_lost
-    a_support_share_lost, l_support_share_lost = archive.support_share_lost, live.support_share_lost
     for m in prange(n):
         r = rows[m]
         k = k0 + m
@@ -537,12 +534,6 @@ def archive_rows(live, archive, rows, n, k0):
         l_peer_group[r] = -1
         a_n_ties_formed[k] = l_n_ties_formed[r]
         l_n_ties_formed[r] = 0
-        a_n_mentor_losses[k] = l_n_mentor_losses[r]
-        l_n_mentor_losses[r] = 0
-        a_value_lost[k] = l_value_lost[r]
-        l_value_lost[r] = 0
-        a_support_share_lost[k] = l_support_share_lost[r]
-        l_support_share_lost[r] = 0
 
 
 @njit(cache=True, parallel=True)
@@ -562,6 +553,9 @@ def archive_observation(live, archive, rows, n, k0):
     a_sum_load, l_sum_load = archive.sum_load, live.sum_load
     a_sum_hours, l_sum_hours = archive.sum_hours, live.sum_hours
     a_sum_quality, l_sum_quality = archive.sum_quality, live.sum_quality
+    a_n_mentor_losses, l_n_mentor_losses = archive.n_mentor_losses, live.n_mentor_losses
+    a_value_lost, l_value_lost = archive.value_lost, live.value_lost
+    a_support_share_lost, l_support_share_lost = archive.support_share_lost, live.support_share_lost
     for m in prange(n):
         r = rows[m]
         k = k0 + m
@@ -592,6 +586,12 @@ def archive_observation(live, archive, rows, n, k0):
         l_sum_hours[r] = 0
         a_sum_quality[k] = l_sum_quality[r]
         l_sum_quality[r] = 0
+        a_n_mentor_losses[k] = l_n_mentor_losses[r]
+        l_n_mentor_losses[r] = 0
+        a_value_lost[k] = l_value_lost[r]
+        l_value_lost[r] = 0
+        a_support_share_lost[k] = l_support_share_lost[r]
+        l_support_share_lost[r] = 0
 
 
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:
