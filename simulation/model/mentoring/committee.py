@@ -38,7 +38,7 @@ def assigned_due(x, c, i, month):
                                           or month - x.mentor_lost_month[i] >= c.replace_delay)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def fill_assigned(x, c, p, i, month, allow_external):
     """Fill protege i's missing assigned mentors: a single mentor by research fit, a committee by
     coverage of the needs; the women-mentor policy searches women first."""
@@ -66,7 +66,7 @@ def due(x, c, i, month):
     return assigned_due(x, c, i, month)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def plan(x, c, p, i, month):
     """Fill the committee; external members only if `mentoring.external_ties`."""
     fill_assigned(x, c, p, i, month, c.external_ties)

@@ -23,7 +23,7 @@ def due(x, c, i, month):
     return assigned_due(x, c, i, month)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def plan(x, c, p, i, month):
     """Find the mentor (by research fit, at the protege's institution)."""
     fill_assigned(x, c, p, i, month, False)

@@ -27,7 +27,7 @@ def due(x, c, i, month):
     return x.next_search[i] <= month
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def plan(x, c, p, i, month):
     """The review: drop weak ties, add the best candidates for the least-met functions (replacing
     the weakest tie when full), then the women-mentor policy."""

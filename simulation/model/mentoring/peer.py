@@ -18,6 +18,6 @@ def due(x, c, i, month):
     return False
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def plan(x, c, p, i, month):
     return

@@ -248,7 +248,7 @@ def plan_drop(x, p, s, reason):
     action(x, p, s, -1, 0, 0.0, reason)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def plan_recruit(x, c, p, i, s, j, fit):
     """Plan j as i's mentor in slot s, first taking what j newly covers out of `gaps`."""
     kind = new_kind(x, c, i, j)
@@ -263,7 +263,7 @@ def plan_recruit(x, c, p, i, s, j, fit):
 
 # --- the search -------------------------------------------------------------------------
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def search(x, c, i, total_need, women_only, allow_external, by_fit, draw0, month):
     """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none.
 
