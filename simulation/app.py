@@ -38,9 +38,9 @@ import numpy as np
 from numba import njit
 
 from simulation.model.mesa_model import CareerModel
-from simulation.config.params import FUNCTIONS, MODELS, RANKS, Params
+from simulation.config.params import FUNCTIONS, MENTORING_MODELS, MODELS, RANKS, Params
 from simulation.model.recorder import IX_RANK_GENDER, S, Recorder
-from simulation.run.simulate import numba_threads
+from simulation.run.simulate import COMPILING, numba_threads
 from simulation.config.scenario import ConfigError, list_scenarios, load_scenario
 from simulation.model.state import (
     ACTIVE, ASSISTANT, EXIT_REASONS, FULL, MENTOR_LEFT, NEVER, PEER, TIE_KINDS,
@@ -182,9 +182,9 @@ class Pane:
     @property
     def label(self) -> str:
         p = self.params
-        extra = [x for x, on in (("peers", p.peers_on and p.mentoring.model != "peer"),
-                                 ("external",
-                                  p.mentoring.external_ties and p.mentoring.model in ("network", "committee")),
+        model = MENTORING_MODELS[p.mentoring.model]
+        extra = [x for x, on in (("peers", p.peers_on and not model.peer_groups),
+                                 ("external", p.mentoring.external_ties and model.external_ties),
                                  ("women-mentor policy", p.mentoring.women_mentor_policy)) if on]
         return p.mentoring.model + (f" + {', '.join(extra)}" if extra else "")
 
@@ -997,6 +997,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, echo=print) -> None:
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     import uvicorn
 
+    from simulation.model import kernel_cache
+
+    if not kernel_cache.is_warm():
+        echo(f"careersim app: {COMPILING}")
+        sys.stdout.flush()
     warm_up()
     echo(f"careersim app: http://{host}:{port}/  (Ctrl-C stops it)")
     sys.stdout.flush()
@@ -1019,7 +1024,9 @@ SCREENSHOT_VIEWPORT = {"width": 1680, "height": 1480}
 class Server:
     """`careersim app` in a process group of its own, on a free loopback port; stopped by its PID."""
 
-    def __init__(self, port: int | None = None, timeout: float = 300.0):
+    def __init__(self, port: int | None = None, timeout: float = 900.0, bind_timeout: float = 120.0):
+        """Waits up to `timeout` for the app to print its address (on a cold cache it compiles the
+        kernels first: minutes on 2 cores), then up to `bind_timeout` for the port to open."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         # `careersim app`, through the interpreter running this (its script may not be on PATH)
@@ -1036,6 +1043,7 @@ class Server:
             self.output.append(line)
             if "careersim app: http://" in line:
                 break
+        deadline = time.monotonic() + bind_timeout
         while time.monotonic() < deadline:  # the address is printed just before uvicorn binds
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):

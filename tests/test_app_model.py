@@ -211,3 +211,21 @@ def test_a_scenario_that_does_not_fit_falls_back_with_a_message():
     t = app.Twin(scenario_a="no_such_scenario")
     assert t.errors and "left pane" in t.errors[0]
     assert t.panes[0].params.mentoring.model == "dyad"
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_the_app_says_it_is_compiling_before_a_cold_start(monkeypatch, warm):
+    """On a cold kernel cache the warm-up compiles for minutes: the app says so before it, once."""
+    import uvicorn
+
+    from simulation.model import kernel_cache
+    from simulation.run.simulate import COMPILING
+
+    said, done = [], []
+    monkeypatch.setattr(kernel_cache, "is_warm", lambda: warm)
+    monkeypatch.setattr(app, "warm_up", lambda: done.append(("warm_up", len(said))))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: done.append(("serve", len(said))))
+    app.serve("127.0.0.1", 1234, echo=said.append)
+    assert said[-1].startswith("careersim app: http://127.0.0.1:1234/")
+    assert said[:-1] == ([] if warm else [f"careersim app: {COMPILING}"])
+    assert done == [("warm_up", len(said) - 1), ("serve", len(said))]  # compiling, warm-up, address, serve

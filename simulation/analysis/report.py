@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.util import destination
+from simulation.config.params import MENTORING_MODELS
 from simulation.analysis.comparison import load, run_folder
 from simulation.analysis.outcomes import (GROUPS, REGISTRY, SHARE, difference_unit, difference_units_text, digits,
                                           direction, format_level, is_share, key_outcomes, label, mean_ci, scale,
@@ -196,33 +197,10 @@ def scores(diffs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
 
 def describe_mentoring(params: dict, short: bool = False) -> str:
     """What a scenario's mentoring is, in words, from its resolved parameters (`short`: for the summary)."""
-    m, c = params["mentoring"], params.get("committee", {})
-    model = m["model"]
-    if model == "dyad":
-        text = "one mentor each"
-    elif model == "committee":
-        size, w, mn = int(c["size"]), float(c["share_multi_women"]), float(c["share_multi_men"])
-        if size <= 1 or (w == 0 and mn == 0):
-            text = "one mentor each"
-        elif w == 1 and mn == 1:
-            text = f"a committee of {size} mentors for everyone"
-        else:
-            more = "a second mentor" if size == 2 else f"{size - 1} more mentors"
-            who = "most" if min(w, mn) >= 0.5 else "many" if max(w, mn) >= 0.5 else "some"
-            text = (f"a primary mentor, and {more} for {who} (committee of {size} for {100 * w:.0f}% of women, "
-                    f"{100 * mn:.0f}% of men)")
-    elif model == "network":
-        n = params.get("network", {})
-        text = f"a network the protege builds, up to {n.get('max_ties')} mentors"
-        if not short:
-            text += f", reshaped every {n.get('reshape_months')} months"
-        if not short and (float(n.get("share_external", 0)) > 0 or m.get("external_ties")):
-            text += ", external ties allowed"
-    elif model == "peer":
-        text = "peer groups only, no senior mentor"
-    else:
-        text = str(model)
-    if m.get("peers") and model != "peer":
+    m = params["mentoring"]
+    model = MENTORING_MODELS.get(m["model"])
+    text = model.describe(params, short) if model else str(m["model"])
+    if m.get("peers") and not (model and model.peer_groups):
         text += f", plus peer groups{'' if short else ' of ' + str(params.get('peers', {}).get('group_size'))}"
     if int(m.get("cap_mentees") or 0) > 0:
         text += f", at most {m['cap_mentees']} proteges per mentor"

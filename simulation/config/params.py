@@ -29,16 +29,42 @@ class MentoringModel(NamedTuple):
     """A mentoring model's entry in the registry below."""
 
     mentor_slots: Callable[[Params], int]  # mentor slots per person, from the parameters
+    describe: Callable[[dict, bool], str]  # the model in words, from resolved parameters (short: for a summary)
     peer_groups: bool = False  # peer groups always on (else only with mentoring.peers)
+    external_ties: bool = False  # mentoring.external_ties lets its ties reach other institutions
+
+
+def _describe_committee(params: dict, short: bool) -> str:
+    c = params.get("committee", {})
+    size, w, mn = int(c["size"]), float(c["share_multi_women"]), float(c["share_multi_men"])
+    if size <= 1 or (w == 0 and mn == 0):
+        return "one mentor each"
+    if w == 1 and mn == 1:
+        return f"a committee of {size} mentors for everyone"
+    more = "a second mentor" if size == 2 else f"{size - 1} more mentors"
+    who = "most" if min(w, mn) >= 0.5 else "many" if max(w, mn) >= 0.5 else "some"
+    return (f"a primary mentor, and {more} for {who} (committee of {size} for {100 * w:.0f}% of women, "
+            f"{100 * mn:.0f}% of men)")
+
+
+def _describe_network(params: dict, short: bool) -> str:
+    n, m = params.get("network", {}), params["mentoring"]
+    text = f"a network the protege builds, up to {n.get('max_ties')} mentors"
+    if not short:
+        text += f", reshaped every {n.get('reshape_months')} months"
+    if not short and (float(n.get("share_external", 0)) > 0 or m.get("external_ties")):
+        text += ", external ties allowed"
+    return text
 
 
 # The mentoring models, by name (simulation/model/mentoring/ has one module per model; its registry.py
 # dispatches by code): a model's code in the kernels is its position here.
 MENTORING_MODELS: dict[str, MentoringModel] = {
-    "dyad": MentoringModel(lambda p: 1),
-    "committee": MentoringModel(lambda p: p.committee.size),
-    "network": MentoringModel(lambda p: p.network.max_ties),
-    "peer": MentoringModel(lambda p: 0, peer_groups=True),
+    "dyad": MentoringModel(lambda p: 1, lambda params, short: "one mentor each"),
+    "committee": MentoringModel(lambda p: p.committee.size, _describe_committee, external_ties=True),
+    "network": MentoringModel(lambda p: p.network.max_ties, _describe_network, external_ties=True),
+    "peer": MentoringModel(lambda p: 0, lambda params, short: "peer groups only, no senior mentor",
+                           peer_groups=True),
 }
 MODELS = tuple(MENTORING_MODELS)
 # career stages of a protege, as the recorder observes them
