@@ -9,6 +9,7 @@ is found, and after the replacement delay once a mentor has left.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from simulation.model.mentoring.planner import (
@@ -47,13 +48,13 @@ def fill_assigned(x, c, p, i, month, allow_external):
     n_m = n_mentors(x, c)
     total_need = current_gaps(x, i)
     by_fit = target == 1
-    draw = 0
+    draw = np.int64(0)  # typed, not a literal: one compiled search serves every call (see planner.search)
     while n_m < target:
         want_woman = c.women_policy and female[i] and not has_woman_mentor(x, c)
         j, score, fit = search(x, c, i, total_need, want_woman, allow_external, by_fit, draw, month)
         draw += c.candidates
         if j < 0 and want_woman:
-            j, score, fit = search(x, c, i, total_need, False, allow_external, by_fit, draw, month)
+            j, score, fit = search(x, c, i, total_need, np.bool_(False), allow_external, by_fit, draw, month)
             draw += c.candidates
         if j < 0:
             return

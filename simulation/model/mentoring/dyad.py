@@ -7,6 +7,7 @@ committee's steps (committee.py). The interface is described in registry.py.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from simulation.model.mentoring.committee import assigned_due, fill_assigned
@@ -26,4 +27,4 @@ def due(x, c, i, month):
 @njit(cache=True)
 def plan(x, c, p, i, month):
     """Find the mentor (by research fit, at the protege's institution)."""
-    fill_assigned(x, c, p, i, month, False)
+    fill_assigned(x, c, p, i, month, np.bool_(False))  # typed, not a literal: one compiled fill

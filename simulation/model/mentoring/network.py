@@ -6,6 +6,7 @@ useful tie. The interface is described in registry.py.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from simulation.model.mentoring.planner import (
@@ -54,9 +55,9 @@ def plan(x, c, p, i, month):
             plan_drop(x, p, s, DROPPED)
     for f in range(N_FUNCTIONS):
         gaps[f] = min(gaps[f], need_base[i, f] + need_spike[i, f])
-    draw = 0
+    draw = np.int64(0)  # typed, not a literal: one compiled search serves every call (see planner.search)
     for _ in range(c.max_new_per_search):
-        j, score, fit = search(x, c, i, total_need, False, c.external_ties, False, draw, month)
+        j, score, fit = search(x, c, i, total_need, np.bool_(False), c.external_ties, np.bool_(False), draw, month)
         draw += c.candidates
         if j < 0 or score < c.drop_below:
             break
@@ -69,7 +70,7 @@ def plan(x, c, p, i, month):
             s = w
         plan_recruit(x, c, p, i, s, j, fit)
     if c.women_policy and female[i] and not has_woman_mentor(x, c):
-        j, score, fit = search(x, c, i, total_need, True, c.external_ties, False, draw, month)
+        j, score, fit = search(x, c, i, total_need, np.bool_(True), c.external_ties, np.bool_(False), draw, month)
         if j >= 0:
             s = free_slot(x, c)
             if s < 0:

@@ -267,6 +267,10 @@ def plan_recruit(x, c, p, i, s, j, fit):
 def search(x, c, i, total_need, women_only, allow_external, by_fit, draw0, month):
     """Best candidate with room from a sample, by coverage gain (or research fit); -1 if none.
 
+    Compiled once and called (not inlined), with typed flags and draw numbers: numba compiles a
+    function anew for each literal argument (`False`, `0`), and inlined or specialised copies of
+    the search were most of the cold compile.
+
     Candidates are read from their cards (packed in pool order): a look costs a cache line.
     A first pass draws every candidate and loads their cards' first words, so the memory
     waits overlap; the second pass scores them in order. The gain is `predicted_support`
