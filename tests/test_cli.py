@@ -155,7 +155,7 @@ def test_bench_quick_prints_every_figure_from_the_measurements(fake_bench, tmp_p
     lines = r.stdout.splitlines()
     assert lines[0].startswith("careersim ") and " benchmark (quick): 4 cores, Python " in lines[0]
     for expected in (
-        "start-up, cold (empty kernel cache): skipped with --quick (it compiles every kernel, about a minute)",
+        "start-up, cold (empty kernel cache): skipped with --quick (it compiles every kernel, about two minutes)",
         "start-up, warm (kernels cached):      import 0.25 s, load kernels 1.50 s, total 1.75 s (target <= 2 s)",
         "throughput, 1 thread, network   1,000 faculty: 20.00 M faculty-months/s",
         "throughput, 1 thread, network  10,000 faculty: 12.50 M faculty-months/s (target >= 10.00 M/s)",

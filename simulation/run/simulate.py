@@ -35,7 +35,7 @@ def numba_threads(threads: int | None):
         numba.set_num_threads(before)
 
 
-COMPILING = "compiling the simulation kernels (once; about a minute on 2 cores, then cached)"
+COMPILING = "compiling the simulation kernels (once; about two minutes on 2 cores, then cached)"
 
 # below this many faculty, waking threads for each parallel phase costs more than it saves
 # (measured: 2,000 faculty run faster on one thread, 10,000 faster on two)
