@@ -3,8 +3,9 @@
 The planning phase (`two_phase.plan_range`) binds every array once into a `Planner` (the
 state it reads, the pools, the plans it writes, and its scratch), and the models' `plan`
 functions (dyad.py, committee.py, network.py) build a protege's plan from the steps here:
-find the unmet needs, search the candidates, recruit, drop. Every step is inlined into the
-planning kernel, so the arrays are bound once per kernel call, not once per candidate.
+find the unmet needs, search the candidates, recruit, drop. The arrays are bound once per
+kernel call, not once per candidate; the small steps are inlined, and the search and the
+recruit are compiled once and called (a structref passes as one pointer).
 
 The scratch holds the protege's unmet needs (`gaps`), the support a recruit would give
 (`gains`), the search's draws, and the protege's slots as the plan so far leaves them
