@@ -163,7 +163,8 @@ def bench(quick: bool = False, out=print) -> dict:
     with tempfile.TemporaryDirectory() as cache:
         if quick:  # the package's own kernel cache, filled by the first call if it is empty
             env = {}
-            out("start-up, cold (empty kernel cache): skipped with --quick (it compiles every kernel, about two minutes)")
+            out("start-up, cold (empty kernel cache): skipped with --quick "
+                "(it compiles every kernel, about two minutes)")
             _python(STARTUP)
         else:
             env = {"NUMBA_CACHE_DIR": cache}
