@@ -3,7 +3,8 @@
 A model is named in `simulation.config.params.MENTORING_MODELS` (the parameters' registry: its
 name, its mentor slots per person from the parameters, whether peer groups are always on); its
 code in the kernels is its position there (`MODELS`). Each model is a module here with the
-same interface, three numba functions inlined into the kernels that call them:
+same interface, three numba functions (`at_hire` and `due` are small and inlined into the
+kernels that call them; `plan` is compiled once and called):
 
 - `at_hire(kp, mentoring_key, person_key, female)`: how many mentors the model assigns a new
   person (`committee_size`; 0 if the model assigns none), from the MENTORING stream;
