@@ -180,3 +180,33 @@ def test_each_seniors_card_follows_their_load_through_the_mentoring_pass(scenari
     assert (fs.n_proteges[seniors] != before).sum() > 5  # the pass did start and end ties
     assert np.array_equal(cards[position[seniors], CARD_N_PROTEGES], fs.n_proteges[seniors])
     assert np.array_equal(cards[position[seniors], CARD_LOAD_WEIGHT], fs.load_weight[seniors].astype(np.float32))
+
+
+def test_the_mentoring_constants_are_the_parameters_of_the_same_name():
+    """`consts` copies parameters into a tuple by position: a field read from the wrong parameter
+    would pass silently unless every value differs, so each one is set to a distinct value here."""
+    from simulation.config.params import MODELS
+    from simulation.model.kernel_params import KernelParams, _derived, _flatten
+    from simulation.model.mentoring.consts import DERIVED, SAME_AS_PARAMETERS, consts
+    from simulation.model.rng import Stream, stream_keys
+
+    p = small("network", "mentoring.candidates=7", "mentoring.replace_delay_months=5", "mentoring.cap_mentees=9",
+              "mentoring.external_ties=true", "mentoring.women_mentor_policy=true", "network.max_new_per_search=3",
+              "network.reshape_months=11", "network.drop_below=0.0625", "network.switch_margin=0.375",
+              "network.collaboration_after_months=29", "network.share_external=0.1875",
+              "mentoring.weight_primary=1.03125", "mentoring.weight_secondary=0.53125",
+              "mentoring.weight_external=0.40625", "mentors.comfortable_load=4.5", "mentors.overload_exponent=1.21875",
+              "mentors.admin_capacity_loss=0.28125", "mentoring.protected_time=0.15625",
+              "mentors.trainee_weight=0.34375", "mentoring.concordance_gain=0.25", "network.max_ties=6")
+    m = CareerModel(p)
+    c = consts(m.kp, m.keys)
+    values = KernelParams(**_flatten(p), **_derived(p))
+    expected = {name: getattr(values, name) for name in SAME_AS_PARAMETERS}
+    assert expected["model_code"] == MODELS.index("network") and expected["n_mentor_slots"] == 6
+    scalars = [v for v in expected.values() if not isinstance(v, bool)]
+    assert len(set(scalars)) == len(scalars), expected  # distinct, so a swap cannot go unseen
+    assert {name: getattr(c, name) for name in SAME_AS_PARAMETERS} == expected
+    keys = stream_keys(p.seed)
+    assert dict(zip(DERIVED, c[len(SAME_AS_PARAMETERS):])) == {
+        "contact_new": values.contact_by_age[0], "discount": 1.0 / 1.25,
+        "mentoring_key": keys[Stream.MENTORING], "fit_key": keys[Stream.FIT]}

@@ -36,7 +36,7 @@ def assigned_due(x, c, i, month):
         if tie_mentor[i, s] >= 0:
             n_m += 1
     return n_m < x.committee_size[i] and (x.n_ties_formed[i] == 0
-                                          or month - x.mentor_lost_month[i] >= c.replace_delay)
+                                          or month - x.mentor_lost_month[i] >= c.mentoring_replace_delay_months)
 
 
 @njit(cache=True)
@@ -50,12 +50,12 @@ def fill_assigned(x, c, p, i, month, allow_external):
     by_fit = target == 1
     draw = np.int64(0)  # typed, not a literal: one compiled search serves every call (see planner.search)
     while n_m < target:
-        want_woman = c.women_policy and female[i] and not has_woman_mentor(x, c)
+        want_woman = c.mentoring_women_mentor_policy and female[i] and not has_woman_mentor(x, c)
         j, score, fit = search(x, c, i, total_need, want_woman, allow_external, by_fit, draw, month)
-        draw += c.candidates
+        draw += c.mentoring_candidates
         if j < 0 and want_woman:
             j, score, fit = search(x, c, i, total_need, np.bool_(False), allow_external, by_fit, draw, month)
-            draw += c.candidates
+            draw += c.mentoring_candidates
         if j < 0:
             return
         plan_recruit(x, c, p, i, free_slot(x, c), j, fit)
@@ -70,4 +70,4 @@ def due(x, c, i, month):
 @njit(cache=True)
 def plan(x, c, p, i, month):
     """Fill the committee; external members only if `mentoring.external_ties`."""
-    fill_assigned(x, c, p, i, month, c.external_ties)
+    fill_assigned(x, c, p, i, month, c.mentoring_external_ties)

@@ -36,41 +36,44 @@ def plan(x, c, p, i, month):
     slot_mentor, slot_kind, slot_value = x.slot_mentor, x.slot_kind, x.slot_value
     gaps, mentor_output, contact_by_age = x.gaps, x.mentor_output, x.contact_by_age
     need_base, need_spike, female = x.need_base, x.need_spike, x.female
-    x.next_search[i] = month + c.reshape_months
+    x.next_search[i] = month + c.network_reshape_months
     total_need = current_gaps(x, i)
     for s in range(c.n_mentor_slots):
         j = slot_mentor[s]
         if j < 0:
             continue
         age = month - tie_start[i, s]
-        if age >= c.reshape_months and slot_value[s] < c.drop_below:
+        if age >= c.network_reshape_months and slot_value[s] < c.network_drop_below:
             kind = slot_kind[s]
-            weight = weight_of(kind, c.w_primary, c.w_secondary, c.w_external)
+            weight = weight_of(kind, c.mentoring_weight_primary, c.mentoring_weight_secondary,
+                               c.mentoring_weight_external)
             contact_ = contact_of(contact_by_age, kind, age)
             for f in range(N_FUNCTIONS):  # what the tie gave comes back into the gaps
                 gaps[f] += tie_support_of(mentor_output[j, f], kind, weight, contact_, tie_fit[i, s], 0.0,
                                           c.discount, tie_discount[i, s], f)
-            if age >= c.collaboration_after:
+            if age >= c.network_collaboration_after_months:
                 x.plan_collab[p] += 1
             plan_drop(x, p, s, DROPPED)
     for f in range(N_FUNCTIONS):
         gaps[f] = min(gaps[f], need_base[i, f] + need_spike[i, f])
     draw = np.int64(0)  # typed, not a literal: one compiled search serves every call (see planner.search)
-    for _ in range(c.max_new_per_search):
-        j, score, fit = search(x, c, i, total_need, np.bool_(False), c.external_ties, np.bool_(False), draw, month)
-        draw += c.candidates
-        if j < 0 or score < c.drop_below:
+    for _ in range(c.network_max_new_per_search):
+        j, score, fit = search(x, c, i, total_need, np.bool_(False), c.mentoring_external_ties, np.bool_(False), draw,
+                               month)
+        draw += c.mentoring_candidates
+        if j < 0 or score < c.network_drop_below:
             break
         s = free_slot(x, c)
         if s < 0:
-            w, v = weakest_slot(x, c, c.women_policy and female[i])
-            if w < 0 or score <= v * (1.0 + c.switch_margin):
+            w, v = weakest_slot(x, c, c.mentoring_women_mentor_policy and female[i])
+            if w < 0 or score <= v * (1.0 + c.network_switch_margin):
                 break
             plan_drop(x, p, w, REPLACED)
             s = w
         plan_recruit(x, c, p, i, s, j, fit)
-    if c.women_policy and female[i] and not has_woman_mentor(x, c):
-        j, score, fit = search(x, c, i, total_need, np.bool_(True), c.external_ties, np.bool_(False), draw, month)
+    if c.mentoring_women_mentor_policy and female[i] and not has_woman_mentor(x, c):
+        j, score, fit = search(x, c, i, total_need, np.bool_(True), c.mentoring_external_ties, np.bool_(False), draw,
+                               month)
         if j >= 0:
             s = free_slot(x, c)
             if s < 0:

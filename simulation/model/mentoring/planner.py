@@ -121,16 +121,18 @@ def expected_time(quality_by_load, capacity_hours, share_admin, c, rank_j, admin
                   n_trainees_j, load_weight_j, kind):
     """Hours per unit weight a mentor would give after taking one more protege of this kind
     (the support phase's `time_share`, at the load the tie would make)."""
-    q = quality_of(quality_by_load, c.comfortable, c.exponent, n_proteges_j + n_trainees_j + 1)
-    hours = hours_of(capacity_hours, share_admin, c.admin_loss, c.protected_time, rank_j, admin_draw_j)
-    return time_share(hours, q, load_weight_j + weight_of(kind, c.w_primary, c.w_secondary, c.w_external),
-                      n_trainees_j, c.trainee_weight)
+    q = quality_of(quality_by_load, c.mentors_comfortable_load, c.mentors_overload_exponent,
+                   n_proteges_j + n_trainees_j + 1)
+    hours = hours_of(capacity_hours, share_admin, c.mentors_admin_capacity_loss, c.mentoring_protected_time, rank_j,
+                     admin_draw_j)
+    weight = weight_of(kind, c.mentoring_weight_primary, c.mentoring_weight_secondary, c.mentoring_weight_external)
+    return time_share(hours, q, load_weight_j + weight, n_trainees_j, c.mentors_trainee_weight)
 
 
 @njit(cache=True, inline="always")
 def new_tie_support(c, kind, fit, output_f, is_discounted, f):
     """Support in function f through a new senior tie (age 0), from the mentor's output: `tie_support_of`."""
-    weight = weight_of(kind, c.w_primary, c.w_secondary, c.w_external)
+    weight = weight_of(kind, c.mentoring_weight_primary, c.mentoring_weight_secondary, c.mentoring_weight_external)
     return tie_support_of(output_f, kind, weight, c.contact_new, fit, 0.0, c.discount, is_discounted, f)
 
 
@@ -288,9 +290,9 @@ def search(x, c, i, total_need, women_only, allow_external, by_fit, draw0, month
     senior_buckets = 4 if rank[i] == ASSISTANT else 2
     inst = institution[i]
     woman = female[i]
-    for cand in range(c.candidates):
+    for cand in range(c.mentoring_candidates):
         h = hash3(c.mentoring_key, key, month, draw0 + cand)  # one hash, two uniforms: where, whom
-        external = allow_external and to_unit32(h >> np.uint64(32)) < c.share_external
+        external = allow_external and to_unit32(h >> np.uint64(32)) < c.network_share_external
         u = to_unit32(h & np.uint64(0xFFFFFFFF))
         if external:
             g = pick_from(global_ptr, 0, senior_buckets, women_only, u)
@@ -305,7 +307,7 @@ def search(x, c, i, total_need, women_only, allow_external, by_fit, draw0, month
     best = -1
     best_score = -1.0
     best_fit = 1.0
-    for cand in range(c.candidates):
+    for cand in range(c.mentoring_candidates):
         k = picked[cand]
         if k < 0:
             continue
@@ -313,7 +315,7 @@ def search(x, c, i, total_need, women_only, allow_external, by_fit, draw0, month
         if external and cards[k, CARD_INSTITUTION] == inst:
             continue
         j = int(picked_row[cand])
-        if j == i or not has_room(c.cap_mentees, cards[k, CARD_N_PROTEGES], cards[k, CARD_N_TRAINEES],
+        if j == i or not has_room(c.mentoring_cap_mentees, cards[k, CARD_N_PROTEGES], cards[k, CARD_N_TRAINEES],
                                   cards[k, CARD_MAX_MENTEES]):
             continue
         already = False

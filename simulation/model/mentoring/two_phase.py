@@ -85,7 +85,7 @@ def plan_range(fs, kp, keys, pools, plans, active, lo, hi, month):
     """The plans of the proteges at positions lo..hi-1 of the active list, on the loads as they
     stand. Reads the shared state; writes only these plans (and these proteges' next review)."""
     c = consts(kp, keys)
-    x = planner(fs, kp, pools, plans, c.candidates)
+    x = planner(fs, kp, pools, plans, c.mentoring_candidates)
     plan_n, plan_collab = x.plan_n, x.plan_collab
     rank, tie_mentor, tie_kind, tie_value = x.rank, x.tie_mentor, x.tie_kind, x.tie_value
     slot_mentor, slot_kind, slot_value = x.slot_mentor, x.slot_kind, x.slot_value
@@ -127,7 +127,8 @@ def apply_plans(fs, tl, kp, keys, counters, pools, plans, active, n_active, mont
 
     def drop(i, s, reason):
         j = end_tie(log_end, log_end_reason, tie_mentor, tie_kind, tie_log, tie_value, n_proteges, n_by_kind,
-                    load_weight, c.w_primary, c.w_secondary, c.w_external, i, s, month, reason)
+                    load_weight, c.mentoring_weight_primary, c.mentoring_weight_secondary,
+                    c.mentoring_weight_external, i, s, month, reason)
         if j >= 0:
             note_load(cards, pool_position, n_proteges, load_weight, j)
 
@@ -135,7 +136,8 @@ def apply_plans(fs, tl, kp, keys, counters, pools, plans, active, n_active, mont
         """Start j's tie as i's mentor in slot s and add it to j's load (and card)."""
         add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female,
                 counters, i, s, j, kind, fit, month)
-        count_tie(n_proteges, n_by_kind, load_weight, j, kind, 1, c.w_primary, c.w_secondary, c.w_external)
+        count_tie(n_proteges, n_by_kind, load_weight, j, kind, 1, c.mentoring_weight_primary,
+                  c.mentoring_weight_secondary, c.mentoring_weight_external)
         n_ties_formed[i] += 1
         note_load(cards, pool_position, n_proteges, load_weight, j)
 
@@ -143,7 +145,8 @@ def apply_plans(fs, tl, kp, keys, counters, pools, plans, active, n_active, mont
         """Whether every mentor the plan adds still has room."""
         for a in range(plan_n[p]):
             j = plan_mentor[p, a]
-            if plan_reason[p, a] == 0 and not has_room(c.cap_mentees, n_proteges[j], n_trainees[j], max_mentees[j]):
+            if plan_reason[p, a] == 0 and not has_room(c.mentoring_cap_mentees, n_proteges[j], n_trainees[j],
+                                                       max_mentees[j]):
                 return False
         return True
 
