@@ -142,6 +142,22 @@ def test_peer_model_has_no_senior_mentors():
     assert (s["mean_mentors"] == 0).all() and (s["mean_peers"].iloc[12:] > 0).all()
 
 
+def test_no_mentor_means_no_tie_of_any_kind_and_the_same_people_as_the_status_quo():
+    """The no_mentor scenario forms no ties (no mentors, no peers), and since mentoring draws only
+    from its own streams, it starts from the same people as the status quo it extends."""
+    r, sq = small_result("no_mentor"), small_result("status_quo")
+    assert r.params.mentoring.model == "none" and not r.params.peers_on
+    assert len(r.ties) == 0 and len(sq.ties) > 0
+    assert (r.series["mean_mentors"] == 0).all() and (r.series["mean_peers"] == 0).all()
+    assert (r.people["n_ties_formed"] == 0).all() and (r.people["n_mentor_losses"] == 0).all()
+
+    def initial(t):  # who they are and when they were hired (ranks move with mentoring)
+        cols = ["person_key", "gender", "institution", "talent", "hire_month"]
+        return t.loc[t["initial"], cols].astype({"gender": str}).sort_values("person_key").reset_index(drop=True)
+
+    assert len(initial(r.people)) > 0 and initial(r.people).equals(initial(sq.people))
+
+
 @pytest.mark.parametrize("scenario", ["dyad", "status_quo", "network_peers", "network_women_mentor_policy"])
 def test_mentor_loads_kept_as_ties_come_and_go_equal_a_recount(scenario):
     m, _ = _run(scenario, months=40)

@@ -52,7 +52,10 @@ def test_plain_python_kernels_give_what_the_compiled_ones_give(tmp_path):
     for i, (scenario, sets) in enumerate(cases):
         compiled = simulate(load_scenario(scenario, [*sets, *TINY], seed=5))
         assert compiled.params.mentoring.model == (sets[0].split("=")[1] if sets else "network")
-        assert len(compiled.ties) > 0
+        assert (len(compiled.ties) > 0) == (compiled.params.n_mentor_slots + compiled.params.n_peer_slots > 0)
         for t in TABLES:
             plain = pd.read_parquet(tmp_path / f"{i}_{t}.parquet")
+            if len(plain) == 0:  # parquet keeps an empty table's columns, not its categories
+                assert len(getattr(compiled, t)) == 0 and list(plain.columns) == list(getattr(compiled, t).columns)
+                continue
             pd.testing.assert_frame_equal(getattr(compiled, t), plain, check_exact=True, obj=f"{scenario} {sets} {t}")

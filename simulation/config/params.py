@@ -65,6 +65,7 @@ MENTORING_MODELS: dict[str, MentoringModel] = {
     "network": MentoringModel(lambda p: p.network.max_ties, _describe_network, external_ties=True),
     "peer": MentoringModel(lambda p: 0, lambda params, short: "peer groups only, no senior mentor",
                            peer_groups=True),
+    "none": MentoringModel(lambda p: 0, lambda params, short: "no formal mentor"),
 }
 MODELS = tuple(MENTORING_MODELS)
 # career stages of a protege, as the recorder observes them

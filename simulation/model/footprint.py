@@ -52,7 +52,7 @@ def estimate_bytes(params: Params) -> int:
     leavers = archive_capacity(n, years)  # the archive of leavers as the model sizes it
     ties = n * (4 + TIES_PER_POSITION_YEAR * years)
     tie_row = sum(np.dtype(c.dtype).itemsize for c in TIE_LOG_COLUMNS)
-    n_slots = params.n_mentor_slots + params.n_peer_slots
+    n_slots = max(1, params.n_mentor_slots + params.n_peer_slots)  # the tie slots' width (state.Table)
     live = n * row + n * n_slots * 2 * 8  # and the exits phase's mentor-loss buffer (value, share per slot)
     archive = leavers * row
     tie_log = GROWTH * ties * tie_row

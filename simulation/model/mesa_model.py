@@ -66,7 +66,7 @@ class CareerModel(mesa.Model):
         self.faculty.n = n_positions
         # what proteges lost when a mentor left this month, per slot: [value, share] (NaN: nothing);
         # rewritten by the exits phase in every month someone leaves, read by the recorder
-        self.last_losses = np.full((n_positions, n_slots, 2), np.nan)
+        self.last_losses = np.full((n_positions, self.faculty.n_slots, 2), np.nan)  # as wide as the tie slots
         # about the leavers of the whole run (attrition and retirement, some 6-9% a year)
         self.archive = Table(FACULTY_COLUMNS, FacultyTuple, archive_capacity(n_positions, params.horizon_years),
                              n_slots, filled=False)

@@ -25,9 +25,10 @@ from __future__ import annotations
 from numba import njit
 
 from simulation.config.params import MODELS
-from simulation.model.mentoring import committee, dyad, network, peer
+from simulation.model.mentoring import committee, dyad, network, none, peer
 
-DYAD, COMMITTEE, NETWORK, PEER_MODEL = (MODELS.index(m) for m in ("dyad", "committee", "network", "peer"))
+DYAD, COMMITTEE, NETWORK, PEER_MODEL, NO_MENTOR = (
+    MODELS.index(m) for m in ("dyad", "committee", "network", "peer", "none"))
 
 
 @njit(cache=True, inline="always")
@@ -39,7 +40,9 @@ def at_hire(code, kp, mentoring_key, person_key, female):
         return committee.at_hire(kp, mentoring_key, person_key, female)
     if code == NETWORK:
         return network.at_hire(kp, mentoring_key, person_key, female)
-    return peer.at_hire(kp, mentoring_key, person_key, female)
+    if code == PEER_MODEL:
+        return peer.at_hire(kp, mentoring_key, person_key, female)
+    return none.at_hire(kp, mentoring_key, person_key, female)
 
 
 @njit(cache=True, inline="always")
@@ -51,7 +54,9 @@ def due(code, x, c, i, month):
         return committee.due(x, c, i, month)
     if code == NETWORK:
         return network.due(x, c, i, month)
-    return peer.due(x, c, i, month)
+    if code == PEER_MODEL:
+        return peer.due(x, c, i, month)
+    return none.due(x, c, i, month)
 
 
 @njit(cache=True, inline="always")
@@ -63,5 +68,7 @@ def plan(code, x, c, p, i, month):
         committee.plan(x, c, p, i, month)
     elif code == NETWORK:
         network.plan(x, c, p, i, month)
-    else:
+    elif code == PEER_MODEL:
         peer.plan(x, c, p, i, month)
+    else:
+        none.plan(x, c, p, i, month)

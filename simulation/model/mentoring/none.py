@@ -1,0 +1,24 @@
+"""No formal mentoring: nobody is assigned a mentor or searches for one (peer groups only if the
+scenario turns them on with `mentoring.peers`). The baseline against which the effect of being
+mentored at all is measured. The interface is described in registry.py."""
+
+from __future__ import annotations
+
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def at_hire(kp, mentoring_key, person_key, female):
+    """Mentors assigned: none."""
+    return 0
+
+
+@njit(cache=True, inline="always")
+def due(x, c, i, month):
+    """Never: there is no mentoring to plan."""
+    return False
+
+
+@njit(cache=True)
+def plan(x, c, p, i, month):
+    return
