@@ -72,7 +72,8 @@ def test_wrong_type_names_field(tmp_path):
 
 def test_bad_model_name_lists_the_choices():
     msg = _error("status_quo", ["mentoring.model=mentorship"])
-    assert msg == '--set: mentoring.model = "mentorship": must be one of "dyad", "committee", "network" or "peer"'
+    assert msg == ('--set: mentoring.model = "mentorship": must be one of "dyad", "committee", "network", "peer" '
+                   'or "none"')
 
 
 def test_set_errors_are_attributed_to_set():

@@ -360,7 +360,7 @@ class Mentors(Section):
 
 class Mentoring(Section):
     model: Literal[MODELS] = P(
-        "committee", "-", "Mentoring model: dyad, committee, network or peer (peer groups only)"
+        "committee", "-", f"Mentoring model: {', '.join(MODELS)} (docs/ODD.md, section 7.8)"
     )
     peers: Bool = P(
         False, "-", "Add same-stage peer groups to the model (always on for model = 'peer')",
