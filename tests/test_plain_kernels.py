@@ -8,6 +8,7 @@ fails if one is missing, and if the compiled and plain kernels ever compute diff
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -26,14 +27,16 @@ CASES = [(m, [f"mentoring.model={m}"]) for m in MODELS] + [("network_peers", [])
 TABLES = ("people", "ties", "series")
 
 PLAIN = """
+import json
 import sys
 from pathlib import Path
 from simulation.config.scenario import load_scenario
 from simulation.run.simulate import simulate
 out = Path(sys.argv[1])
-for i, (scenario, sets) in enumerate(eval(sys.argv[2])):
-    r = simulate(load_scenario(scenario, [*sets, *eval(sys.argv[3])], seed=5))
-    for t in eval(sys.argv[4]):
+cases, tiny, tables = json.loads(sys.argv[2])
+for i, (scenario, sets) in enumerate(cases):
+    r = simulate(load_scenario(scenario, [*sets, *tiny], seed=5))
+    for t in tables:
         getattr(r, t).to_parquet(out / f"{i}_{t}.parquet")
 """
 
@@ -46,8 +49,9 @@ def test_plain_python_kernels_give_what_the_compiled_ones_give(tmp_path):
     cases = [(_scenario(name), sets) for name, sets in CASES]
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env.update(NUMBA_DISABLE_JIT="1", PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", PLAIN, str(tmp_path), repr(cases),
-                        repr(TINY), repr(TABLES)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    r = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", PLAIN, str(tmp_path),
+                        json.dumps([cases, TINY, TABLES])], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     for i, (scenario, sets) in enumerate(cases):
         compiled = simulate(load_scenario(scenario, [*sets, *TINY], seed=5))

@@ -14,6 +14,16 @@ TINY = ["population.n_faculty=150", "population.n_institutions=2", "horizon_year
 MONTHS = 8
 
 
+def _committee_first_month() -> tuple:
+    """The tiny committee scenario's parameters, model and recorder, its first month stepped and recorded."""
+    p = load_scenario("committee", TINY, seed=4)
+    m = CareerModel(p)
+    r = Recorder(p.n_months)
+    m.step()
+    r.record(m, m.last_hired, m.last_exits, m.last_events)
+    return p, m, r
+
+
 def _mid_quantile(values: np.ndarray, q: float) -> float:
     """Mid-distribution quantile of integers: linear between the points (k, F(k) - f(k)/2)."""
     k, n = np.unique(values, return_counts=True)
@@ -202,11 +212,7 @@ def test_a_leavers_summaries_go_to_the_archive_row_of_their_faculty_columns():
 
 
 def test_the_recorder_refuses_a_month_it_did_not_see():
-    p = load_scenario("committee", TINY, seed=4)
-    m = CareerModel(p)
-    r = Recorder(p.n_months)
-    m.step()
-    r.record(m, m.last_hired, m.last_exits, m.last_events)
+    p, m, r = _committee_first_month()
     for _ in range(p.n_months - 2):  # step unobserved until someone has left meanwhile
         m.step()
         if m.archive.n > r.archive.n:
@@ -238,11 +244,7 @@ def test_a_protege_whose_mentor_leaves_is_observed_to_lose_the_tie():
     """Each tie cut because its mentor left adds one loss and the tie's value at that moment."""
     from simulation.model.mesa_model import PHASES
 
-    p = load_scenario("committee", TINY, seed=4)
-    m = CareerModel(p)
-    r = Recorder(p.n_months)
-    m.step()
-    r.record(m, m.last_hired, m.last_exits, m.last_events)
+    p, m, r = _committee_first_month()
     names = ("n_mentor_losses", "value_lost", "support_share_lost")
     n_lost = quiet_after_losses = 0
     for _ in range(p.n_months - 1):

@@ -35,25 +35,25 @@ class MemoryShortError(ValueError):
 
 def row_bytes(n_slots: int) -> int:
     """Bytes of one faculty row (every declared faculty and observation column, at its width)."""
-    from simulation.model.state import FACULTY_COLUMNS, N_CAREER_YEARS, N_FUNCTIONS, OBSERVATION_COLUMNS
+    from simulation.model.state import FACULTY_COLUMNS, N_CAREER_YEARS, N_FUNCTIONS, OBSERVATION_COLUMNS, slot_width
 
-    width = {"": 1, "F": N_FUNCTIONS, "K": max(1, n_slots), "Y": N_CAREER_YEARS, "S": 3}
+    width = {"": 1, "F": N_FUNCTIONS, "K": slot_width(n_slots), "Y": N_CAREER_YEARS, "S": 3}
     return sum(np.dtype(c.dtype).itemsize * width[c.width] for c in FACULTY_COLUMNS + OBSERVATION_COLUMNS)
 
 
 def estimate_bytes(params: Params) -> int:
     """Peak memory of one run of `params`, in bytes (an upper estimate)."""
     from simulation.model.mentoring import plan_buffers, pools_bytes_per_position
-    from simulation.model.state import TIE_LOG_COLUMNS, archive_capacity
+    from simulation.model.state import TIE_LOG_COLUMNS, archive_capacity, slot_width
 
     n = params.population.n_faculty
     years = params.horizon_years
-    row = row_bytes(params.n_mentor_slots + params.n_peer_slots)
+    n_slots = params.n_mentor_slots + params.n_peer_slots
+    row = row_bytes(n_slots)
     leavers = archive_capacity(n, years)  # the archive of leavers as the model sizes it
     ties = n * (4 + TIES_PER_POSITION_YEAR * years)
     tie_row = sum(np.dtype(c.dtype).itemsize for c in TIE_LOG_COLUMNS)
-    n_slots = max(1, params.n_mentor_slots + params.n_peer_slots)  # the tie slots' width (state.Table)
-    live = n * row + n * n_slots * 2 * 8  # and the exits phase's mentor-loss buffer (value, share per slot)
+    live = n * row + n * slot_width(n_slots) * 2 * 8  # and the exits phase's mentor-loss buffer (value, share)
     archive = leavers * row
     tie_log = GROWTH * ties * tie_row
     pools = n * pools_bytes_per_position() + n * 3 * 4  # cards, pool lists, keys, positions; active/hired/left

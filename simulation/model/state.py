@@ -298,6 +298,12 @@ def archive_capacity(n_positions: int, horizon_years: int) -> int:
     return int(n_positions * (0.1 * horizon_years + 0.2)) + 64
 
 
+def slot_width(n_slots: int) -> int:
+    """Columns of the per-slot state (ties, the mentor-loss buffer): at least one, so that a model
+    with no slots (none) still has well-formed 2-D arrays."""
+    return max(1, n_slots)
+
+
 class Table:
     """A growable set of columns declared by `Col`s; `.cols` is the view the kernels get."""
 
@@ -306,7 +312,7 @@ class Table:
         self.columns = columns
         self.filled = filled
         self.tuple_type = tuple_type
-        self.n_slots = max(1, n_slots)
+        self.n_slots = slot_width(n_slots)
         self.capacity = 0
         self.n = 0
         self.arrays: dict[str, np.ndarray] = {}

@@ -1,6 +1,7 @@
 """No formal mentoring: nobody is assigned a mentor or searches for one (peer groups only if the
 scenario turns them on with `mentoring.peers`). The baseline against which the effect of being
-mentored at all is measured. The interface is described in registry.py."""
+mentored at all is measured. The peer model (peer.py) runs these kernels with its peer groups
+always on. The interface is described in registry.py."""
 
 from __future__ import annotations
 

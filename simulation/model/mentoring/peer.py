@@ -1,23 +1,7 @@
 """The peer model: no senior mentors; same-stage peer groups only (groups.py, always on for
-this model). The interface is described in registry.py."""
+this model: its registry entry says so). Its kernels are the `none` model's (none.py): no one is
+assigned a mentor or plans for one. The interface is described in registry.py."""
 
-from __future__ import annotations
+from simulation.model.mentoring.none import at_hire, due, plan
 
-from numba import njit
-
-
-@njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female):
-    """Mentors assigned: none."""
-    return 0
-
-
-@njit(cache=True, inline="always")
-def due(x, c, i, month):
-    """Never: no senior mentors to plan for."""
-    return False
-
-
-@njit(cache=True)
-def plan(x, c, p, i, month):
-    return
+__all__ = ["at_hire", "due", "plan"]
