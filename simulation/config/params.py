@@ -80,6 +80,10 @@ SRC_ALEXANDER_LANG = "Alexander & Lang, AAMC Analysis in Brief 8(4), 2008"
 SRC_BUCKLIN = "Bucklin et al., BMC Med Educ 2014"
 SRC_AAMC_PROMO = "AAMC Analysis in Brief 2010; Beasley et al. 2006"
 SRC_ZAORSKY = "Zaorsky et al., Acad Med 2020; Jagsi et al., Acad Med 2011"
+SRC_JOLLY = "Jolly et al., Ann Intern Med 2014;160:344-53 (K08/K23 awardees)"
+SRC_SEGE = "Sege et al., JAMA 2015;314(11):1175-7"
+SRC_WORK_LIFE = ("Levine et al., Acad Med 2011 (early-career women who left academic medicine); "
+                 "Cropsey et al., J Womens Health 2008 (reasons for leaving)")
 ASSUMPTION = "assumption"
 
 
@@ -408,12 +412,18 @@ class Committee(Section):
         ge=1, le=10
     )
     share_multi_women: Float = P(
-        0.79, "share", "Share of women proteges given a committee rather than a single mentor",
+        0.79, "share", "Share of women career-award (K) holders given a committee rather than a single mentor",
         SRC_DECASTRO_2014 + " (K awardees with more than one mentor: women 79%)", ge=0, le=1
     )
     share_multi_men: Float = P(
-        0.61, "share", "Share of men proteges given a committee rather than a single mentor",
+        0.61, "share", "Share of men career-award (K) holders given a committee rather than a single mentor",
         SRC_DECASTRO_2014 + " (men 61%)", ge=0, le=1
+    )
+    share_multi_other: Float = P(
+        0.5, "share", "Share of hires without a career award (women and men alike) given a committee",
+        "assumption: no published figure describes faculty without a career award; below the K awardees' "
+        "shares (a K application requires a mentoring plan) and the same for women and men, so that no gender "
+        "difference is assumed where none is measured", ge=0, le=1
     )
 
 
@@ -540,6 +550,18 @@ class Promotion(Section):
     review_years_full: Float = P(
         7.0, "years", "Years in rank before the review for full professor", ASSUMPTION, ge=1, le=30
     )
+    clock_spread_years: Float = P(
+        1.0, "years", "Half-width of the spread of a person's review clock around review_years_* (uniform): "
+        "clocks differ between institutions and tracks, and appointments fall at any time of year",
+        "assumption: promotion clocks of 5-8 years for associate are usual (" + SRC_AAMC_PROMO + ")", ge=0, le=10
+    )
+    early_years: Float = P(
+        3.0, "years", "How many years before the clock a strong candidate may be put up for promotion early",
+        "assumption: early promotion is allowed for strong candidates at most schools", ge=0, le=30
+    )
+    early_margin: Float = P(
+        1.0, "score", "How far a candidate's expected score must exceed the bar to be put up early", ge=0, le=100
+    )
     re_review_years: Float = P(2.0, "years", "Years until another review after a failed one", ge=0.5, le=30)
     max_reviews: Int = P(3, "reviews", "Reviews for each promotion before the last verdict", ge=1, le=20)
     up_or_out: Bool = P(False, "-", "Failing the last review for associate professor means leaving")
@@ -602,6 +624,72 @@ class Exits(Section):
     retirement_max: Float = P(0.35, "per year", "Retirement hazard late in a career", ge=0, le=5)
 
 
+class Caregiving(Section):
+    """Caregiving in the early career: the named mechanism behind part of the gender gaps outside
+    mentoring (docs/ODD.md, 7.10)."""
+    share_parents: Float = P(
+        0.7, "share", "Share of hires (women and men alike) raising young children during the early career",
+        "assumption: most of the K awardees surveyed by " + SRC_JOLLY + " were partnered parents", ge=0, le=1
+    )
+    start_years: tuple[Float, Float] = P(
+        (0.0, 6.0), "years", "Range of career years at which the years with young children begin (uniform)",
+        ASSUMPTION
+    )
+    years: Float = P(6.0, "years", "Length of the years with young children (until school age)", ASSUMPTION,
+                     ge=0, le=30)
+    extra_hours_women: Float = P(
+        8.5, "hours/week", "Parenting and domestic hours a week of women parents beyond those of men parents",
+        SRC_JOLLY + ": 8.5 more hours a week, adjusted for work hours and spousal employment", ge=0, le=60
+    )
+    extra_hours_men: Float = P(
+        0.0, "hours/week", "Parenting and domestic hours a week of men parents beyond the reference (men)",
+        SRC_JOLLY + " (men are the reference)", ge=0, le=60
+    )
+    research_hours: Float = P(
+        42.0, "hours/week", "Research hours a week in the early career, from which the extra hours are taken",
+        "assumption: 75% protected research effort (the K08/K23 requirement) of a 56-hour week", ge=1, le=100
+    )
+    exit_effect: Float = P(
+        1.0, "log-hazard per unit", "Effect of the caregiving load (extra hours / research hours) on the exit "
+        "hazard during the years with young children: work-life exits",
+        SRC_WORK_LIFE + "; strength set for the women/men 5-year attrition ratio (Chen et al., "
+        "JAMA Netw Open 2023)", ge=0, le=50
+    )
+    extension_share_women: Float = P(
+        0.4, "share", "Share of women parents whose promotion clock is extended (stop-the-clock policies)",
+        "assumption, in the direction of " + SRC_JOLLY + " (women took time off for child-care disruptions "
+        "42.6% vs men 12.4%)", ge=0, le=1
+    )
+    extension_share_men: Float = P(
+        0.12, "share", "Share of men parents whose promotion clock is extended", "assumption (as for women)",
+        ge=0, le=1
+    )
+    extension_years: Float = P(1.0, "years", "Years a clock extension adds to the promotion clock",
+                               "one year per child is the usual stop-the-clock policy", ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _check(self) -> Caregiving:
+        lo, hi = self.start_years
+        if not 0 <= lo <= hi:
+            raise CrossFieldError("start_years must be [low, high] with 0 <= low <= high", "start_years")
+        return self
+
+
+class Startup(Section):
+    """Start-up resources at hire: the second named mechanism outside mentoring (docs/ODD.md, 7.10)."""
+    capital: Float = P(
+        0.3, "capital", "Research capital a start-up package at the men's median supports, during the start-up years",
+        "assumption; strength set for the women/men independent-grant gap after a career award (Jagsi et al., "
+        "Ann Intern Med 2009)", ge=0, le=10
+    )
+    years: Float = P(3.0, "years", "Years a start-up package lasts", "assumption: packages usually run about 3 years",
+                     ge=0, le=20)
+    women_ratio: Float = P(
+        0.39, "ratio", "Women's start-up package as a share of men's",
+        SRC_SEGE + ": medians $350,000 vs $889,000", ge=0, le=5
+    )
+
+
 class Recording(Section):
     hole_threshold: Float = P(
         0.25, "coverage", "Coverage below which a function counts as badly uncovered (a hole)", ge=0, le=1
@@ -635,6 +723,8 @@ class Params(BaseModel):
     grants: Grants = Field(default_factory=Grants)
     promotion: Promotion = Field(default_factory=Promotion)
     exits: Exits = Field(default_factory=Exits)
+    caregiving: Caregiving = Field(default_factory=Caregiving)
+    startup: Startup = Field(default_factory=Startup)
     recording: Recording = Field(default_factory=Recording)
 
     @property
