@@ -16,18 +16,6 @@ def test_grant_decisions_happen_only_in_cycle_months():
     assert set((first % 12).unique()) <= cycles
 
 
-def test_promotion_happens_at_reviews_and_sets_months():
-    r = small_result("status_quo")
-    ppl = r.people
-    hired = ppl[~ppl["initial"] & ppl["month_associate"].notna()]
-    assert len(hired) > 0
-    years = (hired["month_associate"] - hired["hire_month"]) / 12
-    review = small("status_quo").promotion
-    allowed = {review.review_years_associate + k * review.re_review_years for k in range(review.max_reviews)}
-    assert set(np.round(years.astype(float), 6)) <= {round(a, 6) for a in allowed}
-    assert (ppl["rank"].astype(str) == "associate").sum() > 0
-
-
 def test_up_or_out_turns_a_last_failed_review_into_an_exit():
     r = small_result("status_quo", "promotion.up_or_out=true", "promotion.bar_associate=6", "promotion.max_reviews=1")
     reasons = r.people["exit_reason"].astype(str)

@@ -14,7 +14,7 @@ def test_needs_follow_the_career_stage():
     act = m.active_rows()
     base = fs.need_base[act] / fs.need_mult[act]
     early = act[(fs.rank[act] == 0) & (m.month - fs.rank_month[act] < 12)]
-    full = act[fs.rank[act] == 2]
+    full = act[(fs.rank[act] == 2) & (m.month - fs.rank_month[act] >= 24)]  # needs adapted to the rank
     early_profile = p.needs.early_assistant.array()
     full_profile = p.needs.full.array()
     # new assistant professors need science and skills most; full professors need little

@@ -10,7 +10,7 @@ from simulation.model.recorder import SERIES_NAMES, STAGES, Recorder
 from simulation.config.scenario import load_scenario
 from simulation.model.state import FACULTY_COLUMNS, PEER
 
-TINY = ["population.n_faculty=150", "population.n_institutions=2", "horizon_years=1"]
+TINY = ["population.n_faculty=300", "population.n_institutions=2", "horizon_years=1"]
 MONTHS = 8
 
 

@@ -556,7 +556,7 @@ class Promotion(Section):
         "assumption: promotion clocks of 5-8 years for associate are usual (" + SRC_AAMC_PROMO + ")", ge=0, le=10
     )
     early_years: Float = P(
-        3.0, "years", "How many years before the clock a strong candidate may be put up for promotion early",
+        2.0, "years", "How many years before the clock a strong candidate may be put up for promotion early",
         "assumption: early promotion is allowed for strong candidates at most schools", ge=0, le=30
     )
     early_margin: Float = P(
@@ -626,7 +626,7 @@ class Exits(Section):
 
 class Caregiving(Section):
     """Caregiving in the early career: the named mechanism behind part of the gender gaps outside
-    mentoring (docs/ODD.md, 7.10)."""
+    mentoring (docs/ODD.md, 7.15)."""
     share_parents: Float = P(
         0.7, "share", "Share of hires (women and men alike) raising young children during the early career",
         "assumption: most of the K awardees surveyed by " + SRC_JOLLY + " were partnered parents", ge=0, le=1
@@ -676,7 +676,7 @@ class Caregiving(Section):
 
 
 class Startup(Section):
-    """Start-up resources at hire: the second named mechanism outside mentoring (docs/ODD.md, 7.10)."""
+    """Start-up resources at hire: the second named mechanism outside mentoring (docs/ODD.md, 7.15)."""
     capital: Float = P(
         0.3, "capital", "Research capital a start-up package at the men's median supports, during the start-up years",
         "assumption; strength set for the women/men independent-grant gap after a career award (Jagsi et al., "

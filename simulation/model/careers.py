@@ -38,8 +38,11 @@ def logistic(x):
 
 @njit(cache=True, inline="always")
 def capital_target(kp, talent, rank_scale, cov_science, cov_skills, cov_networking, n_peers,
-                   n_collaborators, on_award, has_grant):
-    """Research capital a person's support, collaborations and funding can sustain."""
+                   n_collaborators, on_award, has_grant, startup, care_load):
+    """Research capital a person's support, collaborations and funding can sustain.
+
+    `startup`: capital from start-up resources (in the first years); `care_load`: the share of
+    research time extra caregiving takes (in the years with young children)."""
     x = (
         kp.careers_capital_base
         + kp.careers_capital_science * cov_science
@@ -52,7 +55,7 @@ def capital_target(kp, talent, rank_scale, cov_science, cov_skills, cov_networki
         x += kp.careers_capital_award
     if has_grant:
         x += kp.careers_capital_grant
-    return talent * rank_scale * x
+    return talent * rank_scale * (x + startup) * (1.0 - care_load)
 
 
 @njit(cache=True, inline="always")
@@ -98,6 +101,8 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
     month_first_grant, funding_gap_until = fs.month_first_grant, fs.funding_gap_until
     n_applications, n_grants, rejection_streak = fs.n_applications, fs.n_grants, fs.rejection_streak
     need_spike, need_mult = fs.need_spike, fs.need_mult
+    female, care_start, care_end, care_load = fs.female, fs.care_start, fs.care_end, fs.care_load
+    clock_shift = fs.clock_shift
     next_review, n_reviews, failed_review_month = fs.next_review, fs.n_reviews, fs.failed_review_month
     month_associate, month_full, exit_request = fs.month_associate, fs.month_full, fs.exit_request
     n_trainees, trainee_draw, trainee_scale = fs.n_trainees, fs.trainee_draw, fs.trainee_scale
@@ -105,6 +110,9 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
     ck, gk, pk = keys[Stream.CAREERS], keys[Stream.GRANTS], keys[Stream.PROMOTION]
     cycle = is_cycle_month(kp, month)
     rate = kp.careers_pubs_per_capital_year / 12.0
+    startup_months = 12.0 * kp.startup_years
+    startup_women = kp.startup_capital * kp.startup_women_ratio
+    early_months = int(round(12.0 * kp.promotion_early_years))
     ewma = 1.0 / 24.0
     first_peer_slot = kp.n_mentor_slots
     n_slots = tie_mentor.shape[1]
@@ -119,9 +127,13 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
         for s in range(first_peer_slot, n_slots):
             if tie_mentor[i, s] >= 0 and tie_kind[i, s] == PEER:
                 n_peers += 1
+        startup = 0.0
+        if career_months < startup_months:
+            startup = startup_women if female[i] else kp.startup_capital
+        caring = care_load[i] if care_start[i] <= month < care_end[i] else 0.0
         target = capital_target(kp, talent[i], capital_by_rank[rank[i]], coverage[i, SCIENCE], coverage[i, SKILLS],
                                 coverage[i, NETWORKING], n_peers, n_collaborators[i], award_end[i] > month,
-                                grant_end[i] > month)
+                                grant_end[i] > month, startup, caring)
         capital[i] += (target - capital[i]) / kp.careers_capital_months
         n_pubs = poisson_inv(uniform(ck, key, month, 0), rate * capital[i])
         pubs[i] += n_pubs
@@ -160,6 +172,16 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
                     for f in range(N_FUNCTIONS):
                         need_spike[i, f] += spike_rejection[f] * need_mult[i, f]
 
+        # early promotion: a strong candidate, not yet reviewed in this rank, within early_years of the
+        # clock, is put up now if the expected score (judgement aside) clears the bar by the margin
+        if (rank[i] < FULL and n_reviews[i] == 0 and next_review[i] > month
+                and next_review[i] - month <= early_months):
+            expected = review_score(kp, pubs_in_rank[i], (month - rank_month[i]) / 12.0,
+                                    month_first_grant[i] != NEVER, coverage[i, CAREER], 0.0)
+            bar = kp.promotion_bar_associate if rank[i] == ASSISTANT else kp.promotion_bar_full
+            if expected >= bar + kp.promotion_early_margin:
+                next_review[i] = month
+
         # promotion review
         if next_review[i] == month and rank[i] < FULL:
             score = review_score(kp, pubs_in_rank[i], (month - rank_month[i]) / 12.0,
@@ -173,7 +195,7 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
                 n_reviews[i] = 0
                 if rank[i] == ASSOCIATE:
                     month_associate[i] = month
-                    next_review[i] = month + int(round(12.0 * kp.promotion_review_years_full))
+                    next_review[i] = month + int(round(12.0 * kp.promotion_review_years_full)) + clock_shift[i]
                     ev_assoc += 1
                 else:
                     month_full[i] = month

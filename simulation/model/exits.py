@@ -2,9 +2,10 @@
 
 The monthly attrition hazard is front-loaded (highest at hire, falling toward a floor),
 raised in the year before a promotion review and after a failed one, and by unmet
-psychosocial and career need, low satisfaction, funding lost unreplaced, and rejections in
-a row; career-award holders (committed researchers) have a lower hazard. Retirement rises
-late in a career. Applying an exit cuts every tie of the person who left.
+psychosocial and career need, low satisfaction, funding lost unreplaced, rejections in
+a row, and the caregiving load in the years with young children (work-life exits);
+career-award holders (committed researchers) have a lower hazard. Retirement rises late in a
+career. Applying an exit cuts every tie of the person who left.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def retirement_table(maximum: float, midpoint_years: float, spread_years: float,
 
 @njit(cache=True, inline="always")
 def attrition_hazard(kp, career_months, months_to_review, months_since_failed, funding_gap, award,
-                     unmet, satisfaction, streak):
-    """Annual hazard of leaving academia."""
+                     unmet, satisfaction, streak, care_load):
+    """Annual hazard of leaving academia (`care_load`: the caregiving load now, 0 outside the years
+    with young children: work-life exits)."""
     table = kp.attrition_by_career_month
     h = table[min(career_months, table.shape[0] - 1)]
     if 0 <= months_to_review < 12:
@@ -49,6 +51,7 @@ def attrition_hazard(kp, career_months, months_to_review, months_since_failed, f
         kp.exits_unmet_effect * unmet
         + kp.exits_satisfaction_effect * (1.0 - satisfaction)
         + kp.exits_rejection_effect * min(streak, 4)
+        + kp.caregiving_exit_effect * care_load
     )
     return h * np.exp(x)
 
@@ -64,6 +67,7 @@ def request_exits(fs, kp, keys, active, n_active, month):
     exit_request, person_key, hire_month, rank = fs.exit_request, fs.person_key, fs.hire_month, fs.rank
     next_review, failed_review_month, funding_gap_until = fs.next_review, fs.failed_review_month, fs.funding_gap_until
     career_award, rejection_streak = fs.career_award, fs.rejection_streak
+    care_start, care_end, care_load = fs.care_start, fs.care_end, fs.care_load
     retire = kp.retirement_by_career_month
     ek = keys[Stream.EXITS]
     keep = np.exp(-1.0 / kp.exits_satisfaction_months)
@@ -83,7 +87,7 @@ def request_exits(fs, kp, keys, active, n_active, month):
         h = attrition_hazard(kp, career_months, to_review, month - failed_review_month[i],
                              funding_gap_until[i] > month, career_award[i],
                              unmet_key(kp, need_base, need_spike, coverage, i), satisfaction[i],
-                             rejection_streak[i])
+                             rejection_streak[i], care_load[i] if care_start[i] <= month < care_end[i] else 0.0)
         if u < p_retire + 1.0 - np.exp(-h / 12.0):
             exit_request[i] = LEFT
 

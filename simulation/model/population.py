@@ -46,12 +46,17 @@ def institution_sizes(key, n_faculty, n_institutions, cv, min_size):
 
 
 @njit(cache=True)
-def first_review(kp, rank, rank_month, month):
-    """Month of the next promotion review for someone in `rank` since `rank_month`, and reviews already past."""
+def first_review(kp, rank, rank_month, month, shift, extension, care_start):
+    """Month of the next promotion review for someone in `rank` since `rank_month`, and reviews already past.
+
+    The clock is the rank's nominal years plus this person's `shift` (months); an assistant whose
+    years with young children begin before the review has it moved by their clock `extension`."""
     if rank == FULL:
         return NEVER, 0
     years = kp.promotion_review_years_associate if rank == ASSISTANT else kp.promotion_review_years_full
-    review = rank_month + int(round(12.0 * years))
+    review = rank_month + int(round(12.0 * years)) + shift
+    if rank == ASSISTANT and care_start != NEVER and care_start < review:
+        review += extension
     n_past = 0
     step = int(round(12.0 * kp.promotion_re_review_years))
     while review < month:
@@ -98,7 +103,7 @@ def init_person(fs, kp, keys, row, person_id, person_key, inst, rank, hire_month
     )
     # the mentoring model's own draw (MENTORING stream): how many mentors it assigns
     mk = keys[Stream.MENTORING]
-    fs.committee_size[row] = mentors_at_hire(kp.model_code, kp, mk, person_key, fs.female[row])
+    fs.committee_size[row] = mentors_at_hire(kp.model_code, kp, mk, person_key, fs.female[row], award)
     # network reviews: at hire, or (initial population) staggered over the first interval
     fs.next_search[row] = month + (int(uniform(mk, person_key, FIXED, 1) * kp.network_reshape_months) if initial else 0)
 
@@ -112,7 +117,27 @@ def init_person(fs, kp, keys, row, person_id, person_key, inst, rank, hire_month
                                    else rank_month - int(12 * kp.promotion_review_years_full))
     if rank == FULL:
         fs.month_full[row] = rank_month
-    review, n_past = first_review(kp, rank, rank_month, month)
+    # caregiving (TRAITS stream): whether the early career has years with young children, when they
+    # begin, and the share of research time the extra caregiving hours take; women and men differ
+    # only through caregiving.extra_hours_* and extension_share_* (the draws are the same)
+    if uniform(tk, person_key, 10, 0) < kp.caregiving_share_parents:
+        lo, hi = kp.caregiving_start_years[0], kp.caregiving_start_years[1]
+        start = hire_month + int(round(12.0 * (lo + (hi - lo) * uniform(tk, person_key, 10, 1))))
+        fs.care_start[row] = start
+        fs.care_end[row] = start + int(round(12.0 * kp.caregiving_years))
+        extra = kp.caregiving_extra_hours_women if fs.female[row] else kp.caregiving_extra_hours_men
+        fs.care_load[row] = min(0.9, extra / kp.caregiving_research_hours)
+    # the promotion clock (PROMOTION stream): spread around the nominal years; a parent's clock may be
+    # extended (TRAITS stream)
+    pk = keys[Stream.PROMOTION]
+    shift = int(round(12.0 * kp.promotion_clock_spread_years * (2.0 * uniform(pk, person_key, FIXED, 0) - 1.0)))
+    fs.clock_shift[row] = shift
+    extension = 0
+    if fs.care_start[row] != NEVER:
+        share = kp.caregiving_extension_share_women if fs.female[row] else kp.caregiving_extension_share_men
+        if uniform(tk, person_key, 10, 2) < share:
+            extension = int(round(12.0 * kp.caregiving_extension_years))
+    review, n_past = first_review(kp, rank, rank_month, month, shift, extension, fs.care_start[row])
     fs.next_review[row] = review
     fs.n_reviews[row] = n_past
     fs.status[row] = 0

@@ -462,6 +462,8 @@ def people_table(model, recorder: Recorder | None = None) -> pd.DataFrame:
             "n_grants": fs.n_grants,
             "n_applications": fs.n_applications,
             "committee_size": fs.committee_size,
+            "care_start": _months(fs.care_start),
+            "care_load": fs.care_load,
             "peer_group": fs.peer_group,
             "months_as_protege": ob.obs_months,
             "mean_mentors": per_obs(ob.sum_mentors),

@@ -77,6 +77,11 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("max_mentees", np.float64, "most mentees of any kind this person will accept"),
     Col("career_award", np.bool_, "holds (or held) a career-development award"),
     Col("committee_size", np.int8, "mentors assigned under the dyad or committee model"),
+    Col("care_start", np.int32, "month the years with young children begin (NEVER: not a parent)", fill=NEVER),
+    Col("care_end", np.int32, "month the years with young children end (NEVER: not a parent)", fill=NEVER),
+    Col("care_load", np.float64, "share of research time taken by extra caregiving in those years"),
+    Col("clock_shift", np.int32, "months this person's promotion clocks run longer (+) or shorter (-) than nominal",
+        keep=False),
     # rank and status
     Col("rank", np.int8, "0 assistant, 1 associate, 2 full"),
     Col("rank_month", np.int32, "month the current rank began", keep=False),
@@ -383,6 +388,10 @@ def archive_rows(live, archive, rows, n, k0):
     a_max_mentees, l_max_mentees = archive.max_mentees, live.max_mentees
     a_career_award, l_career_award = archive.career_award, live.career_award
     a_committee_size, l_committee_size = archive.committee_size, live.committee_size
+    a_care_start, l_care_start = archive.care_start, live.care_start
+    a_care_end, l_care_end = archive.care_end, live.care_end
+    a_care_load, l_care_load = archive.care_load, live.care_load
+    l_clock_shift = live.clock_shift
     a_rank, l_rank = archive.rank, live.rank
     l_rank_month = live.rank_month
     a_month_associate, l_month_associate = archive.month_associate, live.month_associate
@@ -466,6 +475,13 @@ def archive_rows(live, archive, rows, n, k0):
         l_career_award[r] = 0
         a_committee_size[k] = l_committee_size[r]
         l_committee_size[r] = 0
+        a_care_start[k] = l_care_start[r]
+        l_care_start[r] = -1073741824
+        a_care_end[k] = l_care_end[r]
+        l_care_end[r] = -1073741824
+        a_care_load[k] = l_care_load[r]
+        l_care_load[r] = 0
+        l_clock_shift[r] = 0
         a_rank[k] = l_rank[r]
         l_rank[r] = 0
         l_rank_month[r] = 0

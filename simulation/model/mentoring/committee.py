@@ -19,10 +19,14 @@ from simulation.model.rng import FIXED, uniform
 
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female):
-    """Mentors assigned: a committee with the share for the person's gender, else a single mentor
+def at_hire(kp, mentoring_key, person_key, female, award):
+    """Mentors assigned: a committee with the share for career-award holders of the person's gender
+    (the figures describe K awardees) or the share for everyone else, else a single mentor
     (MENTORING stream)."""
-    p_multi = kp.committee_share_multi_women if female else kp.committee_share_multi_men
+    if award:
+        p_multi = kp.committee_share_multi_women if female else kp.committee_share_multi_men
+    else:
+        p_multi = kp.committee_share_multi_other
     return kp.committee_size if uniform(mentoring_key, person_key, FIXED, 0) < p_multi else 1
 
 

@@ -14,7 +14,7 @@ from simulation.model.mentoring.committee import assigned_due, fill_assigned
 
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female):
+def at_hire(kp, mentoring_key, person_key, female, award):
     """Mentors assigned: one."""
     return 1
 

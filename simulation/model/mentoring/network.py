@@ -17,7 +17,7 @@ from simulation.model.support import contact_of, tie_support_of, weight_of
 
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female):
+def at_hire(kp, mentoring_key, person_key, female, award):
     """Mentors assigned: none (the protege recruits them at each review)."""
     return 0
 

@@ -9,7 +9,7 @@ from numba import njit
 
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female):
+def at_hire(kp, mentoring_key, person_key, female, award):
     """Mentors assigned: none."""
     return 0
 

@@ -6,7 +6,7 @@ code in the kernels is its position there (`MODELS`). Each model is a module her
 same interface, three numba functions (`at_hire` and `due` are small and inlined into the
 kernels that call them; `plan` is compiled once and called):
 
-- `at_hire(kp, mentoring_key, person_key, female)`: how many mentors the model assigns a new
+- `at_hire(kp, mentoring_key, person_key, female, award)`: how many mentors the model assigns a new
   person (`committee_size`; 0 if the model assigns none), from the MENTORING stream;
 - `due(x, c, i, month)`: whether protege i plans this month (the first ties at hire, a
   replacement once a mentor has left, a review);
@@ -32,17 +32,17 @@ DYAD, COMMITTEE, NETWORK, PEER_MODEL, NO_MENTOR = (
 
 
 @njit(cache=True, inline="always")
-def at_hire(code, kp, mentoring_key, person_key, female):
+def at_hire(code, kp, mentoring_key, person_key, female, award):
     """Mentors the model assigns a new person."""
     if code == DYAD:
-        return dyad.at_hire(kp, mentoring_key, person_key, female)
+        return dyad.at_hire(kp, mentoring_key, person_key, female, award)
     if code == COMMITTEE:
-        return committee.at_hire(kp, mentoring_key, person_key, female)
+        return committee.at_hire(kp, mentoring_key, person_key, female, award)
     if code == NETWORK:
-        return network.at_hire(kp, mentoring_key, person_key, female)
+        return network.at_hire(kp, mentoring_key, person_key, female, award)
     if code == PEER_MODEL:
-        return peer.at_hire(kp, mentoring_key, person_key, female)
-    return none.at_hire(kp, mentoring_key, person_key, female)
+        return peer.at_hire(kp, mentoring_key, person_key, female, award)
+    return none.at_hire(kp, mentoring_key, person_key, female, award)
 
 
 @njit(cache=True, inline="always")
