@@ -271,7 +271,7 @@ def patterns(
     executor: ExecutorOption = "processes",
     workers: WorkersOption = None,
 ) -> None:
-    """The seven patterns of the model specification, each with its measured evidence."""
+    """The patterns: the seven of the model specification and one from issue 13, each with its evidence."""
     from simulation.experiments.patterns import format_patterns, run_patterns
 
     _positive("--replicates", replicates, "the default is 10")
