@@ -497,7 +497,8 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
     current = dict(start or {})
     base = _scenario(scenario, sets)
     for f in free:
-        current.setdefault(f.name, _get(base, f.name))
+        if f.name not in current:
+            current[f.name] = _get(base, f.name)
     history = []
 
     def run_points(points: list[dict[str, float]], desc: str, goal: Sequence[Target]) -> list[list[dict[str, float]]]:
