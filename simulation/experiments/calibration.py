@@ -508,7 +508,7 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
         return [target_values(goal, r) for r in runs]
 
     before = loss(targets, run_points([{}], "calibration: start", targets)[0])
-    order = list(blocks or sorted({f.block for f in free}, key=lambda b: b != "loads"))
+    order = list(blocks or sorted({f.block for f in free}, key=lambda b: (b != "loads", b)))
     for round_, block in [(r, b) for r in range(rounds) for b in order]:
         members = [f for f in free if f.block == block]
         goal = block_targets(targets, block)
