@@ -88,10 +88,10 @@ def test_patterns_prints_every_pattern(tmp_path):
                             "--set", "population.n_faculty=60", "--set", "population.n_institutions=2",
                             "--set", "horizon_years=2"])
     assert r.exit_code == 0, r.output
-    for k in range(1, 8):
+    for k in range(1, 9):
         assert f"\n{k}. " in "\n" + r.stdout
     table = pd.read_csv(tmp_path / "patterns.csv")
-    assert sorted(table["pattern"].unique()) == list(range(1, 8))
+    assert sorted(table["pattern"].unique()) == list(range(1, 9))
     verdicts = re.findall(r"^\d\. .*: (holds|does NOT hold)$", r.stdout, re.MULTILINE)
     assert verdicts == ["holds" if h else "does NOT hold" for h in table["holds"]]
     assert (f"{int(table['holds'].sum())} of {len(table)} statements hold; table: {tmp_path / 'patterns.csv'}"

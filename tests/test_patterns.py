@@ -38,6 +38,18 @@ def people(hole=0.3, no_mentor=0.1, psych=0.5, pubs=100, lost=2.0, losses=10, sl
     })
 
 
+def full_professors(p, women_leave_early=True):
+    """Half the hires women, all full professors from month 150; one gender leaves at month 280."""
+    p = p.copy()
+    women = np.arange(len(p)) % 2 == 0
+    p["gender"] = np.where(women, "women", "men")
+    p["month_full"] = pd.array([150] * len(p), dtype="Int32")
+    leaves = women if women_leave_early else ~women
+    p["end_month"] = np.where(leaves, 280, N_MONTHS)
+    p["censored"] = ~leaves
+    return p
+
+
 NEEDS_SHIFT = {**{(STAGES[0], f): 2.0 for f in ("science", "skills")},
                **{(STAGES[2], f): 2.0 for f in ("career", "networking")}}
 
@@ -54,7 +66,8 @@ def world(good=True):
                  series(all_covered=0.1 if good else 0.6, coverage=fixed_cov if good else tracking_cov,
                         need=NEEDS_SHIFT, woman_early=0.3 if good else 0.6, woman_late=0.5)),
         "committee": (people(), series(coverage=fixed_cov if good else tracking_cov, need=NEEDS_SHIFT)),
-        "status_quo": (people(slope=-0.1 * g, quality_gap=0.2 * g), series(strong_all=0.05 if good else 0.5)),
+        "status_quo": (full_professors(people(slope=-0.1 * g, quality_gap=0.2 * g), women_leave_early=good),
+                       series(strong_all=0.05 if good else 0.5)),
         "network": (people(hole=0.5 - 0.2 * g, lost=4.0 - 2.0 * g, psych=0.5, pubs=100),
                     series(all_covered=0.1 + 0.3 * g, coverage=tracking_cov if good else fixed_cov,
                            need=NEEDS_SHIFT if good else None, woman_late=0.6)),
@@ -79,7 +92,7 @@ def world(good=True):
 
 def test_every_pattern_holds_where_it_was_built_to_hold():
     table = pat.compute(world(good=True), comfortable_load=6)
-    assert set(table["pattern"]) == set(range(1, 8))
+    assert set(table["pattern"]) == set(range(1, 9))
     assert table["holds"].all(), table[~table["holds"]][["pattern", "evidence", "mean", "ci_low", "ci_high"]]
 
 
@@ -97,3 +110,25 @@ def test_statistics_on_simple_tables():
     assert pat.first_decade_woman_mentor(None, series(woman_early=0.2, woman_late=0.5)) == pytest.approx(0.2)
     assert pat.quality_drop(6)(people(quality_gap=0.3), None) == pytest.approx(0.3)
     assert pat.woman_mentor_early_minus_late(None, series(woman_early=0.2, woman_late=0.5)) == pytest.approx(-0.3)
+
+
+def test_full_share_gap_reweights_by_hiring_year():
+    # window months 240-359; hiring year 0: 2 women, 2 men; hiring year 1: 1 woman, 3 men; an initial
+    # woman full professor is not a hire and does not count
+    p = pd.DataFrame({
+        "initial": [False] * 8 + [True],
+        "gender": ["women", "women", "men", "men", "women", "men", "men", "men", "women"],
+        "hire_month": [0, 0, 0, 0, 12, 12, 12, 12, -100],
+        "month_full": pd.array([200, None, 250, None, 300, 240, None, None, 0], dtype="Int32"),
+        "end_month": [300, 480, 480, 480, 480, 330, 480, 480, 480],
+    })
+    # full-professor months in the window: women 60 + 60, men 110 + 90, of 320
+    observed = 120 / 320
+    expected = (0.5 * (60 + 110) + 0.25 * (60 + 90)) / 320
+    assert pat.full_share_gap(p, None) == pytest.approx(observed - expected)
+    # women and men promoted and kept alike within each hiring year: no gap
+    alike = p.copy()
+    alike["month_full"] = pd.array([250] * 9, dtype="Int32")
+    alike["end_month"] = 480
+    assert pat.full_share_gap(alike, None) == pytest.approx(0.0)
+    assert np.isnan(pat.full_share_gap(p, None, window=(0, 100)))  # no full professor among hires then

@@ -1,7 +1,11 @@
 """Calibration: the default scenario against published figures, and the fit of free parameters.
 
 The targets and the free parameters are data (`targets.toml`). `check` runs the status quo
-over replicates and compares each measured quantity with its target band. `fit` estimates
+over replicates and compares each measured quantity with its target band. A target may be a
+contrast: it names another scenario (`contrast`), which is then run on the same seeds (common
+random numbers), and its quantity is the paired difference (`sign` x (status quo - contrast)),
+e.g. the effect of being mentored at all against `no_mentor`. Contrast scenarios run only when
+a contrast target is among those checked or fitted. `fit` estimates
 the free parameters block by block: Latin-hypercube screening of the block's box, then
 Nelder-Mead from the best point, every evaluation on the same seeds (common random
 numbers), so the objective changes only because the parameters do. The result is a
@@ -39,6 +43,18 @@ class Target:
     high: float
     source: str
     tolerance: str
+    block: str = ""  # the block of free parameters it serves; "" = "loads" for the load targets, else "careers"
+    contrast: str = ""  # a scenario run on the same seeds: the target is sign x (this scenario - contrast)
+    sign: int = 1
+
+    @property
+    def fit_block(self) -> str:
+        return self.block or ("loads" if self.id in LOAD_TARGETS else "careers")
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """What a run has to give for it: the measure, and the contrast scenario with its sign."""
+        return (self.measure, self.contrast, self.sign)
 
     def error(self, simulated: float) -> float:
         """Distance from the published value in units of the band on that side (1 = at the edge)."""
@@ -62,9 +78,20 @@ def load_targets(path: str | Path = TARGETS_FILE) -> tuple[list[Target], list[Fr
         data = tomllib.load(fh)
     targets = [Target(**t) for t in data.get("target", [])]
     free = [Free(**f) for f in data.get("free", [])]
+    known_scenarios = None
     for t in targets:
         if t.measure not in MEASURES:
             raise ValueError(f"{path}: target {t.id}: unknown measure {t.measure!r}; known: {', '.join(MEASURES)}")
+        if t.sign not in (1, -1):
+            raise ValueError(f"{path}: target {t.id}: sign must be 1 or -1, not {t.sign!r}")
+        if t.contrast:
+            if known_scenarios is None:
+                from simulation.config.scenario import list_scenarios
+
+                known_scenarios = list_scenarios()
+            if t.contrast not in known_scenarios:
+                raise ValueError(f"{path}: target {t.id}: unknown contrast scenario {t.contrast!r}; "
+                                 f"known: {', '.join(known_scenarios)}")
         if not t.low <= t.value <= t.high:
             raise ValueError(f"{path}: target {t.id}: value {t.value} is outside its band [{t.low}, {t.high}]")
     for f in free:
@@ -84,19 +111,45 @@ FRONT_LOADING_YEARS = (3, 5, 10)  # exit hazard in years 0-3 after hire, relativ
 WOMEN_FULL_RISE_LAST_YEAR = 10  # women's share of full professors: its slope over the run's first 10 years
 WOMEN_FULL_RISE_MIN_MONTHS = 24  # ... fitted only with at least two years of months
 WOMEN_ASSISTANT_YEARS = (19, 21)  # women's share of assistant professors: years 19 and 20 of the run
+ATTRITION_RATIO_YEARS = 5  # women's over men's attrition (Kaplan-Meier), 5 years after hire
 
 def _km(c: pd.DataFrame, years: float, n_months: int) -> float:
     return _km_at(c["years"].to_numpy(float), c["left"].to_numpy(bool), years, n_months / 12)
 
 
-def _registered(name: str) -> Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], float]:
-    """The registry's person-level outcome `name`, for all hires."""
+def _registered(name: str, gender: str | None = None) -> Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int],
+                                                                    float]:
+    """The registry's person-level outcome `name`, for all hires (or the hires of one gender)."""
     outcome = REGISTRY[name]
     needed = (*COHORT_COLUMNS, "years", "left", *outcome.columns)
 
     def f(c: pd.DataFrame, p: pd.DataFrame, s: pd.DataFrame, n: int) -> float:
+        if gender is not None:
+            c = c[c["gender"] == gender]
         return outcome.compute(_float_columns(c[[k for k in needed if k in c.columns]]), n)
     return f
+
+
+def _attrition_ratio(c: pd.DataFrame, n_months: int, years: float = ATTRITION_RATIO_YEARS) -> float:
+    """Women's attrition `years` after hire over men's (each 1 - Kaplan-Meier survival), hires during the run."""
+    women, men = (1 - _km(c[c["gender"] == g], years, n_months) for g in ("women", "men"))
+    return float(women / men) if np.isfinite(women) and np.isfinite(men) and men > 0 else np.nan
+
+
+def _mean_years_to_associate(c: pd.DataFrame) -> float:
+    """Mean years from hire to associate professor, among hires promoted during the run."""
+    years = ((c["month_associate"] - c["hire_month"]) / 12.0).dropna().to_numpy(float)
+    return float(years.mean()) if len(years) else np.nan
+
+
+def _promotion_month_peak(c: pd.DataFrame) -> float:
+    """The largest share of promotions to associate falling in any single month after hire (months from
+    hire to promotion), among hires promoted during the run: 1 when every promotion comes at the same
+    month of a career, small when they spread out."""
+    months = (c["month_associate"] - c["hire_month"]).dropna().to_numpy(float)
+    if len(months) == 0:
+        return np.nan
+    return float(np.unique(months, return_counts=True)[1].max() / len(months))
 
 
 def _front_loading(c: pd.DataFrame, n_months: int) -> float:
@@ -150,6 +203,12 @@ MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], fl
     "front_loading": lambda c, p, s, n: _front_loading(c, n),
     "award_grant_5y": _registered("award_grant_5y"),
     "award_grant_10y": _registered("award_grant_10y"),
+    **{f"{name}_{g}": _registered(name, g) for name in ("award_grant_5y", "award_grant_10y") for g in ("women", "men")},
+    "attrition_5y_ratio_women_men": lambda c, p, s, n: _attrition_ratio(c, n),
+    "promotion_month_peak": lambda c, p, s, n: _promotion_month_peak(c),
+    "mean_years_to_associate": lambda c, p, s, n: _mean_years_to_associate(c),
+    "retention_10y": _registered("retention_10y"),
+    "promoted_10y": _registered("promoted_10y"),
     "award_retention_8y": _registered("award_retention_8y"),
     "years_to_associate": _registered("years_to_associate"),
     "promoted_14y": _registered("promoted_14y"),
@@ -217,21 +276,141 @@ def _scenario(scenario: str, sets: Sequence[str], values: dict[str, float] | Non
     return load_scenario(scenario, [*sets, *extra], seed=seed)
 
 
+# --- contrasts: other scenarios on the same seeds ---------------------------------------------
+
+CALIBRATED = ""  # the plan's key for the calibrated scenario itself (the others are contrast scenarios)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A consistency check `calibrate --check` prints: on the same seeds, the difference between the
+    calibrated scenario and `scenario` must stay within `share` of the difference between the
+    calibrated scenario and `reference` (and the latter must be positive)."""
+
+    id: str
+    description: str
+    measure: str
+    scenario: str
+    reference: str
+    share: float
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("dyad_within_mentoring_effect",
+          "|status quo - dyad| at most half of (status quo - no mentor) in 10-year retention: the difference "
+          "between mentoring models stays well inside the effect of being mentored at all (issue 13)",
+          "retention_10y", "dyad", "no_mentor", 0.5),
+)
+
+
+def plan(targets: Sequence[Target], checks: Sequence[Check] = ()) -> dict[str, list[str]]:
+    """The runs the targets (and checks) need: the measures of the calibrated scenario (key CALIBRATED)
+    and of each contrast scenario. A contrast scenario appears only if a target or check names it."""
+    out: dict[str, list[str]] = {CALIBRATED: []}
+
+    def need(role: str, m: str) -> None:
+        out.setdefault(role, [])
+        if m not in out[role]:
+            out[role].append(m)
+    for t in targets:
+        need(CALIBRATED, t.measure)
+        if t.contrast:
+            need(t.contrast, t.measure)
+    for c in checks:
+        for role in (CALIBRATED, c.scenario, c.reference):
+            need(role, c.measure)
+    return out
+
+
+def target_values(targets: Sequence[Target], runs: dict[str, list[dict[str, float]]]) -> list[dict[str, float]]:
+    """Each replicate's value of each target (by id): its measure in the calibrated scenario, or for a
+    contrast target the paired difference sign x (calibrated - contrast) on the same seed."""
+    out = []
+    for r, base in enumerate(runs[CALIBRATED]):
+        row = {}
+        for t in targets:
+            v = float(base[t.measure])
+            if t.contrast:
+                v = t.sign * (v - float(runs[t.contrast][r][t.measure]))
+            row[t.id] = v
+        out.append(row)
+    return out
+
+
+def _contrast_note(roles: Sequence[str]) -> str:
+    others = [r for r in roles if r != CALIBRATED]
+    return f" (+ contrast runs: {', '.join(others)})" if others else ""
+
+
+def measure_points(scenario: str, sets: Sequence[str], points: Sequence[dict[str, float]], seeds: Sequence[int],
+                   needs: dict[str, list[str]], workers: int | None = None, progress: bool = False,
+                   desc: str = "runs", executor: str | None = None, address=None) -> list[dict[str, list[dict]]]:
+    """For each point (parameter values), the measures of each scenario of `needs` (see `plan`) on every
+    seed: result[point][role][replicate]. Contrast scenarios get the same sets, values and seeds."""
+    jobs, param_sets = [], []
+    for k, pt in enumerate(points):
+        for role in needs:
+            for i, s in enumerate(seeds):
+                jobs.append((k, role, i))
+                param_sets.append(_scenario(role or scenario, sets, pt, s))
+    names = list(dict.fromkeys(m for ms in needs.values() for m in ms))
+    flat = evaluate(param_sets, names, workers, progress, desc + _contrast_note(list(needs)), executor, address)
+    out: list[dict[str, list]] = [{role: [None] * len(seeds) for role in needs} for _ in points]
+    for (k, role, i), m in zip(jobs, flat):
+        out[k][role][i] = m
+    return out
+
+
+def check_table(checks: Sequence[Check], runs: dict[str, list[dict[str, float]]]) -> pd.DataFrame:
+    """Each check's two paired differences (mean and 95% CI over replicates), their ratio and verdict."""
+    rows = []
+    for c in checks:
+        base = np.array([m[c.measure] for m in runs[CALIBRATED]], dtype=float)
+        other = base - np.array([m[c.measure] for m in runs[c.scenario]], dtype=float)
+        ref = base - np.array([m[c.measure] for m in runs[c.reference]], dtype=float)
+        d, d_lo, d_hi = mean_ci(other)
+        e, e_lo, e_hi = mean_ci(ref)
+        ratio = abs(d) / e if np.isfinite(d) and np.isfinite(e) and e > 0 else np.nan
+        rows.append({"check": c.id, "description": c.description, "measure": c.measure,
+                     "difference": d, "difference_ci_low": d_lo, "difference_ci_high": d_hi,
+                     "reference": e, "reference_ci_low": e_lo, "reference_ci_high": e_hi,
+                     "ratio": ratio, "at_most": c.share, "holds": bool(np.isfinite(ratio) and ratio <= c.share)})
+    return pd.DataFrame(rows)
+
+
+def format_checks(table: pd.DataFrame, checks: Sequence[Check] = CHECKS) -> str:
+    by_id = {c.id: c for c in checks}
+    lines = []
+    for _, r in table.iterrows():
+        c = by_id.get(r["check"])
+        other, ref = (c.scenario, c.reference) if c else ("other", "reference")
+        lines.append(f"{r['check']}: {'holds' if r['holds'] else 'does NOT hold'}\n"
+                     f"   {r['measure']}: status quo - {other} {r['difference']:+.4f} "
+                     f"[{r['difference_ci_low']:+.4f}, {r['difference_ci_high']:+.4f}]; "
+                     f"status quo - {ref} {r['reference']:+.4f} [{r['reference_ci_low']:+.4f}, "
+                     f"{r['reference_ci_high']:+.4f}]; ratio {r['ratio']:.3f} (at most {r['at_most']:g})")
+    return "\n".join(lines)
+
+
 def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, sets: Sequence[str] = (),
           targets_file: str | Path = TARGETS_FILE, workers: int | None = None, progress: bool = True,
-          ci_overlap: bool = False, executor: str | None = None, address=None) -> pd.DataFrame:
+          ci_overlap: bool = False, executor: str | None = None, address=None,
+          checks: Sequence[Check] = ()) -> pd.DataFrame:
     """Target vs simulated (mean and 95% CI over replicates), and whether it is within its band.
 
     With `ci_overlap`, a target also passes when the 95% interval of the mean reaches its band:
-    the honest allowance for sampling error when only a few replicates are run.
+    the honest allowance for sampling error when only a few replicates are run. Contrast targets
+    run their contrast scenarios on the same seeds; `checks` (e.g. CHECKS) adds theirs, and their
+    table is returned in `table.attrs["checks"]`.
     """
     targets, _ = load_targets(targets_file)
-    runs = [_scenario(scenario, sets, seed=seed + r) for r in range(replicates)]
-    results = pd.DataFrame(evaluate(runs, [t.measure for t in targets], workers, progress, "calibration check",
-                                    executor, address))
+    needs = plan(targets, checks)
+    runs = measure_points(scenario, sets, [{}], [seed + r for r in range(replicates)], needs, workers, progress,
+                          "calibration check", executor, address)[0]
+    results = pd.DataFrame(target_values(targets, runs), columns=[t.id for t in targets])
     rows = []
     for t in targets:
-        mean, lo, hi = mean_ci(results[t.measure].to_numpy(float))
+        mean, lo, hi = mean_ci(results[t.id].to_numpy(float))
         within = t.within(mean)
         if ci_overlap and not within and np.isfinite(lo):
             within = bool(hi >= t.low and lo <= t.high)
@@ -239,8 +418,12 @@ def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, 
             "target": t.id, "description": t.description, "published": t.published, "value": t.value,
             "low": t.low, "high": t.high, "simulated": mean, "ci_low": lo, "ci_high": hi,
             "within": within, "population": t.population, "source": t.source,
+            "contrast": (f"{'' if t.sign > 0 else '-'}({scenario} - {t.contrast})" if t.contrast else ""),
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if checks:
+        table.attrs["checks"] = check_table(checks, runs)
+    return table
 
 
 def format_check(table: pd.DataFrame) -> str:
@@ -268,7 +451,9 @@ MARGIN = 0.8  # the penalty starts inside the band, so that sampling noise does 
 
 
 def loss(targets: Sequence[Target], measured: Sequence[dict[str, float]]) -> float:
-    """Mean over targets of e^2 + 9 max(0, |e| - 0.8)^2, e the band-scaled error of the replicate mean.
+    """`measured`: per replicate, each target's value by id (`target_values`).
+
+    Mean over targets of e^2 + 9 max(0, |e| - 0.8)^2, e the band-scaled error of the replicate mean.
 
     The first term pulls toward the published value; the second makes approaching a band's
     edge costly, so the fit trades small misses in the middle of bands for staying well
@@ -278,7 +463,7 @@ def loss(targets: Sequence[Target], measured: Sequence[dict[str, float]]) -> flo
         return 0.0
     errs = []
     for t in targets:
-        vals = np.array([m[t.measure] for m in measured], dtype=float)
+        vals = np.array([m[t.id] for m in measured], dtype=float)
         mean = np.nanmean(vals) if np.isfinite(vals).any() else np.nan
         e = abs(t.error(mean))
         errs.append(e * e + OUTSIDE_PENALTY * max(0.0, e - MARGIN) ** 2)
@@ -289,11 +474,11 @@ LOAD_TARGETS = ("load_median", "load_p25", "load_p75", "load_full", "load_associ
 
 
 def block_targets(targets: Sequence[Target], block: str) -> list[Target]:
-    if block == "loads":
-        return [t for t in targets if t.id in LOAD_TARGETS]
+    """The targets a block of free parameters is fitted to (each target's `block`; the load targets
+    serve "loads" and the others "careers" unless they say otherwise; "all": every target)."""
     if block == "all":
         return list(targets)
-    return [t for t in targets if t.id not in LOAD_TARGETS]
+    return [t for t in targets if t.fit_block == block]
 
 
 def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, sets: Sequence[str] = (),
@@ -312,17 +497,18 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
     current = dict(start or {})
     base = _scenario(scenario, sets)
     for f in free:
-        current.setdefault(f.name, _get(base, f.name))
+        if f.name not in current:
+            current[f.name] = _get(base, f.name)
     history = []
-    names = [t.measure for t in targets]
 
-    def run_points(points: list[dict[str, float]], desc: str) -> list[list[dict[str, float]]]:
-        sets_all = [_scenario(scenario, sets, {**current, **pt}, s) for pt in points for s in seeds]
-        flat = evaluate(sets_all, names, workers, progress, desc, executor, address)
-        return [flat[k * len(seeds):(k + 1) * len(seeds)] for k in range(len(points))]
+    def run_points(points: list[dict[str, float]], desc: str, goal: Sequence[Target]) -> list[list[dict[str, float]]]:
+        """Per point, per seed, the goal targets' values; contrast scenarios run only if a goal target needs them."""
+        runs = measure_points(scenario, sets, [{**current, **pt} for pt in points], seeds, plan(goal), workers,
+                              progress, desc, executor, address)
+        return [target_values(goal, r) for r in runs]
 
-    before = loss(targets, run_points([{}], "calibration: start")[0])
-    order = list(blocks or sorted({f.block for f in free}, key=lambda b: b != "loads"))
+    before = loss(targets, run_points([{}], "calibration: start", targets)[0])
+    order = list(blocks or sorted({f.block for f in free}, key=lambda b: (b != "loads", b)))
     for round_, block in [(r, b) for r in range(rounds) for b in order]:
         members = [f for f in free if f.block == block]
         goal = block_targets(targets, block)
@@ -338,7 +524,8 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
             n_lhs = lhs_points or 8 * len(members)
             design = qmc.LatinHypercube(d=len(members), seed=seed).random(n_lhs)
             candidates = np.vstack([u_now[None, :], design])
-            scores = [loss(goal, m) for m in run_points([point(u) for u in candidates], f"calibration: screen {block}")]
+            scores = [loss(goal, m) for m in run_points([point(u) for u in candidates], f"calibration: screen {block}",
+                                                        goal)]
             best = candidates[int(np.argmin(scores))]
             history.append({"round": round_, "block": block, "stage": "screen", "evaluations": len(candidates),
                             "best_loss": float(min(scores))})
@@ -350,7 +537,7 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
         def objective(u: np.ndarray) -> float:
             key = tuple(np.round(np.clip(u, 0, 1), 6))
             if key not in cache:
-                cache[key] = loss(goal, run_points([point(np.array(key))], f"calibration: fit {block}")[0])
+                cache[key] = loss(goal, run_points([point(np.array(key))], f"calibration: fit {block}", goal)[0])
             return cache[key]
 
         budget = maxfev if round_ == 0 else max(10, maxfev // 2)
@@ -361,10 +548,10 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
         history.append({"round": round_, "block": block, "stage": "nelder-mead", "evaluations": len(cache),
                         "best_loss": float(res.fun)})
 
-    final = run_points([{}], "calibration: final")[0]
+    final = run_points([{}], "calibration: final", targets)[0]
     table = []
     for t in targets:
-        vals = np.array([m[t.measure] for m in final], dtype=float)
+        vals = np.array([m[t.id] for m in final], dtype=float)
         mean = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
         table.append({**asdict(t), "simulated": mean, "within": t.within(mean)})
     return {

@@ -1,4 +1,5 @@
-"""The seven patterns of docs/ODD.md (sections 1 and 8.3), measured from the model's own outputs.
+"""The patterns of docs/ODD.md (sections 1 and 8.3), measured from the model's own outputs: the
+seven of the specification and an eighth from issue 13 (women's share of full professors).
 
 Each pattern is a comparison computed from run tables: a statistic per replicate (most are
 paired differences between scenarios run on the same seeds), its mean with a 95% interval
@@ -35,6 +36,7 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
 }
 
 RARELY = 0.25  # "rarely": fewer than a quarter
+FULL_SHARE_MONTHS = (240, 360)  # pattern 8: women's share of full professors over the run's years 21-30 (months)
 
 
 @dataclass
@@ -157,7 +159,29 @@ def needs_shift(people: pd.DataFrame, series: pd.DataFrame) -> float:
     return float(share(STAGES[2]) - share(STAGES[0]))
 
 
-# --- the seven patterns ----------------------------------------------------------------
+def full_share_gap(people: pd.DataFrame, series: pd.DataFrame, window: tuple[int, int] = FULL_SHARE_MONTHS) -> float:
+    """Women's share of full professors among the run's hires, over `window` (months of the run,
+    weighted by months in rank), minus the share their hiring would give: the share of women among
+    the hires of each hiring year, weighted by that year's full-professor months. Below zero when
+    women are promoted to full or kept less than men hired in the same years; zero when women
+    and men are promoted and retained alike. NaN without full professors among the hires then."""
+    start, stop = window
+    c = people[~people["initial"]]
+    first = np.maximum(c["month_full"].to_numpy(dtype=float, na_value=np.nan), start)
+    last = np.minimum(c["end_month"].to_numpy(float), stop)
+    months = np.where(np.isfinite(first), np.clip(last - first, 0, None), 0.0)
+    if months.sum() <= 0:
+        return np.nan
+    women = (c["gender"].astype(str) == "women").to_numpy(float)
+    hire_year = (c["hire_month"].to_numpy(float) // 12).astype(np.int64)
+    years, index = np.unique(hire_year, return_inverse=True)
+    share_women_hired = np.bincount(index, weights=women) / np.bincount(index)
+    observed = float((months * women).sum() / months.sum())
+    expected = float((months * share_women_hired[index]).sum() / months.sum())
+    return observed - expected
+
+
+# --- the patterns ------------------------------------------------------------------------
 
 def compute(runs: Runs, comfortable_load: float) -> pd.DataFrame:
     """Every pattern's evidence from the runs' tables."""
@@ -220,6 +244,10 @@ def compute(runs: Runs, comfortable_load: float) -> pd.DataFrame:
                      "hole reduction from external ties: small institutions minus default institutions",
                      ext_effect("small_institutions", "small_institutions_local_only")
                      - ext_effect("network", "network_local_only"), ">0"))
+    rows.append(_row(8, "Women's share of full professors rises more slowly than the hiring share would allow",
+                     "status quo, years 21-30: women's share of full professors among the hires minus the share "
+                     "their hiring years would give if women and men were promoted and kept alike",
+                     runs.stat("status_quo", full_share_gap), "<0"))
     return pd.DataFrame(rows)
 
 
