@@ -85,6 +85,9 @@ SRC_SEGE = "Sege et al., JAMA 2015;314(11):1175-7"
 SRC_WORK_LIFE = ("Levine et al., Acad Med 2011 (early-career women who left academic medicine); "
                  "Cropsey et al., J Womens Health 2008 (reasons for leaving)")
 ASSUMPTION = "assumption"
+SRC_MENTORING_EFFECTS = ("assumption, halved with the refit of the mentoring effects so that being mentored at all "
+                         "changes careers as little as the literature reports (Allen et al., J Appl Psychol 2004; "
+                         "Eby et al., J Vocat Behav 2008; targets mentoring_effect_*)")
 
 
 # --- the calibration record, read when first needed (not at import) -----------------------
@@ -476,10 +479,12 @@ class Careers(Section):
         18.0, "months", "Time constant with which research capital approaches its target", ge=1, le=240
     )
     capital_base: Float = P(0.6, "capital", "Research capital without mentoring support", ge=0, le=10)
-    capital_science: Float = P(0.15, "capital", "Capital from full science coverage", ge=0, le=10)
-    capital_skills: Float = P(0.15, "capital", "Capital from full skills coverage", ge=0, le=10)
+    capital_science: Float = P(0.06, "capital", "Capital from full science coverage", ge=0, le=10)
+    capital_skills: Float = P(0.06, "capital", "Capital from full skills coverage", ge=0, le=10)
     capital_networking: Float = P(
-        0.10, "capital", "Capital from full networking coverage (collaborations)", ge=0, le=10
+        0.04, "capital", "Capital from full networking coverage (collaborations)",
+        "assumption: two thirds of careers.capital_science, as before the refit of the mentoring effects",
+        ge=0, le=10
     )
     capital_award: Float = C(
         "careers.capital_award", "capital", "Capital from the protected time of a career-development award",
@@ -520,9 +525,12 @@ class Grants(Section):
         "serves K awardees with an R01 by 5 and 10 years, " + SRC_JAGSI_2009, ge=-20, le=20
     )
     success_pubs: Float = P(0.9, "logit per log(pubs/yr)", "Effect of recent publications on success", ge=-10, le=10)
-    success_science: Float = P(0.4, "logit", "Effect of full science coverage", ge=-10, le=10)
-    success_skills: Float = P(0.6, "logit", "Effect of full skills (grant-writing) coverage", ge=-10, le=10)
-    success_networking: Float = P(0.3, "logit", "Effect of full networking coverage", ge=-10, le=10)
+    success_science: Float = P(
+        0.2, "logit", "Effect of full science coverage", SRC_MENTORING_EFFECTS, ge=-10, le=10)
+    success_skills: Float = P(
+        0.3, "logit", "Effect of full skills (grant-writing) coverage", SRC_MENTORING_EFFECTS, ge=-10, le=10)
+    success_networking: Float = P(
+        0.15, "logit", "Effect of full networking coverage", SRC_MENTORING_EFFECTS, ge=-10, le=10)
     grant_months: Int = P(60, "months", "Length of an independent grant", "NIH R01: typically five years", ge=1, le=240)
     p_renewal: Float = P(0.45, "probability", "Chance a grant is renewed when it ends", ge=0, le=1)
     career_award_months: Int = P(
@@ -567,7 +575,7 @@ class Promotion(Section):
     up_or_out: Bool = P(False, "-", "Failing the last review for associate professor means leaving")
     weight_pubs: Float = P(1.0, "score per pub/yr", "Review weight of publications per year in rank", ge=0, le=100)
     weight_grant: Float = P(1.0, "score", "Review weight of having held an independent grant", ge=0, le=100)
-    weight_career: Float = P(1.0, "score", "Review weight of career support (sponsorship) coverage", ge=0, le=100)
+    weight_career: Float = P(0.35, "score", "Review weight of career support (sponsorship) coverage", ge=0, le=100)
     noise_sigma: Float = P(0.6, "score", "Spread of review judgement", ge=0, le=100)
     bar_associate: Float = C(
         "promotion.bar_associate", "score", "Score needed for associate professor",
@@ -597,13 +605,12 @@ class Exits(Section):
         1.4, "ratio", "Hazard multiplier in the year before a promotion review", ge=1, le=100
     )
     unmet_effect: Float = P(
-        0.4, "log-hazard per unit", "Effect of unmet psychosocial and career need",
-        "assumption, set so that mentoring effects on retention are modest (network vs status quo about +6 per 100 "
-        "hires at 10 years; cf. Ries et al. 2009, DeCastro et al. 2014); " + SRC_DECASTRO_2013, ge=0, le=20
+        0.2, "log-hazard per unit", "Effect of unmet psychosocial and career need", ge=0, le=20
     )
     satisfaction_effect: Float = P(
-        0.3, "log-hazard per unit", "Effect of low satisfaction",
-        "assumption, set with exits.unmet_effect for modest mentoring effects", ge=0, le=20
+        0.15, "log-hazard per unit", "Effect of low satisfaction",
+        "assumption: three quarters of exits.unmet_effect's starting value, as before the refit of the mentoring "
+        "effects; " + SRC_MENTORING_EFFECTS, ge=0, le=20
     )
     funding_loss_hazard_ratio: Float = P(1.8, "ratio", "Hazard multiplier after funding ends unreplaced", ge=1, le=100)
     rejection_effect: Float = P(
