@@ -28,8 +28,11 @@ import pandas as pd
 from simulation.util import destination
 from simulation.config.params import MENTORING_MODELS
 from simulation.analysis.comparison import load, run_folder
-from simulation.analysis.outcomes import (GROUPS, REGISTRY, SHARE, difference_unit, difference_units_text, digits,
-                                          direction, format_level, is_share, key_outcomes, label, mean_ci, scale,
+from simulation.analysis import gaps as gender_gaps
+from simulation.analysis.gaps import gap_changes  # noqa: F401 (the one implementation: gap_changes.parquet)
+from simulation.analysis.outcomes import (FALLBACK, GROUPS, HEADLINE, REGISTRY, SHARE,  # noqa: F401 (HEADLINE: its
+                                          difference_unit, difference_units_text, digits,  # old home)
+                                          direction, format_level, headline, is_share, key_outcomes, label, scale,
                                           short_difference_unit, unit)
 
 CSS = """
@@ -72,10 +75,7 @@ code.raw { color: #777; font-size: .8em; }
 .missing { background: #fff8e1; padding: .6em 1em; border-left: 4px solid #f0b400; border-radius: 4px; }
 """
 
-# The five headline outcomes of the summary (retention, productivity, funding, advancement, and
-# the mentoring gap the models are meant to close); a shorter run falls back to the 5-year version.
-HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y", "share_months_hole")
-FALLBACK = {"retention_10y": "retention_5y", "grant_10y": "grant_5y"}
+# HEADLINE, FALLBACK: the headline outcomes of the summary (in the registry's module, `outcomes.headline`)
 
 
 # --- numbers as people read them ----------------------------------------------------------------
@@ -133,13 +133,7 @@ def headline_outcomes(diffs: pd.DataFrame, table: pd.DataFrame | None = None) ->
     have = set(diffs.loc[diffs["group"] == "all", "outcome"]) if len(diffs) else set()
     if table is not None and not have:  # one scenario: outcomes with a value in some run
         have = {c for c in table.columns if c in REGISTRY and np.isfinite(table[c].to_numpy(float)).any()}
-    out = []
-    for o in HEADLINE:
-        if o in have:
-            out.append(o)
-        elif FALLBACK.get(o) in have:
-            out.append(FALLBACK[o])
-    return out
+    return headline(have)
 
 
 def ranked(diffs: pd.DataFrame, outcome: str, group: str = "all") -> pd.DataFrame:
@@ -147,39 +141,6 @@ def ranked(diffs: pd.DataFrame, outcome: str, group: str = "all") -> pd.DataFram
     d = diffs[(diffs["outcome"] == outcome) & (diffs["group"] == group)].copy()
     d["_good"] = direction(outcome) * d["difference"]
     return d.sort_values("_good", ascending=False, kind="stable").drop(columns="_good")
-
-
-def gap_changes(table: pd.DataFrame, reference: str, outcomes: list[str]) -> pd.DataFrame:
-    """Change in the women-minus-men gap from the reference, paired by replicate, with 95% CIs.
-
-    One row per scenario (not the reference) and outcome: ref_gap (women minus men in the
-    reference), change ((scenario women - men) - (reference women - men)), ci_low, ci_high."""
-    cols = ["scenario", "outcome", "ref_gap", "change", "ci_low", "ci_high", "n_replicates"]
-    t = table[table["group"].isin(["women", "men"])]
-    if t.empty or set(t["group"]) != {"women", "men"}:
-        return pd.DataFrame(columns=cols)
-    rows = []
-    for o in outcomes:
-        if o not in t.columns:
-            continue
-        w = t.pivot_table(index=["scenario", "replicate"], columns="group", values=o, aggfunc="first", dropna=False)
-        if not {"women", "men"} <= set(w.columns):
-            continue
-        gap = (w["women"] - w["men"]).unstack("scenario")  # replicate x scenario
-        if reference not in gap.columns:
-            continue
-        ref = gap[reference]
-        for s in gap.columns:
-            if s == reference:
-                continue
-            x = (gap[s] - ref).to_numpy(float)
-            ok = np.isfinite(x)
-            if not ok.any():
-                continue
-            m, lo, hi = mean_ci(x[ok])
-            rows.append({"scenario": s, "outcome": o, "ref_gap": float(np.nanmean(ref.to_numpy(float)[ok])),
-                         "change": m, "ci_low": lo, "ci_high": hi, "n_replicates": int(ok.sum())})
-    return pd.DataFrame(rows, columns=cols)
 
 
 def scores(diffs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
@@ -312,7 +273,7 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
 
 def women_sentence(comp, shown: list[str]) -> str:
     """Whether any scenario changes the women-men gap in a headline outcome beyond its interval."""
-    gaps = gap_changes(comp.outcomes, comp.reference, shown)
+    gaps = comp.gap_changes[comp.gap_changes["outcome"].isin(shown)]
     if gaps.empty:
         present = set(comp.outcomes.loc[comp.outcomes["n_hires"] > 0, "group"]) if len(comp.outcomes) else set()
         missing = [g for g in ("women", "men") if g not in present]
@@ -348,7 +309,7 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
     shown = headline_outcomes(diffs)
     if len(comp.scenarios) < 2 or not shown:
         return ""
-    gaps = gap_changes(comp.outcomes, ref, shown)
+    gaps = comp.gap_changes[comp.gap_changes["outcome"].isin(shown)]
     with_gap = not gaps.empty
     lead = ranked(diffs, shown[0])
     order = list(lead["scenario"]) + [s for s in comp.scenarios if s not in set(lead["scenario"]) and s != ref]
