@@ -206,8 +206,10 @@ def decomposition(table: pd.DataFrame, reference: str, outcomes: list[str] | Non
 
 # --- in words and numbers -------------------------------------------------------------------------
 
-def fmt_gap(outcome: str, x: float, lo: float = np.nan, hi: float = np.nan, unit: bool = True) -> str:
-    """'-3.1 pp [-4.0, -2.2]' in the outcome's unit (a minus sign, not a hyphen)."""
+def fmt_gap(outcome: str, x: float, lo: float = np.nan, hi: float = np.nan, unit: bool = True,
+            minus: str = MINUS) -> str:
+    """'−3.1 pp [−4.0, −2.2]' in the outcome's unit (`minus`: the sign's character; the report's
+    tables, like its other tables, use the hyphen)."""
     f, k = scale(outcome), digits(outcome)
     u = short_difference_unit(outcome) if unit else ""
     if not np.isfinite(x):
@@ -215,7 +217,7 @@ def fmt_gap(outcome: str, x: float, lo: float = np.nan, hi: float = np.nan, unit
     text = f"{f * x:+.{k}f}{u}"
     if np.isfinite(lo) and np.isfinite(hi):
         text += f" [{f * lo:+.{k}f}, {f * hi:+.{k}f}]"
-    return text.replace("-", MINUS)
+    return text.replace("-", minus)
 
 
 def fmt_share(share: float, lo: float, hi: float, defined: bool) -> str:
@@ -242,8 +244,8 @@ def share_sentence(row, reference: str, what: str) -> str:
     if row["share_defined"]:
         share = fmt_share(row["share_closed"], row["share_ci_low"], row["share_ci_high"], True)
         return f"{what} closes {share} of {ref}: change {change}"
-    why = ("one replicate, no interval" if row["n_replicates"] < 2 else "that gap's 95% interval includes zero")
-    return f"{what} changes {ref} by {change} (share closed not defined: {why})"
+    why = "one replicate, no interval" if row["n_replicates"] < 2 else f"{reference}'s gap may be zero"
+    return f"{what} changes the gap in {label(o)} by {change} (share closed not defined: {why})"
 
 
 def format_gap_summary(gap_table: pd.DataFrame, changes: pd.DataFrame, decomp: pd.DataFrame, reference: str,
@@ -281,10 +283,25 @@ def format_gap_summary(gap_table: pd.DataFrame, changes: pd.DataFrame, decomp: p
                           + (" (already off)" if x["already_off"].iloc[0] else "")) if len(x) else ""
             rows.append(row)
         lines.extend("  " + line for line in pd.DataFrame(rows).to_string(index=False).splitlines())
-        lead = lead_mechanism_sentence(decomp, reference, shown[0])
-        if lead:
-            lines.append(lead)
+        lines.extend(x for x in (lead_mechanism_sentence(decomp, reference, shown[0]),
+                                 unmoved_sentence(decomp, shown)) if x)
     return "\n".join(lines)
+
+
+def unmoved_sentence(decomp: pd.DataFrame, outcomes: list[str]) -> str:
+    """The mechanisms whose switching off changed none of these gaps in any replicate (rerun, not
+    already off), in one sentence; "" if none."""
+    d = decomp[decomp["outcome"].isin(outcomes) & ~decomp["already_off"].astype(bool)] if len(decomp) else decomp
+    if d.empty:
+        return ""
+    zero = d.groupby("mechanism", sort=False).apply(
+        lambda g: bool(((g["change"] == 0) & (g["ci_low"].fillna(0) == 0) & (g["ci_high"].fillna(0) == 0)).all()),
+        include_groups=False)
+    labels = list(d.drop_duplicates("mechanism").set_index("mechanism").loc[zero[zero].index, "label"])
+    if not labels:
+        return ""
+    names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+    return f"Switching off {names} changed none of these gaps in any replicate."
 
 
 def lead_mechanism_sentence(decomp: pd.DataFrame, reference: str, outcome: str) -> str:

@@ -378,10 +378,10 @@ def _head_unit(o: str) -> str:
     return "" if u in label(o) else f" <small>({html.escape(u)})</small>"
 
 
-def _change_cell(o: str, d: float, lo: float, hi: float, cls: str) -> str:
+def _change_cell(o: str, d: float, lo: float, hi: float, cls: str, extra: str = "") -> str:
     f, k = scale(o), digits(o)
     ci = (f"[{f * lo:+.{k}f}, {f * hi:+.{k}f}]" if np.isfinite(lo) and np.isfinite(hi) else "[no interval]")
-    return f"<td class='num {cls}'>{f * d:+.{k}f}<span class='ci'>{ci}</span></td>"
+    return f"<td class='num {cls}'>{f * d:+.{k}f}<span class='ci'>{ci}</span>{extra}</td>"
 
 
 def not_computed_html(notes: list[dict]) -> str:
@@ -426,6 +426,109 @@ def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None =
     if not body:
         return "<p>No differences could be computed (see <a href='#not-computed'>What could not be computed</a>).</p>"
     return f"<table class='diffs'>{head}{''.join(body)}</table>"
+
+
+def women_and_men_html(comp) -> str:
+    """The "Women and men" section: the reference's gaps, each scenario's change in them and the
+    share closed, and the decomposition by gendered mechanism, all from the saved gap tables."""
+    ref, shown = comp.reference, headline_outcomes(comp.differences, comp.outcomes)
+    ref_gaps = comp.gaps[comp.gaps["scenario"] == ref].set_index("outcome") if len(comp.gaps) else comp.gaps
+    shown = [o for o in shown if o in ref_gaps.index]
+    head = "<h2 id='women-and-men'>Women and men</h2>"
+    if not shown:
+        return head + ("<p>No gap between women and men could be computed (see "
+                       "<a href='#not-computed'>What could not be computed</a>).</p>")
+    reps = comp.meta["replicates"]
+    # (a) the reference's gaps
+    rows = []
+    for o in shown:
+        r = ref_gaps.loc[o]
+        behind = gender_gaps.who_is_behind(o, r["gap"], r["ci_low"], r["ci_high"])
+        if not behind and direction(o) != 0 and reps > 1:
+            behind = "no clear difference"
+        rows.append(f"<tr>{_outcome_cell(o)}<td>{fmt_level(o, r['women_mean'])}</td><td>{fmt_level(o, r['men_mean'])}"
+                    f"</td><td>{gender_gaps.fmt_gap(o, r['gap'], r['ci_low'], r['ci_high'], minus='-')}</td>"
+                    f"<td class='text'>{behind}</td></tr>")
+    part_a = (f"<p>The gap is women's mean minus men's in {html.escape(ref)}, replicate by replicate, averaged over "
+              f"{reps} replicate{'s' if reps != 1 else ''} with its 95% interval; "
+              "&ldquo;women behind&rdquo; where the interval excludes zero and the gap is on the worse side for "
+              "faculty (for outcomes where fewer is better, a positive gap).</p>"
+              "<table><tr><th class='text'>outcome</th><th>women</th><th>men</th><th>gap (women&minus;men)</th>"
+              f"<th class='text'></th></tr>{''.join(rows)}</table>")
+    # (b) each scenario's change in the gap, and the share of the reference's gap it closes
+    part_b = ""
+    changes = comp.gap_changes[comp.gap_changes["outcome"].isin(shown)] if len(comp.gap_changes) else None
+    if changes is not None and len(changes):
+        idx = changes.set_index(["scenario", "outcome"])
+        heads = "".join(f"<th>{html.escape(label(o))}{_head_unit(o)}</th>" for o in shown)
+        body = []
+        for s in [x for x in comp.scenarios if x != ref]:
+            cells = []
+            for o in shown:
+                if (s, o) not in idx.index:
+                    cells.append("<td class='num'>n/a</td>")
+                    continue
+                g = idx.loc[(s, o)]
+                share = gender_gaps.fmt_share(g["share_closed"], g["share_ci_low"], g["share_ci_high"],
+                                              bool(g["share_defined"]))
+                share = f"closes {share}" if g["share_defined"] else "share closed not defined"
+                cells.append(_change_cell(o, g["change"], g["ci_low"], g["ci_high"],
+                                       gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]),
+                                       f"<span class='ci'>{share}</span>"))
+            body.append(f"<tr><td class='text'>{html.escape(s)}</td>{''.join(cells)}</tr>")
+        part_b = (f"<h3>How each scenario changes {html.escape(ref)}'s gaps</h3>"
+                  f"<p>Change in the gap: (scenario women&minus;men) minus ({html.escape(ref)} women&minus;men), "
+                  "paired by replicate, with its 95% interval; below it, the share of the reference's gap the scenario "
+                  "closes (Fieller's 95% interval for a ratio of paired means; above 100%: the gap reverses). The "
+                  "share is not defined where the reference's own gap has an interval that includes zero. "
+                  "<span class='better'>&nbsp;green&nbsp;</span> the gap narrows, "
+                  "<span class='worse'>&nbsp;red&nbsp;</span> it widens; pale: the interval includes zero.</p>"
+                  f"<table class='summary'><tr><th class='text'>scenario</th>{heads}</tr>{''.join(body)}</table>")
+    return head + part_a + part_b + decomposition_html(comp, shown)
+
+
+def decomposition_html(comp, shown: list[str]) -> str:
+    """The decomposition's table (one row per gendered mechanism) and its reading, in words."""
+    ref, decomp = comp.reference, comp.decomposition
+    title = f"<h3>What each gendered mechanism carries of {html.escape(ref)}'s gaps</h3>"
+    if comp.meta.get("decomposition") is None:
+        return title + ("<p>Not computed: this comparison was run without the decomposition "
+                        "(<code>--no-decomposition</code>). Run it again without that flag to add it: the finished "
+                        "runs are kept.</p>")
+    shown = [o for o in shown if o in set(decomp["outcome"])]
+    if not shown:
+        return title + "<p>Not computed (see <a href='#not-computed'>What could not be computed</a>).</p>"
+    idx = decomp.set_index(["mechanism", "outcome"])
+    first = decomp.drop_duplicates("outcome").set_index("outcome")
+    heads = "".join(f"<th>{html.escape(label(o))}{_head_unit(o)}</th>" for o in shown)
+    ref_cells = "".join(_change_cell(o, *first.loc[o, ["ref_gap", "ref_ci_low", "ref_ci_high"]], "",
+                                     "<span class='ci'>gap</span>") for o in shown)
+    body = [f"<tr class='reference'><td class='text'><b>{html.escape(ref)}</b>, every mechanism on</td>"
+            f"<td class='text'></td>{ref_cells}</tr>"]
+    for m in decomp.drop_duplicates("mechanism").itertuples():
+        cells = []
+        for o in shown:
+            if (m.mechanism, o) not in idx.index:
+                cells.append("<td class='num'>n/a</td>")
+                continue
+            g = idx.loc[(m.mechanism, o)]
+            extra = f"<span class='ci'>gap off {gender_gaps.fmt_gap(o, g['gap_off'], unit=False, minus='-')}</span>"
+            cells.append(_change_cell(o, g["change"], g["ci_low"], g["ci_high"],
+                                   gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]), extra))
+        off = html.escape(m.switched_off) + (" (already off in the reference: not rerun)" if m.already_off else "")
+        body.append(f"<tr><td class='text'><b>{html.escape(m.label)}</b><span class='what'>switched off: {off}"
+                    f"</span></td><td class='text'><small>{html.escape(m.source)}</small></td>{''.join(cells)}</tr>")
+    reading = gender_gaps.lead_mechanism_sentence(decomp, ref, shown[0])
+    return (title + f"<p>{html.escape(ref)} was rerun on the same seeds (the same people) with one gendered "
+            "mechanism of the model switched off at a time. Cells: the change in the women&minus;men gap when the "
+            "mechanism is off (gap with it off minus the gap with everything on, paired by replicate, 95% "
+            "interval), and the gap with it off. A change that narrows the gap "
+            "(<span class='better'>&nbsp;green&nbsp;</span>) is the part of the gap that mechanism carries; "
+            "<span class='worse'>&nbsp;red&nbsp;</span>: the gap widens without it. Mechanisms interact, so the "
+            "parts need not add up to the whole gap.</p>"
+            f"<p><b>{html.escape(reading)}</b> {html.escape(gender_gaps.unmoved_sentence(decomp, shown))}</p>"
+            f"<table class='summary'><tr><th class='text'>mechanism</th><th class='text'>source</th>{heads}</tr>"
+            f"{''.join(body)}</table>")
 
 
 def _covariate(c: str, reference: str) -> str:
@@ -528,7 +631,10 @@ def runs_html(out: Path, meta: dict, scenarios: list[str], reference: str) -> st
             f"{html.escape(', '.join(sorted(commits)))}. Each run's tables and manifest: "
             f"<code>runs/&lt;scenario&gt;/rep&lt;r&gt;/</code>. "
             f"Outcome tables: <code>outcomes.parquet</code>, <code>differences.parquet</code>, "
-            f"<code>hazard_ratios.parquet</code>.</p>"
+            f"<code>hazard_ratios.parquet</code>, <code>gaps.parquet</code>, <code>gap_changes.parquet</code>"
+            + (", <code>decomposition.parquet</code> (its reruns: "
+               "<code>runs/&lt;reference&gt;~no_&lt;mechanism&gt;/</code>)" if meta.get("decomposition") else "")
+            + ".</p>"
             f"<div class='runs'><table>{head}{''.join(rows)}</table></div>"
             f"<details><summary>A representative manifest ({html.escape(reference)}, replicate 0); "
             f"the others differ in scenario parameters, seed and timings</summary>"
@@ -599,6 +705,7 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
                  f"{difference_units_text(key_outcomes(), pp=True)}. Coloured as in the summary: green better for "
                  "faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
 {differences_html(comp.differences, comp.outcomes)}
+{women_and_men_html(comp)}
 <h2>Hazard of leaving academia (Cox model)</h2>
 {hazard_html(comp.hazard_ratios, ref)}
 <p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>
