@@ -428,7 +428,7 @@ def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None =
     return f"<table class='diffs'>{head}{''.join(body)}</table>"
 
 
-def women_and_men_html(comp) -> str:
+def women_and_men_html(comp, figure: dict | None = None) -> str:
     """The "Women and men" section: the reference's gaps, each scenario's change in them and the
     share closed, and the decomposition by gendered mechanism, all from the saved gap tables."""
     ref, shown = comp.reference, headline_outcomes(comp.differences, comp.outcomes)
@@ -484,11 +484,12 @@ def women_and_men_html(comp) -> str:
                   "<span class='better'>&nbsp;green&nbsp;</span> the gap narrows, "
                   "<span class='worse'>&nbsp;red&nbsp;</span> it widens; pale: the interval includes zero.</p>"
                   f"<table class='summary'><tr><th class='text'>scenario</th>{heads}</tr>{''.join(body)}</table>")
-    return head + part_a + part_b + decomposition_html(comp, shown)
+    return head + part_a + part_b + decomposition_html(comp, shown, figure)
 
 
-def decomposition_html(comp, shown: list[str]) -> str:
-    """The decomposition's table (one row per gendered mechanism) and its reading, in words."""
+def decomposition_html(comp, shown: list[str], figure: dict | None = None) -> str:
+    """The decomposition's table (one row per gendered mechanism), its reading in words, and its
+    figure for the lead outcome (`figure`: {png, caption}, drawn by `decomposition_figure`)."""
     ref, decomp = comp.reference, comp.decomposition
     title = f"<h3>What each gendered mechanism carries of {html.escape(ref)}'s gaps</h3>"
     if comp.meta.get("decomposition") is None:
@@ -528,7 +529,30 @@ def decomposition_html(comp, shown: list[str]) -> str:
             "parts need not add up to the whole gap.</p>"
             f"<p><b>{html.escape(reading)}</b> {html.escape(gender_gaps.unmoved_sentence(decomp, shown))}</p>"
             f"<table class='summary'><tr><th class='text'>mechanism</th><th class='text'>source</th>{heads}</tr>"
-            f"{''.join(body)}</table>")
+            f"{''.join(body)}</table>"
+            + (f"<figure>{_img(figure['png'], figure['title'])}<figcaption><b>{html.escape(figure['title'])}.</b> "
+               f"{html.escape(figure['caption'])}</figcaption></figure>" if figure else ""))
+
+
+def decomposition_figure(comp, svg: bool = False) -> dict | None:
+    """The decomposition's figure for the lead headline outcome, saved beside the others
+    (figures/gender_decomposition.png), with its title and caption; None without a decomposition."""
+    from simulation.analysis.plots import decomposition_figure as draw, save
+
+    decomp = comp.decomposition
+    shown = [o for o in headline_outcomes(comp.differences, comp.outcomes) if o in set(decomp["outcome"])]
+    if not shown:
+        return None
+    o, ref = shown[0], comp.reference
+    paths = save(draw(decomp, o, ref), Path(comp.out) / "figures", "gender_decomposition", svg)
+    reps = comp.meta["replicates"]
+    caption = (f"Each row reruns {ref} on the same seeds with one gendered mechanism switched off. Dot: the gap "
+               f"between women and men ({difference_unit(o)}) with it off, mean over {reps} "
+               f"replicate{'s' if reps != 1 else ''}; bar: the 95% interval of the paired change from {ref}'s gap, "
+               f"drawn around that gap (dashed line); solid line: no gap. Green: the gap narrows without the "
+               "mechanism (the interval excludes zero), red: it widens, grey: the interval includes zero.")
+    return {**paths, "title": f"What each gendered mechanism carries of {ref}'s gap in {label(o)}",
+            "caption": caption}
 
 
 def _covariate(c: str, reference: str) -> str:
@@ -705,7 +729,7 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
                  f"{difference_units_text(key_outcomes(), pp=True)}. Coloured as in the summary: green better for "
                  "faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
 {differences_html(comp.differences, comp.outcomes)}
-{women_and_men_html(comp)}
+{women_and_men_html(comp, decomposition_figure(comp, svg))}
 <h2>Hazard of leaving academia (Cox model)</h2>
 {hazard_html(comp.hazard_ratios, ref)}
 <p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>
