@@ -202,3 +202,11 @@ def test_rerunning_without_the_decomposition_drops_its_table(without_then_with, 
     _compare(out, "--no-decomposition")
     assert not (out / "decomposition.parquet").exists() and load(out).decomposition.empty
     assert "Not computed: this comparison was run without the decomposition" in (out / "report.html").read_text()
+
+
+def test_with_one_replicate_the_lead_sentence_says_there_is_no_interval():
+    t = _table({"sq": [(0.50, 0.60)], decomposition_scenario("sq", "x"): [(0.55, 0.60)]})
+    d = decomposition(t, "sq", ["retention_10y"], (_mechanism("x"),))
+    assert d["change"].iloc[0] == pytest.approx(0.05) and np.isnan(d["ci_low"].iloc[0])
+    assert not d["share_defined"].iloc[0]
+    assert G.lead_mechanism_sentence(d, "sq", "retention_10y").startswith("With one replicate")

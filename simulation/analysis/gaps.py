@@ -315,6 +315,9 @@ def lead_mechanism_sentence(decomp: pd.DataFrame, reference: str, outcome: str) 
     sure = d[np.isfinite(d["ci_low"]) & ((d["ci_low"] > 0) | (d["ci_high"] < 0)) & (narrowing > 0)]
     where = (f"{reference}'s gap in {label(outcome)} "
              f"({fmt_gap(outcome, first['ref_gap'], first['ref_ci_low'], first['ref_ci_high'])})")
+    if sure.empty and not np.isfinite(d["ci_low"]).any():
+        return (f"With one replicate, no change in {where} has an interval: none can be said to carry it "
+                "(see the table for the changes).")
     if sure.empty:
         return (f"No mechanism, switched off alone, narrows {where} beyond its 95% interval "
                 f"({len(d)} mechanisms).")
