@@ -574,7 +574,7 @@ def decomposition_figure(decomp: pd.DataFrame, outcome: str, reference: str) -> 
         fig, axes = _figure(9, 0.42 * len(d) + 1.6)
         ax = axes[0, 0]
         ax.axvline(0, color="0.3", lw=0.8)
-        ax.axvline(ref_gap, color=REFERENCE_COLOUR, lw=1.2, ls="--", label=f"{reference}, every mechanism on")
+        ax.axvline(ref_gap, color=REFERENCE_COLOUR, lw=1.2, ls="--")
         for k, (_, r) in enumerate(d.iterrows()):
             x, lo, hi = f * r["gap_off"], ref_gap + f * r["ci_low"], ref_gap + f * r["ci_high"]
             sure = np.isfinite(lo) and np.isfinite(hi) and (r["ci_low"] > 0 or r["ci_high"] < 0)
@@ -584,10 +584,12 @@ def decomposition_figure(decomp: pd.DataFrame, outcome: str, reference: str) -> 
             ax.plot([x], [k], "o", color=colour, ms=6)
         ax.set_yticks(range(len(d)), [f"no {m}" for m in d["label"]])
         ax.set_ylim(len(d) - 0.5, -0.5)
-        ax.set_title(_wrap(f"{label(outcome)[0].upper() + label(outcome)[1:]}: the gap with each gendered mechanism "
-                           "switched off", 70), fontsize="medium")
-        ax.set_xlabel(f"gap, women minus men ({difference_unit(outcome)})", fontsize="small")
-        ax.legend(loc="lower right", fontsize="small", frameon=True)
+        ax.set_title(_wrap(f"{label(outcome)[0].upper() + label(outcome)[1:]}: the gap with each mechanism off", 70),
+                     fontsize="medium")
+        # the lines are named in the axis label, not a legend, which would cover a mechanism's dot
+        ax.set_xlabel(f"gap, women minus men ({difference_unit(outcome)})\ndashed: {reference} with every mechanism "
+                      "on, solid: no gap", fontsize="small")
+
         return fig
 
 
