@@ -115,12 +115,18 @@ def compare(
     workers: WorkersOption = None,
     scheduler: AddressOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    decomposition: Annotated[bool, typer.Option(
+        "--decomposition/--no-decomposition",
+        help=("Also rerun the reference with each gendered mechanism switched off in turn, on the same seeds, and "
+              "report how much of each gender gap it carries (default: on; one extra run per mechanism and "
+              "replicate)."))] = True,
 ) -> None:
-    """Compare mentoring models: paired replicates, differences with 95% CIs, figures, report."""
+    """Compare mentoring models: paired replicates, differences with 95% CIs, gender gaps, figures, report."""
     import time
 
     from simulation.analysis.comparison import add_seconds, load
-    from simulation.analysis.report import write_report
+    from simulation.analysis.gaps import format_gap_summary
+    from simulation.analysis.report import headline_outcomes, write_report
     from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison,
                                                 default_folder, difference_units_header, format_differences,
                                                 format_not_computed, resolve)
@@ -145,7 +151,8 @@ def compare(
     t0 = time.perf_counter()
     try:
         comp = run_comparison(names, DEFAULT_REPLICATES if replicates is None else replicates, seed, folder,
-                              reference, list(set_ or []), executor, workers, scheduler, progress=not quiet)
+                              reference, list(set_ or []), executor, workers, scheduler, progress=not quiet,
+                              decomposition=decomposition)
     except ValueError as exc:
         _fail(str(exc))
     step("drawing the figures and writing the report", not quiet)
@@ -159,6 +166,9 @@ def compare(
         typer.echo(f"paired differences from {comp.reference} over {comp.meta['replicates']} replicates "
                    f"({difference_units_header()}), 95% CI:")
         typer.echo(format_differences(comp.differences))
+    shown = headline_outcomes(comp.differences, comp.outcomes)
+    typer.echo(format_gap_summary(comp.gaps, comp.gap_changes, comp.decomposition, comp.reference, shown,
+                                  comp.meta["replicates"]))
     text = format_not_computed(comp.not_computed)
     if text:
         typer.echo(text)

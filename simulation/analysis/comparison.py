@@ -5,6 +5,10 @@ and record (`load`), and the notes on what could not be computed, and why.
     <out>/outcomes.parquet          scenario x replicate x group, every outcome
     <out>/differences.parquet       each scenario minus the reference: paired mean and 95% CI
     <out>/hazard_ratios.parquet     Cox models of leaving academia
+    <out>/gaps.parquet              per scenario and outcome: women minus men, 95% CI over replicates
+    <out>/gap_changes.parquet       each scenario's change in the reference's gap, and the share closed
+    <out>/decomposition.parquet     per gendered mechanism: the reference's gap with it switched off
+                                    (its runs: runs/<reference>~no_<mechanism>/; not a scenario)
     <out>/comparison.json           what was compared, and how; "not_computed", "seconds"
 
 `simulation.experiments.compare` runs the scenarios and writes these; `simulation.analysis.report`
@@ -20,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulation.analysis import gaps as gender_gaps
 from simulation.analysis.outcomes import GROUPS, PERSON, RUN, outcome_names, why_missing
 from simulation.util import destination
 
@@ -39,6 +44,10 @@ class Comparison:
     hazard_ratios: pd.DataFrame
     meta: dict
     not_computed: list[dict] = field(default_factory=list)  # [{what, why, stage}]: skipped, and why
+    gaps: pd.DataFrame = field(default_factory=lambda: gender_gaps.empty(gender_gaps.GAP_COLUMNS))
+    gap_changes: pd.DataFrame = field(default_factory=lambda: gender_gaps.empty(gender_gaps.GAP_CHANGE_COLUMNS))
+    # empty when the comparison ran without it (meta["decomposition"] is None)
+    decomposition: pd.DataFrame = field(default_factory=lambda: gender_gaps.empty(gender_gaps.DECOMPOSITION_COLUMNS))
 
 
 def _empty(columns: tuple[str, ...], text: tuple[str, ...]) -> pd.DataFrame:
@@ -150,7 +159,23 @@ def load(out: str | Path) -> Comparison:
     table = pd.read_parquet(out / "outcomes.parquet")
     if "not_computed" not in meta:  # written before the notes existed: derive them from the saved tables
         meta["not_computed"] = saved_notes(out, meta, table, diffs, hr)
-    return Comparison(out, meta["scenarios"], meta["reference"], table, diffs, hr, meta, list(meta["not_computed"]))
+    gaps, changes, decomp = (_read_or(out / f"{name}.parquet", columns) for name, columns in (
+        ("gaps", gender_gaps.GAP_COLUMNS), ("gap_changes", gender_gaps.GAP_CHANGE_COLUMNS),
+        ("decomposition", gender_gaps.DECOMPOSITION_COLUMNS)))
+    if gaps is None:  # written before the gap tables existed: computed from the saved outcomes
+        gaps = gender_gaps.gaps(table)
+        changes = gender_gaps.gap_changes(table, meta["reference"])
+    return Comparison(out, meta["scenarios"], meta["reference"], table, diffs, hr, meta, list(meta["not_computed"]),
+                      gaps, changes, decomp if decomp is not None else gender_gaps.empty(
+                          gender_gaps.DECOMPOSITION_COLUMNS))
+
+
+def _read_or(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """A saved table (its columns kept when it has no rows), or None if the folder lacks it."""
+    if not path.exists():
+        return None
+    t = pd.read_parquet(path)
+    return gender_gaps.empty(columns) if t.empty else t
 
 
 def saved_notes(out: Path, meta: dict, table: pd.DataFrame, diffs: pd.DataFrame, hr: pd.DataFrame) -> list[dict]:

@@ -328,6 +328,24 @@ def key_outcomes() -> tuple[str, ...]:
     return tuple(o.name for o in REGISTRY.values() if o.key)
 
 
+# The five headline outcomes of a comparison (retention, productivity, funding, advancement, and
+# the mentoring gap the models are meant to close); a shorter run falls back to the 5-year version.
+HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y", "share_months_hole")
+FALLBACK = {"retention_10y": "retention_5y", "grant_10y": "grant_5y"}
+
+
+def headline(available) -> list[str]:
+    """The headline outcomes among `available` (an outcome's 5-year version where the 10-year one is missing)."""
+    available = set(available)
+    out = []
+    for o in HEADLINE:
+        if o in available:
+            out.append(o)
+        elif FALLBACK.get(o) in available:
+            out.append(FALLBACK[o])
+    return out
+
+
 def definitions() -> dict[str, str]:
     """Every outcome's definition, person level first (what a comparison saves)."""
     return {o.name: o.definition for o in REGISTRY.values()}

@@ -562,6 +562,37 @@ def _intervals(ax, labels, lows, mids, highs, good) -> None:
     ax.set_ylim(len(labels) - 0.5, -0.5)
 
 
+def decomposition_figure(decomp: pd.DataFrame, outcome: str, reference: str) -> Figure:
+    """The reference's women-minus-men gap in one outcome with each gendered mechanism switched off:
+    a dot at the gap with it off and a bar for the 95% interval of the paired change, placed around
+    that gap; green where the gap narrows (interval excluding zero), red where it widens, grey
+    where the interval includes zero. Dashed: the reference's gap; solid: no gap."""
+    d = decomp[decomp["outcome"] == outcome]
+    f = scale(outcome)
+    ref_gap = f * float(d["ref_gap"].iloc[0])
+    with sns.axes_style(STYLE["style"]), sns.plotting_context(STYLE["context"]):
+        fig, axes = _figure(9, 0.42 * len(d) + 1.6)
+        ax = axes[0, 0]
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.axvline(ref_gap, color=REFERENCE_COLOUR, lw=1.2, ls="--")
+        for k, (_, r) in enumerate(d.iterrows()):
+            x, lo, hi = f * r["gap_off"], ref_gap + f * r["ci_low"], ref_gap + f * r["ci_high"]
+            sure = np.isfinite(lo) and np.isfinite(hi) and (r["ci_low"] > 0 or r["ci_high"] < 0)
+            colour = ("tab:green" if abs(x) < abs(ref_gap) else "tab:red") if sure else "0.55"
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.plot([lo, hi], [k, k], color=colour, lw=2)
+            ax.plot([x], [k], "o", color=colour, ms=6)
+        ax.set_yticks(range(len(d)), [f"no {m}" for m in d["label"]])
+        ax.set_ylim(len(d) - 0.5, -0.5)
+        ax.set_title(_wrap(f"{label(outcome)[0].upper() + label(outcome)[1:]}: the gap with each mechanism off", 70),
+                     fontsize="medium")
+        # the lines are named in the axis label, not a legend, which would cover a mechanism's dot
+        ax.set_xlabel(f"gap, women minus men ({difference_unit(outcome)})\ndashed: {reference} with every mechanism "
+                      "on, solid: no gap", fontsize="small")
+
+        return fig
+
+
 def calibration_figure(check: pd.DataFrame) -> Figure:
     """Each target's band and the simulated mean with its 95% CI, in units of the band."""
     scaled = {col: [band_error(x, v, lo, hi) for x, v, lo, hi in

@@ -28,8 +28,11 @@ import pandas as pd
 from simulation.util import destination
 from simulation.config.params import MENTORING_MODELS
 from simulation.analysis.comparison import load, run_folder
-from simulation.analysis.outcomes import (GROUPS, REGISTRY, SHARE, difference_unit, difference_units_text, digits,
-                                          direction, format_level, is_share, key_outcomes, label, mean_ci, scale,
+from simulation.analysis import gaps as gender_gaps
+from simulation.analysis.gaps import gap_changes  # noqa: F401 (the one implementation: gap_changes.parquet)
+from simulation.analysis.outcomes import (FALLBACK, GROUPS, HEADLINE, REGISTRY, SHARE,  # noqa: F401 (HEADLINE: its
+                                          difference_unit, difference_units_text, digits,  # old home)
+                                          direction, format_level, headline, is_share, key_outcomes, label, scale,
                                           short_difference_unit, unit)
 
 CSS = """
@@ -72,10 +75,7 @@ code.raw { color: #777; font-size: .8em; }
 .missing { background: #fff8e1; padding: .6em 1em; border-left: 4px solid #f0b400; border-radius: 4px; }
 """
 
-# The five headline outcomes of the summary (retention, productivity, funding, advancement, and
-# the mentoring gap the models are meant to close); a shorter run falls back to the 5-year version.
-HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y", "share_months_hole")
-FALLBACK = {"retention_10y": "retention_5y", "grant_10y": "grant_5y"}
+# HEADLINE, FALLBACK: the headline outcomes of the summary (in the registry's module, `outcomes.headline`)
 
 
 # --- numbers as people read them ----------------------------------------------------------------
@@ -133,13 +133,7 @@ def headline_outcomes(diffs: pd.DataFrame, table: pd.DataFrame | None = None) ->
     have = set(diffs.loc[diffs["group"] == "all", "outcome"]) if len(diffs) else set()
     if table is not None and not have:  # one scenario: outcomes with a value in some run
         have = {c for c in table.columns if c in REGISTRY and np.isfinite(table[c].to_numpy(float)).any()}
-    out = []
-    for o in HEADLINE:
-        if o in have:
-            out.append(o)
-        elif FALLBACK.get(o) in have:
-            out.append(FALLBACK[o])
-    return out
+    return headline(have)
 
 
 def ranked(diffs: pd.DataFrame, outcome: str, group: str = "all") -> pd.DataFrame:
@@ -147,39 +141,6 @@ def ranked(diffs: pd.DataFrame, outcome: str, group: str = "all") -> pd.DataFram
     d = diffs[(diffs["outcome"] == outcome) & (diffs["group"] == group)].copy()
     d["_good"] = direction(outcome) * d["difference"]
     return d.sort_values("_good", ascending=False, kind="stable").drop(columns="_good")
-
-
-def gap_changes(table: pd.DataFrame, reference: str, outcomes: list[str]) -> pd.DataFrame:
-    """Change in the women-minus-men gap from the reference, paired by replicate, with 95% CIs.
-
-    One row per scenario (not the reference) and outcome: ref_gap (women minus men in the
-    reference), change ((scenario women - men) - (reference women - men)), ci_low, ci_high."""
-    cols = ["scenario", "outcome", "ref_gap", "change", "ci_low", "ci_high", "n_replicates"]
-    t = table[table["group"].isin(["women", "men"])]
-    if t.empty or set(t["group"]) != {"women", "men"}:
-        return pd.DataFrame(columns=cols)
-    rows = []
-    for o in outcomes:
-        if o not in t.columns:
-            continue
-        w = t.pivot_table(index=["scenario", "replicate"], columns="group", values=o, aggfunc="first", dropna=False)
-        if not {"women", "men"} <= set(w.columns):
-            continue
-        gap = (w["women"] - w["men"]).unstack("scenario")  # replicate x scenario
-        if reference not in gap.columns:
-            continue
-        ref = gap[reference]
-        for s in gap.columns:
-            if s == reference:
-                continue
-            x = (gap[s] - ref).to_numpy(float)
-            ok = np.isfinite(x)
-            if not ok.any():
-                continue
-            m, lo, hi = mean_ci(x[ok])
-            rows.append({"scenario": s, "outcome": o, "ref_gap": float(np.nanmean(ref.to_numpy(float)[ok])),
-                         "change": m, "ci_low": lo, "ci_high": hi, "n_replicates": int(ok.sum())})
-    return pd.DataFrame(rows, columns=cols)
 
 
 def scores(diffs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
@@ -312,7 +273,7 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
 
 def women_sentence(comp, shown: list[str]) -> str:
     """Whether any scenario changes the women-men gap in a headline outcome beyond its interval."""
-    gaps = gap_changes(comp.outcomes, comp.reference, shown)
+    gaps = comp.gap_changes[comp.gap_changes["outcome"].isin(shown)]
     if gaps.empty:
         present = set(comp.outcomes.loc[comp.outcomes["n_hires"] > 0, "group"]) if len(comp.outcomes) else set()
         missing = [g for g in ("women", "men") if g not in present]
@@ -348,7 +309,7 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
     shown = headline_outcomes(diffs)
     if len(comp.scenarios) < 2 or not shown:
         return ""
-    gaps = gap_changes(comp.outcomes, ref, shown)
+    gaps = comp.gap_changes[comp.gap_changes["outcome"].isin(shown)]
     with_gap = not gaps.empty
     lead = ranked(diffs, shown[0])
     order = list(lead["scenario"]) + [s for s in comp.scenarios if s not in set(lead["scenario"]) and s != ref]
@@ -417,10 +378,10 @@ def _head_unit(o: str) -> str:
     return "" if u in label(o) else f" <small>({html.escape(u)})</small>"
 
 
-def _change_cell(o: str, d: float, lo: float, hi: float, cls: str) -> str:
+def _change_cell(o: str, d: float, lo: float, hi: float, cls: str, extra: str = "") -> str:
     f, k = scale(o), digits(o)
     ci = (f"[{f * lo:+.{k}f}, {f * hi:+.{k}f}]" if np.isfinite(lo) and np.isfinite(hi) else "[no interval]")
-    return f"<td class='num {cls}'>{f * d:+.{k}f}<span class='ci'>{ci}</span></td>"
+    return f"<td class='num {cls}'>{f * d:+.{k}f}<span class='ci'>{ci}</span>{extra}</td>"
 
 
 def not_computed_html(notes: list[dict]) -> str:
@@ -465,6 +426,133 @@ def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None =
     if not body:
         return "<p>No differences could be computed (see <a href='#not-computed'>What could not be computed</a>).</p>"
     return f"<table class='diffs'>{head}{''.join(body)}</table>"
+
+
+def women_and_men_html(comp, figure: dict | None = None) -> str:
+    """The "Women and men" section: the reference's gaps, each scenario's change in them and the
+    share closed, and the decomposition by gendered mechanism, all from the saved gap tables."""
+    ref, shown = comp.reference, headline_outcomes(comp.differences, comp.outcomes)
+    ref_gaps = comp.gaps[comp.gaps["scenario"] == ref].set_index("outcome") if len(comp.gaps) else comp.gaps
+    shown = [o for o in shown if o in ref_gaps.index]
+    head = "<h2 id='women-and-men'>Women and men</h2>"
+    if not shown:
+        return head + ("<p>No gap between women and men could be computed (see "
+                       "<a href='#not-computed'>What could not be computed</a>).</p>")
+    reps = comp.meta["replicates"]
+    # (a) the reference's gaps
+    rows = []
+    for o in shown:
+        r = ref_gaps.loc[o]
+        behind = gender_gaps.who_is_behind(o, r["gap"], r["ci_low"], r["ci_high"])
+        if not behind and direction(o) != 0 and reps > 1:
+            behind = "no clear difference"
+        rows.append(f"<tr>{_outcome_cell(o)}<td>{fmt_level(o, r['women_mean'])}</td><td>{fmt_level(o, r['men_mean'])}"
+                    f"</td><td>{gender_gaps.fmt_gap(o, r['gap'], r['ci_low'], r['ci_high'], minus='-')}</td>"
+                    f"<td class='text'>{behind}</td></tr>")
+    part_a = (f"<p>The gap is women's mean minus men's in {html.escape(ref)}, replicate by replicate, averaged over "
+              f"{reps} replicate{'s' if reps != 1 else ''} with its 95% interval; "
+              "&ldquo;women behind&rdquo; where the interval excludes zero and the gap is on the worse side for "
+              "faculty (for outcomes where fewer is better, a positive gap).</p>"
+              "<table><tr><th class='text'>outcome</th><th>women</th><th>men</th><th>gap (women&minus;men)</th>"
+              f"<th class='text'></th></tr>{''.join(rows)}</table>")
+    # (b) each scenario's change in the gap, and the share of the reference's gap it closes
+    part_b = ""
+    changes = comp.gap_changes[comp.gap_changes["outcome"].isin(shown)] if len(comp.gap_changes) else None
+    if changes is not None and len(changes):
+        idx = changes.set_index(["scenario", "outcome"])
+        heads = "".join(f"<th>{html.escape(label(o))}{_head_unit(o)}</th>" for o in shown)
+        body = []
+        for s in [x for x in comp.scenarios if x != ref]:
+            cells = []
+            for o in shown:
+                if (s, o) not in idx.index:
+                    cells.append("<td class='num'>n/a</td>")
+                    continue
+                g = idx.loc[(s, o)]
+                share = gender_gaps.fmt_share(g["share_closed"], g["share_ci_low"], g["share_ci_high"],
+                                              bool(g["share_defined"]))
+                share = f"closes {share}" if g["share_defined"] else "share closed not defined"
+                cells.append(_change_cell(o, g["change"], g["ci_low"], g["ci_high"],
+                                       gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]),
+                                       f"<span class='ci'>{share}</span>"))
+            body.append(f"<tr><td class='text'>{html.escape(s)}</td>{''.join(cells)}</tr>")
+        part_b = (f"<h3>How each scenario changes {html.escape(ref)}'s gaps</h3>"
+                  f"<p>Change in the gap: (scenario women&minus;men) minus ({html.escape(ref)} women&minus;men), "
+                  "paired by replicate, with its 95% interval; below it, the share of the reference's gap the scenario "
+                  "closes (Fieller's 95% interval for a ratio of paired means; above 100%: the gap reverses). The "
+                  "share is not defined where the reference's own gap has an interval that includes zero. "
+                  "<span class='better'>&nbsp;green&nbsp;</span> the gap narrows, "
+                  "<span class='worse'>&nbsp;red&nbsp;</span> it widens; pale: the interval includes zero.</p>"
+                  f"<table class='summary'><tr><th class='text'>scenario</th>{heads}</tr>{''.join(body)}</table>")
+    return head + part_a + part_b + decomposition_html(comp, shown, figure)
+
+
+def decomposition_html(comp, shown: list[str], figure: dict | None = None) -> str:
+    """The decomposition's table (one row per gendered mechanism), its reading in words, and its
+    figure for the lead outcome (`figure`: {png, caption}, drawn by `decomposition_figure`)."""
+    ref, decomp = comp.reference, comp.decomposition
+    title = f"<h3>What each gendered mechanism carries of {html.escape(ref)}'s gaps</h3>"
+    if comp.meta.get("decomposition") is None:
+        return title + ("<p>Not computed: this comparison was run without the decomposition "
+                        "(<code>--no-decomposition</code>). Run it again without that flag to add it: the finished "
+                        "runs are kept.</p>")
+    shown = [o for o in shown if o in set(decomp["outcome"])]
+    if not shown:
+        return title + "<p>Not computed (see <a href='#not-computed'>What could not be computed</a>).</p>"
+    idx = decomp.set_index(["mechanism", "outcome"])
+    first = decomp.drop_duplicates("outcome").set_index("outcome")
+    heads = "".join(f"<th>{html.escape(label(o))}{_head_unit(o)}</th>" for o in shown)
+    ref_cells = "".join(_change_cell(o, *first.loc[o, ["ref_gap", "ref_ci_low", "ref_ci_high"]], "",
+                                     "<span class='ci'>gap</span>") for o in shown)
+    body = [f"<tr class='reference'><td class='text'><b>{html.escape(ref)}</b>, every mechanism on</td>"
+            f"<td class='text'></td>{ref_cells}</tr>"]
+    for m in decomp.drop_duplicates("mechanism").itertuples():
+        cells = []
+        for o in shown:
+            if (m.mechanism, o) not in idx.index:
+                cells.append("<td class='num'>n/a</td>")
+                continue
+            g = idx.loc[(m.mechanism, o)]
+            extra = f"<span class='ci'>gap off {gender_gaps.fmt_gap(o, g['gap_off'], unit=False, minus='-')}</span>"
+            cells.append(_change_cell(o, g["change"], g["ci_low"], g["ci_high"],
+                                   gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]), extra))
+        off = html.escape(m.switched_off) + (" (already off in the reference: not rerun)" if m.already_off else "")
+        body.append(f"<tr><td class='text'><b>{html.escape(m.label)}</b><span class='what'>switched off: {off}"
+                    f"</span></td><td class='text'><small>{html.escape(m.source)}</small></td>{''.join(cells)}</tr>")
+    reading = gender_gaps.lead_mechanism_sentence(decomp, ref, shown[0])
+    return (title + f"<p>{html.escape(ref)} was rerun on the same seeds (the same people) with one gendered "
+            "mechanism of the model switched off at a time. Cells: the change in the women&minus;men gap when the "
+            "mechanism is off (gap with it off minus the gap with everything on, paired by replicate, 95% "
+            "interval), and the gap with it off. A change that narrows the gap "
+            "(<span class='better'>&nbsp;green&nbsp;</span>) is the part of the gap that mechanism carries; "
+            "<span class='worse'>&nbsp;red&nbsp;</span>: the gap widens without it. Mechanisms interact, so the "
+            "parts need not add up to the whole gap.</p>"
+            f"<p><b>{html.escape(reading)}</b> {html.escape(gender_gaps.unmoved_sentence(decomp, shown))}</p>"
+            f"<table class='summary'><tr><th class='text'>mechanism</th><th class='text'>source</th>{heads}</tr>"
+            f"{''.join(body)}</table>"
+            + (f"<figure>{_img(figure['png'], figure['title'])}<figcaption><b>{html.escape(figure['title'])}.</b> "
+               f"{html.escape(figure['caption'])}</figcaption></figure>" if figure else ""))
+
+
+def decomposition_figure(comp, svg: bool = False) -> dict | None:
+    """The decomposition's figure for the lead headline outcome, saved beside the others
+    (figures/gender_decomposition.png), with its title and caption; None without a decomposition."""
+    from simulation.analysis.plots import decomposition_figure as draw, save
+
+    decomp = comp.decomposition
+    shown = [o for o in headline_outcomes(comp.differences, comp.outcomes) if o in set(decomp["outcome"])]
+    if not shown:
+        return None
+    o, ref = shown[0], comp.reference
+    paths = save(draw(decomp, o, ref), Path(comp.out) / "figures", "gender_decomposition", svg)
+    reps = comp.meta["replicates"]
+    caption = (f"Each row reruns {ref} on the same seeds with one gendered mechanism switched off. Dot: the gap "
+               f"between women and men ({difference_unit(o)}) with it off, mean over {reps} "
+               f"replicate{'s' if reps != 1 else ''}; bar: the 95% interval of the paired change from {ref}'s gap, "
+               f"drawn around that gap (dashed line); solid line: no gap. Green: the gap narrows without the "
+               "mechanism (the interval excludes zero), red: it widens, grey: the interval includes zero.")
+    return {**paths, "title": f"What each gendered mechanism carries of {ref}'s gap in {label(o)}",
+            "caption": caption}
 
 
 def _covariate(c: str, reference: str) -> str:
@@ -567,7 +655,10 @@ def runs_html(out: Path, meta: dict, scenarios: list[str], reference: str) -> st
             f"{html.escape(', '.join(sorted(commits)))}. Each run's tables and manifest: "
             f"<code>runs/&lt;scenario&gt;/rep&lt;r&gt;/</code>. "
             f"Outcome tables: <code>outcomes.parquet</code>, <code>differences.parquet</code>, "
-            f"<code>hazard_ratios.parquet</code>.</p>"
+            f"<code>hazard_ratios.parquet</code>, <code>gaps.parquet</code>, <code>gap_changes.parquet</code>"
+            + (", <code>decomposition.parquet</code> (its reruns: "
+               "<code>runs/&lt;reference&gt;~no_&lt;mechanism&gt;/</code>)" if meta.get("decomposition") else "")
+            + ".</p>"
             f"<div class='runs'><table>{head}{''.join(rows)}</table></div>"
             f"<details><summary>A representative manifest ({html.escape(reference)}, replicate 0); "
             f"the others differ in scenario parameters, seed and timings</summary>"
@@ -638,6 +729,7 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
                  f"{difference_units_text(key_outcomes(), pp=True)}. Coloured as in the summary: green better for "
                  "faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
 {differences_html(comp.differences, comp.outcomes)}
+{women_and_men_html(comp, decomposition_figure(comp, svg))}
 <h2>Hazard of leaving academia (Cox model)</h2>
 {hazard_html(comp.hazard_ratios, ref)}
 <p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>

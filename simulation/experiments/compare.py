@@ -9,8 +9,20 @@ people (common random numbers) and differences can be paired replicate by replic
                                     with the unpaired interval for comparison
     <out>/hazard_ratios.parquet     Cox model of leaving academia: scenario and gender,
                                     without and with publications
+    <out>/gaps.parquet              per scenario and person-level outcome: women minus men, 95% CI
+    <out>/gap_changes.parquet       each scenario's change in the reference's gap (paired 95% CI)
+                                    and the share of that gap it closes (Fieller 95% interval)
+    <out>/decomposition.parquet     the reference rerun with each gendered mechanism switched off
+                                    (`config.gender.MECHANISMS`): the gap with it off and the change
     <out>/comparison.json           what was compared, and how; "not_computed" lists every analysis
                                     that could not be computed here, and why
+
+The decomposition's reruns (one per mechanism, on the same seeds: the same people) are made with
+the scenarios' runs, by the same executor, and written to runs/<reference>~no_<mechanism>/; they
+are not scenarios (not in outcomes.parquet, the differences, the Cox models or the figures).
+A mechanism that the reference already lacks (switching it off changes no parameter) is not
+rerun. The decomposition does not change the folder's name: a comparison run without it
+(`decomposition=False`) and then with it resumes, making only the reruns.
 
 `compare` writes the tables and returns the `Comparison`; the caller draws the figures and
 writes report.html (`simulation.analysis.report.write_report`, as `careersim compare` does).
@@ -33,8 +45,10 @@ from simulation.util import destination
 from simulation.analysis.comparison import (DIFFERENCE_COLUMNS, HAZARD_COLUMNS, Comparison, _empty,  # noqa: F401
                                             difference_notes, format_not_computed, load, note, outcome_notes,
                                             run_folder, saved_notes)
+from simulation.analysis import gaps as gender_gaps
 from simulation.analysis.outcomes import (GROUPS, cohort, definitions, difference_units, digits, format_level,
                                           key_outcomes, mean_ci, people_columns, scale, table_outcomes)
+from simulation.config import gender
 from simulation.config.params import Params
 from simulation.util.progress import step
 from simulation.run.results import TABLES, run_id
@@ -226,8 +240,12 @@ def compare(
     workers: int | None = None,
     address: str | None = None,
     progress: bool = True,
+    decomposition: bool = True,
 ) -> Comparison:
     """Run every scenario `replicates` times on paired seeds; write the tables and return them.
+
+    `decomposition`: also rerun the reference with each gendered mechanism switched off in turn
+    (same seeds) and save how the gender gaps change (decomposition.parquet).
 
     Figures and report.html are the caller's to write (`simulation.analysis.report.write_report`)."""
     if replicates < 1:
@@ -241,11 +259,17 @@ def compare(
         out = default_folder(list(scenarios), replicates, seed, reference, list(sets))
     out = destination.claim(out, "comparison")
     destination.remove_leftovers([out, out / "figures"])  # of a comparison that was killed
+    mechanisms = switched_off(list(scenarios), list(sets), resolved, reference) if decomposition else {}
+    reruns = {gender_gaps.decomposition_scenario(reference, m): p for m, (_, p) in mechanisms.items() if p is not None}
     specs = []
     for r in range(replicates):
-        for name, p in resolved.items():
+        for name, p in {**resolved, **reruns}.items():
             p_r = p.model_copy(update={"seed": seed + r})
             specs.append(RunSpec(p_r, run_folder(out, name, r), {"scenario": name, "replicate": r}))
+    if reruns:
+        step(f"{len(specs)} runs: {len(names)} scenarios and, for the decomposition of the gender gaps, "
+             f"{reference} with each of {len(reruns)} gendered mechanisms switched off, {replicates} replicates each",
+             progress)
     t0 = time.perf_counter()
     run_many(specs, executor=executor, workers=workers, address=address, progress=progress, desc="comparison")
     t1 = time.perf_counter()
@@ -253,17 +277,29 @@ def compare(
     step(f"analysing {len(specs)} runs: outcomes, paired differences, Cox models", progress)
     # each run's outcomes and hires, read once, on the workers (in the order of the runs after)
     tasks = [(str(s.out), s.labels["scenario"], s.labels["replicate"]) for s in specs]
-    order = {n: i for i, n in enumerate(names)}
+    order = {n: i for i, n in enumerate([*names, *reruns])}
     per_run = sorted(map_tasks(_run_outcomes_task, tasks, executor="serial" if executor == "serial" else "processes",
                                workers=workers), key=lambda x: (order[x[0]], x[1]))
-    table = pd.concat([o for _, _, (o, _) in per_run], ignore_index=True).sort_values(
+    everything = pd.concat([o for _, _, (o, _) in per_run], ignore_index=True).sort_values(
         ["scenario", "replicate", "group"], key=lambda c: c.map(order) if c.name == "scenario" else c)
-    pooled = pd.concat([c for _, _, (_, c) in per_run], ignore_index=True)
+    table = everything[everything["scenario"].isin(names)].reset_index(drop=True)
+    pooled = pd.concat([c for s, _, (_, c) in per_run if s in resolved], ignore_index=True)
     diffs = paired_differences(table, reference)
+    gap_table = gender_gaps.gaps(table)
+    changes = gender_gaps.gap_changes(table, reference, scenarios=names)
     horizon_years = min(resolved[n].n_months for n in names) / 12
     notes = outcome_notes(table, horizon_years, {float(resolved[n].hiring.share_women) for n in names})
     notes += difference_notes(diffs, table, names, reference, replicates)
     hr = hazard_ratios(pooled, reference, notes=notes)
+    decomp = None
+    if decomposition:
+        already = [m for m, (_, p) in mechanisms.items() if p is None]
+        mine = everything[everything["scenario"].isin([reference, *reruns])]
+        decomp = gender_gaps.decomposition(mine, reference, already_off=already)
+        if decomp.empty:
+            notes.append(note("decomposition of the gender gaps (what each gendered mechanism carries)",
+                              "no gap between women and men could be computed in the reference "
+                              "(no women or no men among its hires, or no headline outcome with a value for both)"))
     meta = {
         "scenarios": names,
         "reference": reference,
@@ -279,6 +315,14 @@ def compare(
         "outcomes": definitions(),
         "tables": list(TABLES),
         "horizon_years": horizon_years,
+        # None: run without the decomposition; else per mechanism its rerun, its --set and whether
+        # the reference already lacks it (then not rerun)
+        "decomposition": None if not decomposition else {
+            m: {"scenario": gender_gaps.decomposition_scenario(reference, m), "sets": sets_off,
+                "already_off": p is None,
+                "run_ids": [] if p is None else [run_id(p.model_copy(update={"seed": seed + r}))
+                                                 for r in range(replicates)]}
+            for m, (sets_off, p) in mechanisms.items()},
         "not_computed": notes,
         # wall-clock seconds of each stage of this invocation (a resumed comparison's runs stage
         # counts only the runs it made); whoever writes the report adds its stage
@@ -289,8 +333,30 @@ def compare(
     destination.write_parquet(table, out / "outcomes.parquet")
     destination.write_parquet(diffs, out / "differences.parquet")
     destination.write_parquet(hr, out / "hazard_ratios.parquet")
+    destination.write_parquet(gap_table, out / "gaps.parquet")
+    destination.write_parquet(changes, out / "gap_changes.parquet")
+    if decomp is not None:
+        destination.write_parquet(decomp, out / "decomposition.parquet")
+    else:  # of an earlier start of this comparison with the decomposition: the folder holds this one's tables
+        (out / "decomposition.parquet").unlink(missing_ok=True)
     destination.write_text(out / "comparison.json", json.dumps(meta, indent=2) + "\n")
-    return Comparison(out, names, reference, table, diffs, hr, meta, list(meta["not_computed"]))
+    return Comparison(out, names, reference, table, diffs, hr, meta, list(meta["not_computed"]), gap_table, changes,
+                      decomp if decomp is not None else gender_gaps.empty(gender_gaps.DECOMPOSITION_COLUMNS))
+
+
+def switched_off(scenarios: list[str], sets: list[str], resolved: dict[str, Params],
+                 reference: str) -> dict[str, tuple[list[str], Params | None]]:
+    """For each gendered mechanism: the --set strings that switch it off in the reference, and the
+    reference's parameters with them (resolved as the scenario was, the switch after the user's
+    --set), or None when they change nothing (the reference already lacks the mechanism)."""
+    source = scenarios[list(resolved).index(reference)]  # `resolve` keeps the order of the scenarios
+    base = resolved[reference]
+    out = {}
+    for m in gender.MECHANISMS:
+        sets_off = gender.switch_off_sets(base, [m.name])
+        p = load_scenario(source, [*sets, *sets_off])
+        out[m.name] = (sets_off, None if p == base else p)
+    return out
 
 
 def _question(name: str) -> str:
