@@ -184,7 +184,8 @@ def test_the_package_targets_use_their_blocks():
     assert {t.id for t in cal.block_targets(targets, "gender")} == {
         "award_grant_5y_women", "award_grant_5y_men", "award_grant_10y_women", "award_grant_10y_men",
         "attrition_5y_ratio_women_men"}
-    assert {f.name for f in free if f.block == "gender"} == {"caregiving.exit_effect", "startup.capital"}
+    assert {f.name for f in free if f.block == "gender"} == {"caregiving.exit_effect", "startup.capital",
+                                                                         "grants.apply_ratio_women"}
     assert by_id["mentoring_effect_retention_10y"].contrast == "no_mentor"
     assert set(cal.block_targets(targets, "loads")) == {by_id[i] for i in cal.LOAD_TARGETS}
     assert not [t for t in cal.block_targets(targets, "careers") if t.contrast]  # careers fits run no contrast

@@ -10,8 +10,10 @@ from simulation.model.recorder import SERIES_NAMES, STAGES, Recorder
 from simulation.config.scenario import load_scenario
 from simulation.model.state import FACULTY_COLUMNS, PEER
 
-TINY = ["population.n_faculty=300", "population.n_institutions=2", "horizon_years=1"]
+TINY = ["population.n_faculty=150", "population.n_institutions=2", "horizon_years=1"]
 MONTHS = 8
+# the recount's run: larger, and a lower bar for full professor, so that its first months see every kind of event
+RECOUNT = [*TINY, "population.n_faculty=300", "promotion.bar_full=2"]
 
 
 def _committee_first_month() -> tuple:
@@ -118,7 +120,7 @@ def _by_hand(m: CareerModel, before: dict) -> dict:
 
 @pytest.mark.parametrize("scenario", ["network_peers", "committee"])
 def test_each_months_row_equals_a_recount_of_the_state(scenario):
-    p = load_scenario(scenario, TINY, seed=4)
+    p = load_scenario(scenario, RECOUNT, seed=4)
     m = CareerModel(p)
     r = Recorder(p.n_months)
     seen = []

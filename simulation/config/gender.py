@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from simulation.config.params import SRC_DECASTRO_2013, SRC_DECASTRO_2014, SRC_JOLLY, SRC_SEGE, SRC_WORK_LIFE, Params
+from simulation.config.params import (SRC_APPLY, SRC_DECASTRO_2013, SRC_DECASTRO_2014, SRC_JOLLY, SRC_SEGE,
+                                      SRC_WORK_LIFE, Params)
 
 
 class Mechanism(NamedTuple):
@@ -65,6 +66,13 @@ MECHANISMS: tuple[Mechanism, ...] = (
         SRC_JOLLY + " (direction); shares are assumptions",
         lambda p: {"caregiving.extension_share_women": p.caregiving.extension_share_men},
         "caregiving.extension_share_women = caregiving.extension_share_men.",
+    ),
+    Mechanism(
+        "applications", "grant applications",
+        "Women apply for independent grants less often than men; an application's chance of success is the same.",
+        SRC_APPLY,
+        lambda p: {"grants.apply_ratio_women": 1.0},
+        "grants.apply_ratio_women = 1.",
     ),
     Mechanism(
         "startup", "start-up resources",

@@ -82,6 +82,8 @@ SRC_AAMC_PROMO = "AAMC Analysis in Brief 2010; Beasley et al. 2006"
 SRC_ZAORSKY = "Zaorsky et al., Acad Med 2020; Jagsi et al., Acad Med 2011"
 SRC_JOLLY = "Jolly et al., Ann Intern Med 2014;160:344-53 (K08/K23 awardees)"
 SRC_SEGE = "Sege et al., JAMA 2015;314(11):1175-7"
+SRC_APPLY = ("Pohlhaus et al., Acad Med 2011 (fewer women apply; success rates alike; men more likely to apply "
+             "again after a first grant); Hechtman et al., PNAS 2018 (women submitted fewer applications)")
 SRC_WORK_LIFE = ("Levine et al., Acad Med 2011 (early-career women who left academic medicine); "
                  "Cropsey et al., J Womens Health 2008 (reasons for leaving)")
 ASSUMPTION = "assumption"
@@ -479,11 +481,19 @@ class Careers(Section):
         18.0, "months", "Time constant with which research capital approaches its target", ge=1, le=240
     )
     capital_base: Float = P(0.6, "capital", "Research capital without mentoring support", ge=0, le=10)
-    capital_science: Float = P(0.06, "capital", "Capital from full science coverage", ge=0, le=10)
-    capital_skills: Float = P(0.06, "capital", "Capital from full skills coverage", ge=0, le=10)
+    capital_science: Float = C(
+        "careers.capital_science", "capital", "Capital from full science coverage",
+        "serves the effect of being mentored at all (targets mentoring_effect_*: status quo vs no_mentor)",
+        ge=0, le=10
+    )
+    capital_skills: Float = C(
+        "careers.capital_skills", "capital", "Capital from full skills coverage",
+        "serves the effect of being mentored at all (targets mentoring_effect_*: status quo vs no_mentor)",
+        ge=0, le=10
+    )
     capital_networking: Float = P(
         0.04, "capital", "Capital from full networking coverage (collaborations)",
-        "assumption: two thirds of careers.capital_science, as before the refit of the mentoring effects",
+        "assumption: two thirds of careers.capital_science's value before the refit of the mentoring effects",
         ge=0, le=10
     )
     capital_award: Float = C(
@@ -519,6 +529,12 @@ class Grants(Section):
     p_apply_other: Float = P(
         0.04, "probability/cycle", "Chance another faculty member without a grant applies in a cycle", ASSUMPTION,
         ge=0, le=1
+    )
+    apply_ratio_women: Float = C(
+        "grants.apply_ratio_women", "ratio", "Women's chance of applying in a cycle relative to men's (an "
+        "application's success is the same for both)",
+        "serves the women's and men's independent grants after a career award (Jagsi et al., Ann Intern Med 2009) "
+        "with the gender targets; the mechanism: " + SRC_APPLY, ge=0, le=2
     )
     success_intercept: Float = C(
         "grants.success_intercept", "logit", "Success log-odds at zero covariates",
@@ -567,21 +583,30 @@ class Promotion(Section):
         2.0, "years", "How many years before the clock a strong candidate may be put up for promotion early",
         "assumption: early promotion is allowed for strong candidates at most schools", ge=0, le=30
     )
-    early_margin: Float = P(
-        1.0, "score", "How far a candidate's expected score must exceed the bar to be put up early", ge=0, le=100
+    early_margin: Float = C(
+        "promotion.early_margin", "score",
+        "How far a candidate's expected score must exceed the bar to be put up early",
+        "serves the median years to associate with promotion.bar_associate, " + SRC_AAMC_PROMO, ge=0, le=100
     )
     re_review_years: Float = P(2.0, "years", "Years until another review after a failed one", ge=0.5, le=30)
     max_reviews: Int = P(3, "reviews", "Reviews for each promotion before the last verdict", ge=1, le=20)
     up_or_out: Bool = P(False, "-", "Failing the last review for associate professor means leaving")
     weight_pubs: Float = P(1.0, "score per pub/yr", "Review weight of publications per year in rank", ge=0, le=100)
     weight_grant: Float = P(1.0, "score", "Review weight of having held an independent grant", ge=0, le=100)
-    weight_career: Float = P(0.35, "score", "Review weight of career support (sponsorship) coverage", ge=0, le=100)
+    weight_career: Float = C(
+        "promotion.weight_career", "score", "Review weight of career support (sponsorship) coverage",
+        "serves the effect of being mentored at all on promotion (targets mentoring_effect_promoted_10y, "
+        "mentoring_effect_years_to_associate)", ge=0, le=100
+    )
     noise_sigma: Float = P(0.6, "score", "Spread of review judgement", ge=0, le=100)
     bar_associate: Float = C(
         "promotion.bar_associate", "score", "Score needed for associate professor",
         "serves assistant professors promoted, " + SRC_AAMC_PROMO, ge=-100, le=100
     )
-    bar_full: Float = P(4.2, "score", "Score needed for full professor", ASSUMPTION, ge=-100, le=100)
+    bar_full: Float = C(
+        "promotion.bar_full", "score", "Score needed for full professor",
+        "serves full professors' share of the faculty, " + SRC_AAMC_2017, ge=-100, le=100
+    )
     failed_review_hazard_ratio: Float = P(
         2.0, "ratio", "Exit hazard multiplier in the year after a failed review", ge=1, le=100
     )
@@ -604,8 +629,10 @@ class Exits(Section):
     review_hazard_ratio: Float = P(
         1.4, "ratio", "Hazard multiplier in the year before a promotion review", ge=1, le=100
     )
-    unmet_effect: Float = P(
-        0.2, "log-hazard per unit", "Effect of unmet psychosocial and career need", ge=0, le=20
+    unmet_effect: Float = C(
+        "exits.unmet_effect", "log-hazard per unit", "Effect of unmet psychosocial and career need",
+        "serves the effect of being mentored at all on retention (target mentoring_effect_retention_10y); "
+        + SRC_DECASTRO_2013, ge=0, le=20
     )
     satisfaction_effect: Float = P(
         0.15, "log-hazard per unit", "Effect of low satisfaction",
@@ -656,11 +683,11 @@ class Caregiving(Section):
         42.0, "hours/week", "Research hours a week in the early career, from which the extra hours are taken",
         "assumption: 75% protected research effort (the K08/K23 requirement) of a 56-hour week", ge=1, le=100
     )
-    exit_effect: Float = P(
-        1.0, "log-hazard per unit", "Effect of the caregiving load (extra hours / research hours) on the exit "
-        "hazard during the years with young children: work-life exits",
-        SRC_WORK_LIFE + "; strength set for the women/men 5-year attrition ratio (Chen et al., "
-        "JAMA Netw Open 2023)", ge=0, le=50
+    exit_effect: Float = C(
+        "caregiving.exit_effect", "log-hazard per unit", "Effect of the caregiving load (extra hours / research "
+        "hours) on the exit hazard during the years with young children: work-life exits",
+        "serves the women/men 5-year attrition ratio (Chen et al., JAMA Netw Open 2023) with the gender targets; "
+        "the mechanism: " + SRC_WORK_LIFE, ge=0, le=50
     )
     extension_share_women: Float = P(
         0.4, "share", "Share of women parents whose promotion clock is extended (stop-the-clock policies)",
@@ -684,10 +711,11 @@ class Caregiving(Section):
 
 class Startup(Section):
     """Start-up resources at hire: the second named mechanism outside mentoring (docs/ODD.md, 7.15)."""
-    capital: Float = P(
-        0.3, "capital", "Research capital a start-up package at the men's median supports, during the start-up years",
-        "assumption; strength set for the women/men independent-grant gap after a career award (Jagsi et al., "
-        "Ann Intern Med 2009)", ge=0, le=10
+    capital: Float = C(
+        "startup.capital", "capital", "Research capital a start-up package at the men's median supports, during the "
+        "start-up years",
+        "serves the women's and men's independent grants after a career award (Jagsi et al., Ann Intern Med 2009) "
+        "with the gender targets", ge=0, le=10
     )
     years: Float = P(3.0, "years", "Years a start-up package lasts", "assumption: packages usually run about 3 years",
                      ge=0, le=20)

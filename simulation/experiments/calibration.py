@@ -111,6 +111,7 @@ FRONT_LOADING_YEARS = (3, 5, 10)  # exit hazard in years 0-3 after hire, relativ
 WOMEN_FULL_RISE_LAST_YEAR = 10  # women's share of full professors: its slope over the run's first 10 years
 WOMEN_FULL_RISE_MIN_MONTHS = 24  # ... fitted only with at least two years of months
 WOMEN_ASSISTANT_YEARS = (19, 21)  # women's share of assistant professors: years 19 and 20 of the run
+FULL_SHARE_LAST_YEARS = 20  # full professors' share of the faculty: over the run's last 20 years
 ATTRITION_RATIO_YEARS = 5  # women's over men's attrition (Kaplan-Meier), 5 years after hire
 
 def _km(c: pd.DataFrame, years: float, n_months: int) -> float:
@@ -197,6 +198,15 @@ def _women_assistant_20y(series: pd.DataFrame) -> float:
     return float(at["share_women_assistant"].mean()) if len(at) else np.nan
 
 
+def _full_share_late(series: pd.DataFrame, years: int = FULL_SHARE_LAST_YEARS) -> float:
+    """Full professors' share of the active faculty (three ranks), averaged over the run's last `years` years."""
+    late = series[series["month"] >= series["month"].max() + 1 - 12 * years]
+    full = late["n_full_women"] + late["n_full_men"]
+    total = sum(late[f"n_{r}_women"] + late[f"n_{r}_men"] for r in ("assistant", "associate", "full"))
+    share = (full / total.where(total > 0)).to_numpy(float)
+    return float(np.nanmean(share)) if np.isfinite(share).any() else np.nan
+
+
 MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], float]] = {
     "exit_10y": lambda c, p, s, n: 1 - _km(c, REGISTRY["retention_10y"].years_after_hire, n),
     "exit_3y": lambda c, p, s, n: 1 - _km(c, FRONT_LOADING_YEARS[0], n),
@@ -225,6 +235,7 @@ MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int], fl
     "multi_mentor_men": lambda c, p, s, n: _multi_mentor(c, "men"),
     "women_full_rise": lambda c, p, s, n: _women_full_rise(s),
     "women_assistant_20y": lambda c, p, s, n: _women_assistant_20y(s),
+    "full_share_late": lambda c, p, s, n: _full_share_late(s),
 }
 
 

@@ -155,6 +155,8 @@ def advance_careers(fs, kp, keys, active, n_active, month, events):
             funding_gap_until[i] = month + kp.grants_funding_gap_months
         if cycle and grant_end[i] <= month and career_months >= kp.grants_min_career_months:
             p_apply = kp.grants_p_apply_award if career_award[i] else kp.grants_p_apply_other
+            if female[i]:
+                p_apply *= kp.grants_apply_ratio_women
             if uniform(gk, key, month, 0) < p_apply:
                 n_applications[i] += 1
                 ev_apps += 1
