@@ -21,7 +21,7 @@ from simulation.util.destination import TMP_TAG
 
 ARGS = ["compare", "dyad", "network", "--replicates", "4", "--seed", "11", "--executor", "processes",
         "--workers", "2", "--quiet", "--set", "population.n_faculty=1500", "--set", "population.n_institutions=3",
-        "--set", "horizon_years=15"]
+        "--set", "horizon_years=15", "--no-decomposition"]  # the reruns resume the same way (tests/test_gaps.py)
 TABLES = ("outcomes.parquet", "differences.parquet", "hazard_ratios.parquet")
 # the order and kind of the faults: parent only, as a user's Ctrl-C to one process or a kill -9
 FAULTS = (signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGINT)

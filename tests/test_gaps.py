@@ -210,3 +210,14 @@ def test_with_one_replicate_the_lead_sentence_says_there_is_no_interval():
     assert d["change"].iloc[0] == pytest.approx(0.05) and np.isnan(d["ci_low"].iloc[0])
     assert not d["share_defined"].iloc[0]
     assert G.lead_mechanism_sentence(d, "sq", "retention_10y").startswith("With one replicate")
+
+
+def test_a_mechanism_that_does_not_act_in_the_reference_is_not_rerun():
+    """The second-mentor shares act only in the committee model: with a dyad reference there is
+    nothing to switch off, so no rerun; with the status quo (a committee) there is."""
+    from simulation.experiments.compare import resolve, switched_off
+
+    for reference, rerun in (("dyad", False), ("status_quo", True)):
+        sw = switched_off([reference], [], resolve([reference], []), reference)
+        assert (sw["second_mentor"][1] is not None) == rerun, reference
+        assert sw["caregiving_time"][1] is not None  # acts in every model

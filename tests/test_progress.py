@@ -51,7 +51,7 @@ def test_compare_says_what_it_does_when_piped(tmp_path):
                                  "--set", "population.n_faculty=100", "--set", "population.n_institutions=2",
                                  "--set", "horizon_years=3", "--out", str(tmp_path / "cmp")])
     assert r.exit_code == 0, r.output
-    assert re.search(r"^\d\d:\d\d:\d\d analysing 4 runs", r.output, re.M)
+    assert re.search(r"^\d\d:\d\d:\d\d analysing 4 runs and \d+ decomposition reruns", r.output, re.M)
     assert re.search(r"^\d\d:\d\d:\d\d drawing the figures and writing the report", r.output, re.M)
 
 

@@ -27,6 +27,7 @@ class Mechanism(NamedTuple):
     source: str
     switch_off: Callable[[Params], dict[str, Any]]  # dotted parameter -> value that removes the difference
     switched_off: str  # one sentence: what the switch does
+    acts: Callable[[Params], bool] = lambda p: True  # whether it acts at all in a scenario (else nothing to switch off)
 
 
 MECHANISMS: tuple[Mechanism, ...] = (
@@ -43,6 +44,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         SRC_DECASTRO_2014,
         lambda p: {"committee.share_multi_women": p.committee.share_multi_men},
         "committee.share_multi_women = committee.share_multi_men.",
+        lambda p: p.mentoring.model == "committee",  # only the committee model assigns second mentors by share
     ),
     Mechanism(
         "caregiving_time", "caregiving time",

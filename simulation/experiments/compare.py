@@ -274,7 +274,9 @@ def compare(
     run_many(specs, executor=executor, workers=workers, address=address, progress=progress, desc="comparison")
     t1 = time.perf_counter()
 
-    step(f"analysing {len(specs)} runs: outcomes, paired differences, Cox models", progress)
+    step(f"analysing {len(names) * replicates} runs"
+         + (f" and {len(reruns) * replicates} decomposition reruns" if reruns else "")
+         + ": outcomes, paired differences, Cox models", progress)
     # each run's outcomes and hires, read once, on the workers (in the order of the runs after)
     tasks = [(str(s.out), s.labels["scenario"], s.labels["replicate"]) for s in specs]
     order = {n: i for i, n in enumerate([*names, *reruns])}
@@ -348,14 +350,15 @@ def switched_off(scenarios: list[str], sets: list[str], resolved: dict[str, Para
                  reference: str) -> dict[str, tuple[list[str], Params | None]]:
     """For each gendered mechanism: the --set strings that switch it off in the reference, and the
     reference's parameters with them (resolved as the scenario was, the switch after the user's
-    --set), or None when they change nothing (the reference already lacks the mechanism)."""
+    --set), or None when the reference already lacks the mechanism (the switch changes no
+    parameter, or the mechanism does not act in the reference's model: `Mechanism.acts`)."""
     source = scenarios[list(resolved).index(reference)]  # `resolve` keeps the order of the scenarios
     base = resolved[reference]
     out = {}
     for m in gender.MECHANISMS:
         sets_off = gender.switch_off_sets(base, [m.name])
         p = load_scenario(source, [*sets, *sets_off])
-        out[m.name] = (sets_off, None if p == base else p)
+        out[m.name] = (sets_off, None if p == base or not m.acts(base) else p)
     return out
 
 
