@@ -221,3 +221,8 @@ def test_a_mechanism_that_does_not_act_in_the_reference_is_not_rerun():
         sw = switched_off([reference], [], resolve([reference], []), reference)
         assert (sw["second_mentor"][1] is not None) == rerun, reference
         assert sw["caregiving_time"][1] is not None  # acts in every model
+
+
+def test_a_share_that_rounds_to_zero_prints_without_a_sign():
+    assert G.fmt_share(-0.004, -0.07, 0.05, True) == "0% [\u22127%, 5%]"
+    assert G.fmt_share(0.3, 0.2, 0.4, True) == "30% [20%, 40%]"

@@ -224,7 +224,9 @@ def fmt_share(share: float, lo: float, hi: float, defined: bool) -> str:
     """'30% [20%, 40%]', or 'not defined' when the reference's gap may be zero."""
     if not defined or not np.isfinite(share):
         return "not defined"
-    return f"{100 * share:.0f}% [{100 * lo:.0f}%, {100 * hi:.0f}%]".replace("-", MINUS)
+    def pct(x: float) -> str:
+        return f"{round(100 * x)}%"  # an int: a share that rounds to zero prints 0%, not -0%
+    return f"{pct(share)} [{pct(lo)}, {pct(hi)}]".replace("-", MINUS)
 
 
 def who_is_behind(outcome: str, gap: float, lo: float, hi: float) -> str:
