@@ -31,8 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulation.analysis.outcomes import (PERSON, digits, direction, headline, label, mean_ci, outcome_names, scale,
-                                          short_difference_unit)
+from simulation.analysis.outcomes import PERSON, direction, format_change, headline, label, mean_ci, outcome_names
 from simulation.config.gender import MECHANISMS
 
 GAP_COLUMNS = ("scenario", "outcome", "n_replicates", "women_mean", "men_mean", "gap", "ci_low", "ci_high")
@@ -210,14 +209,9 @@ def fmt_gap(outcome: str, x: float, lo: float = np.nan, hi: float = np.nan, unit
             minus: str = MINUS) -> str:
     """'−3.1 pp [−4.0, −2.2]' in the outcome's unit (`minus`: the sign's character; the report's
     tables, like its other tables, use the hyphen)."""
-    f, k = scale(outcome), digits(outcome)
-    u = short_difference_unit(outcome) if unit else ""
     if not np.isfinite(x):
         return "n/a"
-    text = f"{f * x:+.{k}f}{u}"
-    if np.isfinite(lo) and np.isfinite(hi):
-        text += f" [{f * lo:+.{k}f}, {f * hi:+.{k}f}]"
-    return text.replace("-", minus)
+    return format_change(outcome, x, lo, hi, unit).replace("-", minus)
 
 
 def fmt_share(share: float, lo: float, hi: float, defined: bool) -> str:

@@ -401,6 +401,15 @@ def format_level(outcome: str, x: float) -> str:
     return f"{scale(outcome) * x:.{digits(outcome)}f}{'%' if is_share(outcome) else ''}"
 
 
+def format_change(outcome: str, d: float, lo: float = np.nan, hi: float = np.nan, unit: bool = True) -> str:
+    """A difference in the outcome's unit with its interval when it has one: '+4.9 pp [+2.2, +7.7]'."""
+    f, k = scale(outcome), digits(outcome)
+    text = f"{f * d:+.{k}f}{short_difference_unit(outcome) if unit else ''}"
+    if np.isfinite(lo) and np.isfinite(hi):
+        text += f" [{f * lo:+.{k}f}, {f * hi:+.{k}f}]"
+    return text
+
+
 def difference_units(outcomes: list[str] | tuple[str, ...]) -> list[str]:
     """The distinct units the differences of these outcomes are in, in their order."""
     return list(dict.fromkeys(difference_unit(o) for o in outcomes))

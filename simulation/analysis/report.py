@@ -32,8 +32,8 @@ from simulation.analysis import gaps as gender_gaps
 from simulation.analysis.gaps import gap_changes  # noqa: F401 (the one implementation: gap_changes.parquet)
 from simulation.analysis.outcomes import (FALLBACK, GROUPS, HEADLINE, REGISTRY, SHARE,  # noqa: F401 (HEADLINE: its
                                           difference_unit, difference_units_text, digits,  # old home)
-                                          direction, format_level, headline, is_share, key_outcomes, label, scale,
-                                          short_difference_unit, unit)
+                                          direction, format_change, format_level, headline, is_share, key_outcomes,
+                                          label, scale, short_difference_unit, unit)
 
 CSS = """
 body { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; max-width: 1220px; margin: 1em auto; \
@@ -85,11 +85,8 @@ fmt_level = format_level  # a level in the outcome's unit: '60.2%', '2.48'
 
 def fmt_change(outcome: str, d: float, lo: float, hi: float, unit_suffix: bool = True) -> str:
     """'+4.9 pp [+2.2, +7.7]' (or '[no interval]' with one replicate)."""
-    f, k = scale(outcome), digits(outcome)
-    u = short_difference_unit(outcome) if unit_suffix else ""
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return f"{f * d:+.{k}f}{u} [no interval]"
-    return f"{f * d:+.{k}f}{u} [{f * lo:+.{k}f}, {f * hi:+.{k}f}]"
+    text = format_change(outcome, d, lo, hi, unit_suffix)
+    return text if np.isfinite(lo) and np.isfinite(hi) else text + " [no interval]"
 
 
 def change_class(outcome: str, d: float, lo: float, hi: float) -> str:

@@ -148,6 +148,14 @@ class CrossFieldError(ValueError):
         self.fields = fields
 
 
+def check_ranges(section: BaseModel, *names: str) -> None:
+    """Each named (low, high) field must have 0 <= low <= high."""
+    for name in names:
+        lo, hi = getattr(section, name)
+        if not 0 <= lo <= hi:
+            raise CrossFieldError(f"{name} must be [low, high] with 0 <= low <= high", name)
+
+
 def P(default: Any, unit: str, doc: str, source: str = ASSUMPTION, **constraints: Any) -> Any:
     """A parameter: default, unit, one-line meaning and source, with its allowed range."""
     return Field(
@@ -254,10 +262,7 @@ class Population(Section):
             if lo > hi:
                 raise CrossFieldError(f"career_years_min.{r} ({lo:g}) must not exceed career_years_max.{r} ({hi:g})",
                                       f"career_years_min.{r}", f"career_years_max.{r}")
-        for name in ("years_to_associate", "years_to_full"):
-            lo, hi = getattr(self, name)
-            if not 0 <= lo <= hi:
-                raise CrossFieldError(f"{name} must be [low, high] with 0 <= low <= high", name)
+        check_ranges(self, "years_to_associate", "years_to_full")
         if self.n_faculty < self.n_institutions * self.min_institution_size:
             raise CrossFieldError(
                 f"n_faculty ({self.n_faculty}) is smaller than n_institutions x min_institution_size "
@@ -703,9 +708,7 @@ class Caregiving(Section):
 
     @model_validator(mode="after")
     def _check(self) -> Caregiving:
-        lo, hi = self.start_years
-        if not 0 <= lo <= hi:
-            raise CrossFieldError("start_years must be [low, high] with 0 <= low <= high", "start_years")
+        check_ranges(self, "start_years")
         return self
 
 

@@ -20,9 +20,10 @@ people (common random numbers) and differences can be paired replicate by replic
 The decomposition's reruns (one per mechanism, on the same seeds: the same people) are made with
 the scenarios' runs, by the same executor, and written to runs/<reference>~no_<mechanism>/; they
 are not scenarios (not in outcomes.parquet, the differences, the Cox models or the figures).
-A mechanism that the reference already lacks (switching it off changes no parameter) is not
-rerun. The decomposition does not change the folder's name: a comparison run without it
-(`decomposition=False`) and then with it resumes, making only the reruns.
+A mechanism that the reference already lacks (switching it off changes no parameter, or it does
+not act in the reference's model) is not rerun. The decomposition does not change the folder's
+name: a comparison run without it (`decomposition=False`) and then with it resumes, making only
+the reruns.
 
 `compare` writes the tables and returns the `Comparison`; the caller draws the figures and
 writes report.html (`simulation.analysis.report.write_report`, as `careersim compare` does).
