@@ -33,7 +33,7 @@ MARKER = ".careersim"
 TMP_TAG = ".careersim-tmp."
 
 # the kinds of folder careersim writes (a marker names one)
-KINDS = ("run", "comparison", "calibration", "patterns", "sweep")
+KINDS = ("run", "comparison", "calibration", "history match", "patterns", "sweep")
 # what identifies a folder written before markers existed: a JSON file careersim writes, with
 # every one of these keys (a generic file name with a common key is not enough: a user's own
 # manifest.json or check.csv must never be taken for careersim's)
