@@ -356,6 +356,8 @@ def ensemble_marginals(ensemble: pd.DataFrame, free: list[dict], out: Path, poin
             ax.axhline(1, color=PRIOR_COLOUR, lw=1, ls="--", zorder=1)
             ax.bar(edges[:-1], heights[name], width=np.diff(edges), align="edge", color="#0072b2", alpha=0.8,
                    edgecolor="white", lw=0.5, zorder=2)
+            for edge in band:  # the band's edges again above the bars, which hide its shading
+                ax.axhline(edge, color="0.55", lw=0.7, ls=":", zorder=3)
             x = ensemble[name].to_numpy(dtype=float)
             outside = int((np.isfinite(x) & ((x < low) | (x > high))).sum())
             missing = int((~np.isfinite(x)).sum())
@@ -386,7 +388,8 @@ def ensemble_marginals(ensemble: pd.DataFrame, free: list[dict], out: Path, poin
             row[0].set_ylabel("density / prior", fontsize="small")
         handles = [Patch(color="#0072b2", alpha=0.8, label="ensemble"),
                    Line2D([], [], color=PRIOR_COLOUR, ls="--", label="uniform prior"),
-                   Patch(color="0.88", label=f"90% of a bin's height for {n_members} draws from the prior")]
+                   Patch(facecolor="0.88", edgecolor="0.55", ls=":",
+                         label=f"90% of a bin's height for {n_members} draws from the prior")]
         if point is not None:
             handles.append(Line2D([], [], color=POINT_COLOUR, lw=1.8, label="point calibration"))
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
