@@ -198,16 +198,39 @@ def report(
 @app.command()
 def calibrate(
     check_: Annotated[
-        bool, typer.Option("--check", help="Target vs simulated, with 95% intervals, pass/fail per target.")
+        bool, typer.Option("--check", help=(
+            "Every target against the calibration: the installed ensemble's posterior-predictive mean and 90% "
+            "interval (or, with --point or without an ensemble, the point defaults with 95% intervals)."))
     ] = False,
     fit_: Annotated[
-        bool, typer.Option("--fit", help="Re-estimate the free parameters and write a calibration record.")
+        bool, typer.Option("--fit", help="Re-estimate the free parameters (one point) and write a calibration record.")
     ] = False,
-    apply: Annotated[bool, typer.Option(help="With --fit: install the record as the package's defaults.")] = False,
-    replicates: Annotated[
-        Optional[int], typer.Option(help="Replicates (default: 10 for --check, 5 for --fit).")
+    history_match: Annotated[
+        bool, typer.Option("--history-match", help=(
+            "Waves of design -> runs -> Gaussian-process emulators -> implausibility cut, until the space not "
+            "ruled out stops shrinking; into OUT/history (started again, it continues where it stopped)."))
+    ] = False,
+    ensemble: Annotated[
+        Optional[int], typer.Option("--ensemble", help=(
+            "Draw this many members from the history match's final space (sampling-importance-resampling) into "
+            "OUT/history/ensemble.parquet; with --apply, install them as the package's calibrated ensemble."))
     ] = None,
-    seed: Annotated[Optional[int], typer.Option(help="First seed (default: 1000 for --check, 2000 for --fit).")] = None,
+    point: Annotated[bool, typer.Option("--point", help="With --check: check the point defaults, not the ensemble.")
+                     ] = False,
+    apply: Annotated[bool, typer.Option(help=(
+        "With --fit: install the record as the package's defaults; with --ensemble: install the ensemble."))
+    ] = False,
+    replicates: Annotated[
+        Optional[int], typer.Option(help=(
+            "Replicates (default: 10 for --check, 5 for --fit, 2 per point for --history-match; with --check "
+            "across the ensemble: members checked, default all)."))
+    ] = None,
+    seed: Annotated[Optional[int], typer.Option(help=(
+        "First seed (default: 1000 for --check, 2000 for --fit, 3000 for --history-match, 4000 for --ensemble)."))
+    ] = None,
+    points: Annotated[Optional[int], typer.Option(help=(
+        "With --history-match: points per wave (default: 5 per free parameter)."))] = None,
+    waves: Annotated[int, typer.Option(help="With --history-match: most waves.")] = 5,
     scenario: Annotated[str, typer.Option(help="Scenario calibrated against the targets.")] = "status_quo",
     set_: SetOption = None,
     out: Annotated[Path, typer.Option(help="Where tables and records go.")] = Path("results/calibration"),
@@ -226,18 +249,25 @@ def calibrate(
     """Calibration against the published targets in the package's targets.toml."""
     from simulation.experiments import calibration as cal
 
-    if not (check_ or fit_):
-        _fail("say --check or --fit (or both)")
-    _positive("--replicates", replicates, "the default is 10 for --check, 5 for --fit")
+    if not (check_ or fit_ or history_match or ensemble is not None):
+        _fail("say --check, --fit, --history-match or --ensemble N (or several)")
+    _positive("--replicates", replicates, "the default is 10 for --check, 5 for --fit, 2 for --history-match")
     from simulation.experiments.executors import EXECUTORS
 
     if executor is not None and executor not in EXECUTORS:
         _fail(f"--executor {executor}: must be one of {', '.join(EXECUTORS)}")
     _positive("--workers", workers, "the default is one per core")
     _positive("--maxfev", maxfev, "the default is 70")
+    _positive("--ensemble", ensemble, "e.g. --ensemble 200")
+    _positive("--points", points, "the default is 5 per free parameter")
+    _positive("--waves", waves, "the default is 5")
+    if history_match and replicates == 1:
+        _fail("--replicates 1: a history match needs at least 2 runs per point (they give the model's own variance)")
     try:
         load_scenario(scenario, set_ or [])
         destination.claim(out, "calibration")
+        if history_match or ensemble is not None:
+            destination.claim(out / "history", "history match")
     except (ConfigError, DestinationError) as exc:
         _fail(str(exc))
     if fit_:
@@ -253,17 +283,59 @@ def calibrate(
                 f"installed as the defaults: {cal.RECORD_FILE} "
                 "(re-run the tests; update the regression baseline on purpose)"
             )
+    if history_match:
+        from simulation.experiments import ensemble_calibration
+
+        try:
+            hm = ensemble_calibration.run_history_match(out / "history", scenario, set_ or [], replicates or 2,
+                                                    3000 if seed is None else seed, points, waves, workers,
+                                                    executor, scheduler)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(ensemble_calibration.format_waves(hm.table))
+        typer.echo(f"waves: {out / 'history' / 'waves.csv'}; figures: {out / 'history' / 'figures'}")
+    if ensemble is not None:
+        from simulation.experiments import ensemble_calibration
+
+        try:
+            members, how = ensemble_calibration.make_ensemble(out / "history", ensemble, 4000 if seed is None else seed)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(f"{len(members)} members ({how['distinct_members']} distinct) from {how['candidates']} candidates "
+                   f"not ruled out; effective sample size of the weights {how['effective_sample_size']:.0f}; "
+                   f"{out / 'history' / 'ensemble.parquet'}")
+        if apply:
+            path = ensemble_calibration.install_ensemble(members, how)
+            typer.echo(f"installed as the package's calibrated ensemble: {path} (`careersim compare` now runs "
+                       "across it; --point for the point defaults)")
     if check_:
-        n_rep = replicates or 10
-        needs = cal.plan(cal.load_targets()[0], cal.CHECKS)
-        typer.echo(f"runs: {n_rep} x {scenario}" + "".join(f" + {n_rep} x {r}" for r in needs if r != cal.CALIBRATED)
-                   + " (contrast scenarios on the same seeds, for the contrast targets and checks)")
-        table = cal.check(scenario, n_rep, 1000 if seed is None else seed, set_ or [], workers=workers,
-                          executor=executor, address=scheduler, checks=cal.CHECKS)
+        from simulation.config.params import ensemble_members
+
+        members = [] if point else ensemble_members()
+        if members:
+            n_members = min(replicates or len(members), len(members))
+            needs = cal.plan(cal.load_targets()[0], cal.CHECKS)
+            typer.echo(f"runs: {n_members} ensemble members x {scenario}, one seed each"
+                       + "".join(f" + the same on {r}" for r in needs if r != cal.CALIBRATED))
+            table = cal.check_ensemble(members[:n_members], scenario, 1000 if seed is None else seed, set_ or [],
+                                       workers=workers, executor=executor, address=scheduler, checks=cal.CHECKS)
+            text = cal.format_check_ensemble(table)
+            from simulation.experiments import ensemble_calibration
+
+            ensemble_calibration.predictive_figure(table, out / "figures")
+        else:
+            n_rep = replicates or 10
+            needs = cal.plan(cal.load_targets()[0], cal.CHECKS)
+            typer.echo(f"runs: {n_rep} x {scenario}" + "".join(f" + {n_rep} x {r}" for r in needs
+                                                              if r != cal.CALIBRATED)
+                       + " (contrast scenarios on the same seeds, for the contrast targets and checks)")
+            table = cal.check(scenario, n_rep, 1000 if seed is None else seed, set_ or [], workers=workers,
+                              executor=executor, address=scheduler, checks=cal.CHECKS)
+            text = cal.format_check(table)
         checks = table.attrs.pop("checks")
+        table.attrs.pop("values", None)
         destination.write_file(out / "check.csv", lambda tmp: table.to_csv(tmp, index=False))
         destination.write_file(out / "checks.csv", lambda tmp: checks.to_csv(tmp, index=False))
-        text = cal.format_check(table)
         checks_text = cal.format_checks(checks)
         destination.write_text(out / "check.md", "```\n" + text + "\n\n" + checks_text + "\n```\n")
         typer.echo(text)

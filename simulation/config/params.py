@@ -100,6 +100,11 @@ def calibration_record() -> dict[str, Any]:
     return json.loads(RECORD_FILE.read_text())
 
 
+def ensemble_members() -> list[dict[str, float]]:
+    """The installed calibrated ensemble's members (free parameters' values), [] when there is none."""
+    return list(calibration_record().get("ensemble", {}).get("members", []))
+
+
 def calibrated_source() -> str:
     """How the calibrated defaults were obtained: the start of their `source`."""
     record = calibration_record()

@@ -46,6 +46,7 @@ class Target:
     block: str = ""  # the block of free parameters it serves; "" = "loads" for the load targets, else "careers"
     contrast: str = ""  # a scenario run on the same seeds: the target is sign x (this scenario - contrast)
     sign: int = 1
+    obs_sd: float | None = None  # the published figure's own uncertainty (default: from the band, [uncertainty])
 
     @property
     def fit_block(self) -> str:
@@ -92,6 +93,8 @@ def load_targets(path: str | Path = TARGETS_FILE) -> tuple[list[Target], list[Fr
             if t.contrast not in known_scenarios:
                 raise ValueError(f"{path}: target {t.id}: unknown contrast scenario {t.contrast!r}; "
                                  f"known: {', '.join(known_scenarios)}")
+        if t.obs_sd is not None and not (isinstance(t.obs_sd, (int, float)) and t.obs_sd > 0):
+            raise ValueError(f"{path}: target {t.id}: obs_sd must be a positive number, not {t.obs_sd!r}")
         if not t.low <= t.value <= t.high:
             raise ValueError(f"{path}: target {t.id}: value {t.value} is outside its band [{t.low}, {t.high}]")
     for f in free:
@@ -353,20 +356,27 @@ def _contrast_note(roles: Sequence[str]) -> str:
     return f" (+ contrast runs: {', '.join(others)})" if others else ""
 
 
-def measure_points(scenario: str, sets: Sequence[str], points: Sequence[dict[str, float]], seeds: Sequence[int],
-                   needs: dict[str, list[str]], workers: int | None = None, progress: bool = False,
-                   desc: str = "runs", executor: str | None = None, address=None) -> list[dict[str, list[dict]]]:
+def measure_points(scenario: str, sets: Sequence[str], points: Sequence[dict[str, float]],
+                   seeds: Sequence[int] | Sequence[Sequence[int]], needs: dict[str, list[str]],
+                   workers: int | None = None, progress: bool = False, desc: str = "runs",
+                   executor: str | None = None, address=None) -> list[dict[str, list[dict]]]:
     """For each point (parameter values), the measures of each scenario of `needs` (see `plan`) on every
-    seed: result[point][role][replicate]. Contrast scenarios get the same sets, values and seeds."""
+    seed: result[point][role][replicate]. Contrast scenarios get the same sets, values and seeds.
+    `seeds`: the same seeds for every point, or one list of seeds per point."""
+    per_point = [list(s) for s in seeds] if seeds and not isinstance(seeds[0], (int, np.integer)) else \
+        [list(seeds)] * len(points)
+    if len(per_point) != len(points) or len({len(s) for s in per_point}) > 1:
+        raise ValueError("give the same seeds to every point, or one list of as many seeds per point")
     jobs, param_sets = [], []
     for k, pt in enumerate(points):
         for role in needs:
-            for i, s in enumerate(seeds):
+            for i, s in enumerate(per_point[k]):
                 jobs.append((k, role, i))
                 param_sets.append(_scenario(role or scenario, sets, pt, s))
     names = list(dict.fromkeys(m for ms in needs.values() for m in ms))
     flat = evaluate(param_sets, names, workers, progress, desc + _contrast_note(list(needs)), executor, address)
-    out: list[dict[str, list]] = [{role: [None] * len(seeds) for role in needs} for _ in points]
+    n_seeds = len(per_point[0]) if per_point else 0
+    out: list[dict[str, list]] = [{role: [None] * n_seeds for role in needs} for _ in points]
     for (k, role, i), m in zip(jobs, flat):
         out[k][role][i] = m
     return out
@@ -435,6 +445,58 @@ def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, 
     if checks:
         table.attrs["checks"] = check_table(checks, runs)
     return table
+
+
+PREDICTIVE_LEVEL = 0.90
+
+
+def check_ensemble(members: Sequence[dict[str, float]], scenario: str = "status_quo", seed: int = 1000,
+                   sets: Sequence[str] = (), targets_file: str | Path = TARGETS_FILE, workers: int | None = None,
+                   progress: bool = True, executor: str | None = None, address=None,
+                   checks: Sequence[Check] = ()) -> pd.DataFrame:
+    """Every target against the ensemble: each member runs once (member k on seed `seed + k`, its
+    contrast scenarios on the same seed), and the members' values give the posterior-predictive mean and
+    90% interval (5th and 95th percentiles), which carry both the parameters' uncertainty and chance. A
+    target is within tolerance when the predictive mean is within its band. `checks` as in `check`."""
+    targets, _ = load_targets(targets_file)
+    needs = plan(targets, checks)
+    runs = measure_points(scenario, sets, list(members), [[seed + k] for k in range(len(members))], needs, workers,
+                          progress, "calibration check across the ensemble", executor, address)
+    by_role = {role: [r[role][0] for r in runs] for role in needs}
+    values = pd.DataFrame(target_values(targets, by_role), columns=[t.id for t in targets])
+    q = (1 - PREDICTIVE_LEVEL) / 2
+    rows = []
+    for t in targets:
+        v = values[t.id].to_numpy(float)
+        v = v[np.isfinite(v)]
+        mean = float(v.mean()) if len(v) else np.nan
+        lo, hi = (float(x) for x in np.quantile(v, [q, 1 - q])) if len(v) else (np.nan, np.nan)
+        rows.append({"target": t.id, "description": t.description, "published": t.published, "value": t.value,
+                     "low": t.low, "high": t.high, "predictive_mean": mean, "predictive_low": lo,
+                     "predictive_high": hi, "within": t.within(mean),
+                     "interval_meets_band": bool(len(v) and hi >= t.low and lo <= t.high),
+                     "members": int(len(v)), "population": t.population, "source": t.source})
+    table = pd.DataFrame(rows)
+    if checks:
+        table.attrs["checks"] = check_table(checks, by_role)
+    table.attrs["values"] = values
+    return table
+
+
+def format_check_ensemble(table: pd.DataFrame) -> str:
+    def f(x):
+        return "n/a" if not np.isfinite(x) else (f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}")
+
+    out = pd.DataFrame({
+        "target": table["target"],
+        "published": table["value"].map(f),
+        "band": [f"[{f(a)}, {f(b)}]" for a, b in zip(table["low"], table["high"])],
+        f"ensemble: mean [{PREDICTIVE_LEVEL:.0%} predictive]": [
+            f"{f(m)} [{f(a)}, {f(b)}]"
+            for m, a, b in zip(table["predictive_mean"], table["predictive_low"], table["predictive_high"])],
+        "ok": np.where(table["within"], "yes", "NO"),
+    })
+    return out.to_string(index=False)
 
 
 def format_check(table: pd.DataFrame) -> str:
@@ -600,6 +662,62 @@ def _get(params, dotted: str) -> float:
     for part in dotted.split("."):
         node = getattr(node, part)
     return float(node)
+
+
+# --- history matching: the package's targets and free parameters as its data -------------------
+
+UNCERTAINTY_KEYS = ("observation_band_share", "discrepancy_band_share")
+
+
+def load_uncertainty(path: str | Path = TARGETS_FILE) -> dict[str, float]:
+    """The `[uncertainty]` table of a targets file: the shares of each band read as the observation's
+    and the model discrepancy's standard deviations."""
+    with open(path, "rb") as fh:
+        table = tomllib.load(fh).get("uncertainty", {})
+    out = {}
+    for key in UNCERTAINTY_KEYS:
+        value = table.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+            raise ValueError(f"{path}: [uncertainty] {key} must be a number >= 0, not {value!r}; "
+                             "e.g. observation_band_share = 0.25")
+        out[key] = float(value)
+    unknown = sorted(set(table) - set(UNCERTAINTY_KEYS))
+    if unknown:
+        raise ValueError(f"{path}: [uncertainty] has unknown keys {', '.join(unknown)}; known: "
+                         f"{', '.join(UNCERTAINTY_KEYS)}")
+    return out
+
+
+def observed(targets: Sequence[Target], uncertainty: dict[str, float]):
+    """Each target as the history match sees it: published value, observation and discrepancy variances."""
+    from simulation.experiments.history import Observed
+
+    out = []
+    for t in targets:
+        width = t.high - t.low
+        obs = t.obs_sd if t.obs_sd is not None else uncertainty["observation_band_share"] * width
+        out.append(Observed(t.id, float(t.value), float(obs) ** 2,
+                            float(uncertainty["discrepancy_band_share"] * width) ** 2))
+    return out
+
+
+def priors(free: Sequence[Free]):
+    from simulation.experiments.history import Prior
+
+    return [Prior(f.name, f.low, f.high, f.block) for f in free]
+
+
+def simulator(scenario: str, targets: Sequence[Target], sets: Sequence[str] = (), workers: int | None = None,
+              progress: bool = False, executor: str | None = None, address=None):
+    """The history match's simulator: points and seeds -> each target's value per point and seed, the
+    contrast scenarios run on the same seeds (`plan`), on the comparisons' executors."""
+    needs = plan(targets)
+
+    def run(points: list[dict[str, float]], seeds: list[int]) -> list[list[dict[str, float]]]:
+        runs = measure_points(scenario, sets, points, seeds, needs, workers, progress, "history match", executor,
+                              address)
+        return [target_values(targets, r) for r in runs]
+    return run
 
 
 def write_record(record: dict, path: str | Path) -> Path:

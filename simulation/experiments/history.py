@@ -35,6 +35,7 @@ Folder layout (`careersim calibrate --history-match --out FOLDER`):
     FOLDER/wave_NN/runs_BBBB.parquet  the runs, written in batches as they finish (point, replicate,
                                       seed, one column per target)
     FOLDER/wave_NN/emulators.csv      per target: model sd, leave-one-out check, kernel
+    FOLDER/wave_NN/emulators.pkl      the fitted emulators, with a fingerprint of what they were fitted on
     FOLDER/wave_NN/sample.parquet     the prior-box sample with its implausibility after this wave
     FOLDER/ensemble.parquet           the drawn members (after `--ensemble N`)
 
@@ -223,6 +224,43 @@ def fit_wave(number: int, design: np.ndarray, runs: pd.DataFrame, observed: Sequ
     return Wave(number, design, emulators, model_var, runs, pd.DataFrame(rows))
 
 
+def _fingerprint(design: np.ndarray, runs: pd.DataFrame, observed: Sequence[Observed],
+                 train: tuple[np.ndarray, pd.DataFrame] | None) -> str:
+    import hashlib
+
+    import sklearn
+
+    h = hashlib.sha256()
+    for part in (design, *(train[0:1] if train else ())):
+        h.update(np.ascontiguousarray(part, dtype=float).tobytes())
+    for frame in (runs, *(train[1:2] if train else ())):
+        h.update(pd.util.hash_pandas_object(frame.reset_index(drop=True), index=True).to_numpy().tobytes())
+    h.update(json.dumps([asdict(t) for t in observed]).encode())
+    h.update(sklearn.__version__.encode())
+    return h.hexdigest()
+
+
+def fitted_wave(wdir: Path, number: int, design: np.ndarray, runs: pd.DataFrame, observed: Sequence[Observed],
+                train: tuple[np.ndarray, pd.DataFrame] | None) -> Wave:
+    """`fit_wave`, kept in wdir/emulators.pkl: a wave read again (a resumed match, `load`) reuses the
+    emulators fitted on exactly the same runs, targets and scikit-learn version, and refits otherwise
+    (the fit is deterministic, so either way they are the same emulators)."""
+    import pickle
+
+    key = _fingerprint(design, runs, observed, train)
+    path = wdir / "emulators.pkl"
+    if path.exists():
+        try:
+            saved = pickle.loads(path.read_bytes())
+            if saved.get("key") == key:
+                return saved["wave"]
+        except Exception:  # noqa: BLE001 - an unreadable cache is refitted
+            pass
+    wave = fit_wave(number, design, runs, observed, train)
+    destination.write_bytes(path, pickle.dumps({"key": key, "wave": wave}))
+    return wave
+
+
 def earlier_inside(waves: Sequence[Wave], observed: Sequence[Observed],
                    settings: Settings) -> tuple[np.ndarray, pd.DataFrame] | None:
     """The earlier waves' points (unit cube) and runs that lie in the space they have not ruled out:
@@ -409,7 +447,7 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
             destination.write_parquet(frame.assign(point=range(len(frame))), design_path)
         step(f"wave {number}: {len(design)} points x {settings.replicates} seeds", progress)
         runs = _wave_runs(wdir, design, priors, observed, simulator, settings, number, progress)
-        wave = fit_wave(number, design, runs, observed, earlier_inside(waves, observed, settings))
+        wave = fitted_wave(wdir, number, design, runs, observed, earlier_inside(waves, observed, settings))
         waves.append(wave)
         wave_impl, _ = implausibility(wave, observed, sample, settings.measure)
         sample_impl = np.maximum(sample_impl, wave_impl)
@@ -511,6 +549,6 @@ def load(folder: str | Path, priors: Sequence[Prior] | None = None, observed: Se
         wdir = folder / f"wave_{number:02d}"
         design = to_unit(priors, pd.read_parquet(wdir / "design.parquet"))
         runs = pd.concat([pd.read_parquet(p) for p in sorted(wdir.glob("runs_*.parquet"))], ignore_index=True)
-        waves.append(fit_wave(number, design, runs, observed, earlier_inside(waves, observed, settings)))
+        waves.append(fitted_wave(wdir, number, design, runs, observed, earlier_inside(waves, observed, settings)))
     impl = cumulative(waves, observed, sample, settings.measure) if waves else np.zeros(len(sample))
     return HistoryMatch(folder, priors, observed, settings, waves, sample, impl, pd.DataFrame(meta["waves"]))
