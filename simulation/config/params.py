@@ -100,6 +100,13 @@ def calibration_record() -> dict[str, Any]:
     return json.loads(RECORD_FILE.read_text())
 
 
+def ensemble_members() -> list[dict[str, float]]:
+    """The calibrated ensemble of the installed record: parameter vectors (dotted free-parameter
+    name -> value) from its "ensemble" -> "members"; [] when the record has no ensemble."""
+    ensemble = calibration_record().get("ensemble") or {}
+    return [{str(k): float(v) for k, v in m.items()} for m in ensemble.get("members") or []]
+
+
 def calibrated_source() -> str:
     """How the calibrated defaults were obtained: the start of their `source`."""
     record = calibration_record()
