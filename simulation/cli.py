@@ -101,12 +101,15 @@ def compare(
         typer.Argument(help="Scenario files or names (default: status_quo dyad committee network network_peers).")
     ] = None,
     replicates: Annotated[
-        Optional[int], typer.Option(help="Replicates per scenario (paired: replicate r uses seed + r everywhere).")
+        Optional[int], typer.Option(help=(
+            "Across the calibrated ensemble: members used (the first ones; default 16). With --point (or no "
+            "ensemble installed): replicates per scenario (default 16). Paired: run r uses seed + r everywhere."))
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of replicate 0.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of run 0.")] = 1,
     out: Annotated[Optional[Path], typer.Option(help=(
-        "Output folder (default: results/compare/default for the default comparison, otherwise a folder of its own "
-        "under results/compare/ named after what is compared)."))] = None,
+        "Output folder (default: results/compare/default for the default comparison, results/compare/default-point "
+        "for it with --point, otherwise a folder of its own under results/compare/ named after what is compared)."
+    ))] = None,
     reference: Annotated[
         Optional[str], typer.Option(help="Scenario the others are compared with (default: the first).")
     ] = None,
@@ -120,39 +123,69 @@ def compare(
         help=("Also rerun the reference with each gendered mechanism switched off in turn, on the same seeds, and "
               "report how much of each gender gap it carries (default: on; one extra run per mechanism and "
               "replicate)."))] = True,
+    point: Annotated[bool, typer.Option(
+        "--point", help=("Run at the point calibration (the defaults) only, not across the calibrated ensemble of "
+                         "the installed record: one parameter set, --replicates seeds."))] = False,
+    seeds_per_member: Annotated[Optional[int], typer.Option(
+        help="Across the ensemble: seeds each member runs on (default 2).")] = None,
 ) -> None:
-    """Compare mentoring models: paired replicates, differences with 95% CIs, gender gaps, figures, report."""
+    """Compare mentoring models: paired replicates, differences with 95% CIs, gender gaps, figures, report.
+
+    By default the comparison runs across the calibrated ensemble of the installed calibration
+    record (each member on a few seeds), so its intervals carry the calibration's uncertainty as
+    well as chance; --point runs the point calibration only."""
     import time
 
     from simulation.analysis.comparison import add_seconds, load
     from simulation.analysis.gaps import format_gap_summary
     from simulation.analysis.report import headline_outcomes, write_report
-    from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, compare as run_comparison,
-                                                default_folder, difference_units_header, format_differences,
-                                                format_not_computed, resolve)
+    from simulation.config.params import ensemble_members
+    from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, DEFAULT_SEEDS_PER_MEMBER,
+                                                compare as run_comparison, default_folder, difference_units_header,
+                                                format_differences, format_not_computed, resolve)
     from simulation.experiments.executors import map_tasks
     from simulation.util.progress import step
 
     names = list(scenarios or DEFAULT_SCENARIOS)
     _positive("--replicates", replicates, f"paired differences need 2 or more; the default is {DEFAULT_REPLICATES}")
     _positive("--workers", workers, "the default is one per core")
+    _positive("--seeds-per-member", seeds_per_member, f"the default is {DEFAULT_SEEDS_PER_MEMBER}")
+    n = DEFAULT_REPLICATES if replicates is None else replicates
+    members = [] if point else ensemble_members()
+    per = DEFAULT_SEEDS_PER_MEMBER if seeds_per_member is None else seeds_per_member
+    if members:
+        if len(members) < n:
+            _fail(f"--replicates {n}: the installed ensemble has only {len(members)} members; "
+                  f"use --replicates {len(members)} or fewer (or --point)")
+        typer.echo(f"comparing across the calibrated ensemble: {n} of its {len(members)} members x {per} seeds "
+                   f"each ({n * per} runs per scenario); intervals carry calibration and chance", err=True)
+    else:
+        if seeds_per_member is not None:
+            _fail("--seeds-per-member: only for a comparison across the calibrated ensemble "
+                  + ("(not with --point)" if point else "(the installed calibration record has no ensemble)"))
+        if point:
+            typer.echo(f"comparing at the point calibration (--point): {n} replicates per scenario", err=True)
+        else:
+            typer.echo(f"the installed calibration record has no ensemble: the comparison uses the point calibration "
+                       f"({n} replicates per scenario); to compare across one, make it with `careersim calibrate "
+                       f"--history-match` then `careersim calibrate --ensemble 200`", err=True)
     try:
         resolve(names, list(set_ or []))
     except ConfigError as exc:
         _fail(str(exc))
     except ValueError as exc:
         _fail(str(exc))
-    folder = out or default_folder(names, DEFAULT_REPLICATES if replicates is None else replicates, seed, reference,
-                                   list(set_ or []))
+    folder = out or default_folder(names, n, seed, reference, list(set_ or []),
+                                   seeds_per_member=per if members else None)
     try:
         destination.check(folder, "comparison", "--out" if out else "output folder")
     except DestinationError as exc:
         _fail(str(exc))
     t0 = time.perf_counter()
     try:
-        comp = run_comparison(names, DEFAULT_REPLICATES if replicates is None else replicates, seed, folder,
-                              reference, list(set_ or []), executor, workers, scheduler, progress=not quiet,
-                              decomposition=decomposition)
+        comp = run_comparison(names, n, seed, folder, reference, list(set_ or []), executor, workers, scheduler,
+                              progress=not quiet, decomposition=decomposition, ensemble=members or None,
+                              seeds_per_member=per)
     except ValueError as exc:
         _fail(str(exc))
     step("drawing the figures and writing the report", not quiet)
@@ -163,8 +196,10 @@ def compare(
     if len(comp.scenarios) < 2:
         typer.echo(f"one scenario ({comp.reference}): no differences to show")
     else:
-        typer.echo(f"paired differences from {comp.reference} over {comp.meta['replicates']} replicates "
-                   f"({difference_units_header()}), 95% CI:")
+        ens = comp.meta.get("ensemble")
+        over = (f"{ens['members']} ensemble members x {ens['seeds_per_member']} seeds (intervals: calibration and "
+                f"chance)" if ens else f"{comp.meta['replicates']} replicates")
+        typer.echo(f"paired differences from {comp.reference} over {over} ({difference_units_header()}), 95% CI:")
         typer.echo(format_differences(comp.differences))
     shown = headline_outcomes(comp.differences, comp.outcomes)
     typer.echo(format_gap_summary(comp.gaps, comp.gap_changes, comp.decomposition, comp.reference, shown,

@@ -35,6 +35,8 @@ def test_compare_prints_the_differences_and_writes_and_times_the_report(tmp_path
     r = runner.invoke(app, ["compare", "dyad", "network", "--replicates", "2", "--executor", "serial", "-q",
                             "--out", str(out), *SMALL])
     assert r.exit_code == 0, r.output
+    assert "has no ensemble: the comparison uses the point calibration" in r.stderr  # (the installed record)
+    assert "careersim calibrate --history-match" in r.stderr and "--ensemble 200" in r.stderr
     lines = r.stdout.splitlines()
     head = "paired differences from dyad over 2 replicates (percentage points; publications per faculty-year), 95% CI:"
     assert lines[0] == head
@@ -217,3 +219,58 @@ def test_bench_full_prints_the_cold_start_and_the_targets_at_full_size(fake_benc
     assert figures["big_run"]["people"] == 525_000 and figures["sweep_runs_per_minute"] == pytest.approx(400)
     cache_dirs = {env.get("NUMBA_CACHE_DIR") for code, _, env in fake_bench.calls if code == bench.STARTUP}
     assert len(cache_dirs) == 1 and None not in cache_dirs  # cold and warm share one fresh kernel cache
+
+
+@pytest.fixture
+def record_with_ensemble(tmp_path, monkeypatch):
+    """The installed calibration record with a two-member ensemble, installed in its place."""
+    import json
+
+    import simulation.config.params as params_mod
+
+    record = params_mod.calibration_record()
+    floor = record["estimates"]["exits.hazard_floor"]
+    members = [{"exits.hazard_floor": floor}, {"exits.hazard_floor": 3 * floor}]
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({**record, "ensemble": {"members": members, "method": "two by hand (test)",
+                                                       "created_utc": "2026-01-01T00:00:00+00:00",
+                                                       "source": "tests/test_cli.py"}}))
+    monkeypatch.setattr(params_mod, "RECORD_FILE", path)
+    params_mod.calibration_record.cache_clear()
+    yield members
+    params_mod.calibration_record.cache_clear()
+
+
+def test_compare_runs_across_the_installed_ensemble_by_default(tmp_path, record_with_ensemble):
+    import json
+
+    out = tmp_path / "cmp"
+    args = ["compare", "dyad", "network", "--executor", "serial", "-q", "--no-decomposition", *SMALL]
+    r = runner.invoke(app, [*args, "--replicates", "2", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "across the calibrated ensemble: 2 of its 2 members x 2 seeds each" in r.stderr
+    assert r.stdout.splitlines()[0].startswith("paired differences from dyad over 2 ensemble members x 2 seeds")
+    meta = json.loads((out / "comparison.json").read_text())
+    assert meta["ensemble"]["member_values"] == record_with_ensemble and meta["ensemble"]["seeds_per_member"] == 2
+    assert meta["ensemble"]["method"] == "two by hand (test)" and meta["replicates"] == 4
+    assert "2 members of the calibrated ensemble" in (out / "report.html").read_text()
+    # more members than the ensemble has: one clear line, nothing run
+    r = runner.invoke(app, [*args, "--replicates", "3", "--out", str(tmp_path / "never")])
+    assert r.exit_code == 2 and "the installed ensemble has only 2 members" in r.output
+    assert not (tmp_path / "never").exists()
+    # --point: the point calibration, as before
+    r = runner.invoke(app, [*args, "--replicates", "2", "--point", "--out", str(tmp_path / "point")])
+    assert r.exit_code == 0, r.output
+    assert "at the point calibration (--point)" in r.stderr
+    assert json.loads((tmp_path / "point" / "comparison.json").read_text())["ensemble"] is None
+
+
+def test_compare_says_when_there_is_no_ensemble():
+    from simulation.config.params import ensemble_members
+
+    if ensemble_members():
+        pytest.skip("the installed record has an ensemble")
+    r = runner.invoke(app, ["compare", "dyad", "--replicates", "0"])  # stops before running anything
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["compare", "dyad", "--seeds-per-member", "3", "--replicates", "1"])
+    assert r.exit_code == 2 and "--seeds-per-member: only for a comparison across the calibrated ensemble" in r.output

@@ -115,3 +115,99 @@ def test_kaplan_meier_agrees_with_the_exits_in_the_run_table(comparison):
             s *= 1 - left / at_risk
         assert km.loc[np.isclose(km["years"], t), "survival"].iloc[0] == pytest.approx(s, abs=1e-12)
     assert hires["left"].sum() > 0
+
+
+# --- across a calibrated ensemble -------------------------------------------------------------
+
+ENS_TINY = ["population.n_faculty=60", "population.n_institutions=2", "horizon_years=6"]
+
+
+def point_member() -> dict[str, float]:
+    """The point defaults as an ensemble member: every free parameter of targets.toml at its value."""
+    from simulation.config.params import Params
+    from simulation.experiments.calibration import load_targets
+
+    p, member = Params(), {}
+    for f in load_targets()[1]:
+        node = p
+        for part in f.name.split("."):
+            node = getattr(node, part)
+        member[f.name] = float(node)
+    return member
+
+
+def test_ensemble_interval_by_hand():
+    from simulation.experiments.compare import ensemble_interval
+
+    # two members, three seeds each: member means 1 and 3, within-member deviations -1, 0, +1
+    d = np.array([0.0, 1.0, 2.0, 2.0, 3.0, 4.0])
+    m = np.array([0, 0, 0, 1, 1, 1])
+    r = ensemble_interval(d, m)
+    msw, msb, S, M, N = 1.0, 3 * (1 + 1) / 1, 3, 2, 6  # MSB = S * sum (mean_m - 2)^2 / (M - 1) = 6
+    s2p = (msb - msw) / S
+    V = s2p * (1 + 1 / M) + msw / N
+    assert r["difference"] == pytest.approx(2.0) and r["n_members"] == 2
+    assert r["share_parameters"] == pytest.approx(s2p * 1.5 / V)
+    half_chance = stats.t.ppf(0.975, N - M) * np.sqrt(msw / N)
+    assert (r["chance_ci_low"], r["chance_ci_high"]) == pytest.approx((2 - half_chance, 2 + half_chance))
+    df = V**2 / ((s2p * 1.5) ** 2 / (M - 1) + (msw / N) ** 2 / (N - M))
+    half = stats.t.ppf(0.975, df) * np.sqrt(V)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((2 - half, 2 + half))
+    assert r["ci_high"] - r["ci_low"] > r["chance_ci_high"] - r["chance_ci_low"]
+    # members that agree (MSB <= MSW): no parameter part, the interval is chance's
+    r = ensemble_interval(np.array([0.0, 2.0, 0.5, 1.5]), np.array([0, 0, 1, 1]))
+    assert r["share_parameters"] == 0 and (r["ci_low"], r["ci_high"]) == (r["chance_ci_low"], r["chance_ci_high"])
+    # one member: the point comparison's t-interval, exactly
+    from simulation.analysis.outcomes import mean_ci
+
+    r = ensemble_interval(d, np.zeros(6))
+    assert (r["difference"], r["ci_low"], r["ci_high"]) == mean_ci(d) and r["share_parameters"] == 0
+
+
+def test_an_ensemble_of_the_point_defaults_is_the_point_comparison(tmp_path):
+    from simulation.experiments.compare import compare
+
+    kw = dict(seed=5, sets=ENS_TINY, executor="serial", progress=False)
+    point = compare(["dyad", "network"], replicates=3, out=tmp_path / "point", **kw)
+    ens = compare(["dyad", "network"], replicates=1, out=tmp_path / "ens", ensemble=[point_member()],
+                  seeds_per_member=3, **kw)
+    assert list(ens.outcomes["member"].unique()) == [0] and "member" not in point.outcomes.columns
+    pd.testing.assert_frame_equal(ens.outcomes.drop(columns="member"), point.outcomes)
+    cols = ["scenario", "group", "outcome", "difference", "ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(ens.differences[cols], point.differences[cols])
+    assert (ens.differences["share_parameters"].dropna() == 0).all()
+    assert point.differences["share_parameters"].isna().all()
+    # the decomposition reruns are the same runs too
+    pd.testing.assert_frame_equal(ens.decomposition, point.decomposition)
+    assert point.meta["ensemble"] is None
+    e = ens.meta["ensemble"]
+    assert (e["members"], e["seeds_per_member"], e["member_values"]) == (1, 3, [point_member()])
+    assert ens.meta["run_ids"] == point.meta["run_ids"] and "calibration" in ens.meta["intervals"]["differences"]
+
+
+def test_members_that_differ_carry_the_interval(tmp_path):
+    from simulation.experiments.compare import compare
+
+    # members far apart in how much unmet need drives faculty out: the paired difference of having
+    # a mentor (not only the levels) depends on it
+    low, high = {"exits.unmet_effect": 0.0}, {"exits.unmet_effect": 2.0}
+    c = compare(["dyad", "no_mentor"], replicates=2, seed=5, out=tmp_path / "ens",
+                sets=[*ENS_TINY[:2], "horizon_years=8"], executor="serial", progress=False,
+                ensemble=[low, high, {"exits.unmet_effect": 9.0}], seeds_per_member=3)
+    o = c.outcomes
+    assert len(o) == 2 * 6 * 3 and list(o.groupby("replicate")["member"].first()) == [0, 0, 0, 1, 1, 1]
+    seeds = o.groupby(["scenario", "replicate"])["seed"].first().unstack(0)
+    assert (seeds["dyad"] == seeds["no_mentor"]).all() and list(seeds["dyad"]) == list(range(5, 11))
+    # every run's manifest, the decomposition's reruns too, carries its member's values
+    reruns = [m for m, x in c.meta["decomposition"].items() if not x["already_off"]]
+    assert reruns
+    for name in ["dyad", "no_mentor", *(c.meta["decomposition"][m]["scenario"] for m in reruns)]:
+        for r in range(6):
+            manifest = json.loads((run_folder(c.out, name, r) / "manifest.json").read_text())
+            assert manifest["params"]["exits"]["unmet_effect"] == (0.0, 2.0)[r // 3] and manifest["seed"] == 5 + r
+    row = c.differences.set_index(["group", "outcome"]).loc[("all", "retention_5y")]
+    assert row["n_members"] == 2 and row["share_parameters"] > 0.8, row["share_parameters"]
+    assert row["ci_high"] - row["ci_low"] > 2 * (row["chance_ci_high"] - row["chance_ci_low"])
+    assert c.meta["ensemble"]["member_values"] == [low, high] and c.meta["replicates"] == 6
+    with pytest.raises(ValueError, match="the ensemble has 3 members, fewer than the 4"):
+        compare(["dyad"], replicates=4, out=tmp_path / "never", sets=ENS_TINY, ensemble=[low, high, low])

@@ -207,3 +207,22 @@ def test_headline_outcomes_are_in_the_registry_with_a_direction():
     for o in HEADLINE:
         entry = REGISTRY[o]
         assert entry.label and entry.unit and entry.direction in (-1, 1)
+
+
+def test_an_ensemble_report_splits_each_interval_into_parameters_and_chance(tmp_path, page):
+    members = [{"exits.unmet_effect": 0.0}, {"exits.unmet_effect": 2.0}]
+    c = compare_and_report(["dyad", "no_mentor"], replicates=2, seed=3, out=tmp_path / "ens",
+                           sets=[*SETS[:2], "horizon_years=8"], executor="serial", progress=False,
+                           decomposition=False, ensemble=members, seeds_per_member=2)
+    ens = (c.out / "report.html").read_text()
+    assert "2 members of the calibrated ensemble &times; 2 seeds</b> per scenario" in ens
+    assert "intervals carry calibration and chance" in ens and "Across the calibrated ensemble." in ens
+    # per difference, in the summary and in the differences table: how much of the interval is the parameters'
+    share = c.differences.set_index(["group", "outcome"]).loc[("all", "retention_5y"), "share_parameters"]
+    shown = f"{100 * share:.0f}% params"
+    summary = _section(ens, "<table class='summary'>", "</table>")
+    diffs = _section(ens, "<table class='diffs'>", "</table>")
+    assert shown in summary and shown in diffs, shown
+    assert "share of it that comes from the calibrated parameters" in ens
+    # a point comparison's page has none of it
+    assert "% params" not in page and "calibrated ensemble" not in page

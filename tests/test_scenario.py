@@ -157,3 +157,31 @@ def test_bad_files_name_the_file(tmp_path):
     msg = _error(child)
     assert msg.startswith(f"{child.resolve()}: extends = \"nowhere\": {tmp_path.resolve() / 'nowhere.toml'}: "
                           "no such scenario file")
+
+
+def test_an_ensemble_member_sits_at_the_level_of_the_defaults(tmp_path):
+    member = {"exits.hazard_floor": 0.05, "mentors.trainees_mean.full": 6.0}
+    p = load_scenario("dyad", base=member)
+    # the member beats the defaults (the calibration record's point estimates)
+    assert p.exits.hazard_floor == 0.05 and p.mentors.trainees_mean.full == 6.0
+    assert p.mentors.trainees_mean.assistant == load_scenario("dyad").mentors.trainees_mean.assistant
+    # a scenario file that sets the same parameter beats the member, and --set beats both
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "dyad"\n[exits]\nhazard_floor = 0.02\n')
+    p = load_scenario(child, base=member)
+    assert p.exits.hazard_floor == 0.02 and p.mentors.trainees_mean.full == 6.0
+    assert load_scenario(child, ["exits.hazard_floor=0.03"], base=member).exits.hazard_floor == 0.03
+    # the defaults as a member change nothing
+    assert load_scenario("dyad", base={"exits.hazard_floor": load_scenario("dyad").exits.hazard_floor}) == \
+        load_scenario("dyad")
+
+
+def test_a_bad_ensemble_member_value_names_the_member(tmp_path):
+    text = _error("dyad", base={"exits.hazard_floor": -1.0})
+    assert text.startswith("ensemble member: exits.hazard_floor = -1") and "out of range" in text
+    assert _error("dyad", base={"exits.hazard_flor": 0.1}).startswith("ensemble member: exits.hazard_flor")
+    assert _error("dyad", base={"exits..x": 0.1}).startswith("ensemble member:")
+    # a file that sets the parameter is blamed for its own bad value, not the member
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "dyad"\n[exits]\nhazard_floor = -2.0\n')
+    assert "child.toml" in _error(child, base={"exits.hazard_floor": 0.1}).split(":")[0]

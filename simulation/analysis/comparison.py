@@ -30,7 +30,10 @@ from simulation.util import destination
 
 DIFFERENCE_COLUMNS = ("scenario", "reference", "group", "outcome", "n_replicates", "reference_mean", "scenario_mean",
                       "difference", "ci_low", "ci_high", "unpaired_ci_low", "unpaired_ci_high",
-                      "paired_to_unpaired_width")
+                      "paired_to_unpaired_width",
+                      # ensemble comparisons only (NaN otherwise): the share of the interval's variance that
+                      # comes from the calibrated parameters, the interval from chance alone, the members
+                      "share_parameters", "chance_ci_low", "chance_ci_high", "n_members")
 HAZARD_COLUMNS = ("model", "covariate", "hazard_ratio", "ci_low", "ci_high", "p", "n", "events")
 
 
@@ -127,7 +130,7 @@ def difference_notes(diffs: pd.DataFrame, table: pd.DataFrame, scenarios: list[s
         notes.append(note(f"95% confidence intervals of the differences in {', '.join(items)}",
                           "only one replicate had a value in both scenarios: no interval"))
     # an outcome with values in both scenarios' runs, but never in the same replicate of both
-    columns = [c for c in table.columns if c not in ("scenario", "replicate", "seed", "group")]
+    columns = [c for c in table.columns if c not in ("scenario", "replicate", "member", "seed", "group")]
     for s in scenarios:
         if s == reference:
             continue
@@ -154,6 +157,9 @@ def load(out: str | Path) -> Comparison:
     hr = pd.read_parquet(out / "hazard_ratios.parquet")
     if diffs.empty:  # folders written before empty tables kept their columns
         diffs = _empty(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
+    for c in DIFFERENCE_COLUMNS:  # written before the ensemble columns existed
+        if c not in diffs.columns:
+            diffs[c] = np.nan
     if hr.empty:
         hr = _empty(HAZARD_COLUMNS, ("model", "covariate"))
     table = pd.read_parquet(out / "outcomes.parquet")

@@ -187,14 +187,43 @@ def header_html(meta: dict, manifests: dict[str, dict], table: pd.DataFrame) -> 
     sets = meta.get("sets") or []
     overrides = (", ".join(f"<code>--set {html.escape(s)}</code>" for s in sets)) if sets else "none"
     seeds = meta["seeds"]
+    ens = meta.get("ensemble")
+    runs = (f"<b>{reps} {'replicate' if reps == 1 else 'replicates'}</b> per scenario "
+            f"(seeds {seeds[0]}&ndash;{seeds[-1]}, the same people in every scenario)" if not ens else
+            f"<b>{ens['members']} members of the calibrated ensemble &times; {ens['seeds_per_member']} seeds</b> per "
+            f"scenario ({reps} runs, seeds {seeds[0]}&ndash;{seeds[-1]}: the same parameter values and the same people "
+            f"in every scenario); <b>the differences' intervals carry calibration and chance</b>")
     return (
         f"<p class='meta'><b>Population</b> {_values(manifests, lambda p: p['population']['n_faculty'])} "
         f"faculty at the start in {_values(manifests, lambda p: p['population']['n_institutions'])} institutions; "
         f"<b>horizon</b> {_values(manifests, lambda p: p['horizon_years'])} years; "
-        f"<b>{reps} {'replicate' if reps == 1 else 'replicates'}</b> per scenario (seeds {seeds[0]}&ndash;{seeds[-1]}, "
-        f"the same people in every scenario); outcomes concern the "
+        f"{runs}; outcomes concern the "
         f"{f'{hires.mean():.0f}' if len(hires) and np.isfinite(hires.mean()) else 'n/a'} "
         f"faculty hired per run on average. <b>Overrides</b>: {overrides}.</p>")
+
+
+def params_share(share: float) -> str:
+    """'62% params': the parameters' share of a difference's interval (its variance), across an
+    ensemble; '' for a point comparison (NaN)."""
+    return (f"<span class='ci params'>{100 * share:.0f}% params</span>"
+            if share is not None and np.isfinite(share) else "")
+
+
+def ensemble_html(meta: dict) -> str:
+    """The paragraph on what an ensemble comparison's intervals carry ('' for a point comparison)."""
+    ens = meta.get("ensemble")
+    if not ens:
+        return ""
+    m, k = ens["members"], ens["seeds_per_member"]
+    return (f"<p class='note'><b>Across the calibrated ensemble.</b> Every scenario ran on the same {m} parameter "
+            f"vectors of the calibrated ensemble (members of the installed calibration record: parameter values the "
+            f"calibration targets cannot tell apart), each on the same {k} seeds. A difference's interval carries two "
+            f"uncertainties: how the difference changes from one member to another (the calibration's uncertainty) "
+            f"and chance (seed to seed within a member), split by a one-way random-effects analysis over the members. "
+            f"&ldquo;N% params&rdquo; under an interval is the parameters' share of its variance: near 100% the "
+            f"answer hangs on parameters the data leave open and more seeds would not narrow it; near 0% it is "
+            f"chance, and more seeds would. The gaps between women and men and their changes are paired by run but "
+            f"not split by member (their intervals count the members' spread as chance).</p>")
 
 
 def _swatch(colour: str) -> str:
@@ -342,7 +371,8 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
             if (s, o) in d_all.index:
                 r = d_all.loc[(s, o)]
                 cells.append(_change_cell(o, r["difference"], r["ci_low"], r["ci_high"],
-                                          change_class(o, r["difference"], r["ci_low"], r["ci_high"])))
+                                          change_class(o, r["difference"], r["ci_low"], r["ci_high"]),
+                                          params_share(r.get("share_parameters", np.nan))))
             else:
                 cells.append("<td class='num'>n/a</td>")
             if with_gap:
@@ -365,7 +395,10 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
               + lower_text
               + ("; in the gap columns, green means the gap between women and men narrows, red that it widens"
                  if with_gap else "")
-              + ". Pale: the interval includes zero (or there is none).</p>")
+              + ". Pale: the interval includes zero (or there is none)."
+              + (" Under an interval: the share of it that comes from the calibrated parameters (the rest is chance)."
+                 if "share_parameters" in d_all.columns and d_all["share_parameters"].notna().any() else "")
+              + "</p>")
     return f"<table class='summary'>{head1}{head2}{''.join(rows)}</table>{legend}"
 
 
@@ -416,7 +449,8 @@ def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None =
             cells = "".join(
                 "<td class='"
                 f"{change_class(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}'>"
-                f"{fmt_change(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}</td>"
+                f"{fmt_change(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}"
+                f"{params_share(g.loc[grp].get('share_parameters', np.nan))}</td>"
                 if grp in g.index else "<td></td>" for grp in GROUPS)
             body.append(f"<tr><td class='text'>{html.escape(scenario)}</td>{_outcome_cell(outcome)}"
                         f"<td>{fmt_level(outcome, float(ref))}</td>{cells}</tr>")
@@ -620,6 +654,9 @@ def gender_gap_sentence(hr: pd.DataFrame, notes: list[dict] | tuple = ()) -> str
 
 def pairing_sentence(diffs: pd.DataFrame) -> str:
     d = diffs[diffs["outcome"].isin(key_outcomes()) & (diffs["group"] == "all")]
+    if "share_parameters" in d.columns and d["share_parameters"].notna().any():  # across an ensemble
+        return ("Every scenario ran on the same members and the same seeds (the same parameter values and people), "
+                "so differences are paired run by run; their intervals carry calibration and chance (below).")
     ratio = d["paired_to_unpaired_width"].replace([np.inf, -np.inf], np.nan).dropna()
     if ratio.empty:
         return ""
@@ -713,6 +750,7 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
 {header_html(meta, manifests, comp.outcomes)}
 {bottom_line_html(comp, describe)}
 {summary_table_html(comp, colours, {s: describe_mentoring(m["params"], short=True) for s, m in manifests.items()})}
+{ensemble_html(meta)}
 {not_computed_html(notes)}
 <h2>Scenarios compared</h2>
 <table><tr><th>scenario</th><th class='text'>mentoring, from its parameters</th><th class='text'>question</th>\

@@ -101,8 +101,10 @@ def calibration_record() -> dict[str, Any]:
 
 
 def ensemble_members() -> list[dict[str, float]]:
-    """The installed calibrated ensemble's members (free parameters' values), [] when there is none."""
-    return list(calibration_record().get("ensemble", {}).get("members", []))
+    """The calibrated ensemble of the installed record: parameter vectors (dotted free-parameter
+    name -> value) from its "ensemble" -> "members"; [] when the record has no ensemble."""
+    ensemble = calibration_record().get("ensemble") or {}
+    return [{str(k): float(v) for k, v in m.items()} for m in ensemble.get("members") or []]
 
 
 def calibrated_source() -> str:

@@ -481,20 +481,53 @@ def value_message(kind: str, ctx: dict, value: Any, loc: tuple) -> str | None:
     return None
 
 
+MEMBER = "ensemble member"  # the origin, in messages, of a value of `load_scenario(base=...)`
+
+
 def load_scenario(
     source: str | Path | dict | None = None,
     overrides: list[str] | tuple[str, ...] = (),
     seed: int | None = None,
+    base: dict[str, Any] | None = None,
 ) -> Params:
-    """Resolve a scenario (file, name, dict or None for defaults) with `--set` overrides."""
+    """Resolve a scenario (file, name, dict or None for defaults) with `--set` overrides.
+
+    `base`: dotted parameter name -> value (a member of the calibrated ensemble), applied at the
+    level of the defaults: the scenario file (or dict) and `--set` still win where they set the
+    same parameter. Messages about its values name the "ensemble member"."""
     try:
-        return _load(source, overrides, seed)
+        return _load(source, overrides, seed, base)
     except RecursionError:
         raise ConfigError("the scenario is nested too deeply to read; check the file and the --set values") from None
 
 
-def _load(source: str | Path | dict | None, overrides: list[str] | tuple[str, ...], seed: int | None) -> Params:
+def _has(data: Any, loc: Loc) -> bool:
+    """Whether `data` (a scenario's nested tables) sets `loc` itself or a value holding it."""
+    for part in loc:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+        if not isinstance(data, dict):
+            return True
+    return True
+
+
+def _defaults(base: dict[str, Any] | None, provenance: dict[Loc, str]) -> dict:
+    """The defaults with the `base` values merged in (their origin recorded in `provenance`)."""
+    defaults = Params().model_dump()
+    for name, value in (base or {}).items():
+        if not isinstance(name, str) or not name or any(not part for part in name.split(".")):
+            raise ConfigError(f"{MEMBER}: {_show(name)}: the key must be a dotted field name such as "
+                              "exits.hazard_floor")
+        defaults = _merge(defaults, _nested(name.split("."), value), MEMBER, provenance)
+    return defaults
+
+
+def _load(source: str | Path | dict | None, overrides: list[str] | tuple[str, ...], seed: int | None,
+          base: dict[str, Any] | None = None) -> Params:
     provenance: dict[Loc, str] = {}
+    from_base: dict[Loc, str] = {}
+    defaults = _defaults(base, from_base)
     if source is None:
         data: dict = {}
     elif isinstance(source, dict):
@@ -506,7 +539,8 @@ def _load(source: str | Path | dict | None, overrides: list[str] | tuple[str, ..
             raise ConfigError(f"{_show(str(source))}: a file name cannot contain a NUL character")
         data = _load_chain(resolve_path(source), provenance)
     # over the defaults, so that a file or --set may change one entry of a vector field
-    data = _merge(Params().model_dump(), data, "", {})
+    provenance.update({loc: o for loc, o in from_base.items() if not _has(data, loc)})  # the file wins
+    data = _merge(defaults, data, "", {})
     for text in overrides:
         parts, value = parse_override(text)
         data = _merge(data, _nested(parts, value), "--set", provenance)

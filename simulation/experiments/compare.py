@@ -3,10 +3,24 @@
 Replicate r of every scenario runs with seed `seed + r`, so all scenarios face the same
 people (common random numbers) and differences can be paired replicate by replicate.
 
+Across a calibrated ensemble (`ensemble=`, the members of the installed record's "ensemble":
+`config.params.ensemble_members()`), `replicates` is the number of members used (the first
+ones) and each runs on `seeds_per_member` seeds: run r = m * S + s uses member m (its values
+applied at the level of the defaults: `load_scenario(base=member)`) and seed `seed + r`. Every
+scenario and every decomposition rerun runs on the same members and seeds (paired twice). An
+ensemble of one member equal to the point defaults, on S = R seeds, makes exactly the runs of
+the point comparison with R replicates. The differences' intervals then carry the calibration's
+uncertainty as well as chance (`ensemble_interval`); outcomes.parquet gets a `member` column
+(ensemble mode only: a point comparison's table is as before), comparison.json an "ensemble"
+entry (null for a point comparison) and "intervals", saying which intervals carry what.
+
     <out>/runs/<scenario>/rep<r>/   each run's tables and manifest
-    <out>/outcomes.parquet          scenario x replicate x group, every outcome
+    <out>/outcomes.parquet          scenario x replicate x group, every outcome (and the run's
+                                    ensemble member, in ensemble mode)
     <out>/differences.parquet       each scenario minus the reference: paired mean and 95% CI,
-                                    with the unpaired interval for comparison
+                                    with the unpaired interval for comparison; in ensemble mode
+                                    the share of the interval's variance due to the parameters
+                                    and the interval from chance alone
     <out>/hazard_ratios.parquet     Cox model of leaving academia: scenario and gender,
                                     without and with publications
     <out>/gaps.parquet              per scenario and person-level outcome: women minus men, 95% CI
@@ -53,42 +67,126 @@ from simulation.config import gender
 from simulation.config.params import Params
 from simulation.util.progress import step
 from simulation.run.results import TABLES, run_id
-from simulation.config.scenario import load_scenario, resolve_path, scenario_question
+from simulation.config.scenario import MEMBER, ConfigError, load_scenario, resolve_path, scenario_question
 from simulation.experiments.executors import RunSpec, map_tasks, run_many
 
 DEFAULT_SCENARIOS = ("status_quo", "dyad", "committee", "network", "network_peers")
-DEFAULT_REPLICATES = 16
+DEFAULT_REPLICATES = 16  # replicates of a point comparison; members of an ensemble comparison
+DEFAULT_SEEDS_PER_MEMBER = 2
+# which intervals carry what, for comparison.json's "intervals"
+INTERVALS_POINT = {
+    "differences": "chance: paired t-intervals over the replicates (one parameter set, the point calibration)",
+    "gaps, gap_changes, decomposition": "chance: t-intervals over the replicates, paired by replicate",
+}
+INTERVALS_ENSEMBLE = {
+    "differences": ("calibration and chance: ci_low/ci_high from a one-way random-effects ANOVA over the members "
+                    "(share_parameters: the parameters' share of its variance; chance_ci_low/high: chance alone)"),
+    "gaps, gap_changes, decomposition": ("paired by run (member and seed) but not split by member: t-intervals "
+                                         "over all runs, the members' spread counted as chance"),
+}
+KEYS = ("scenario", "replicate", "member", "seed", "group")  # the outcome table's columns that are not outcomes
 
 
 HIRE_COLUMNS = ["gender", "hire_month", "end_month", "censored", "pubs", "initial"]  # for the Cox models
 
 
-def run_outcomes(folder: Path, scenario: str, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_outcomes(folder: Path, scenario: str, replicate: int,
+                 member: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """For one run folder, from one read of its tables: one row per group with every
-    person-level outcome plus the run-level ones, and the run's hires (labelled) for the pooled
-    Cox models."""
+    person-level outcome plus the run-level ones (and the ensemble `member`, when given), and
+    the run's hires (labelled) for the pooled Cox models."""
     people = pd.read_parquet(folder / "people.parquet", columns=list(dict.fromkeys([*people_columns(), *HIRE_COLUMNS])))
     series = pd.read_parquet(folder / "series.parquet")
     manifest = json.loads((folder / "manifest.json").read_text())
     o = table_outcomes(people, series, manifest["n_months"])
     o.insert(0, "scenario", scenario)
     o.insert(1, "replicate", replicate)
-    o.insert(2, "seed", manifest["seed"])
+    if member is not None:
+        o.insert(2, "member", member)
+    o.insert(2 if member is None else 3, "seed", manifest["seed"])
     c = cohort(people[HIRE_COLUMNS])
     c["scenario"] = scenario
     c["replicate"] = replicate
     return o, c
 
 
-def _run_outcomes_task(task: tuple[str, str, int]):
-    folder, scenario, replicate = task
-    return scenario, replicate, run_outcomes(Path(folder), scenario, replicate)
+def _run_outcomes_task(task: tuple[str, str, int, int | None]):
+    folder, scenario, replicate, member = task
+    return scenario, replicate, run_outcomes(Path(folder), scenario, replicate, member)
+
+
+def ensemble_interval(d, members, level: float = 0.95) -> dict[str, float]:
+    """The mean of paired differences d (one per run) made across an ensemble (`members`: each
+    run's member), and an interval carrying the calibration's uncertainty and chance.
+
+    One-way random-effects ANOVA over members: MSW within, MSB between; sigma2_chance = MSW,
+    sigma2_params = max(0, (MSB - MSW) / n0) (n0 = S, the seeds per member, when every member
+    has S runs with a value). The variance of the difference is V = sigma2_params (1 + 1/M)
+    + sigma2_chance / N (N runs, M members): the spread of the effect over parameter values the
+    calibration allows, the error of the ensemble's mean, and chance. Interval: mean +- t sqrt(V),
+    t with Satterthwaite's degrees of freedom for the two parts of V (M - 1 when the parameters
+    dominate, N - M when they add nothing; with many members t tends to the normal z, and a
+    handful of members gives honestly wide intervals). `share_parameters` =
+    sigma2_params (1 + 1/M) / V; `chance_ci_*`: mean +- t(N - M) sqrt(sigma2_chance / N), the
+    interval if the parameters were known. With one member the parameter part is 0 and the
+    interval is the point comparison's t-interval exactly; with one seed per member chance and
+    parameters cannot be told apart (the whole spread counts as the parameters', no split)."""
+    d = np.asarray(d, dtype=float)
+    members = np.asarray(members)
+    ok = np.isfinite(d)
+    d, members = d[ok], members[ok]
+    nan = float("nan")
+    out = {"difference": nan, "ci_low": nan, "ci_high": nan, "share_parameters": nan,
+           "chance_ci_low": nan, "chance_ci_high": nan, "n_members": 0}
+    if len(d) == 0:
+        return out
+    labels = list(dict.fromkeys(members.tolist()))
+    n_total, n_members = len(d), len(labels)
+    out["n_members"] = n_members
+    if n_members == 1:  # no spread over parameters: the point comparison's t-interval
+        mean, lo, hi = mean_ci(d, level)
+        return {**out, "difference": mean, "ci_low": lo, "ci_high": hi, "chance_ci_low": lo, "chance_ci_high": hi,
+                "share_parameters": 0.0 if n_total >= 2 else nan}
+    mean = float(d.mean())
+    out["difference"] = mean
+    groups = [d[members == m] for m in labels]
+    n = np.array([len(g) for g in groups], dtype=float)
+    means = np.array([g.mean() for g in groups])
+    df_b, df_w = n_members - 1, n_total - n_members
+    msb = float((n * (means - mean) ** 2).sum() / df_b)
+    n0 = (n_total - (n ** 2).sum() / n_total) / df_b  # S when balanced
+    q = 0.5 + level / 2
+    if df_w == 0:  # one run per member: chance and parameters cannot be told apart
+        var, df = msb * (1 + 1 / n_members) / n0, df_b
+        out["share_parameters"] = nan
+    else:
+        msw = float(sum(((g - g.mean()) ** 2).sum() for g in groups) / df_w)
+        s2p = max(0.0, (msb - msw) / n0)
+        chance = msw / n_total
+        half_chance = stats.t.ppf(q, df_w) * np.sqrt(chance)
+        out["chance_ci_low"], out["chance_ci_high"] = mean - half_chance, mean + half_chance
+        params = s2p * (1 + 1 / n_members)
+        var = params + chance
+        # Satterthwaite over the two parts, the parameters' on the M - 1 degrees of freedom of the
+        # members' means (written in MSB and MSW, MSW's coefficient is negative and the degrees of
+        # freedom collapse as sigma2_params -> 0); continuous: N - M when the parameters add nothing
+        df = var ** 2 / (params ** 2 / df_b + chance ** 2 / df_w) if var > 0 else df_w
+        out["share_parameters"] = s2p * (1 + 1 / n_members) / var if var > 0 else 0.0
+    half = stats.t.ppf(q, df) * np.sqrt(var) if var > 0 else 0.0
+    out["ci_low"], out["ci_high"] = mean - half, mean + half
+    return out
 
 
 def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] | None = None,
                        level: float = 0.95) -> pd.DataFrame:
-    """Each scenario minus the reference, replicate by replicate, with paired and unpaired CIs."""
-    columns = columns or [c for c in table.columns if c not in ("scenario", "replicate", "seed", "group")]
+    """Each scenario minus the reference, replicate by replicate, with paired and unpaired CIs.
+
+    A table with a `member` column (an ensemble comparison) gets the interval of
+    `ensemble_interval` (calibration and chance) in ci_low/ci_high, with share_parameters,
+    chance_ci_low/high and n_members; the unpaired interval is chance's alone, over all runs.
+    Without one those columns are NaN."""
+    columns = columns or [c for c in table.columns if c not in KEYS]
+    by_member = "member" in table.columns
     ref = table[table["scenario"] == reference].set_index(["replicate", "group"])
     rows = []
     for scenario in table["scenario"].unique():
@@ -109,7 +207,13 @@ def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] |
                 if not ok.any():
                     continue
                 a, b = a[ok], b[ok]
-                diff, lo, hi = mean_ci(a - b, level)
+                split = {"share_parameters": np.nan, "chance_ci_low": np.nan, "chance_ci_high": np.nan,
+                         "n_members": np.nan}
+                if by_member:
+                    split = ensemble_interval(a - b, g["member"].to_numpy()[ok], level)
+                    diff, lo, hi = (split.pop(k) for k in ("difference", "ci_low", "ci_high"))
+                else:
+                    diff, lo, hi = mean_ci(a - b, level)
                 n = len(a)
                 if n >= 2:
                     va, vb = a.var(ddof=1) / n, b.var(ddof=1) / n
@@ -124,6 +228,7 @@ def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] |
                     "difference": diff, "ci_low": lo, "ci_high": hi,
                     "unpaired_ci_low": diff - half_unpaired, "unpaired_ci_high": diff + half_unpaired,
                     "paired_to_unpaired_width": (hi - lo) / (2 * half_unpaired) if half_unpaired > 0 else np.nan,
+                    **split,
                 })
     if not rows:
         return _empty(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
@@ -203,11 +308,11 @@ def hazard_ratios(pooled: pd.DataFrame, reference: str, max_rows: int = 150_000,
     return pd.DataFrame(rows, columns=list(HAZARD_COLUMNS)) if rows else empty
 
 
-def resolve(scenarios: list[str], sets: list[str]) -> dict[str, Params]:
-    """Validate every scenario before anything runs."""
+def resolve(scenarios: list[str], sets: list[str], base: dict[str, float] | None = None) -> dict[str, Params]:
+    """Validate every scenario before anything runs (on an ensemble member's values: `base`)."""
     resolved = {}
     for s in scenarios:
-        p = load_scenario(s, sets)
+        p = load_scenario(s, sets, base=base)
         if p.name in resolved:
             raise ValueError(f"scenario {p.name!r} is listed twice")
         resolved[p.name] = p
@@ -216,16 +321,27 @@ def resolve(scenarios: list[str], sets: list[str]) -> dict[str, Params]:
 
 def default_folder(scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS, replicates: int = DEFAULT_REPLICATES,
                    seed: int = 1, reference: str | None = None, sets: list[str] | tuple[str, ...] = (),
-                   root: str | Path = "results/compare") -> Path:
+                   root: str | Path = "results/compare",
+                   seeds_per_member: int | None = DEFAULT_SEEDS_PER_MEMBER) -> Path:
     """Where a comparison goes by default: its own folder for each thing compared (scenarios,
-    reference, overrides, seed, replicates), so a different comparison never lands on another
-    one, and the same one resumes where it stopped. `default` for the default comparison."""
+    reference, overrides, seed, replicates, and for a comparison across the calibrated ensemble
+    its seeds per member; `seeds_per_member=None`: a point comparison), so a different comparison
+    never lands on another one, and the same one resumes where it stopped (a run whose
+    parameters changed, e.g. with a new ensemble, is made again: runs resume by run id).
+    `default` for the default comparison (`careersim compare`: across the ensemble),
+    `default-point` for the default comparison at the point calibration (`--point`)."""
     names = [Path(str(s)).stem for s in scenarios]
-    key = json.dumps({"scenarios": [str(s) for s in scenarios], "reference": reference or names[0],
-                      "sets": list(sets), "seed": seed, "replicates": replicates}, sort_keys=True)
-    if key == json.dumps({"scenarios": list(DEFAULT_SCENARIOS), "reference": DEFAULT_SCENARIOS[0], "sets": [],
-                          "seed": 1, "replicates": DEFAULT_REPLICATES}, sort_keys=True):
+    fields = {"scenarios": [str(s) for s in scenarios], "reference": reference or names[0],
+              "sets": list(sets), "seed": seed, "replicates": replicates}
+    defaults = {"scenarios": list(DEFAULT_SCENARIOS), "reference": DEFAULT_SCENARIOS[0], "sets": [], "seed": 1,
+                "replicates": DEFAULT_REPLICATES}
+    if seeds_per_member is not None:  # (a point comparison's key is as it was before ensembles)
+        fields["ensemble"] = {"seeds_per_member": seeds_per_member}
+    key = json.dumps(fields, sort_keys=True)
+    if key == json.dumps({**defaults, "ensemble": {"seeds_per_member": DEFAULT_SEEDS_PER_MEMBER}}, sort_keys=True):
         return Path(root) / "default"
+    if key == json.dumps(defaults, sort_keys=True):
+        return Path(root) / "default-point"
     label = "-vs-".join(names) if len(names) <= 3 else f"{names[0]}-and-{len(names) - 1}-more"
     return Path(root) / f"{label[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
@@ -242,44 +358,85 @@ def compare(
     address: str | None = None,
     progress: bool = True,
     decomposition: bool = True,
+    ensemble: list[dict[str, float]] | None = None,
+    seeds_per_member: int = DEFAULT_SEEDS_PER_MEMBER,
 ) -> Comparison:
     """Run every scenario `replicates` times on paired seeds; write the tables and return them.
 
     `decomposition`: also rerun the reference with each gendered mechanism switched off in turn
     (same seeds) and save how the gender gaps change (decomposition.parquet).
 
+    `ensemble`: parameter vectors (dotted name -> value; `config.params.ensemble_members()`) to
+    run across: then `replicates` is the number of members used (the first ones) and each runs
+    on `seeds_per_member` seeds (run r = m * S + s: member m, seed `seed + r`); see the module's
+    docstring. None: the point calibration (the defaults), as before.
+
     Figures and report.html are the caller's to write (`simulation.analysis.report.write_report`)."""
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1 (got {replicates})")
-    resolved = resolve(list(scenarios), list(sets))
+    members: list[dict[str, float]] | None = None
+    if ensemble is not None:
+        if seeds_per_member < 1:
+            raise ValueError(f"seeds per member must be at least 1 (got {seeds_per_member})")
+        if len(ensemble) < replicates:
+            raise ValueError(f"the ensemble has {len(ensemble)} member{'s' if len(ensemble) != 1 else ''}, fewer than "
+                             f"the {replicates} asked for (in an ensemble comparison replicates counts members)")
+        members = [dict(m) for m in ensemble[:replicates]]
+    per = seeds_per_member if members is not None else 1  # runs per parameter set
+    n_runs = replicates * per  # runs per scenario: replicate r = m * per + s
+
+    def member_of(r: int) -> int:
+        return r // per if members is not None else 0
+
+    bases: list[dict[str, float] | None] = list(members) if members is not None else [None]
+    resolved_by = [_resolve_member(list(scenarios), list(sets), b, k if members is not None else None)
+                   for k, b in enumerate(bases)]
+    resolved = resolved_by[0]
     names = list(resolved)
     reference = reference or names[0]
     if reference not in resolved:
         raise ValueError(f"reference {reference!r} is not among the scenarios compared ({', '.join(names)})")
     if out is None:
-        out = default_folder(list(scenarios), replicates, seed, reference, list(sets))
+        out = default_folder(list(scenarios), replicates, seed, reference, list(sets),
+                             seeds_per_member=seeds_per_member if members is not None else None)
     out = destination.claim(out, "comparison")
     destination.remove_leftovers([out, out / "figures"])  # of a comparison that was killed
-    mechanisms = switched_off(list(scenarios), list(sets), resolved, reference) if decomposition else {}
-    reruns = {gender_gaps.decomposition_scenario(reference, m): p for m, (_, p) in mechanisms.items() if p is not None}
+    by_base = [switched_off(list(scenarios), list(sets), resolved_by[k], reference, base=b) if decomposition else {}
+               for k, b in enumerate(bases)]
+    # a mechanism is rerun unless the reference lacks it on every member; on a member that lacks
+    # it, its rerun is the reference's run again (same parameters: nothing is switched off)
+    mechanisms = {m: (sets_off, None if all(x[m][1] is None for x in by_base) else p)
+                  for m, (sets_off, p) in by_base[0].items()}
+    reruns_by = [{gender_gaps.decomposition_scenario(reference, m): (resolved_by[k][reference] if x[m][1] is None
+                                                                     else x[m][1])
+                  for m, (_, p) in mechanisms.items() if p is not None} for k, x in enumerate(by_base)]
+    reruns = reruns_by[0]
+
+    def params_of(name: str, r: int) -> Params:
+        k = member_of(r)
+        return {**resolved_by[k], **reruns_by[k]}[name].model_copy(update={"seed": seed + r})
+
     specs = []
-    for r in range(replicates):
-        for name, p in {**resolved, **reruns}.items():
-            p_r = p.model_copy(update={"seed": seed + r})
-            specs.append(RunSpec(p_r, run_folder(out, name, r), {"scenario": name, "replicate": r}))
+    for r in range(n_runs):
+        for name in [*resolved, *reruns]:
+            labels = {"scenario": name, "replicate": r, "member": member_of(r) if members is not None else None}
+            specs.append(RunSpec(params_of(name, r), run_folder(out, name, r), labels))
+    runs_each = (f"{replicates} ensemble members x {per} seeds each" if members is not None
+                 else f"{replicates} replicates each")
     if reruns:
         step(f"{len(specs)} runs: {len(names)} scenarios and, for the decomposition of the gender gaps, "
-             f"{reference} with each of {len(reruns)} gendered mechanisms switched off, {replicates} replicates each",
-             progress)
+             f"{reference} with each of {len(reruns)} gendered mechanisms switched off, {runs_each}", progress)
+    elif members is not None:
+        step(f"{len(specs)} runs: {len(names)} scenarios, {runs_each}", progress)
     t0 = time.perf_counter()
     run_many(specs, executor=executor, workers=workers, address=address, progress=progress, desc="comparison")
     t1 = time.perf_counter()
 
-    step(f"analysing {len(names) * replicates} runs"
-         + (f" and {len(reruns) * replicates} decomposition reruns" if reruns else "")
+    step(f"analysing {len(names) * n_runs} runs"
+         + (f" and {len(reruns) * n_runs} decomposition reruns" if reruns else "")
          + ": outcomes, paired differences, Cox models", progress)
     # each run's outcomes and hires, read once, on the workers (in the order of the runs after)
-    tasks = [(str(s.out), s.labels["scenario"], s.labels["replicate"]) for s in specs]
+    tasks = [(str(s.out), s.labels["scenario"], s.labels["replicate"], s.labels["member"]) for s in specs]
     order = {n: i for i, n in enumerate([*names, *reruns])}
     per_run = sorted(map_tasks(_run_outcomes_task, tasks, executor="serial" if executor == "serial" else "processes",
                                workers=workers), key=lambda x: (order[x[0]], x[1]))
@@ -292,7 +449,7 @@ def compare(
     changes = gender_gaps.gap_changes(table, reference, scenarios=names)
     horizon_years = min(resolved[n].n_months for n in names) / 12
     notes = outcome_notes(table, horizon_years, {float(resolved[n].hiring.share_women) for n in names})
-    notes += difference_notes(diffs, table, names, reference, replicates)
+    notes += difference_notes(diffs, table, names, reference, n_runs)
     hr = hazard_ratios(pooled, reference, notes=notes)
     decomp = None
     if decomposition:
@@ -306,15 +463,19 @@ def compare(
     meta = {
         "scenarios": names,
         "reference": reference,
-        "replicates": replicates,
-        "seeds": [seed + r for r in range(replicates)],
+        # runs per scenario, paired across scenarios (in ensemble mode: members x seeds per member)
+        "replicates": n_runs,
+        "seeds": [seed + r for r in range(n_runs)],
+        # null: the point calibration (the defaults); else the members run (run r: member r // S)
+        "ensemble": None if members is None else {
+            "members": len(members), "seeds_per_member": per, "member_values": members,
+            "method": _ensemble_method(members)},
+        "intervals": INTERVALS_ENSEMBLE if members is not None else INTERVALS_POINT,
         "sets": list(sets),
         "questions": {n: _question(n) for n in names},
         "descriptions": {n: resolved[n].description for n in names},
         "models": {n: resolved[n].mentoring.model for n in names},
-        "run_ids": {
-            n: [run_id(resolved[n].model_copy(update={"seed": seed + r})) for r in range(replicates)] for n in names
-        },
+        "run_ids": {n: [run_id(params_of(n, r)) for r in range(n_runs)] for n in names},
         "outcomes": definitions(),
         "tables": list(TABLES),
         "horizon_years": horizon_years,
@@ -323,8 +484,8 @@ def compare(
         "decomposition": None if not decomposition else {
             m: {"scenario": gender_gaps.decomposition_scenario(reference, m), "sets": sets_off,
                 "already_off": p is None,
-                "run_ids": [] if p is None else [run_id(p.model_copy(update={"seed": seed + r}))
-                                                 for r in range(replicates)]}
+                "run_ids": [] if p is None else [run_id(params_of(gender_gaps.decomposition_scenario(reference, m), r))
+                                                 for r in range(n_runs)]}
             for m, (sets_off, p) in mechanisms.items()},
         "not_computed": notes,
         # wall-clock seconds of each stage of this invocation (a resumed comparison's runs stage
@@ -348,19 +509,42 @@ def compare(
 
 
 def switched_off(scenarios: list[str], sets: list[str], resolved: dict[str, Params],
-                 reference: str) -> dict[str, tuple[list[str], Params | None]]:
+                 reference: str, base: dict[str, float] | None = None) -> dict[str, tuple[list[str], Params | None]]:
     """For each gendered mechanism: the --set strings that switch it off in the reference, and the
-    reference's parameters with them (resolved as the scenario was, the switch after the user's
-    --set), or None when the reference already lacks the mechanism (the switch changes no
-    parameter, or the mechanism does not act in the reference's model: `Mechanism.acts`)."""
+    reference's parameters with them (resolved as the scenario was, on the same ensemble member
+    `base`, the switch after the user's --set), or None when the reference already lacks the
+    mechanism (the switch changes no parameter, or the mechanism does not act in the reference's
+    model: `Mechanism.acts`)."""
     source = scenarios[list(resolved).index(reference)]  # `resolve` keeps the order of the scenarios
-    base = resolved[reference]
+    ref = resolved[reference]
     out = {}
     for m in gender.MECHANISMS:
-        sets_off = gender.switch_off_sets(base, [m.name])
-        p = load_scenario(source, [*sets, *sets_off])
-        out[m.name] = (sets_off, None if p == base or not m.acts(base) else p)
+        sets_off = gender.switch_off_sets(ref, [m.name])
+        p = load_scenario(source, [*sets, *sets_off], base=base)
+        out[m.name] = (sets_off, None if p == ref or not m.acts(ref) else p)
     return out
+
+
+def _resolve_member(scenarios: list[str], sets: list[str], base: dict[str, float] | None,
+                    k: int | None) -> dict[str, Params]:
+    """`resolve` on ensemble member k (its index in messages)."""
+    try:
+        return resolve(scenarios, sets, base)
+    except ConfigError as exc:
+        if k is None:
+            raise
+        raise ConfigError(str(exc).replace(f"{MEMBER}:", f"{MEMBER} {k}:")) from None
+
+
+def _ensemble_method(members: list[dict[str, float]]) -> str:
+    """How the members were made: the installed record's ensemble "method" when they are its
+    first members, else that the caller gave them."""
+    from simulation.config.params import calibration_record, ensemble_members
+
+    installed = ensemble_members()
+    if installed[: len(members)] == members:
+        return str((calibration_record().get("ensemble") or {}).get("method", ""))
+    return "given to compare() by its caller (not the installed record's ensemble)"
 
 
 def _question(name: str) -> str:
