@@ -81,7 +81,7 @@ def test_calibrate_check_prints_and_writes_the_table(tmp_path):
     assert "exit_10y" in r.stdout and "targets within tolerance" in r.stdout
     assert (tmp_path / "check.csv").exists() and (tmp_path / "check.md").exists()
     r = runner.invoke(app, ["calibrate"])
-    assert r.exit_code == 2 and "--check or --fit" in r.output
+    assert r.exit_code == 2 and "say --check, --fit, --history-match or --ensemble N" in r.output
 
 
 def test_patterns_prints_every_pattern(tmp_path):

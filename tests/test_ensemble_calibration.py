@@ -32,7 +32,7 @@ def record(tmp_path, monkeypatch):
 
 def test_history_match_ensemble_and_check_through_the_cli(tmp_path, record):
     out = tmp_path / "cal"
-    r = runner.invoke(app, ["calibrate", "--history-match", "--points", "8", "--waves", "2", "--executor", "serial",
+    r = runner.invoke(app, ["calibrate", "--history-match", "--points", "8", "--waves", "1", "--executor", "serial",
                             "--out", str(out), *TINY])
     assert r.exit_code == 0, r.output
     waves = pd.read_csv(out / "history" / "waves.csv")
@@ -75,7 +75,7 @@ def test_history_match_ensemble_and_check_through_the_cli(tmp_path, record):
     assert (out / "figures" / "ensemble_check.png").exists()
 
     # --point checks the point defaults as before
-    r = runner.invoke(app, ["calibrate", "--check", "--point", "--replicates", "2", "--executor", "serial",
+    r = runner.invoke(app, ["calibrate", "--check", "--point", "--replicates", "1", "--executor", "serial",
                             "--out", str(out), *TINY])
     assert r.exit_code == 0, r.output
     assert "simulated (95% CI)" in r.output
