@@ -19,8 +19,10 @@ al., Bayesian Anal 2010):
    the cut-off (3, Pukelsheim's three-sigma rule). A point must pass every wave so far.
 
 The waves stop when a wave keeps more than `stop_ratio` of the previous wave's volume (the space stops
-shrinking) or after `waves`. The volume is the share of a fixed quasi-random sample of the prior box
-(`sample` points) that is not ruled out.
+shrinking), when nothing is left, or after `waves`. The volume kept is a product of shares: wave 1's,
+of a fixed quasi-random sample of the prior box (`sample` points); each later wave's, of the
+candidates its design was chosen from (points spread over the space the earlier waves left, grown
+from their survivors by perturbation, so about, not exactly, uniform in it).
 
 The ensemble (`draw_ensemble`): candidates in the final space not ruled out are weighted by the
 emulators' Gaussian likelihood of the published figures, and `n` members are drawn by systematic
@@ -37,6 +39,7 @@ Folder layout (`careersim calibrate --history-match --out FOLDER`):
     FOLDER/wave_NN/emulators.csv      per target: model sd, leave-one-out check, kernel
     FOLDER/wave_NN/emulators.pkl      the fitted emulators, with a fingerprint of what they were fitted on
     FOLDER/wave_NN/sample.parquet     the prior-box sample with its implausibility after this wave
+    FOLDER/wave_NN/kept.parquet       points not ruled out after this wave (the next wave grows from them)
     FOLDER/ensemble.parquet           the drawn members (after `--ensemble N`)
 
 A history match started again on its folder continues where it stopped: a wave's design is recomputed
@@ -294,34 +297,22 @@ def maximin_subset(candidates: np.ndarray, n: int, rng: np.random.Generator) -> 
     return candidates[chosen]
 
 
-def space_not_ruled_out(waves: Sequence[Wave], observed: Sequence[Observed], sample: np.ndarray,
-                        sample_impl: np.ndarray, settings: Settings, want: int,
-                        rng: np.random.Generator) -> np.ndarray:
-    """At least `want` points of the space the waves have not ruled out (when the sample of the prior box
-    holds too few, more are found by perturbing those it holds), or all that could be found."""
-    kept = sample[sample_impl <= settings.cutoff]
-    d = sample.shape[1]
+def space_not_ruled_out(waves: Sequence[Wave], observed: Sequence[Observed], parents: np.ndarray,
+                        settings: Settings, want: int, rng: np.random.Generator) -> np.ndarray:
+    """At least `want` points of the space the waves have not ruled out: `parents` (points known to be
+    in it), and when they are too few, more found by perturbing them (Gaussian steps of half their
+    spread, kept when every wave so far lets them pass); or all that could be found."""
+    kept = parents
+    d = parents.shape[1]
     for _ in range(20):
         if len(kept) >= want or len(kept) == 0:
             break
         spread = np.maximum(kept.std(axis=0) if len(kept) > 1 else np.full(d, 0.05), 0.01)
-        parents = kept[rng.integers(len(kept), size=4 * want)]
-        cand = np.clip(parents + rng.normal(0, 0.5, parents.shape) * spread, 0, 1)
+        parent = kept[rng.integers(len(kept), size=4 * want)]
+        cand = np.clip(parent + rng.normal(0, 0.5, parent.shape) * spread, 0, 1)
         ok = cumulative(waves, observed, cand, settings.measure) <= settings.cutoff
         kept = np.vstack([kept, cand[ok]])
     return kept
-
-
-def design_for(number: int, waves: Sequence[Wave], observed: Sequence[Observed], sample: np.ndarray,
-               sample_impl: np.ndarray, settings: Settings, d: int) -> np.ndarray:
-    from scipy.stats import qmc
-
-    n = settings.n_points(d)
-    if number == 1:
-        return qmc.LatinHypercube(d=d, seed=settings.seed).random(n)
-    rng = np.random.default_rng(settings.seed + number)
-    pool = space_not_ruled_out(waves, observed, sample, sample_impl, settings, 10 * n, rng)
-    return maximin_subset(pool, n, rng) if len(pool) else np.zeros((0, d))
 
 
 def prior_sample(settings: Settings, d: int) -> np.ndarray:
@@ -385,11 +376,7 @@ class HistoryMatch:
     sample: np.ndarray
     sample_impl: np.ndarray
     table: pd.DataFrame  # per wave
-
-    @property
-    def kept(self) -> np.ndarray:
-        """The sample points not ruled out (unit cube)."""
-        return self.sample[self.sample_impl <= self.settings.cutoff]
+    parents: np.ndarray  # points in the space not ruled out after the last wave (unit cube)
 
 
 def _describe(priors, observed, settings) -> dict:
@@ -401,6 +388,7 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
                   simulator: Simulator, settings: Settings = Settings(), progress: bool = True,
                   about: dict | None = None) -> HistoryMatch:
     """Run (or continue) a history match in `folder`; return its waves."""
+    from scipy.stats import qmc
 
     settings.validate()
     priors, observed = list(priors), list(observed)
@@ -427,13 +415,19 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
     waves: list[Wave] = []
     rows: list[dict] = []
     volume = 1.0
+    # candidates spread over the space not yet ruled out: first the prior box's sample, then points
+    # grown from the survivors of the last wave (`space_not_ruled_out`)
+    pool, parents = sample, sample
+    n = settings.n_points(d)
     for number in range(1, settings.waves + 1):
         t0 = time.perf_counter()
         wdir = folder / f"wave_{number:02d}"
-        design = design_for(number, waves, observed, sample, sample_impl, settings, d)
-        if len(design) == 0:
-            step(f"wave {number}: no point of the prior box is left to run; stopping", progress)
-            break
+        if number == 1:
+            design = qmc.LatinHypercube(d=d, seed=settings.seed).random(n)
+        else:
+            rng = np.random.default_rng(settings.seed + number)
+            pool = space_not_ruled_out(waves, observed, parents, settings, 10 * n, rng)
+            design = maximin_subset(pool, n, rng)
         wdir.mkdir(exist_ok=True)
         design_path = wdir / "design.parquet"
         frame = _frame(priors, design)
@@ -451,7 +445,15 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
         waves.append(wave)
         wave_impl, _ = implausibility(wave, observed, sample, settings.measure)
         sample_impl = np.maximum(sample_impl, wave_impl)
-        new_volume = float(np.mean(sample_impl <= settings.cutoff))
+        # the share of the candidates (about uniform in the space the earlier waves left) this wave keeps
+        pool_impl = cumulative(waves, observed, pool, settings.measure)
+        survivors = int(np.sum(pool_impl <= settings.cutoff))
+        parents = pool[pool_impl <= settings.cutoff]
+        if survivors == 0:  # none of the candidates: the waves' own points that pass, if any (volume: at most)
+            every = np.vstack([w.design for w in waves])
+            parents = every[cumulative(waves, observed, every, settings.measure) <= settings.cutoff]
+        new_volume = volume * max(survivors, 1 if len(parents) else 0) / len(pool)
+        destination.write_parquet(_frame(priors, parents), wdir / "kept.parquet")
         diag = wave.diagnostics
         destination.write_file(wdir / "emulators.csv", lambda tmp: diag.to_csv(tmp, index=False))
         smp = _frame(priors, sample).assign(implausibility=sample_impl, wave_implausibility=wave_impl)
@@ -471,14 +473,14 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
         destination.write_file(folder / "waves.csv", lambda tmp: table.to_csv(tmp, index=False))
         destination.write_text(meta_path, json.dumps({**described, "waves": rows}, indent=2, default=float) + "\n")
         ratio, volume = rows[-1]["volume_ratio"], new_volume
-        if new_volume == 0:
-            step(f"wave {number}: every point of the sample is ruled out; stopping", progress)
+        if len(parents) == 0:
+            step(f"wave {number}: every point is ruled out; stopping", progress)
             break
         if number > 1 and ratio >= settings.stop_ratio:
             step(f"wave {number}: the space kept {ratio:.2f} of the previous wave's (>= {settings.stop_ratio}): "
                  "it has stopped shrinking", progress)
             break
-    return HistoryMatch(folder, priors, observed, settings, waves, sample, sample_impl, pd.DataFrame(rows))
+    return HistoryMatch(folder, priors, observed, settings, waves, sample, sample_impl, pd.DataFrame(rows), parents)
 
 
 # --- the ensemble ------------------------------------------------------------------------------
@@ -505,7 +507,7 @@ def draw_ensemble(hm: HistoryMatch, n: int, seed: int = 4000, candidates: int = 
         raise ValueError("the ensemble needs at least one member")
     rng = np.random.default_rng(seed)
     want = candidates or max(20 * n, 2000)
-    pool = space_not_ruled_out(hm.waves, hm.observed, hm.sample, hm.sample_impl, hm.settings, want, rng)
+    pool = space_not_ruled_out(hm.waves, hm.observed, hm.parents, hm.settings, want, rng)
     if len(pool) == 0:
         raise ValueError(f"{hm.folder}: every point is ruled out: no parameter values reproduce all the targets "
                          "within their uncertainty (see waves.csv and each wave's emulators.csv)")
@@ -524,7 +526,7 @@ def draw_ensemble(hm: HistoryMatch, n: int, seed: int = 4000, candidates: int = 
                       f"{n} members by systematic resampling"),
            "candidates": int(len(pool)), "effective_sample_size": ess,
            "distinct_members": int(len(np.unique(idx))), "seed": seed,
-           "volume_kept": float(np.mean(hm.sample_impl <= hm.settings.cutoff))}
+           "volume_kept": float(hm.table["volume_kept"].iloc[-1])}
     return members, how
 
 
@@ -551,4 +553,6 @@ def load(folder: str | Path, priors: Sequence[Prior] | None = None, observed: Se
         runs = pd.concat([pd.read_parquet(p) for p in sorted(wdir.glob("runs_*.parquet"))], ignore_index=True)
         waves.append(fitted_wave(wdir, number, design, runs, observed, earlier_inside(waves, observed, settings)))
     impl = cumulative(waves, observed, sample, settings.measure) if waves else np.zeros(len(sample))
-    return HistoryMatch(folder, priors, observed, settings, waves, sample, impl, pd.DataFrame(meta["waves"]))
+    parents = (to_unit(priors, pd.read_parquet(folder / f"wave_{waves[-1].number:02d}" / "kept.parquet"))
+               if waves else sample)
+    return HistoryMatch(folder, priors, observed, settings, waves, sample, impl, pd.DataFrame(meta["waves"]), parents)
