@@ -266,6 +266,9 @@ def calibrate(
     points: Annotated[Optional[int], typer.Option(help=(
         "With --history-match: points per wave (default: 5 per free parameter)."))] = None,
     waves: Annotated[int, typer.Option(help="With --history-match: most waves.")] = 5,
+    implausibility: Annotated[str, typer.Option(help=(
+        "With --history-match: rule a point out on the second largest of its implausibilities (second) or the "
+        "largest (max)."))] = "second",
     scenario: Annotated[str, typer.Option(help="Scenario calibrated against the targets.")] = "status_quo",
     set_: SetOption = None,
     out: Annotated[Path, typer.Option(help="Where tables and records go.")] = Path("results/calibration"),
@@ -296,6 +299,8 @@ def calibrate(
     _positive("--ensemble", ensemble, "e.g. --ensemble 200")
     _positive("--points", points, "the default is 5 per free parameter")
     _positive("--waves", waves, "the default is 5")
+    if implausibility not in ("second", "max"):
+        _fail(f"--implausibility {implausibility}: must be second or max")
     if history_match and replicates == 1:
         _fail("--replicates 1: a history match needs at least 2 runs per point (they give the model's own variance)")
     try:
@@ -324,7 +329,7 @@ def calibrate(
         try:
             hm = ensemble_calibration.run_history_match(out / "history", scenario, set_ or [], replicates or 2,
                                                     3000 if seed is None else seed, points, waves, workers,
-                                                    executor, scheduler)
+                                                    executor, scheduler, measure=implausibility)
         except ValueError as exc:
             _fail(str(exc))
         typer.echo(ensemble_calibration.format_waves(hm.table))
