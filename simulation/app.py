@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -38,7 +39,7 @@ import numpy as np
 from numba import njit
 
 from simulation.model.mesa_model import CareerModel
-from simulation.config.params import FUNCTIONS, MENTORING_MODELS, MODELS, RANKS, Params
+from simulation.config.params import FUNCTIONS, MENTORING_MODELS, MODELS, RANKS, Params, ensemble_members
 from simulation.model.recorder import IX_RANK_GENDER, S, Recorder
 from simulation.run.simulate import COMPILING, numba_threads
 from simulation.config.scenario import ConfigError, list_scenarios, load_scenario
@@ -50,6 +51,7 @@ from simulation.model.state import (
 
 AS_IN_FILE = "as in the file"
 NO_FILE = "none: the model's own file"
+POINT_DEFAULTS = "point defaults"  # the calibration control: the point defaults, or "ensemble member k"
 DEPT_TARGET = 60  # the drawn department: the institution whose size is nearest this ...
 DEPT_MAX = 80  # ... cut to at most this many positions
 FADE_MONTHS = 6  # people who left fade out over this many months
@@ -73,16 +75,43 @@ class Settings:
     women_mentor_policy: bool = False
     n_faculty: int = 1000
     seed: int = 7
+    calibration: str = POINT_DEFAULTS
 
 
 DEFAULTS = Settings()
 
 
+def member_label(k: int) -> str:
+    return f"ensemble member {k}"
+
+
+def calibration_choices() -> list[str]:
+    """The calibration control's choices: the point defaults, then each member of the installed
+    record's calibrated ensemble (none when the record has no ensemble)."""
+    return [POINT_DEFAULTS, *(member_label(k) for k in range(len(ensemble_members())))]
+
+
+def calibration_values(choice: str) -> dict[str, float] | None:
+    """What a calibration choice applies at the level of the defaults (`load_scenario(base=...)`):
+    None for the point defaults, else the ensemble member's values."""
+    if choice == POINT_DEFAULTS:
+        return None
+    members = ensemble_members()
+    m = re.fullmatch(r"ensemble member (\d+)", choice)
+    if m is None or int(m.group(1)) >= len(members):
+        have = (f"members 0 to {len(members) - 1}" if members
+                else "no ensemble (`careersim calibrate --history-match`, then `careersim calibrate --ensemble 200 "
+                     "--apply` makes one)")
+        raise ConfigError(f"calibration {choice!r}: the installed calibration record has {have}")
+    return members[int(m.group(1))]
+
+
 def model_params() -> dict:
-    """The controls, in the form SolaraViz's `model_params` takes (one per `Settings` field)."""
+    """The controls, in the form SolaraViz's `model_params` takes (one per `Settings` field; the
+    calibration control only when the installed calibration record has an ensemble)."""
     scenarios = [NO_FILE, *list_scenarios()]
     d = DEFAULTS
-    return {
+    controls = {
         "model_a": {"type": "Select", "value": d.model_a, "values": [*MODELS, AS_IN_FILE],
                     "label": "Left pane: mentoring model"},
         "scenario_a": {"type": "Select", "value": d.scenario_a, "values": scenarios,
@@ -108,6 +137,11 @@ def model_params() -> dict:
                       "label": "Faculty"},
         "seed": {"type": "SliderInt", "value": d.seed, "min": 0, "max": 99, "step": 1, "label": "Seed"},
     }
+    choices = calibration_choices()
+    if len(choices) > 1:  # only with a calibrated ensemble installed
+        controls["calibration"] = {"type": "Select", "value": d.calibration, "values": choices,
+                                   "label": "Calibration (both panes)"}
+    return controls
 
 
 def _lever_sets(s: Settings, base: Params) -> list[str]:
@@ -134,19 +168,21 @@ def _lever_sets(s: Settings, base: Params) -> list[str]:
 
 def build_params(s: Settings, pane: str) -> Params:
     """The parameters of one pane ("a" left, "b" right): its scenario file (by default the file
-    named after its mentoring model), its model, the population and seed, then the levers."""
+    named after its mentoring model), its model, the population and seed, then the levers; on the
+    point defaults or, under them, an ensemble member's values (the calibration control)."""
+    member = calibration_values(s.calibration)
     model, scenario = (s.model_a, s.scenario_a) if pane == "a" else (s.model_b, s.scenario_b)
     if scenario == NO_FILE:
         scenario = model if model in list_scenarios() else "status_quo"
     sets = [] if model == AS_IN_FILE else [f"mentoring.model={model}"]
-    base = load_scenario(scenario, sets, seed=s.seed)
+    base = load_scenario(scenario, sets, seed=s.seed, base=member)
     pop = base.population
     # as many institutions as the file has per faculty member (2,000 in 10: one per 200)
     k = max(1, round(s.n_faculty * pop.n_institutions / pop.n_faculty))
     k = max(1, min(k, s.n_faculty // pop.min_institution_size))
     sets += [f"population.n_faculty={s.n_faculty}", f"population.n_institutions={k}"]
     sets += _lever_sets(s, base)
-    return load_scenario(scenario, sets, seed=s.seed)
+    return load_scenario(scenario, sets, seed=s.seed, base=member)
 
 
 # --- one pane ---------------------------------------------------------------------------------
@@ -866,7 +902,9 @@ if solara is not None:
             solara.HTML(tag="div", unsafe_innerHTML=(
                 f"<b>Month {model.month}</b> (year {model.month / 12:.1f}). Left: <b>{html.escape(a.label)}</b>; "
                 f"right: <b>{html.escape(b.label)}</b>; {a.params.population.n_faculty} faculty, seed "
-                f"{a.params.seed}. Last step took {1000 * model.step_seconds:.0f} ms of simulation."))
+                f"{a.params.seed}"
+                + (f", {html.escape(model.settings.calibration)}" if model.settings.calibration != POINT_DEFAULTS
+                   else "") + f". Last step took {1000 * model.step_seconds:.0f} ms of simulation."))
             for e in model.errors:
                 solara.Error(e)
             with solara.Row(style={"flex-wrap": "wrap"}):

@@ -469,6 +469,11 @@ def sweep_(
     batch: Annotated[
         Optional[int], typer.Option(help="Runs per task (default: batch in the file's run section).")
     ] = None,
+    calibration: Annotated[
+        Optional[str], typer.Option(help=(
+            "point (the point defaults) or ensemble (replicate r of every point on member r mod M of the installed "
+            "calibrated ensemble); default: calibration in the sweep file, else point."))
+    ] = None,
     shard: Annotated[
         Optional[str],
         typer.Option(help="Run only shard I of N (I from 1 to N), e.g. --shard 3/50: what each array task runs.")
@@ -498,7 +503,7 @@ def sweep_(
     _positive("--workers", workers, "the default is one per core")
     _positive("--shards", shards, "the default is one per task, at most 50")
     try:
-        sw = load_sweep(sweep_file, list(set_ or []), batch)
+        sw = load_sweep(sweep_file, list(set_ or []), batch, calibration)
     except ConfigError as exc:
         _fail(str(exc))
     folder = out if out is not None else default_out(sw)
@@ -511,7 +516,7 @@ def sweep_(
             n = shards or default_shards(sw)
             folder = prepare(sw, folder, source)
             (folder / "logs").mkdir(exist_ok=True)  # sbatch writes each array task's log there
-            typer.echo(job_array_script(sw, folder, n, list(set_ or []), batch), nl=False)
+            typer.echo(job_array_script(sw, folder, n, list(set_ or []), batch, calibration), nl=False)
             typer.echo(f"{n} array tasks over {sw.n_tasks} tasks ({sw.n_runs} runs); submit: sbatch <this script>; "
                        f"logs: {folder / 'logs'}", err=True)
             return

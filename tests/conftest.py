@@ -43,3 +43,30 @@ def small_result(scenario: str = "status_quo", *sets: str, seed: int = 3):
 @pytest.fixture
 def update_baseline(request) -> bool:
     return request.config.getoption("--update-baseline")
+
+
+@pytest.fixture
+def install_ensemble(tmp_path, monkeypatch):
+    """`install_ensemble(members)`: a copy of the installed calibration record with these
+    ensemble members (dotted name -> value; [] for a record without an ensemble) put in its place
+    (`params.RECORD_FILE`, its cache cleared); returns the members."""
+    import json
+
+    import simulation.config.params as params_mod
+
+    record = {k: v for k, v in params_mod.calibration_record().items() if k != "ensemble"}
+    made = []
+
+    def install(members: list[dict[str, float]]) -> list[dict[str, float]]:
+        data = dict(record)
+        if members:
+            data["ensemble"] = {"members": members, "method": "by hand (test)",
+                                "created_utc": "2026-01-01T00:00:00+00:00", "source": "tests/conftest.py"}
+        made.append(tmp_path / f"calibration-{len(made)}.json")
+        made[-1].write_text(json.dumps(data))
+        monkeypatch.setattr(params_mod, "RECORD_FILE", made[-1])
+        params_mod.calibration_record.cache_clear()
+        return members
+
+    yield install
+    params_mod.calibration_record.cache_clear()

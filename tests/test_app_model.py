@@ -53,7 +53,8 @@ def test_a_scenario_file_is_the_starting_point_of_a_pane():
     assert a.mentoring.model == "committee" and a.mentoring.women_mentor_policy
 
 
-def test_controls_match_settings():
+def test_controls_match_settings(install_ensemble):
+    install_ensemble([{"exits.unmet_effect": 0.0}])  # the calibration control shows with an ensemble
     controls = app.model_params()
     assert set(controls) == set(asdict(app.DEFAULTS))
     for name, c in controls.items():
@@ -229,3 +230,48 @@ def test_the_app_says_it_is_compiling_before_a_cold_start(monkeypatch, warm):
     assert said[-1].startswith("careersim app: http://127.0.0.1:1234/")
     assert said[:-1] == ([] if warm else [f"careersim app: {COMPILING}"])
     assert done == [("warm_up", len(said) - 1), ("serve", len(said))]  # compiling, warm-up, address, serve
+
+
+MEMBERS = [{"exits.unmet_effect": 0.0, "exits.hazard_floor": 0.01},
+           {"exits.unmet_effect": 2.0, "exits.hazard_floor": 0.03}]
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
+
+
+def test_the_calibration_control_shows_only_with_an_ensemble(install_ensemble):
+    install_ensemble([])
+    assert "calibration" not in app.model_params() and app.calibration_choices() == ["point defaults"]
+    install_ensemble(MEMBERS)
+    c = app.model_params()["calibration"]
+    assert c["type"] == "Select" and c["value"] == app.DEFAULTS.calibration == "point defaults"
+    assert c["values"] == ["point defaults", "ensemble member 0", "ensemble member 1"]
+
+
+def test_an_ensemble_member_gives_its_values_and_the_point_defaults_the_old_params(install_ensemble):
+    install_ensemble([])
+    before = {(scenario, side): app.build_params(replace(app.DEFAULTS, scenario_b=scenario), side)
+              for scenario in (app.NO_FILE, "network_peers") for side in "ab"}
+    install_ensemble(MEMBERS)
+    for (scenario, side), old in before.items():
+        s = replace(app.DEFAULTS, scenario_b=scenario)
+        assert app.build_params(s, side) == old  # the point defaults: as without an ensemble
+        for k, member in enumerate(MEMBERS):
+            p = app.build_params(replace(s, calibration=f"ensemble member {k}"), side)
+            assert p.exits.unmet_effect == member["exits.unmet_effect"]
+            assert p.exits.hazard_floor == member["exits.hazard_floor"]
+            a, b = _flat(p.model_dump()), _flat(old.model_dump())
+            assert {n for n in a if a[n] != b[n]} == {"exits.unmet_effect", "exits.hazard_floor"}
+    # the levers and the population still apply on a member
+    p = app.build_params(replace(app.DEFAULTS, calibration="ensemble member 1", ties=2, n_faculty=100), "b")
+    assert p.network.max_ties == 2 and p.population.n_faculty == 100 and p.exits.unmet_effect == 2.0
+    t = app.Twin(calibration="ensemble member 1", n_faculty=100)
+    assert not t.errors and all(pane.params.exits.hazard_floor == 0.03 for pane in t.panes)
+    # a member the record does not have: the defaults, with a message
+    t = app.Twin(calibration="ensemble member 5", n_faculty=100)
+    assert t.errors and "the installed calibration record has members 0 to 1" in t.errors[0]
+    assert all(pane.params == app.build_params(replace(app.DEFAULTS, n_faculty=100), pane.side) for pane in t.panes)

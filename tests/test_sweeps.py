@@ -445,3 +445,127 @@ def test_a_run_found_in_two_task_files_counts_once(grid_reference, tmp_path):
     pd.testing.assert_frame_equal(read_runs(copy), table)
     sweep = analyze.load_sweep(copy)
     assert len(analyze.replicate_values(sweep)) == len(analyze.replicate_values(analyze.load_sweep(out)))
+
+
+# --- across the calibrated ensemble ------------------------------------------------------------
+
+# 2 points x 3 replicates on a 2-member ensemble: replicates 0 and 2 on member 0, replicate 1 on member 1
+ENSEMBLE_GRID = textwrap.dedent("""\
+    base = "network"
+    seed = 9
+    replicates = 3
+    calibration = "ensemble"
+    outcomes = ["pubs_per_faculty_year", "mean_unmet", "share_months_hole", "load_median"]
+
+    [parameters]
+    "network.max_ties" = [1, 3]
+
+    [run]
+    batch = 1
+
+    [fixed]
+    "population.n_faculty" = 60
+    "population.n_institutions" = 2
+    horizon_years = 2
+    """)
+# the members differ strongly in one parameter that moves exits
+MEMBERS = [{"exits.unmet_effect": 0.0}, {"exits.unmet_effect": 2.0}]
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
+
+
+def test_an_ensemble_sweep_runs_replicate_r_on_member_r_mod_m(tmp_path, install_ensemble):
+    members = install_ensemble(MEMBERS)
+    path = write(tmp_path, ENSEMBLE_GRID)
+    s = load_sweep(path)
+    assert s.calibration == "ensemble" and s.members == tuple(members)
+    out = tmp_path / "out"
+    res = run_sweep(s, out, executor="serial", progress=False)
+    assert res.runs == 6 and res.failed == 0
+    table = runs_table(out)
+    assert tuple(table.columns[:8]) == sweeps.ENSEMBLE_KEY_COLUMNS and table["member"].dtype == np.int64
+    assert (table["member"] == table["replicate"] % 2).all()
+    # paired: every point faces the same members; the seeds are as in a point sweep
+    assert (table.groupby("replicate")["member"].nunique() == 1).all()
+    assert (table["seed"] == [sweeps.run_seed(9, p, r) for p, r in zip(table["point"], table["replicate"])]).all()
+    # the runs' parameters differ as the members do (and only so, besides the seed)
+    params = {}
+    for t in range(s.n_tasks):
+        task = sweeps.make_task(s, out, t, 0)
+        for run in task.runs:
+            params[run[0], run[1]] = task.params(run)
+            assert run[5] == run[1] % 2
+    for point in (0, 1):
+        a, b = _flat(params[point, 0].model_dump()), _flat(params[point, 1].model_dump())
+        assert {k for k in a if a[k] != b[k]} == {"seed", "exits.unmet_effect"}
+        assert (a["exits.unmet_effect"], b["exits.unmet_effect"]) == (0.0, 2.0)
+        assert params[point, 2].exits.unmet_effect == 0.0 and params[point, 0].network.max_ties == [1, 3][point]
+    # the function model on the same member reproduces a run
+    row = table[(table["point"] == 1) & (table["replicate"] == 1) & (table["group"] == "all")]
+    got = sweeps.model(seed=9, base="network", replicate=1, point=1, member=1, network__max_ties=3,
+                       population__n_faculty=60, population__n_institutions=2, horizon_years=2)
+    assert got["pubs_per_faculty_year"] == float(row["pubs_per_faculty_year"].iloc[0])
+    assert got["mean_unmet"] == float(row["mean_unmet"].iloc[0])
+    # sweep.json: the mode and the members' values
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["calibration"] == "ensemble" and manifest["ensemble"]["member_values"] == members
+    assert manifest["ensemble"]["method"] == "by hand (test)" and "r mod M" in manifest["member_rule"]
+    # the same rows whatever the batching, the shards or the executor
+    other = tmp_path / "other"
+    for i in (1, 2):
+        run_sweep(load_sweep(path, batch=2), other, executor="serial", shard=f"{i}/2", progress=False)
+    pd.testing.assert_frame_equal(runs_table(other), table)
+    run_sweep(load_sweep(path, batch=3), tmp_path / "procs", executor="processes", workers=2, progress=False)
+    pd.testing.assert_frame_equal(runs_table(tmp_path / "procs"), table)
+    # the point sweep of the same file: another plan, refused in this folder; its id as before ensembles
+    point = load_sweep(path, calibration="point")
+    assert point.calibration == "point" and point.member_of(1) is None
+    assert sweeps.plan_id(point) != sweeps.plan_id(s)
+    plain = load_sweep(write(tmp_path, ENSEMBLE_GRID.replace('calibration = "ensemble"\n', ""), "plain.toml"))
+    assert sweeps.plan_id(plain) == sweeps.plan_id(point)
+    with pytest.raises(sweeps.SweepError, match="calibration ensemble there, point now"):
+        run_sweep(point, out, executor="serial", progress=False)
+    # a new ensemble is a new sweep too
+    install_ensemble([{"exits.unmet_effect": 0.5}, {"exits.unmet_effect": 2.0}])
+    with pytest.raises(sweeps.SweepError, match="a different calibrated ensemble"):
+        run_sweep(load_sweep(path), out, executor="serial", progress=False)
+
+
+def test_an_ensemble_sweep_without_an_ensemble_says_how_to_make_one(tmp_path, install_ensemble):
+    install_ensemble([])
+    path = write(tmp_path, ENSEMBLE_GRID)
+    how = ("the installed calibration record has no ensemble; make one with `careersim calibrate --history-match`, "
+           "then `careersim calibrate --ensemble 200 --apply`")
+    with pytest.raises(ConfigError) as err:
+        load_sweep(path)
+    assert str(err.value) == f'{path}: calibration = "ensemble": {how}'
+    assert load_sweep(path, calibration="point").calibration == "point"
+    runner = CliRunner()
+    plain = write(tmp_path, ENSEMBLE_GRID.replace('calibration = "ensemble"\n', ""), "plain.toml")
+    r = runner.invoke(app, ["sweep", str(plain), "--calibration", "ensemble", "--status"])
+    assert r.exit_code == 2 and f"--calibration ensemble: {how}" in r.output
+    r = runner.invoke(app, ["sweep", str(plain), "--calibration", "ensembles", "--status"])
+    assert r.exit_code == 2 and "--calibration ensembles: must be point" in r.output
+    with pytest.raises(ConfigError, match=r'calibration = "members": must be one of "point" or "ensemble"'):
+        load_sweep(write(tmp_path, ENSEMBLE_GRID.replace('"ensemble"', '"members"'), "bad.toml"))
+
+
+def test_cli_calibration_ensemble_in_status_and_job_array(tmp_path, install_ensemble):
+    install_ensemble(MEMBERS)
+    plain = write(tmp_path, ENSEMBLE_GRID.replace('calibration = "ensemble"\n', ""), "plain.toml")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--calibration", "ensemble", "--status"])
+    assert r.exit_code == 0, r.output
+    assert "calibration: the calibrated ensemble's 2 members (replicate r of every point on member r mod 2" in r.stdout
+    r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--calibration", "ensemble", "--job-array"])
+    assert r.exit_code == 0, r.output
+    assert "--executor serial --calibration ensemble" in r.stdout
+    assert json.loads((out / "sweep.json").read_text())["calibration"] == "ensemble"
+    r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--status"])  # the point sweep: another plan
+    assert r.exit_code == 0 and "the folder holds a different sweep" in r.stdout

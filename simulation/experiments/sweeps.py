@@ -21,6 +21,15 @@ word shifted right by 2 (a scenario seed is below 2**62); every model at a point
 gets the same seed, so models are paired. Run r (point-major, then replicate, then model) belongs
 to task r // batch; task t belongs to shard (t mod N) + 1 of N.
 
+Calibration (`calibration = "point"`, the default, or `"ensemble"` in the file; `--calibration`
+overrides it): "point" runs every point at the package's point defaults; "ensemble" runs
+replicate r of every point on member r mod M of the installed record's calibrated ensemble (M
+members, `config.params.ensemble_members()`), its values applied at the level of the defaults
+(`load_scenario(base=member)`: the base scenario, [fixed], --set and the swept parameters still
+win), so every point faces the same members (paired; the run seeds are as in a point sweep).
+The rows then get a `member` column (after `replicate`) and sweep.json the calibration mode and
+the members' values; the plan id changes with them (a point sweep's id is as before).
+
 Integer parameters: a sampled value u in [0, 1] maps to floor(low + u (high + 1 - low)), capped
 at high (uniform: every integer from low to high equally likely; loguniform: the same on a log
 scale over [low, high + 1)).
@@ -51,7 +60,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation.util import destination
 from simulation.analysis.sweep_analysis import RUN_KEYS, unique_runs  # noqa: F401 (the rows' keys; read_runs)
-from simulation.config.params import MODELS, NAME_PATTERN, Bool, Float, Int, Params, Str, describe
+from simulation.config.params import (MODELS, NAME_PATTERN, Bool, Float, Int, Params, Str, calibration_record, describe,
+                                      ensemble_members)
 from simulation.config.scenario import (ConfigError, _bounds, _dotted, _num, _show, load_scenario, parse_override,
                                         resolve_path, value_message)
 
@@ -64,6 +74,10 @@ DEFAULT_MAX_SHARDS = 50
 KINDS = ("grid", "lhs", "sobol", "morris")
 STATUS = ("ok", "failed")
 KEY_COLUMNS = ("point", "replicate", "model", "seed", "group", "status", "error")
+ENSEMBLE_KEY_COLUMNS = ("point", "replicate", "member", "model", "seed", "group", "status", "error")
+CALIBRATIONS = ("point", "ensemble")
+NO_ENSEMBLE = ("the installed calibration record has no ensemble; make one with `careersim calibrate "
+               "--history-match`, then `careersim calibrate --ensemble 200 --apply`")
 
 
 class SweepError(ValueError):
@@ -185,6 +199,7 @@ class SweepFile(_Section):
     seed: Int = Field(ge=0, le=2**63 - 1)
     replicates: Int = Field(ge=1, le=100_000)
     models: list[Literal[MODELS]] = []
+    calibration: Literal["point", "ensemble"] = "point"
     outcomes: list[Str] | None = None
     fixed: dict[str, Any] = {}
     set: list[Str] = Field([], max_length=1000)
@@ -289,6 +304,9 @@ class Sweep:
     sets: tuple[str, ...]
     parameters: tuple[Parameter, ...]
     batch: int
+    calibration: str = "point"  # "point" or "ensemble" (the file's, or --calibration)
+    members: tuple[dict[str, float], ...] = ()  # the ensemble's members (values), in ensemble mode
+    member_data: tuple[dict, ...] = field(default=(), repr=False)  # the base scenario resolved on each member
     _design: pd.DataFrame | None = field(default=None, repr=False)
     _values: np.ndarray | None = field(default=None, repr=False)
 
@@ -307,6 +325,14 @@ class Sweep:
     @property
     def names(self) -> list[str]:
         return [p.name for p in self.parameters]
+
+    @property
+    def ensemble(self) -> bool:
+        return self.calibration == "ensemble"
+
+    def member_of(self, replicate: int) -> int | None:
+        """The ensemble member replicate r runs on at every point (r mod M); None for a point sweep."""
+        return int(replicate) % len(self.members) if self.ensemble else None
 
     def design(self) -> pd.DataFrame:
         if self._design is None:
@@ -405,8 +431,10 @@ def _flatten(table: dict, is_leaf, prefix: str = "") -> dict:
     return out
 
 
-def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: int | None = None) -> Sweep:
-    """Read and validate a sweep file; every problem becomes one line of a `ConfigError`."""
+def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: int | None = None,
+               calibration: str | None = None) -> Sweep:
+    """Read and validate a sweep file; every problem becomes one line of a `ConfigError`.
+    `calibration` ("point" or "ensemble", from --calibration) overrides the file's."""
     path = resolve_sweep_path(path)
     where = str(path)
     text = _read(path)
@@ -584,6 +612,15 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
             errors.append(f"--set {_show(text_)}: run seeds derive from the sweep's seed = ...")
     if batch is not None and batch < 1:
         errors.append(f"--batch {batch}: must be at least 1 (runs per task)")
+    members: list[dict[str, float]] = []
+    if calibration is not None and calibration not in CALIBRATIONS:
+        errors.append(f"--calibration {calibration}: must be point (the point defaults) or ensemble "
+                      "(the calibrated ensemble's members)")
+    elif (calibration or spec.calibration) == "ensemble":
+        members = ensemble_members()
+        if not members:
+            errors.append(("--calibration ensemble" if calibration else f'{where}: calibration = "ensemble"')
+                          + f": {NO_ENSEMBLE}")
     if errors:
         raise ConfigError("\n".join(errors[:MAX_LINES]))
 
@@ -599,8 +636,17 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
         raise ConfigError("\n".join(f"{where}: fixed.{line.removeprefix('--set: ')}" if line.startswith("--set: ")
                                      else f"{where}: [fixed]: {line}" for line in str(exc).splitlines())) from None
     load_scenario(base_file, [*fixed, *sets])  # --set errors say --set
+    member_data = []
+    for m, member in enumerate(members):  # each member under the base scenario, [fixed] and --set
+        try:
+            load_scenario(base_file, [*fixed, *sets], base=member)
+            member_data.append(load_scenario(base_file, base=member).model_dump())
+        except ConfigError as exc:
+            raise ConfigError("\n".join(f"{where}: calibration = \"ensemble\": member {m}: {line}"
+                                        for line in str(exc).splitlines()[:MAX_LINES])) from None
     sweep = Sweep(path, text, spec, base_file.resolve(), base.model_dump(), tuple(fixed) + tuple(sets), tuple(sets),
-                  tuple(parameters), batch or spec.run.batch)
+                  tuple(parameters), batch or spec.run.batch, "ensemble" if members else "point", tuple(members),
+                  tuple(member_data))
     n_runs = sweep.n_runs
     if n_runs > MAX_RUNS:
         raise ConfigError(f"{where}: {sweep.n_points:,} points x {sweep.runs_per_point} runs = {n_runs:,} runs; "
@@ -699,8 +745,18 @@ class Task:
     names: tuple[str, ...]
     integer: tuple[bool, ...]
     outcomes: tuple[str, ...]
-    runs: tuple[tuple[int, int, str, int, tuple[float, ...]], ...]  # point, replicate, model, seed, values
+    # point, replicate, model, seed, values, ensemble member (None for a point sweep)
+    runs: tuple[tuple[int, int, str, int, tuple[float, ...], int | None], ...]
     threads: int | None = None
+    ensemble: bool = False
+    member_data: dict[int, dict] = field(default_factory=dict)  # member -> the base resolved on it (its runs')
+
+    def params(self, run) -> Params:
+        """One run's parameters: the base scenario (resolved on the run's ensemble member, if
+        any), [fixed] and --set, the run's parameter values and model, its seed."""
+        point, replicate, model, seed, values, member = run
+        base = self.base if member is None else self.member_data[member]
+        return load_scenario(base, [*self.fixed, *overrides(self.names, self.integer, values, model)], seed=seed)
 
 
 def overrides(names, integer, values, model: str = "") -> list[str]:
@@ -736,12 +792,13 @@ def run_task(task: Task) -> dict:
     from simulation.run import simulate as run_module
     from simulation.analysis.outcomes import GROUPS
 
-    columns: dict[str, list] = {c: [] for c in (*KEY_COLUMNS, *task.names, *task.outcomes)}
+    keys = ENSEMBLE_KEY_COLUMNS if task.ensemble else KEY_COLUMNS
+    columns: dict[str, list] = {c: [] for c in (*keys, *task.names, *task.outcomes)}
     failed = 0
-    for point, replicate, model, seed, values in task.runs:
+    for run in task.runs:
+        point, replicate, model, seed, values, member = run
         try:
-            params = load_scenario(task.base, [*task.fixed, *overrides(task.names, task.integer, values, model)],
-                                   seed=seed)
+            params = task.params(run)
             result = run_module.simulate(params, threads=task.threads)
             table = run_outcomes(result, params.n_months, task.outcomes)
             status, error = "ok", ""
@@ -752,6 +809,8 @@ def run_task(task: Task) -> dict:
         for _, row in table.iterrows():
             for key, v in zip(KEY_COLUMNS, (point, replicate, model, seed, row["group"], status, error)):
                 columns[key].append(v)
+            if task.ensemble:
+                columns["member"].append(member)
             for n, v in zip(task.names, values):
                 columns[n].append(v)
             for k in task.outcomes:
@@ -764,8 +823,8 @@ def run_task(task: Task) -> dict:
 
 
 def rows_frame(columns: dict[str, list], names, outcomes) -> pd.DataFrame:
-    types = {"point": np.int64, "replicate": np.int64, "seed": np.int64}
-    frame = pd.DataFrame({c: pd.Series(v, dtype=types.get(c, object if c in KEY_COLUMNS else np.float64))
+    types = {"point": np.int64, "replicate": np.int64, "member": np.int64, "seed": np.int64}
+    frame = pd.DataFrame({c: pd.Series(v, dtype=types.get(c, object if c in ENSEMBLE_KEY_COLUMNS else np.float64))
                           for c, v in columns.items()})
     for c in ("model", "group", "status", "error"):
         frame[c] = frame[c].astype(str).astype(object)
@@ -805,6 +864,8 @@ def plan_id(sweep: Sweep) -> str:
         "parameters": [p.as_dict() for p in sweep.parameters], "batch": sweep.batch,
         "design": hashlib.sha256(design.to_numpy(dtype=float).tobytes()).hexdigest(),
     }
+    if sweep.ensemble:  # (a point sweep's id is as it was before ensembles)
+        ident["calibration"] = {"mode": "ensemble", "members": list(sweep.members)}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -822,13 +883,27 @@ def manifest(sweep: Sweep) -> dict:
         "sweep_path": str(sweep.file.resolve()), "base": sweep.spec.base, "base_file": str(sweep.base_file),
         "seed": sweep.spec.seed, "replicates": sweep.spec.replicates, "models": sweep.models,
         "outcomes": sweep.outcomes, "fixed": list(sweep.fixed), "design": design,
+        "calibration": sweep.calibration, "ensemble": ensemble_manifest(sweep),
         "n_points": sweep.n_points, "n_runs": sweep.n_runs, "n_tasks": sweep.n_tasks, "batch": sweep.batch,
         "seed_rule": "SeedSequence(entropy=seed, spawn_key=(point, replicate)).generate_state(1, uint64)[0] >> 2",
+        "member_rule": ("replicate r of every point runs on ensemble member r mod M (its values at the level of "
+                        "the defaults)" if sweep.ensemble else None),
         "task_rule": "run r (point-major, then replicate, then model) is in task r // batch; "
                      "task t is in shard (t mod N) + 1 of N; runs/shard=k: the shard that ran it (0: no --shard)",
         "plan_id": plan_id(sweep), "versions": versions(), "git_commit": git_commit(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def ensemble_manifest(sweep: Sweep) -> dict | None:
+    """The ensemble a sweep runs on (None for a point sweep): its members' values and how the
+    installed record made them."""
+    if not sweep.ensemble:
+        return None
+    ensemble = calibration_record().get("ensemble") or {}
+    return {"members": len(sweep.members), "member_values": list(sweep.members),
+            "method": str(ensemble.get("method", "")), "created_utc": ensemble.get("created_utc"),
+            "members_used": min(len(sweep.members), sweep.spec.replicates)}
 
 
 def prepare(sweep: Sweep, out: str | Path, source: str = "--out") -> Path:
@@ -844,6 +919,10 @@ def prepare(sweep: Sweep, out: str | Path, source: str = "--out") -> Path:
             old = {}
         if old.get("plan_id") != pid:
             what = []
+            if old.get("calibration", "point") != sweep.calibration:
+                what.append(f"calibration {old.get('calibration', 'point')} there, {sweep.calibration} now")
+            elif sweep.ensemble and (old.get("ensemble") or {}).get("member_values") != list(sweep.members):
+                what.append("a different calibrated ensemble")
             if old.get("batch") not in (None, sweep.batch):
                 what.append(f"batch {old.get('batch')} there, {sweep.batch} now")
             if old.get("fixed") not in (None, list(sweep.fixed)):
@@ -888,10 +967,11 @@ def make_task(sweep: Sweep, out: Path, index: int, shard: int, threads: int | No
         point, rest = divmod(r, sweep.runs_per_point)
         replicate, m = divmod(rest, len(models))
         runs.append((point, replicate, models[m], run_seed(sweep.spec.seed, point, replicate),
-                     tuple(float(v) for v in values[point])))
+                     tuple(float(v) for v in values[point]), sweep.member_of(replicate)))
+    used = sorted({run[5] for run in runs if run[5] is not None})
     return Task(index, str(task_path(out, shard, index).resolve()), sweep.base_data, sweep.fixed,
                 tuple(sweep.names), tuple(p.integer for p in sweep.parameters), tuple(sweep.outcomes),
-                tuple(runs), threads)
+                tuple(runs), threads, sweep.ensemble, {m: sweep.member_data[m] for m in used})
 
 
 @dataclass
@@ -960,9 +1040,7 @@ def run_sweep(
     if todo and local:
         parallel = 1 if executor == "serial" else min(len(todo), workers or _cpus())
         probe = make_task(sweep, out, todo[0], 0)
-        first = load_scenario(
-            probe.base, [*probe.fixed, *overrides(probe.names, probe.integer, probe.runs[0][4], probe.runs[0][2])]
-        )
+        first = probe.params(probe.runs[0])
         biggest = _biggest_params(sweep)
         footprint.check(biggest or first, parallel)
         compile_kernels(first, progress)
@@ -1101,10 +1179,14 @@ def format_status(sweep: Sweep, info: dict) -> str:
     models = f" x {len(sweep.models)} models" if sweep.models else ""
     lines = [f"sweep {sweep.name}: {info['n_points']} points x {sweep.spec.replicates} replicates{models} = "
              f"{info['n_runs']} runs in {info['n_tasks']} tasks of up to {info['batch']} runs"]
+    if sweep.ensemble:
+        lines.append(f"calibration: the calibrated ensemble's {len(sweep.members)} members "
+                     "(replicate r of every point on member r mod "
+                     f"{len(sweep.members)}; {min(len(sweep.members), sweep.spec.replicates)} used)")
     if not info["started"]:
         lines.append("not started: no results yet")
     elif info.get("same_sweep") is False:
-        lines.append("warning: the folder holds a different sweep (other file, --set or --batch); "
+        lines.append("warning: the folder holds a different sweep (other file, --set, --batch or --calibration); "
                      "the counts below may not match it")
     done_runs = info["runs_ok"] + info["runs_failed"]
     lines.append(f"done: {info['tasks_done']} tasks, {done_runs} runs ({info['runs_ok']} ok, "
@@ -1157,7 +1239,7 @@ def launcher(python: str | None = None, prologue: bool = False) -> list[str]:
 
 
 def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str] | tuple[str, ...] = (),
-                     batch: int | None = None) -> str:
+                     batch: int | None = None, calibration: str | None = None) -> str:
     """A ready sbatch script: one array task per shard, each running `careersim sweep --shard`."""
     c = sweep.spec.cluster
     out = Path(out).resolve()
@@ -1191,6 +1273,8 @@ def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str]
         command += ["--set", s]
     if batch is not None:
         command += ["--batch", str(batch)]
+    if calibration is not None:
+        command += ["--calibration", calibration]
     lines.append(" ".join(a if a.startswith("$SLURM") else shlex.quote(a) for a in command))
     return "\n".join(lines) + "\n"
 
@@ -1198,13 +1282,15 @@ def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str]
 # --- one run as a function (EMA Workbench and the like) -----------------------------------
 
 def model(*, seed: int = 1, base: str = "status_quo", mentoring_model: str | None = None, replicate: int = 0,
-          point: int = 0, **parameters: Any) -> dict[str, float]:
+          point: int = 0, member: int | None = None, **parameters: Any) -> dict[str, float]:
     """One run as a function of keyword arguments, for the EMA Workbench and similar tools.
 
     Parameters are dotted names with "__" for the dots (`network__max_ties=4`); integer
     parameters are rounded. `mentoring_model` sets mentoring.model (named so to stay clear of
     EMA's own `model` column). The run's seed is `run_seed(seed, point, replicate)`, exactly
     as in a sweep, so `model(...)` reproduces the sweep run at that point and replicate.
+    `member`: run on member k of the installed calibrated ensemble (an ensemble sweep's replicate
+    r runs on member r mod M; give it to reproduce one of its runs); None: the point defaults.
     Returns every outcome (person-level and run-level) for group "all".
     """
     knobs = sweepable()
@@ -1223,9 +1309,18 @@ def model(*, seed: int = 1, base: str = "status_quo", mentoring_model: str | Non
         sets.append(f"{name}={_value_text(value)}")
     if mentoring_model:
         sets.append(f"mentoring.model={mentoring_model}")
+    values = None
+    if member is not None:
+        members = ensemble_members()
+        if not members:
+            raise ConfigError(f"model(): member = {_show(member)}: {NO_ENSEMBLE}")
+        if isinstance(member, bool) or not isinstance(member, (int, np.integer)) or not 0 <= member < len(members):
+            raise ConfigError(f"model(): member = {_show(member)}: the installed ensemble has {len(members)} "
+                              f"members; give one from 0 to {len(members) - 1}")
+        values = members[int(member)]
     from simulation.run import simulate as run_module
 
-    params = load_scenario(base, sets, seed=run_seed(seed, point, replicate))
+    params = load_scenario(base, sets, seed=run_seed(seed, point, replicate), base=values)
     result = run_module.simulate(params)
     table = run_outcomes(result, params.n_months, list(outcome_names()))
     row = table[table["group"] == "all"].iloc[0]
