@@ -72,7 +72,7 @@ def format_waves(table: pd.DataFrame) -> str:
         "points": table["points"],
         "runs": table["runs"],
         "volume kept": table["volume_kept"].map(lambda v: f"{v:.3%}"),
-        "of previous": table["volume_ratio"].map(lambda v: f"{v:.2f}"),
+        "of previous": table["volume_ratio"].map(lambda v: f"{v:.3g}"),
         "emulators' LOO within 3 sd": table["loo_within_3"].map(lambda v: f"{v:.0%}"),
         "worst target (LOO)": [f"{n} ({v:.0%})" for n, v in zip(table["worst_target"], table["worst_loo_within_3"])],
         "minutes": (table["seconds"] / 60).map(lambda v: f"{v:.1f}"),
@@ -111,7 +111,8 @@ def install_ensemble(members: pd.DataFrame, how: dict, path: Path | None = None)
         "members": [{k: round(float(v), 6) for k, v in zip(names, row)} for row in members[names].to_numpy(float)],
         "method": how["method"], "created_utc": how["created_utc"], "source": how["history_match"],
         "effective_sample_size": how["effective_sample_size"], "candidates": how["candidates"],
-        "distinct_members": how["distinct_members"], "waves": how["waves"],
+        "distinct_members": how["distinct_members"],
+        "waves": [{k: v for k, v in w.items() if k != "seconds"} for w in how["waves"]],
     }
     out = cal.write_record(record, path)
     params.calibration_record.cache_clear()

@@ -395,8 +395,10 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
     folder = destination.claim(folder, KIND)
     described = {**_describe(priors, observed, settings), **(about or {})}
     meta_path = folder / "history.json"
+    earlier: dict[int, float] = {}  # seconds spent on each wave by earlier invocations
     if meta_path.exists():
         saved = json.loads(meta_path.read_text())
+        earlier = {int(r["wave"]): float(r.get("seconds", 0.0)) for r in saved.get("waves", [])}
         for key in ("free", "targets"):
             if saved.get(key) != json.loads(json.dumps(described[key])):
                 what = "free parameters" if key == "free" else "targets"
@@ -408,7 +410,8 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
             diff = ", ".join(f"{k} {old.get(k)} -> {new[k]}" for k in new if old.get(k) != new[k])
             raise ValueError(f"{folder}: this history match was started with other settings ({diff}); "
                              "give the same ones to continue it, or another --out")
-    destination.write_text(meta_path, json.dumps({**described, "waves": []}, indent=2) + "\n")
+    if not meta_path.exists():
+        destination.write_text(meta_path, json.dumps({**described, "waves": []}, indent=2) + "\n")
     d = len(priors)
     sample = prior_sample(settings, d)
     sample_impl = np.zeros(len(sample))
@@ -465,7 +468,7 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
                      "loo_within_3": float(np.nanmean(loo)) if np.isfinite(loo).any() else np.nan,
                      "worst_target": str(diag.loc[np.nanargmin(loo), "target"]) if np.isfinite(loo).any() else "",
                      "worst_loo_within_3": float(np.nanmin(loo)) if np.isfinite(loo).any() else np.nan,
-                     "seconds": time.perf_counter() - t0})
+                     "seconds": earlier.get(number, 0.0) + time.perf_counter() - t0})
         step(f"wave {number}: {new_volume:.2%} of the prior box not ruled out "
              f"({rows[-1]['volume_ratio']:.2f} of the previous); emulators' leave-one-out within 3 sd: "
              f"{rows[-1]['loo_within_3']:.0%}", progress)
