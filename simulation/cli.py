@@ -250,6 +250,9 @@ def calibrate(
             "Draw this many members from the history match's final space (sampling-importance-resampling) into "
             "OUT/history/ensemble.parquet; with --apply, install them as the package's calibrated ensemble."))
     ] = None,
+    weighting: Annotated[str, typer.Option(help=(
+        "With --ensemble: draw members alike from the space not ruled out (uniform) or by the emulated "
+        "likelihood of the figures (likelihood)."))] = "uniform",
     point: Annotated[bool, typer.Option("--point", help="With --check: check the point defaults, not the ensemble.")
                      ] = False,
     apply: Annotated[bool, typer.Option(help=(
@@ -299,6 +302,8 @@ def calibrate(
     _positive("--ensemble", ensemble, "e.g. --ensemble 200")
     _positive("--points", points, "the default is 5 per free parameter")
     _positive("--waves", waves, "the default is 5")
+    if weighting not in ("uniform", "likelihood"):
+        _fail(f"--weighting {weighting}: must be uniform or likelihood")
     if implausibility not in ("second", "max"):
         _fail(f"--implausibility {implausibility}: must be second or max")
     if history_match and replicates == 1:
@@ -338,7 +343,8 @@ def calibrate(
         from simulation.experiments import ensemble_calibration
 
         try:
-            members, how = ensemble_calibration.make_ensemble(out / "history", ensemble, 4000 if seed is None else seed)
+            members, how = ensemble_calibration.make_ensemble(out / "history", ensemble, 4000 if seed is None else seed,
+                                                              weighting=weighting)
         except ValueError as exc:
             _fail(str(exc))
         typer.echo(f"{len(members)} members ({how['distinct_members']} distinct) from {how['candidates']} candidates "

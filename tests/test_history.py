@@ -131,7 +131,7 @@ def test_the_ensemble_covers_the_truth_at_about_the_stated_rate(tmp_path):
         z = {key: x + rng.normal(0, np.hypot(OBS_SD, NOISE)) for key, x in mean_output(TRUTH).items()}
         hm = h.history_match(tmp_path / f"hm{k}", PRIORS, observed(z), toy,
                              h.Settings(waves=2, seed=100 + k, points=20, sample=2048), progress=False)
-        members, how = h.draw_ensemble(hm, 200, seed=k)
+        members, how = h.draw_ensemble(hm, 200, seed=k, weighting="likelihood")
         assert how["effective_sample_size"] > 50
         for n in "abc":
             lo, hi = np.quantile(members[n], [0.05, 0.95])
@@ -159,3 +159,21 @@ def test_everything_ruled_out_is_said_plainly(tmp_path):
     assert len(hm.waves) == 1  # stopped after the wave that ruled everything out
     with pytest.raises(ValueError, match="every point is ruled out"):
         h.draw_ensemble(hm, 10)
+
+
+def test_a_uniform_ensemble_has_distinct_members_and_a_likelihood_one_says_how_many_carry_it(tmp_path):
+    hm = h.history_match(tmp_path / "hm", PRIORS, observed(), toy, h.Settings(waves=2, seed=8, **SMALL),
+                         progress=False)
+    uniform, how = h.draw_ensemble(hm, 50, seed=3)
+    assert how["weighting"] == "uniform" and how["distinct_members"] == 50
+    assert how["effective_sample_size"] == pytest.approx(how["candidates"])
+    weighted, how_w = h.draw_ensemble(hm, 50, seed=3, weighting="likelihood")
+    assert how_w["effective_sample_size"] < how_w["candidates"]
+    assert "sampling-importance-resampling" in how_w["method"] and "alike" in how["method"]
+    # weighting by the likelihood pulls the members toward the truth
+    truth = np.array([TRUTH[n] for n in "abc"])
+    spread = {k: np.linalg.norm(m[list("abc")].to_numpy(float) - truth, axis=1).mean()
+              for k, m in (("uniform", uniform), ("likelihood", weighted))}
+    assert spread["likelihood"] < spread["uniform"]
+    with pytest.raises(ValueError, match="weighting must be one of uniform, likelihood"):
+        h.draw_ensemble(hm, 5, weighting="best")

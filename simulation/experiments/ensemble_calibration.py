@@ -80,13 +80,14 @@ def format_waves(table: pd.DataFrame) -> str:
     return t.to_string(index=False)
 
 
-def make_ensemble(folder: Path, n: int, seed: int = 4000, progress: bool = True) -> tuple[pd.DataFrame, dict]:
+def make_ensemble(folder: Path, n: int, seed: int = 4000, progress: bool = True,
+                  weighting: str = "uniform") -> tuple[pd.DataFrame, dict]:
     """Draw the ensemble from the history match in `folder`; write ensemble.parquet, its record and figure."""
     from simulation.analysis import calibration_plots as plots
     from simulation.config.params import calibration_record
 
     hm = history.load(folder)
-    members, how = history.draw_ensemble(hm, n, seed)
+    members, how = history.draw_ensemble(hm, n, seed, weighting=weighting)
     how = {**how, "history_match": str(folder), "waves": hm.table.to_dict("records"),
            "created_utc": datetime.now(UTC).isoformat(timespec="seconds")}
     destination.write_parquet(members, folder / "ensemble.parquet")

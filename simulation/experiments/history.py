@@ -501,13 +501,27 @@ def log_likelihood(wave: Wave, observed: Sequence[Observed], u: np.ndarray) -> n
     return out
 
 
-def draw_ensemble(hm: HistoryMatch, n: int, seed: int = 4000, candidates: int = 0) -> tuple[pd.DataFrame, dict]:
-    """n members drawn from the space the history match did not rule out: candidates weighted by the last
-    wave's emulators' likelihood, then systematic resampling. Returns the members and how they were made."""
+WEIGHTINGS = ("uniform", "likelihood")
+
+
+def draw_ensemble(hm: HistoryMatch, n: int, seed: int = 4000, candidates: int = 0,
+                  weighting: str = "uniform") -> tuple[pd.DataFrame, dict]:
+    """n members drawn from the space the history match did not rule out (candidates spread over it,
+    `space_not_ruled_out`). `weighting`:
+
+    - "uniform": every candidate not ruled out counts alike, n drawn without replacement (the history
+      match's own answer: all of these are consistent with the figures within the stated variances);
+    - "likelihood": candidates weighted by the last wave's emulated Gaussian likelihood of the figures,
+      then systematic resampling (sampling-importance-resampling, Rubin 1988). With thirty figures the
+      weights are steep: few candidates carry them (see `effective_sample_size`).
+
+    Returns the members and how they were made."""
     if not hm.waves:
         raise ValueError(f"{hm.folder}: the history match has no wave yet: run `careersim calibrate --history-match`")
     if n < 1:
         raise ValueError("the ensemble needs at least one member")
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, not {weighting!r}")
     rng = np.random.default_rng(seed)
     want = candidates or max(20 * n, 2000)
     pool = space_not_ruled_out(hm.waves, hm.observed, hm.parents, hm.settings, want, rng)
@@ -515,19 +529,26 @@ def draw_ensemble(hm: HistoryMatch, n: int, seed: int = 4000, candidates: int = 
         raise ValueError(f"{hm.folder}: every point is ruled out: no parameter values reproduce all the targets "
                          "within their uncertainty (see waves.csv and each wave's emulators.csv)")
     ll = log_likelihood(hm.waves[-1], hm.observed, pool)
-    w = np.exp(ll - ll.max())
-    w /= w.sum()
-    ess = float(1.0 / np.sum(w**2))
-    positions = (rng.random() + np.arange(n)) / n
-    idx = np.minimum(np.searchsorted(np.cumsum(w), positions), len(pool) - 1)
+    if weighting == "uniform":
+        w = np.full(len(pool), 1.0 / len(pool))
+        idx = rng.choice(len(pool), size=n, replace=len(pool) < n)
+        how_drawn = (f"{n} members drawn at random, alike, from {len(pool)} candidates spread over the space not "
+                     "ruled out")
+    else:
+        w = np.exp(ll - ll.max())
+        w /= w.sum()
+        positions = (rng.random() + np.arange(n)) / n
+        idx = np.minimum(np.searchsorted(np.cumsum(w), positions), len(pool) - 1)
+        how_drawn = (f"sampling-importance-resampling: {len(pool)} candidates in the space not ruled out, weighted "
+                     f"by the last wave's emulated Gaussian likelihood of the published figures, {n} members by "
+                     "systematic resampling")
     members = _frame(hm.priors, pool[idx]).assign(weight=w[idx], log_likelihood=ll[idx])
     members.insert(0, "member", range(n))
-    how = {"method": (f"history matching ({len(hm.waves)} waves, implausibility {hm.settings.measure} <= "
-                      f"{hm.settings.cutoff:g}; Gaussian-process emulators, scikit-learn), then "
-                      f"sampling-importance-resampling: {len(pool)} candidates in the space not ruled out, weighted "
-                      "by the last wave's emulated Gaussian likelihood of the published figures, "
-                      f"{n} members by systematic resampling"),
-           "candidates": int(len(pool)), "effective_sample_size": ess,
+    which = "largest" if hm.settings.measure == "max" else "second largest"
+    how = {"method": (f"history matching ({len(hm.waves)} waves; a point ruled out when the {which} of its "
+                      f"implausibilities exceeds {hm.settings.cutoff:g}; Gaussian-process emulators, scikit-learn), "
+                      f"then {how_drawn}"),
+           "weighting": weighting, "candidates": int(len(pool)), "effective_sample_size": float(1.0 / np.sum(w**2)),
            "distinct_members": int(len(np.unique(idx))), "seed": seed,
            "volume_kept": float(hm.table["volume_kept"].iloc[-1])}
     return members, how
