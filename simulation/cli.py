@@ -380,14 +380,16 @@ def calibrate(
             text = cal.format_check(table)
         checks = table.attrs.pop("checks")
         table.attrs.pop("values", None)
-        destination.write_file(out / "check.csv", lambda tmp: table.to_csv(tmp, index=False))
-        destination.write_file(out / "checks.csv", lambda tmp: checks.to_csv(tmp, index=False))
+        tag = "_ensemble" if members else ""  # the point check and the ensemble's are kept apart
+        destination.write_file(out / f"check{tag}.csv", lambda tmp: table.to_csv(tmp, index=False))
+        destination.write_file(out / f"checks{tag}.csv", lambda tmp: checks.to_csv(tmp, index=False))
         checks_text = cal.format_checks(checks)
-        destination.write_text(out / "check.md", "```\n" + text + "\n\n" + checks_text + "\n```\n")
+        destination.write_text(out / f"check{tag}.md", "```\n" + text + "\n\n" + checks_text + "\n```\n")
         typer.echo(text)
-        typer.echo(f"{int(table['within'].sum())} of {len(table)} targets within tolerance; table: {out / 'check.csv'}")
+        typer.echo(f"{int(table['within'].sum())} of {len(table)} targets within tolerance; "
+                   f"table: {out / f'check{tag}.csv'}")
         typer.echo(checks_text)
-        typer.echo(f"{int(checks['holds'].sum())} of {len(checks)} checks hold; table: {out / 'checks.csv'}")
+        typer.echo(f"{int(checks['holds'].sum())} of {len(checks)} checks hold; table: {out / f'checks{tag}.csv'}")
 
 
 @app.command()

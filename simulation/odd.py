@@ -123,6 +123,73 @@ def patterns_block(patterns_csv: Path) -> str:
             + "\n\n![Patterns: evidence with 95% intervals](figures/patterns.png)")
 
 
+def history_block(folder: Path) -> str:
+    """The history match's waves, the ensemble's marginals and its check against every target, from
+    results/calibration/history/ and results/calibration/check_ensemble.csv."""
+    import shutil
+
+    import pandas as pd
+
+    from simulation.analysis.calibration_plots import predictive_vs_bands
+
+    waves = pd.read_csv(folder / "waves.csv")
+    check = pd.read_csv(folder.parent / "check_ensemble.csv")
+    DOC_FIGURES.mkdir(parents=True, exist_ok=True)
+    last = int(waves["wave"].max())
+    figures = folder / "figures"
+    shutil.copyfile(figures / f"implausibility_wave_{last:02d}.png", DOC_FIGURES / "history_implausibility.png")
+    shutil.copyfile(figures / "ensemble_marginals.png", DOC_FIGURES / "ensemble_marginals.png")
+    predictive_vs_bands(check, DOC_FIGURES / "ensemble_check.png")
+    rows = ["| wave | points | runs | volume kept | of the previous | emulators' leave-one-out within 3 sd | "
+            "worst target (its share) |", "|---|---|---|---|---|---|---|"]
+    for _, r in waves.iterrows():
+        rows.append(f"| {r['wave']} | {r['points']} | {r['runs']} | {r['volume_kept']:.3%} | "
+                    f"{r['volume_ratio']:.3g} | {r['loo_within_3']:.1%} | {r['worst_target']} "
+                    f"({r['worst_loo_within_3']:.0%}) |")
+    crows = ["| target | published | band | ensemble mean | 90% predictive interval | within |",
+             "|---|---|---|---|---|---|"]
+    for _, r in check.iterrows():
+        crows.append(f"| {r['target']} | {r['value']:.3g} | {r['low']:g} to {r['high']:g} | "
+                     f"{r['predictive_mean']:.3g} | {r['predictive_low']:.3g} to {r['predictive_high']:.3g} | "
+                     f"{'yes' if r['within'] else '**no**'} |")
+    return ("\n".join(rows)
+            + f"\n\n![Wave {last}: minimum implausibility and optical depth](figures/history_implausibility.png)\n\n"
+            + "![The ensemble's marginals against the priors](figures/ensemble_marginals.png)\n\n"
+            + f"Against the ensemble ({int(check['members'].max())} members, one run each): "
+            + f"{int(check['within'].sum())} of {len(check)} targets have their predictive mean within the band.\n\n"
+            + "\n".join(crows) + "\n\n![Every target against the ensemble](figures/ensemble_check.png)")
+
+
+HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y", "share_months_hole")
+
+
+def ensemble_comparison_block(folder: Path) -> str:
+    """The default comparison's headline differences across the ensemble, with the interval from chance
+    alone and the share of the interval's variance from the parameters, from results/compare/default/."""
+    import json
+
+    import pandas as pd
+
+    from simulation.analysis.outcomes import REGISTRY, SHARE
+
+    meta = json.loads((folder / "comparison.json").read_text())
+    if not meta.get("ensemble"):
+        raise ValueError(f"{folder}: a point comparison; the block needs one across the ensemble")
+    d = pd.read_parquet(folder / "differences.parquet")
+    d = d[(d["group"] == "all") & d["outcome"].isin(HEADLINE)]
+    rows = ["| scenario | outcome | difference from the status quo | 95% interval (calibration and chance) | "
+            "95% interval (chance alone) | share of the variance from the parameters |", "|---|---|---|---|---|---|"]
+    for _, r in d.iterrows():
+        k = 100 if REGISTRY[r["outcome"]].unit == SHARE else 1
+        rows.append(f"| {r['scenario']} | {r['outcome']} | {k * r['difference']:+.2f} | {k * r['ci_low']:+.2f} to "
+                    f"{k * r['ci_high']:+.2f} | {k * r['chance_ci_low']:+.2f} to {k * r['chance_ci_high']:+.2f} | "
+                    f"{r['share_parameters']:.0%} |")
+    e = meta["ensemble"]
+    return (f"`careersim compare` (the default comparison; {e['members']} members x {e['seeds_per_member']} seeds per "
+            "scenario; shares and retention in percentage points, publications per faculty-year):\n\n"
+            + "\n".join(rows))
+
+
 def render(text: str) -> str:
     for name, make in BLOCKS.items():
         pattern = re.compile(
@@ -133,18 +200,21 @@ def render(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`--check`: fail if the code tables are stale. `--results`: also render the calibration and
-    patterns sections from results/calibration/check.csv and results/patterns/patterns.csv."""
+    """`--check`: fail if the code tables are stale. `--results`: also render the calibration, patterns,
+    history-match and ensemble-comparison sections from results/calibration/ (check.csv, history/,
+    check_ensemble.csv), results/patterns/patterns.csv and results/compare/default/."""
     argv = sys.argv[1:] if argv is None else argv
     text = ODD.read_text()
     new = render(text)
     if "--results" in argv:
-        for name, make, csv in (("calibration", calibration_block, RESULTS / "calibration" / "check.csv"),
-                                ("patterns", patterns_block, RESULTS / "patterns" / "patterns.csv")):
+        for name, make, csv, command in (
+                ("calibration", calibration_block, RESULTS / "calibration" / "check.csv", "calibrate --check --point"),
+                ("patterns", patterns_block, RESULTS / "patterns" / "patterns.csv", "patterns"),
+                ("history", history_block, RESULTS / "calibration" / "history", "calibrate --history-match, "
+                 "`careersim calibrate --ensemble 200 --apply` and `careersim calibrate --check"),
+                ("ensemble_comparison", ensemble_comparison_block, RESULTS / "compare" / "default", "compare")):
             if not csv.exists():
-                print(f"{csv} not found: "
-                      f"run `careersim {'calibrate --check' if name == 'calibration' else 'patterns'}` first",
-                      file=sys.stderr)
+                print(f"{csv} not found: run `careersim {command}` first", file=sys.stderr)
                 return 1
             block = make(csv)
             pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.DOTALL)

@@ -66,7 +66,8 @@ def test_history_match_ensemble_and_check_through_the_cli(tmp_path, record):
                             *TINY])
     assert r.exit_code == 0, r.output
     assert "3 ensemble members" in r.output and "90% predictive" in r.output
-    table = pd.read_csv(out / "check.csv")
+    table = pd.read_csv(out / "check_ensemble.csv")
+    assert not (out / "check.csv").exists()  # the point check's table is kept apart
     assert {"predictive_mean", "predictive_low", "predictive_high", "within"} <= set(table.columns)
     ok = table["predictive_mean"].notna()
     assert ok.any()
@@ -79,6 +80,7 @@ def test_history_match_ensemble_and_check_through_the_cli(tmp_path, record):
                             "--out", str(out), *TINY])
     assert r.exit_code == 0, r.output
     assert "simulated (95% CI)" in r.output
+    assert {"simulated", "ci_low", "ci_high"} <= set(pd.read_csv(out / "check.csv").columns)
 
 
 def test_check_across_an_ensemble_runs_each_member_on_its_own_seed(monkeypatch):

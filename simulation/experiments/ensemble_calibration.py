@@ -10,6 +10,7 @@ defaults ("estimates") stay as they are: quick runs, teaching and `--point` use 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Sequence
@@ -88,7 +89,14 @@ def make_ensemble(folder: Path, n: int, seed: int = 4000, progress: bool = True,
 
     hm = history.load(folder)
     members, how = history.draw_ensemble(hm, n, seed, weighting=weighting)
-    how = {**how, "history_match": str(folder), "waves": hm.table.to_dict("records"),
+    shown = folder.resolve()
+    try:
+        shown = shown.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    how = {**how, "history_match": str(shown), "waves": hm.table.to_dict("records"),
+           "history_settings": {**asdict(hm.settings), "scenario": _about(folder).get("scenario", ""),
+                                "sets": _about(folder).get("sets", [])},
            "created_utc": datetime.now(UTC).isoformat(timespec="seconds")}
     destination.write_parquet(members, folder / "ensemble.parquet")
     destination.write_text(folder / "ensemble.json", json.dumps(how, indent=2, default=float) + "\n")
@@ -99,6 +107,10 @@ def make_ensemble(folder: Path, n: int, seed: int = 4000, progress: bool = True,
     plots.ensemble_marginals(members, free, folder / "figures" / "ensemble_marginals.png", point=point)
     step(f"figure: {folder / 'figures' / 'ensemble_marginals.png'}", progress)
     return members, how
+
+
+def _about(folder: Path) -> dict:
+    return json.loads((folder / "history.json").read_text())
 
 
 def install_ensemble(members: pd.DataFrame, how: dict, path: Path | None = None) -> Path:
@@ -112,7 +124,8 @@ def install_ensemble(members: pd.DataFrame, how: dict, path: Path | None = None)
         "members": [{k: round(float(v), 6) for k, v in zip(names, row)} for row in members[names].to_numpy(float)],
         "method": how["method"], "created_utc": how["created_utc"], "source": how["history_match"],
         "effective_sample_size": how["effective_sample_size"], "candidates": how["candidates"],
-        "distinct_members": how["distinct_members"],
+        "distinct_members": how["distinct_members"], "weighting": how["weighting"], "seed": how["seed"],
+        "history_settings": how["history_settings"],
         "waves": [{k: v for k, v in w.items() if k != "seconds"} for w in how["waves"]],
     }
     out = cal.write_record(record, path)
