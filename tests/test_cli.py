@@ -274,3 +274,15 @@ def test_compare_says_when_there_is_no_ensemble():
     assert r.exit_code == 2
     r = runner.invoke(app, ["compare", "dyad", "--seeds-per-member", "3", "--replicates", "1"])
     assert r.exit_code == 2 and "--seeds-per-member: only for a comparison across the calibrated ensemble" in r.output
+
+
+def test_bench_names_the_default_comparisons_runs_as_made():
+    from simulation.experiments import bench
+
+    base = {"wall": 100.0, "runs": 80.0, "analysis": 10.0, "figures_and_report": 5.0, "scenarios": 5}
+    ensemble = bench._compare_line("warm", {**base, "runs_per_scenario": 32, "members": 16, "seeds_per_member": 2,
+                                            "decomposition_runs": 224}, 15)
+    assert ensemble.startswith("default comparison (careersim compare: 5 scenarios x 32 runs (16 ensemble members "
+                               "x 2 seeds), and 224 reruns of the reference")
+    point = bench._compare_line("warm", {**base, "runs_per_scenario": 16}, 15)
+    assert "5 scenarios x 16 runs (the point calibration)), warm: 100.0 s" in point

@@ -120,7 +120,10 @@ def _compare(out: Path, env: dict | None = None, timeout: float = 3600) -> dict:
     meta = json.loads((out / "comparison.json").read_text())
     # the decomposition of the gender gaps (on by default) reruns the reference once per mechanism and replicate
     reruns = sum(not m["already_off"] for m in (meta.get("decomposition") or {}).values()) * meta["replicates"]
-    return {"wall": wall, **meta["seconds"], "decomposition_runs": reruns}
+    ensemble = meta.get("ensemble") or {}
+    return {"wall": wall, **meta["seconds"], "decomposition_runs": reruns, "scenarios": len(meta["scenarios"]),
+            "runs_per_scenario": meta["replicates"], "members": ensemble.get("members"),
+            "seeds_per_member": ensemble.get("seeds_per_member")}
 
 
 def _reruns(r: dict) -> str:
@@ -132,8 +135,11 @@ def _compare_line(label: str, r: dict, target: float) -> str:
     from simulation.experiments.compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS
 
     after = r["analysis"] + r["figures_and_report"]
-    return (f"default comparison (careersim compare: {len(DEFAULT_SCENARIOS)} scenarios x {DEFAULT_REPLICATES} "
-            f"replicates{_reruns(r)}), {label}: {r['wall']:.1f} s start to "
+    runs = r.get("runs_per_scenario", DEFAULT_REPLICATES)
+    how = (f" ({r['members']} ensemble members x {r['seeds_per_member']} seeds)" if r.get("members") else
+           " (the point calibration)")
+    return (f"default comparison (careersim compare: {r.get('scenarios', len(DEFAULT_SCENARIOS))} scenarios x "
+            f"{runs} runs{how}{_reruns(r)}), {label}: {r['wall']:.1f} s start to "
             f"report (target <= {target:g} s); runs {r['runs']:.1f} s, analysis {r['analysis']:.1f} s, figures and "
             f"report {r['figures_and_report']:.1f} s; analysis and report {after:.1f} s "
             f"(target <= {TARGETS['analysis_report_seconds']:g} s)")
