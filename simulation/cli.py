@@ -157,18 +157,18 @@ def compare(
         if len(members) < n:
             _fail(f"--replicates {n}: the installed ensemble has only {len(members)} members; "
                   f"use --replicates {len(members)} or fewer (or --point)")
-        typer.echo(f"comparing across the calibrated ensemble: {n} of its {len(members)} members x {per} seeds "
-                   f"each ({n * per} runs per scenario); intervals carry calibration and chance", err=True)
+        mode = (f"comparing across the calibrated ensemble: {n} of its {len(members)} members x {per} seeds "
+                f"each ({n * per} runs per scenario); intervals carry calibration and chance")
     else:
         if seeds_per_member is not None:
             _fail("--seeds-per-member: only for a comparison across the calibrated ensemble "
                   + ("(not with --point)" if point else "(the installed calibration record has no ensemble)"))
         if point:
-            typer.echo(f"comparing at the point calibration (--point): {n} replicates per scenario", err=True)
+            mode = f"comparing at the point calibration (--point): {n} replicates per scenario"
         else:
-            typer.echo(f"the installed calibration record has no ensemble: the comparison uses the point calibration "
-                       f"({n} replicates per scenario); to compare across one, make it with `careersim calibrate "
-                       f"--history-match` then `careersim calibrate --ensemble 200`", err=True)
+            mode = (f"the installed calibration record has no ensemble: the comparison uses the point calibration "
+                    f"({n} replicates per scenario); to compare across one, make it with `careersim calibrate "
+                    f"--history-match` then `careersim calibrate --ensemble 200 --apply`")
     try:
         resolve(names, list(set_ or []))
     except ConfigError as exc:
@@ -181,6 +181,7 @@ def compare(
         destination.check(folder, "comparison", "--out" if out else "output folder")
     except DestinationError as exc:
         _fail(str(exc))
+    typer.echo(mode, err=True)  # once the input is known to be good: a refusal stays one line
     t0 = time.perf_counter()
     try:
         comp = run_comparison(names, n, seed, folder, reference, list(set_ or []), executor, workers, scheduler,

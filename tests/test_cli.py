@@ -32,11 +32,10 @@ def test_compare_prints_the_differences_and_writes_and_times_the_report(tmp_path
     from simulation.experiments.compare import format_differences, load
 
     out = tmp_path / "cmp"
-    r = runner.invoke(app, ["compare", "dyad", "network", "--replicates", "2", "--executor", "serial", "-q",
-                            "--out", str(out), *SMALL])
+    r = runner.invoke(app, ["compare", "dyad", "network", "--replicates", "2", "--point", "--executor", "serial",
+                            "-q", "--out", str(out), *SMALL])
     assert r.exit_code == 0, r.output
-    assert "has no ensemble: the comparison uses the point calibration" in r.stderr  # (the installed record)
-    assert "careersim calibrate --history-match" in r.stderr and "--ensemble 200" in r.stderr
+    assert r.stderr == "comparing at the point calibration (--point): 2 replicates per scenario\n"
     lines = r.stdout.splitlines()
     head = "paired differences from dyad over 2 replicates (percentage points; publications per faculty-year), 95% CI:"
     assert lines[0] == head
@@ -74,7 +73,8 @@ def test_python_dash_m_is_the_same_cli():
 
 
 def test_calibrate_check_prints_and_writes_the_table(tmp_path):
-    r = runner.invoke(app, ["calibrate", "--check", "--replicates", "2", "--out", str(tmp_path), "--workers", "1",
+    r = runner.invoke(app, ["calibrate", "--check", "--point", "--replicates", "2", "--out", str(tmp_path),
+                            "--workers", "1",
                             "--set", "population.n_faculty=600", "--set", "population.n_institutions=3",
                             "--set", "horizon_years=21"])
     assert r.exit_code == 0, r.output
@@ -265,11 +265,14 @@ def test_compare_runs_across_the_installed_ensemble_by_default(tmp_path, record_
     assert json.loads((tmp_path / "point" / "comparison.json").read_text())["ensemble"] is None
 
 
-def test_compare_says_when_there_is_no_ensemble():
-    from simulation.config.params import ensemble_members
-
-    if ensemble_members():
-        pytest.skip("the installed record has an ensemble")
+def test_compare_says_when_there_is_no_ensemble(tmp_path, install_ensemble):
+    install_ensemble([])  # a calibration record without an ensemble
+    r = runner.invoke(app, ["compare", "dyad", "network", "--replicates", "2", "--executor", "serial", "-q",
+                            "--out", str(tmp_path / "cmp"), *SMALL])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("the installed calibration record has no ensemble: the comparison uses the point "
+                               "calibration (2 replicates per scenario)")
+    assert "`careersim calibrate --history-match` then `careersim calibrate --ensemble 200 --apply`" in r.stderr
     r = runner.invoke(app, ["compare", "dyad", "--replicates", "0"])  # stops before running anything
     assert r.exit_code == 2
     r = runner.invoke(app, ["compare", "dyad", "--seeds-per-member", "3", "--replicates", "1"])

@@ -58,7 +58,7 @@ def test_history_match_ensemble_and_check_through_the_cli(tmp_path, record):
     for f in free:
         assert all(f.low <= m[f.name] <= f.high for m in members)
     assert installed["estimates"] == json.loads(cal.RECORD_FILE.read_text())["estimates"]  # the point stays
-    assert "sampling-importance-resampling" in installed["ensemble"]["method"]
+    assert "drawn at random, alike" in installed["ensemble"]["method"]
     assert (out / "history" / "figures" / "ensemble_marginals.png").exists()
     assert params.ensemble_members() == members
 

@@ -19,7 +19,8 @@ import pytest
 
 from simulation.util.destination import TMP_TAG
 
-ARGS = ["compare", "dyad", "network", "--replicates", "4", "--seed", "11", "--executor", "processes",
+# --point: 4 replicates of one parameter set (across the ensemble, runs resume the same way)
+ARGS = ["compare", "dyad", "network", "--point", "--replicates", "4", "--seed", "11", "--executor", "processes",
         "--workers", "2", "--quiet", "--set", "population.n_faculty=1500", "--set", "population.n_institutions=3",
         "--set", "horizon_years=15", "--no-decomposition"]  # the reruns resume the same way (tests/test_gaps.py)
 TABLES = ("outcomes.parquet", "differences.parquet", "hazard_ratios.parquet")
@@ -128,8 +129,9 @@ def test_ctrl_c_during_the_runs_says_that_finished_runs_are_kept(tmp_path):
     os.kill(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert err.splitlines()[0] == ("interrupted: finished runs are kept and unfinished ones left nothing behind; "
-                                   "run the same command again to finish the rest")
+    assert err.splitlines() == ["comparing at the point calibration (--point): 4 replicates per scenario",
+                                "interrupted: finished runs are kept and unfinished ones left nothing behind; "
+                                "run the same command again to finish the rest"]
     assert "Traceback" not in err
 
 

@@ -51,7 +51,9 @@ def test_compare_says_what_it_does_when_piped(tmp_path):
                                  "--set", "population.n_faculty=100", "--set", "population.n_institutions=2",
                                  "--set", "horizon_years=3", "--out", str(tmp_path / "cmp")])
     assert r.exit_code == 0, r.output
-    assert re.search(r"^\d\d:\d\d:\d\d analysing 4 runs and \d+ decomposition reruns", r.output, re.M)
+    # across the installed ensemble: 2 members x 2 seeds per scenario
+    assert r.output.startswith("comparing across the calibrated ensemble: 2 of its ")
+    assert re.search(r"^\d\d:\d\d:\d\d analysing 8 runs and \d+ decomposition reruns", r.output, re.M)
     assert re.search(r"^\d\d:\d\d:\d\d drawing the figures and writing the report", r.output, re.M)
 
 

@@ -545,7 +545,8 @@ def draw_ensemble(hm: HistoryMatch, n: int, seed: int = 4000, candidates: int = 
     members = _frame(hm.priors, pool[idx]).assign(weight=w[idx], log_likelihood=ll[idx])
     members.insert(0, "member", range(n))
     which = "largest" if hm.settings.measure == "max" else "second largest"
-    how = {"method": (f"history matching ({len(hm.waves)} waves; a point ruled out when the {which} of its "
+    waves = f"{len(hm.waves)} wave" + ("s" if len(hm.waves) != 1 else "")
+    how = {"method": (f"history matching ({waves}; a point ruled out when the {which} of its "
                       f"implausibilities exceeds {hm.settings.cutoff:g}; Gaussian-process emulators, scikit-learn), "
                       f"then {how_drawn}"),
            "weighting": weighting, "candidates": int(len(pool)), "effective_sample_size": float(1.0 / np.sum(w**2)),
