@@ -469,8 +469,8 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
                      "worst_target": str(diag.loc[np.nanargmin(loo), "target"]) if np.isfinite(loo).any() else "",
                      "worst_loo_within_3": float(np.nanmin(loo)) if np.isfinite(loo).any() else np.nan,
                      "seconds": earlier.get(number, 0.0) + time.perf_counter() - t0})
-        step(f"wave {number}: {new_volume:.2%} of the prior box not ruled out "
-             f"({rows[-1]['volume_ratio']:.2f} of the previous); emulators' leave-one-out within 3 sd: "
+        step(f"wave {number}: {100 * new_volume:.3g}% of the prior box not ruled out "
+             f"({rows[-1]['volume_ratio']:.3g} of the previous); emulators' leave-one-out within 3 sd: "
              f"{rows[-1]['loo_within_3']:.0%}", progress)
         table = pd.DataFrame(rows)
         destination.write_file(folder / "waves.csv", lambda tmp: table.to_csv(tmp, index=False))
