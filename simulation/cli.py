@@ -248,7 +248,7 @@ def calibrate(
     ] = False,
     ensemble: Annotated[
         Optional[int], typer.Option("--ensemble", help=(
-            "Draw this many members from the history match's final space (sampling-importance-resampling) into "
+            "Draw this many members from the history match's final space (see --weighting) into "
             "OUT/history/ensemble.parquet; with --apply, install them as the package's calibrated ensemble."))
     ] = None,
     weighting: Annotated[str, typer.Option(help=(
@@ -303,10 +303,12 @@ def calibrate(
     _positive("--ensemble", ensemble, "e.g. --ensemble 200")
     _positive("--points", points, "the default is 5 per free parameter")
     _positive("--waves", waves, "the default is 5")
-    if weighting not in ("uniform", "likelihood"):
-        _fail(f"--weighting {weighting}: must be uniform or likelihood")
-    if implausibility not in ("second", "max"):
-        _fail(f"--implausibility {implausibility}: must be second or max")
+    from simulation.experiments.history import MEASURES, WEIGHTINGS
+
+    if weighting not in WEIGHTINGS:
+        _fail(f"--weighting {weighting}: must be {' or '.join(WEIGHTINGS)}")
+    if implausibility not in MEASURES:
+        _fail(f"--implausibility {implausibility}: must be {' or '.join(MEASURES)}")
     if history_match and replicates == 1:
         _fail("--replicates 1: a history match needs at least 2 runs per point (they give the model's own variance)")
     try:

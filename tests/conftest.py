@@ -49,10 +49,13 @@ def update_baseline(request) -> bool:
 def install_ensemble(tmp_path, monkeypatch):
     """`install_ensemble(members)`: a copy of the installed calibration record with these
     ensemble members (dotted name -> value; [] for a record without an ensemble) put in its place
-    (`params.RECORD_FILE`, its cache cleared); returns the members."""
+    (`params.RECORD_FILE`, read by the commands, and `calibration.RECORD_FILE`, written by
+    `--apply`; the record's cache cleared); returns the members. The package's own record is
+    untouched (`simulation.config.resources.RECORD_FILE`)."""
     import json
 
     import simulation.config.params as params_mod
+    import simulation.experiments.calibration as cal_mod
 
     record = {k: v for k, v in params_mod.calibration_record().items() if k != "ensemble"}
     made = []
@@ -65,6 +68,7 @@ def install_ensemble(tmp_path, monkeypatch):
         made.append(tmp_path / f"calibration-{len(made)}.json")
         made[-1].write_text(json.dumps(data))
         monkeypatch.setattr(params_mod, "RECORD_FILE", made[-1])
+        monkeypatch.setattr(cal_mod, "RECORD_FILE", made[-1])
         params_mod.calibration_record.cache_clear()
         return members
 

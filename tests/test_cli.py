@@ -222,23 +222,12 @@ def test_bench_full_prints_the_cold_start_and_the_targets_at_full_size(fake_benc
 
 
 @pytest.fixture
-def record_with_ensemble(tmp_path, monkeypatch):
+def record_with_ensemble(install_ensemble):
     """The installed calibration record with a two-member ensemble, installed in its place."""
-    import json
+    from simulation.config.params import calibration_record
 
-    import simulation.config.params as params_mod
-
-    record = params_mod.calibration_record()
-    floor = record["estimates"]["exits.hazard_floor"]
-    members = [{"exits.hazard_floor": floor}, {"exits.hazard_floor": 3 * floor}]
-    path = tmp_path / "calibration.json"
-    path.write_text(json.dumps({**record, "ensemble": {"members": members, "method": "two by hand (test)",
-                                                       "created_utc": "2026-01-01T00:00:00+00:00",
-                                                       "source": "tests/test_cli.py"}}))
-    monkeypatch.setattr(params_mod, "RECORD_FILE", path)
-    params_mod.calibration_record.cache_clear()
-    yield members
-    params_mod.calibration_record.cache_clear()
+    floor = calibration_record()["estimates"]["exits.hazard_floor"]
+    return install_ensemble([{"exits.hazard_floor": floor}, {"exits.hazard_floor": 3 * floor}])
 
 
 def test_compare_runs_across_the_installed_ensemble_by_default(tmp_path, record_with_ensemble):
@@ -252,7 +241,10 @@ def test_compare_runs_across_the_installed_ensemble_by_default(tmp_path, record_
     assert r.stdout.splitlines()[0].startswith("paired differences from dyad over 2 ensemble members x 2 seeds")
     meta = json.loads((out / "comparison.json").read_text())
     assert meta["ensemble"]["member_values"] == record_with_ensemble and meta["ensemble"]["seeds_per_member"] == 2
-    assert meta["ensemble"]["method"] == "two by hand (test)" and meta["replicates"] == 4
+    from simulation.config.params import calibration_record
+
+    assert meta["ensemble"]["method"] == calibration_record()["ensemble"]["method"]  # the record's, carried over
+    assert meta["replicates"] == 4
     assert "2 members of the calibrated ensemble" in (out / "report.html").read_text()
     # more members than the ensemble has: one clear line, nothing run
     r = runner.invoke(app, [*args, "--replicates", "3", "--out", str(tmp_path / "never")])

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
-from simulation.config import params
+from simulation.config import params, resources
 from simulation.experiments import calibration as cal
 from simulation.experiments import ensemble_calibration as ec
 
@@ -19,18 +18,15 @@ TINY = ["--set", "population.n_faculty=80", "--set", "population.n_institutions=
 
 
 @pytest.fixture
-def record(tmp_path, monkeypatch):
-    """A copy of the installed calibration record that the commands read and write instead."""
-    path = tmp_path / "calibration.json"
-    shutil.copy(cal.RECORD_FILE, path)
-    monkeypatch.setattr(params, "RECORD_FILE", path)
-    monkeypatch.setattr(cal, "RECORD_FILE", path)
-    params.calibration_record.cache_clear()
-    yield path
-    params.calibration_record.cache_clear()
+def record(install_ensemble):
+    """A copy of the installed calibration record, without an ensemble, that the commands read and
+    write instead (conftest's `install_ensemble`)."""
+    install_ensemble([])
+    return params.RECORD_FILE
 
 
 def test_history_match_ensemble_and_check_through_the_cli(tmp_path, record):
+    package_record = resources.RECORD_FILE.read_text()
     out = tmp_path / "cal"
     r = runner.invoke(app, ["calibrate", "--history-match", "--points", "8", "--waves", "1", "--executor", "serial",
                             "--out", str(out), *TINY])
@@ -57,7 +53,9 @@ def test_history_match_ensemble_and_check_through_the_cli(tmp_path, record):
     assert len(members) == 6
     for f in free:
         assert all(f.low <= m[f.name] <= f.high for m in members)
-    assert installed["estimates"] == json.loads(cal.RECORD_FILE.read_text())["estimates"]  # the point stays
+    # the point estimates stay those of the package's record, which --apply did not touch
+    assert installed["estimates"] == json.loads(package_record)["estimates"]
+    assert resources.RECORD_FILE.read_text() == package_record
     assert "drawn at random, alike" in installed["ensemble"]["method"]
     assert (out / "history" / "figures" / "ensemble_marginals.png").exists()
     assert params.ensemble_members() == members

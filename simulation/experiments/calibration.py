@@ -484,22 +484,17 @@ def check_ensemble(members: Sequence[dict[str, float]], scenario: str = "status_
 
 
 def format_check_ensemble(table: pd.DataFrame) -> str:
-    def f(x):
-        return "n/a" if not np.isfinite(x) else (f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}")
-
-    out = pd.DataFrame({
-        "target": table["target"],
-        "published": table["value"].map(f),
-        "band": [f"[{f(a)}, {f(b)}]" for a, b in zip(table["low"], table["high"])],
-        f"ensemble: mean [{PREDICTIVE_LEVEL:.0%} predictive]": [
-            f"{f(m)} [{f(a)}, {f(b)}]"
-            for m, a, b in zip(table["predictive_mean"], table["predictive_low"], table["predictive_high"])],
-        "ok": np.where(table["within"], "yes", "NO"),
-    })
-    return out.to_string(index=False)
+    return _format_targets(table, f"ensemble: mean [{PREDICTIVE_LEVEL:.0%} predictive]", "predictive_mean",
+                           "predictive_low", "predictive_high")
 
 
 def format_check(table: pd.DataFrame) -> str:
+    return _format_targets(table, "simulated (95% CI)", "simulated", "ci_low", "ci_high")
+
+
+def _format_targets(table: pd.DataFrame, heading: str, mean: str, low: str, high: str) -> str:
+    """A check's table as printed: each target, its published value and band, the simulated mean with
+    its interval (columns `mean`, `low`, `high`, under `heading`), and whether it is within."""
     def f(x):
         if not np.isfinite(x):
             return "n/a"
@@ -509,9 +504,7 @@ def format_check(table: pd.DataFrame) -> str:
         "target": table["target"],
         "published": table["value"].map(f),
         "band": [f"[{f(a)}, {f(b)}]" for a, b in zip(table["low"], table["high"])],
-        "simulated (95% CI)": [
-            f"{f(m)} [{f(a)}, {f(b)}]" for m, a, b in zip(table["simulated"], table["ci_low"], table["ci_high"])
-        ],
+        heading: [f"{f(m)} [{f(a)}, {f(b)}]" for m, a, b in zip(table[mean], table[low], table[high])],
         "ok": np.where(table["within"], "yes", "NO"),
     })
     return out.to_string(index=False)

@@ -88,6 +88,7 @@ def make_ensemble(folder: Path, n: int, seed: int = 4000, progress: bool = True,
     from simulation.config.params import calibration_record
 
     hm = history.load(folder)
+    about = json.loads((folder / "history.json").read_text())  # what was matched: scenario and --set
     members, how = history.draw_ensemble(hm, n, seed, weighting=weighting)
     shown = folder.resolve()
     try:
@@ -95,8 +96,8 @@ def make_ensemble(folder: Path, n: int, seed: int = 4000, progress: bool = True,
     except ValueError:
         pass
     how = {**how, "history_match": str(shown), "waves": hm.table.to_dict("records"),
-           "history_settings": {**asdict(hm.settings), "scenario": _about(folder).get("scenario", ""),
-                                "sets": _about(folder).get("sets", [])},
+           "history_settings": {**asdict(hm.settings), "scenario": about.get("scenario", ""),
+                                "sets": about.get("sets", [])},
            "created_utc": datetime.now(UTC).isoformat(timespec="seconds")}
     destination.write_parquet(members, folder / "ensemble.parquet")
     destination.write_text(folder / "ensemble.json", json.dumps(how, indent=2, default=float) + "\n")
@@ -107,10 +108,6 @@ def make_ensemble(folder: Path, n: int, seed: int = 4000, progress: bool = True,
     plots.ensemble_marginals(members, free, folder / "figures" / "ensemble_marginals.png", point=point)
     step(f"figure: {folder / 'figures' / 'ensemble_marginals.png'}", progress)
     return members, how
-
-
-def _about(folder: Path) -> dict:
-    return json.loads((folder / "history.json").read_text())
 
 
 def install_ensemble(members: pd.DataFrame, how: dict, path: Path | None = None) -> Path:

@@ -166,17 +166,23 @@ class Wave:
     diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def residuals(wave: Wave, observed: Sequence[Observed], u: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each target the wave emulates: published value minus emulated mean at each row of u, and the
+    variance allowed between them (emulator + observation + discrepancy + one run's own variance)."""
+    out = []
+    for t in observed:
+        em = wave.emulators.get(t.id)
+        if em is not None:
+            mean, var = em.predict(u)
+            out.append((t.value - mean, var + t.obs_var + t.disc_var + wave.model_var[t.id]))
+    return out
+
+
 def implausibility(wave: Wave, observed: Sequence[Observed], u: np.ndarray,
                    measure: str = "max") -> tuple[np.ndarray, np.ndarray]:
     """Per row of u: the wave's implausibility measure (the largest or second largest over targets),
     and the matrix of every target's implausibility (rows x targets with an emulator)."""
-    cols = []
-    for t in observed:
-        em = wave.emulators.get(t.id)
-        if em is None:
-            continue
-        mean, var = em.predict(u)
-        cols.append(np.abs(t.value - mean) / np.sqrt(var + t.obs_var + t.disc_var + wave.model_var[t.id]))
+    cols = [np.abs(r) / np.sqrt(v) for r, v in residuals(wave, observed, u)]
     if not cols:
         return np.zeros(len(u)), np.zeros((len(u), 0))
     each = np.column_stack(cols)
@@ -491,13 +497,8 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
 def log_likelihood(wave: Wave, observed: Sequence[Observed], u: np.ndarray) -> np.ndarray:
     """The emulators' Gaussian log-likelihood of the published figures at each row of u."""
     out = np.zeros(len(u))
-    for t in observed:
-        em = wave.emulators.get(t.id)
-        if em is None:
-            continue
-        mean, var = em.predict(u)
-        total = var + t.obs_var + t.disc_var + wave.model_var[t.id]
-        out += -0.5 * ((t.value - mean) ** 2 / total + np.log(2 * np.pi * total))
+    for r, v in residuals(wave, observed, u):
+        out += -0.5 * (r**2 / v + np.log(2 * np.pi * v))
     return out
 
 
