@@ -141,5 +141,46 @@ def _versions() -> tuple[tuple[str, str], ...]:
 
 
 def versions() -> dict[str, str]:
-    """Versions of this package, Python and the libraries that shape results (cached per process)."""
-    return dict(_versions())
+    """Versions of this package, Python and the libraries that shape results, and the machine
+    they ran on (`machine()`), cached per process."""
+    return dict(_versions()) | machine()
+
+
+@functools.lru_cache(maxsize=1)
+def _machine() -> tuple[tuple[str, str], ...]:
+    import llvmlite
+    import numba
+    from llvmlite import binding
+    from numpy._core import _multiarray_umath as umath
+
+    # the target numba compiles kernels for: NUMBA_CPU_NAME / NUMBA_CPU_FEATURES when set (as for a
+    # cache shared by different nodes), else the host's own processor
+    name = numba.config.CPU_NAME or binding.get_host_cpu_name()
+    features = numba.config.CPU_FEATURES if numba.config.CPU_NAME else binding.get_host_cpu_features().flatten()
+    # numpy's vector loops chosen at run time (NPY_DISABLE_CPU_FEATURES switches some off)
+    simd = [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
+    return (
+        ("cpu", _cpu_model()),
+        ("kernel_target", name),
+        ("kernel_features", hashlib.sha256((features or "").encode()).hexdigest()[:12]),
+        ("numpy_simd", " ".join(simd)),
+        ("llvmlite", llvmlite.__version__),
+    )
+
+
+def machine() -> dict[str, str]:
+    """The processor a run ran on and what its numbers may depend on: the CPU model, the target
+    numba compiled the kernels for (name and a hash of its feature list), numpy's dispatched
+    vector extensions and llvmlite's version. Results are identical bit for bit when these agree;
+    across them, the README's reproducibility guarantee says what is equal."""
+    return dict(_machine())
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
