@@ -2,9 +2,11 @@
 
 The install tests build careersim into fresh virtual environments (non-editable, as
 `pip install .` does, and editable) and run the command line from a folder outside the
-repository. The environments see the system's site-packages, where the dependencies already
-are, and the build runs without isolation; setuptools is added to the environment only when
-the system's is too old to build the wheel (that needs the package index).
+repository. The environments take the project's dependencies from the environment running the
+tests (the one the README's install made), never from the base interpreter's site-packages,
+which on a fresh machine hold none of them; the build runs without isolation, and setuptools is
+added to the environment only when the running one's is too old to build the wheel (that needs
+the package index).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import tomllib
 import zipfile
@@ -55,11 +58,27 @@ def _build_requirement() -> str:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"][0]
 
 
+def _project_site_dirs() -> list[str]:
+    """The site-packages of the environment running the tests: where the README's install put the
+    project's dependencies (in a virtual environment, not the base interpreter's)."""
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
+
+
 def _venv(path: Path) -> Path:
-    """A fresh virtual environment over the system's site-packages; its python."""
-    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", path], cwd=path.parent)
+    """A fresh virtual environment that sees the running environment's packages after its own; its
+    python.
+
+    Not `--system-site-packages`: that would show the *base* interpreter's site-packages, which the
+    README's install never touches (a fresh machine's holds none of the dependencies). A .pth file
+    appends the running environment's site-packages to the new one's path instead; .pth files in
+    those folders are not read, so the running environment's editable careersim stays out of it."""
+    _run([sys.executable, "-m", "venv", "--without-pip", path], cwd=path.parent)
     python = path / "bin" / "python"
-    # pip from the system site-packages installs into the environment that runs it; a
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          env=_env(), cwd=path.parent, capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "zz_careersim_test_dependencies.pth").write_text("\n".join(_project_site_dirs()) + "\n")
+    # pip from the running environment installs into the environment that runs it; a
     # setuptools that has bdist_wheel built in (70.1) builds without the separate `wheel`
     check = ("import setuptools, sys; v = tuple(int(x) for x in setuptools.__version__.split('.')[:2]); "
              "sys.exit(v < (70, 1))")
@@ -92,7 +111,7 @@ def test_a_non_editable_install_finds_its_scenarios_and_runs(tmp_path):
     assert {f"simulation/config/scenarios/{s}.toml" for s in SHIPPED} <= names
     assert {"simulation/config/targets.toml", "simulation/config/calibration.json"} <= names
     # every module of the source tree is in the wheel (a sub-package missing from pyproject's list
-    # would otherwise be found through the system's editable install and go unnoticed here)
+    # would otherwise be found through the running environment's editable install and go unnoticed here)
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "simulation").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
     _run([python, "-m", "pip", "install", "--quiet", "--no-deps", wheel], cwd=tmp_path)
@@ -101,7 +120,7 @@ def test_a_non_editable_install_finds_its_scenarios_and_runs(tmp_path):
     elsewhere.mkdir()
     where = _where(python, elsewhere)
     purelib = Path(where["purelib"])
-    assert Path(where["file"]).is_relative_to(purelib), where  # the venv's copy, not the system's editable one
+    assert Path(where["file"]).is_relative_to(purelib), where  # the venv's copy, not the running env's editable one
     assert Path(where["scenarios"]) == purelib / "simulation" / "config" / "scenarios", where
 
     careersim = tmp_path / "venv" / "bin" / "careersim"

@@ -11,9 +11,9 @@ review for associate professor means leaving where the track is up-or-out.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
-import numpy as np
 from numba import njit, prange
 
 from simulation.model.rng import Stream, normal, poisson_inv, uniform
@@ -33,7 +33,7 @@ EV = namedtuple("CareerEvents", EVENTS)(*range(N_EVENTS))
 
 @njit(cache=True, inline="always")
 def logistic(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 @njit(cache=True, inline="always")
@@ -63,7 +63,7 @@ def grant_success(kp, pubs_rate, cov_science, cov_skills, cov_networking):
     """Probability an independent-grant application succeeds."""
     return logistic(
         kp.grants_success_intercept
-        + kp.grants_success_pubs * np.log1p(pubs_rate)
+        + kp.grants_success_pubs * math.log1p(pubs_rate)
         + kp.grants_success_science * cov_science
         + kp.grants_success_skills * cov_skills
         + kp.grants_success_networking * cov_networking

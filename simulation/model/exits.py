@@ -10,6 +10,8 @@ career. Applying an exit cuts every tie of the person who left.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -21,15 +23,13 @@ from simulation.model.support import unmet_key, unmet_share
 
 def baseline_hazard_table(initial: float, floor: float, decay_years: float, n_months: int) -> np.ndarray:
     """Annual attrition hazard by career month before any multiplier: front-loaded."""
-    years = np.arange(n_months) / 12.0
-    return floor + (initial - floor) * np.exp(-years / decay_years)
+    return np.array([floor + (initial - floor) * math.exp(-(m / 12.0) / decay_years) for m in range(n_months)])
 
 
 def retirement_table(maximum: float, midpoint_years: float, spread_years: float, n_months: int) -> np.ndarray:
     """Monthly probability of retiring by career month: a logistic rise late in a career."""
-    years = np.arange(n_months) / 12.0
-    annual = maximum / (1.0 + np.exp(-(years - midpoint_years) / spread_years))
-    return 1.0 - np.exp(-annual / 12.0)
+    annual = [maximum / (1.0 + math.exp(-(m / 12.0 - midpoint_years) / spread_years)) for m in range(n_months)]
+    return np.array([1.0 - math.exp(-a / 12.0) for a in annual])
 
 
 @njit(cache=True, inline="always")
@@ -53,7 +53,7 @@ def attrition_hazard(kp, career_months, months_to_review, months_since_failed, f
         + kp.exits_rejection_effect * min(streak, 4)
         + kp.caregiving_exit_effect * care_load
     )
-    return h * np.exp(x)
+    return h * math.exp(x)
 
 
 @njit(cache=True, parallel=True)
@@ -70,7 +70,7 @@ def request_exits(fs, kp, keys, active, n_active, month):
     care_start, care_end, care_load = fs.care_start, fs.care_end, fs.care_load
     retire = kp.retirement_by_career_month
     ek = keys[Stream.EXITS]
-    keep = np.exp(-1.0 / kp.exits_satisfaction_months)
+    keep = math.exp(-1.0 / kp.exits_satisfaction_months)
     for ii in prange(n_active):
         i = active[ii]
         met = 1.0 - min(1.0, unmet_share(kp, need_base, need_spike, coverage, i))
@@ -88,7 +88,7 @@ def request_exits(fs, kp, keys, active, n_active, month):
                              funding_gap_until[i] > month, career_award[i],
                              unmet_key(kp, need_base, need_spike, coverage, i), satisfaction[i],
                              rejection_streak[i], care_load[i] if care_start[i] <= month < care_end[i] else 0.0)
-        if u < p_retire + 1.0 - np.exp(-h / 12.0):
+        if u < p_retire + 1.0 - math.exp(-h / 12.0):
             exit_request[i] = LEFT
 
 

@@ -7,7 +7,8 @@ happen (careers); the review spike is added here, `review_lead_months` before a 
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 from numba import njit, prange
 
 from simulation.model.state import ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS
@@ -43,7 +44,7 @@ def update_needs(fs, kp, active, n_active, month):
     profiles, spike_review = kp.need_profiles, kp.needs_spike_review
     review_months = 12.0 * kp.promotion_review_years_associate
     lead = kp.needs_review_lead_months
-    adapt = 1.0 - np.exp(-1.0 / kp.needs_adapt_months)
+    adapt = 1.0 - math.exp(-1.0 / kp.needs_adapt_months)
     keep = 0.5 ** (1.0 / kp.needs_spike_half_life_months)
     for ii in prange(n_active):
         i = active[ii]

@@ -9,6 +9,8 @@ institution's block, the lowest first.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -24,10 +26,10 @@ HIRE_KEY_SHIFT = 40
 @njit(cache=True)
 def institution_sizes(key, n_faculty, n_institutions, cv, min_size):
     """Positions per institution: lognormal with the given CV, summing to n_faculty."""
-    sigma = np.sqrt(np.log(1.0 + cv * cv))
+    sigma = math.sqrt(math.log(1.0 + cv * cv))
     raw = np.empty(n_institutions)
     for i in range(n_institutions):
-        raw[i] = np.exp(sigma * normal(key, i, 0, 0))
+        raw[i] = math.exp(sigma * normal(key, i, 0, 0))
     free = n_faculty - min_size * n_institutions
     sizes = np.empty(n_institutions, dtype=np.int32)
     share = raw / raw.sum()
@@ -82,23 +84,23 @@ def init_person(fs, kp, keys, row, person_id, person_key, inst, rank, hire_month
     fs.career_award[row] = award
     z = normal(tk, person_key, 2, 0) + (kp.careers_career_award_talent if award else 0.0)
     s = kp.careers_talent_sigma
-    fs.talent[row] = np.exp(s * z - 0.5 * s * s)
+    fs.talent[row] = math.exp(s * z - 0.5 * s * s)
     total = 0.0
     for f in range(N_FUNCTIONS):
         sn = kp.needs_individual_sigma
-        fs.need_mult[row, f] = np.exp(sn * normal(tk, person_key, 3, f) - 0.5 * sn * sn)
+        fs.need_mult[row, f] = math.exp(sn * normal(tk, person_key, 3, f) - 0.5 * sn * sn)
         g = gamma(tk, person_key, 4, f, kp.mentors_concentration)
         fs.competence_profile[row, f] = g
         total += g
     for f in range(N_FUNCTIONS):
         fs.competence_profile[row, f] = N_FUNCTIONS * fs.competence_profile[row, f] / total
     ss = kp.mentors_skill_sigma
-    fs.mentor_skill[row] = np.exp(ss * normal(tk, person_key, 5, 0) - 0.5 * ss * ss)
+    fs.mentor_skill[row] = math.exp(ss * normal(tk, person_key, 5, 0) - 0.5 * ss * ss)
     fs.admin_draw[row] = uniform(tk, person_key, 6, 0)
     fs.trainee_draw[row] = uniform(tk, person_key, 7, 0)
     k = kp.mentors_trainees_dispersion
     fs.trainee_scale[row] = gamma(tk, person_key, 9, 0, k) / k
-    fs.max_mentees[row] = kp.mentors_max_mentees_median * np.exp(
+    fs.max_mentees[row] = kp.mentors_max_mentees_median * math.exp(
         kp.mentors_max_mentees_sigma * normal(tk, person_key, 8, 0)
     )
     # the mentoring model's own draw (MENTORING stream): how many mentors it assigns

@@ -16,6 +16,7 @@ The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied per coor
 
 from __future__ import annotations
 
+import math
 import warnings
 from enum import IntEnum
 
@@ -95,7 +96,7 @@ def normal(key, a, b, c):
     h = hash3(key, a, b, c)
     u1 = 1.0 - to_unit32(h >> np.uint64(32))
     u2 = to_unit32(h)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(_TWO_PI * u2)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
 
 
 @njit(cache=True)
@@ -103,7 +104,7 @@ def poisson_inv(u, lam):
     """Poisson(lam) by inversion of one uniform (monotone in lam for a fixed u)."""
     if lam <= 0.0:
         return 0
-    p = np.exp(-lam)
+    p = math.exp(-lam)
     cdf = p
     k = 0
     while u > cdf and k < 1000:
@@ -121,7 +122,7 @@ def gamma(key, a, b, c, shape):
         boost = uniform(key, a, b, 1_000_003 * (c + 1)) ** (1.0 / shape)
         shape += 1.0
     d = shape - 1.0 / 3.0
-    cc = 1.0 / np.sqrt(9.0 * d)
+    cc = 1.0 / math.sqrt(9.0 * d)
     for k in range(1000):
         x = normal(key, a, b, 4 * (c * 1000 + k))
         v = 1.0 + cc * x
@@ -129,7 +130,7 @@ def gamma(key, a, b, c, shape):
             continue
         v = v * v * v
         u = uniform(key, a, b, 4 * (c * 1000 + k) + 3)
-        if np.log(u + 1e-300) < 0.5 * x * x + d - d * v + d * np.log(v):
+        if math.log(u + 1e-300) < 0.5 * x * x + d - d * v + d * math.log(v):
             return d * v * boost
     return d * boost
 

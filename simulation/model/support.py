@@ -22,6 +22,7 @@ call that numba does not remove (about 13 ns, measured); parallel loops do not p
 
 from __future__ import annotations
 
+import math
 import numpy as np
 from numba import njit, prange
 
@@ -78,8 +79,7 @@ def count_tie(n_proteges, n_by_kind, load_weight, j, kind, delta, w_primary, w_s
 
 def contact_table(floor: float, decay_years: float, n_months: int) -> np.ndarray:
     """Contact left in a senior tie by its age in months: fades from 1 toward a floor."""
-    age = np.arange(n_months)
-    return floor + (1.0 - floor) * np.exp(-age / (12.0 * decay_years))
+    return np.array([floor + (1.0 - floor) * math.exp(-age / (12.0 * decay_years)) for age in range(n_months)])
 
 
 @njit(cache=True, inline="always")
@@ -150,9 +150,8 @@ def trainees(kp, rank, trainee_draw, trainee_scale):
 
 def quality_table(comfortable: float, exponent: float, max_load: int = 256) -> np.ndarray:
     """Mentoring quality by number of mentees: 1 up to the comfortable load, then (comfortable/load)^exponent."""
-    load = np.arange(max_load + 1, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        return np.where(load <= comfortable, 1.0, (comfortable / np.maximum(load, 1e-9)) ** exponent)
+    return np.array([1.0 if load <= comfortable else (comfortable / max(float(load), 1e-9)) ** exponent
+                     for load in range(max_load + 1)])
 
 
 @njit(cache=True, inline="always")

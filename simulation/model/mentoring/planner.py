@@ -14,6 +14,7 @@ The scratch holds the protege's unmet needs (`gaps`), the support a recruit woul
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -103,7 +104,7 @@ def fit_table(sigma: float, n: int = 4096) -> np.ndarray:
     from scipy.stats import norm
 
     z = norm.ppf((np.arange(n) + 0.5) / n)
-    return np.exp(sigma * z - 0.5 * sigma * sigma)
+    return np.array([math.exp(sigma * float(q) - 0.5 * sigma * sigma) for q in z])
 
 
 @njit(cache=True, inline="always")
