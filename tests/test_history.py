@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,6 +104,9 @@ def test_a_resumed_history_match_gives_the_same_waves(tmp_path):
     # and loading the folder refits the same emulators
     loaded = h.load(tmp_path / "b")
     assert np.allclose(loaded.sample_impl, straight.sample_impl)
+    # history.json says what ran it, and on which machine
+    meta = json.loads((tmp_path / "b" / "history.json").read_text())
+    assert {"numpy", "numba", "cpu", "kernel_target", "numpy_simd"} <= set(meta["versions"])
 
 
 def test_a_history_match_refuses_a_folder_of_another_match(tmp_path):

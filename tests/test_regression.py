@@ -4,8 +4,12 @@ After an intended change to the model, update the baseline on purpose with
     pytest tests/test_regression.py --update-baseline
 and commit tests/baseline/ with a message that says why the numbers moved.
 
-Two baselines: summary outcomes per case (regression.json, compared to 1e-9) and each case's whole
-monthly series (series_<case>.csv.gz, every value compared exactly, missing values included).
+Two baselines: summary outcomes per case (regression.json) and each case's whole monthly series
+(series_<case>.csv.gz). Both are checked against the README's reproducibility guarantee
+(`simulation.run.reproducibility`), which is what holds on any processor: counts and integers
+exactly, floats within a relative 1e-9, missing values where the baseline has them. On the
+processor the baseline was made on (and any with FMA, whatever its vector width) they match bit
+for bit; the test prints how many values differ in their last bits otherwise.
 """
 
 import json
@@ -16,6 +20,8 @@ import pandas as pd
 import pytest
 
 from simulation.analysis.outcomes import outcomes
+from simulation.model.recorder import SERIES_NAMES
+from simulation.run.reproducibility import ATOL, RTOL, check
 
 from .conftest import small_result
 
@@ -26,6 +32,8 @@ CASES = {
     "dyad": ("dyad", 101),
     "network_peers": ("network_peers", 101),
 }
+# the series that count people or events (integers stored as floats)
+COUNTS = [n for n in SERIES_NAMES if n.startswith("n_") or n == "pubs"]
 KEYS = ("retention_5y", "retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y",
         "share_months_hole", "mean_mentors", "coverage_career")
 
@@ -59,7 +67,7 @@ def test_regression_baseline(update_baseline):
             if isinstance(value, int):
                 assert got == value, f"{label}.{key}: {got} != baseline {value}"
             else:
-                assert np.isclose(got, value, rtol=1e-9, atol=1e-12, equal_nan=True), (
+                assert np.isclose(got, value, rtol=RTOL, atol=ATOL, equal_nan=True), (
                     f"{label}.{key}: {got} != baseline {value}")
 
 
@@ -85,8 +93,12 @@ def test_regression_monthly_series(label, update_baseline):
     expected = _read_series(path)
     assert list(series.columns) == list(expected.columns)
     assert len(series) == len(expected)
-    for name in expected.columns:
-        got, want = series[name].to_numpy(np.float64), expected[name].to_numpy(np.float64)
-        same = (got == want) | (np.isnan(got) & np.isnan(want))
+    got = series.astype(np.float64)
+    for name in COUNTS:  # counts of people and events: identical on every processor
+        same = (got[name] == expected[name]) | (got[name].isna() & expected[name].isna())
         assert same.all(), (f"{label}.{name}: first difference in month {int(np.flatnonzero(~same)[0])}: "
-                            f"{got[~same][0]!r} != baseline {want[~same][0]!r}")
+                            f"{got[name][~same].iloc[0]!r} != baseline {expected[name][~same].iloc[0]!r}")
+    diffs = check(got, expected.astype(np.float64), f"{label} monthly series against the baseline")
+    moved = [str(d) for d in diffs if d.n_different]
+    if moved:  # within the guarantee, but not bit for bit: say so in the test log
+        print(f"{label}: within the guarantee, not identical: " + "; ".join(moved))

@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -45,9 +48,25 @@ def test_manifest_carries_parameters_seed_and_versions():
     r = small_result("network")
     m = r.manifest
     assert m["seed"] == 3 and m["params"]["mentoring"]["model"] == "network"
-    assert {"careersim", "numpy", "numba", "mesa"} <= set(m["versions"])
+    assert {"careersim", "numpy", "numba", "mesa", "llvmlite", "python"} <= set(m["versions"])
+    # and the machine: what a float may depend on across processors (README, "What is identical where")
+    assert {"cpu", "kernel_target", "kernel_features", "numpy_simd"} <= set(m["versions"])
+    assert m["versions"]["cpu"] and m["versions"]["kernel_target"]
     assert m["wall_seconds"] > 0 and m["run_id"] == run_id(r.params)
     assert "git_commit" in m
+
+
+def test_the_manifest_names_the_target_the_kernels_were_compiled_for():
+    code = "import json; from simulation.run.results import machine; print(json.dumps(machine()))"
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES")}
+    host = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                     check=True).stdout)
+    env.update(NUMBA_CPU_NAME="generic", NPY_DISABLE_CPU_FEATURES=host["numpy_simd"])
+    other = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                      check=True).stdout)
+    assert other["kernel_target"] == "generic" != host["kernel_target"]
+    assert other["kernel_features"] != host["kernel_features"]
+    assert other["numpy_simd"] == "" and other["cpu"] == host["cpu"]
 
 
 def test_run_writes_tables_and_manifest_that_load_back(tmp_path):

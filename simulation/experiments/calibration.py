@@ -556,7 +556,7 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
     from scipy.stats import qmc
 
     from simulation import __version__
-    from simulation.run.results import git_commit
+    from simulation.run.results import git_commit, versions
 
     targets, free = load_targets(targets_file)
     seeds = [seed + r for r in range(replicates)]
@@ -636,6 +636,7 @@ def fit(scenario: str = "status_quo", replicates: int = 4, seed: int = 2000, set
         "targets": table,
         "history": history,
         "code_version": __version__,
+        "versions": versions(),
         "git_commit": git_commit(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }

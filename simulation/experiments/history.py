@@ -31,7 +31,7 @@ every target's posterior-predictive mean and 90% interval.
 
 Folder layout (`careersim calibrate --history-match --out FOLDER`):
 
-    FOLDER/history.json        free parameters, targets, settings; the waves' summary
+    FOLDER/history.json        free parameters, targets, settings, versions and machine; the waves' summary
     FOLDER/waves.csv           per wave: points, runs, volume kept, emulator check, seconds
     FOLDER/wave_NN/design.parquet     the wave's points (one column per free parameter)
     FOLDER/wave_NN/runs_BBBB.parquet  the runs, written in batches as they finish (point, replicate,
@@ -396,6 +396,8 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
     """Run (or continue) a history match in `folder`; return its waves."""
     from scipy.stats import qmc
 
+    from simulation.run.results import versions
+
     settings.validate()
     priors, observed = list(priors), list(observed)
     folder = destination.claim(folder, KIND)
@@ -417,7 +419,8 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
             raise ValueError(f"{folder}: this history match was started with other settings ({diff}); "
                              "give the same ones to continue it, or another --out")
     if not meta_path.exists():
-        destination.write_text(meta_path, json.dumps({**described, "waves": []}, indent=2) + "\n")
+        destination.write_text(meta_path, json.dumps({**described, "versions": versions(), "waves": []},
+                                                     indent=2) + "\n")
     d = len(priors)
     sample = prior_sample(settings, d)
     sample_impl = np.zeros(len(sample))
@@ -480,7 +483,8 @@ def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequenc
              f"{rows[-1]['loo_within_3']:.0%}", progress)
         table = pd.DataFrame(rows)
         destination.write_file(folder / "waves.csv", lambda tmp: table.to_csv(tmp, index=False))
-        destination.write_text(meta_path, json.dumps({**described, "waves": rows}, indent=2, default=float) + "\n")
+        destination.write_text(meta_path, json.dumps({**described, "versions": versions(), "waves": rows}, indent=2,
+                                                        default=float) + "\n")
         ratio, volume = rows[-1]["volume_ratio"], new_volume
         if len(parents) == 0:
             step(f"wave {number}: every point is ruled out; stopping", progress)

@@ -1,0 +1,148 @@
+"""The reproducibility guarantee across processors, emulated on this one (README, "What is identical where").
+
+Every mentoring model runs a small institution in child processes that see another processor:
+- numpy with its run-time vector loops switched off (`NPY_DISABLE_CPU_FEATURES`: no AVX-512, no
+  AVX2, as on an older x86): the run's tables must be identical bit for bit, since no float of a
+  run goes through numpy's vector loops;
+- an older processor altogether: numpy as above, the kernels compiled by numba for generic
+  x86-64 (`NUMBA_CPU_NAME=generic`) and the C library's maths without its FMA and AVX2 variants
+  (`GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA,...`): the people, ties and counts identical, every
+  float within the guarantee's relative tolerance.
+
+The same processes share one kernel cache (`NUMBA_CACHE_DIR`), as SLURM nodes of different kinds
+on one shared home do: each target compiles its own kernels once and afterwards loads them, and
+never one compiled for another target (numba keys each cached kernel on the target's name and
+features).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.config.params import MODELS
+from simulation.run.reproducibility import RTOL, check
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = ["population.n_faculty=300", "population.n_institutions=3", "horizon_years=12"]
+CASES = [(m, [f"mentoring.model={m}"]) for m in MODELS] + [("network_peers", [])]
+TABLES = ("people", "ties", "series")
+
+RUN = """
+import json, sys
+from pathlib import Path
+from simulation.config.scenario import load_scenario
+from simulation.run.results import machine
+from simulation.run.simulate import simulate
+out = Path(sys.argv[1])
+cases, size, tables = json.loads(sys.argv[2])
+for i, (scenario, sets) in enumerate(cases):
+    r = simulate(load_scenario(scenario, [*sets, *size], seed=11))
+    for t in tables:
+        getattr(r, t).to_parquet(out / f"{i}_{t}.parquet")
+(out / "machine.json").write_text(json.dumps(machine()))
+"""
+
+
+def _numpy_off() -> str:
+    """numpy's dispatched vector extensions this processor has (all of them switched off)."""
+    from numpy._core import _multiarray_umath as umath
+
+    return " ".join(f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f))
+
+
+OLD_GLIBC = "glibc.cpu.hwcaps=-AVX512F,-AVX2,-FMA,-FMA4"
+
+
+def _scenario(model: str) -> str:
+    return model if (ROOT / "scenarios" / f"{model}.toml").exists() else "status_quo"
+
+
+def _cache_files(cache: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(cache)): (p.stat().st_mtime_ns, p.stat().st_size)
+            for p in cache.rglob("*") if p.suffix in (".nbi", ".nbc")}
+
+
+def _run(out: Path, cache: Path, **env: str) -> dict:
+    out.mkdir()
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("NPY_DISABLE_CPU_FEATURES", "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "GLIBC_TUNABLES")}
+    e.update(PYTHONPATH=str(ROOT), NUMBA_CACHE_DIR=str(cache), **env)
+    cases = [(_scenario(name), sets) for name, sets in CASES]
+    r = subprocess.run([sys.executable, "-c", RUN, str(out), json.dumps([cases, SIZE, TABLES])], cwd=ROOT, env=e,
+                       capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads((out / "machine.json").read_text())
+
+
+def _tables(out: Path, i: int) -> dict[str, pd.DataFrame]:
+    return {t: pd.read_parquet(out / f"{i}_{t}.parquet") for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def processors(tmp_path_factory):
+    """Runs of every model as four processes see them, in the order a shared cache meets them."""
+    root = tmp_path_factory.mktemp("processors")
+    cache = root / "shared-cache"
+    cache.mkdir()
+    runs, cache_after = {}, {}
+    old = dict(NPY_DISABLE_CPU_FEATURES=_numpy_off(), NUMBA_CPU_NAME="generic", GLIBC_TUNABLES=OLD_GLIBC)
+    plan = [("old", old), ("host", {}),
+            ("host, numpy without vector loops", {"NPY_DISABLE_CPU_FEATURES": _numpy_off()}), ("old again", old)]
+    for name, env in plan:
+        machine = _run(root / name.replace(" ", "_").replace(",", ""), cache, **env)
+        runs[name] = (root / name.replace(" ", "_").replace(",", ""), machine)
+        cache_after[name] = _cache_files(cache)
+    return runs, cache_after
+
+
+def test_numpy_vector_loops_do_not_change_a_run(processors):
+    runs, _ = processors
+    (host, m_host), (plain, m_plain) = runs["host"], runs["host, numpy without vector loops"]
+    assert m_host["numpy_simd"] != m_plain["numpy_simd"] or not m_host["numpy_simd"]
+    assert m_plain["numpy_simd"] == ""
+    for i, (scenario, sets) in enumerate(CASES):
+        for t, frame in _tables(host, i).items():
+            pd.testing.assert_frame_equal(frame, _tables(plain, i)[t], check_exact=True, obj=f"{scenario} {sets} {t}")
+
+
+def test_an_older_processor_gives_the_same_people_and_floats_within_the_guarantee(processors):
+    runs, _ = processors
+    (host, m_host), (old, m_old) = runs["host"], runs["old"]
+    assert m_old["kernel_target"] == "generic" and m_old["kernel_target"] != m_host["kernel_target"]
+    floats_differing = 0
+    for i, (scenario, sets) in enumerate(CASES):
+        got, want = _tables(old, i), _tables(host, i)
+        for t in TABLES:
+            diffs = check(got[t], want[t], f"{scenario} {sets} {t}: generic target, old C library vs host")
+            # people, ties, every integer and category identical (check() requires it); report the floats
+            assert all(d.n_different == 0 for d in diffs if d.kind == "exact")
+            floats_differing += sum(d.n_different for d in diffs if d.kind == "float")
+            assert max((d.max_relative for d in diffs), default=0.0) <= RTOL
+        assert len(got["people"]) > 100 and (len(got["ties"]) > 0) == (scenario != "no_mentor")
+    print(f"older processor vs host: {floats_differing} float values differ in their last bits, all within {RTOL:g}")
+
+
+def test_a_shared_kernel_cache_serves_each_target_its_own_kernels(processors):
+    runs, after = processors
+    first, host, plain, again = (after[k] for k in ("old", "host", "host, numpy without vector loops", "old again"))
+    assert first, "the first process cached no kernels"
+    # the host target compiled its own kernels beside the generic ones (new entries, nothing loaded
+    # from the other target) ...
+    assert set(host) > set(first), "the host process added no kernels of its own to the shared cache"
+    # ... and afterwards each target loads its own: no file is written or rewritten
+    assert plain == host, "the host process compiled again instead of loading its kernels"
+    assert again == plain, "the generic process compiled again instead of loading its kernels"
+    # loaded kernels compute what freshly compiled ones did, for each target
+    for i in range(len(CASES)):
+        for t in TABLES:
+            pd.testing.assert_frame_equal(_tables(runs["old again"][0], i)[t], _tables(runs["old"][0], i)[t],
+                                          check_exact=True)
+    assert np.all([runs[k][1]["kernel_target"] == "generic" for k in ("old", "old again")])
