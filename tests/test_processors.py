@@ -126,7 +126,7 @@ def test_an_older_processor_gives_the_same_people_and_floats_within_the_guarante
             assert all(d.n_different == 0 for d in diffs if d.kind == "exact")
             floats_differing += sum(d.n_different for d in diffs if d.kind == "float")
             assert max((d.max_relative for d in diffs), default=0.0) <= RTOL
-        assert len(got["people"]) > 100 and (len(got["ties"]) > 0) == (scenario != "no_mentor")
+        assert len(got["people"]) > 100 and (len(got["ties"]) > 0) == (scenario != "none")
     print(f"older processor vs host: {floats_differing} float values differ in their last bits, all within {RTOL:g}")
 
 
@@ -146,3 +146,39 @@ def test_a_shared_kernel_cache_serves_each_target_its_own_kernels(processors):
             pd.testing.assert_frame_equal(_tables(runs["old again"][0], i)[t], _tables(runs["old"][0], i)[t],
                                           check_exact=True)
     assert np.all([runs[k][1]["kernel_target"] == "generic" for k in ("old", "old again")])
+
+
+def test_the_stale_kernel_guard_follows_numba_cache_dir(tmp_path, monkeypatch):
+    """With NUMBA_CACHE_DIR set (a cache on a shared filesystem), a source change clears the stale
+    kernels there, in the folders numba itself uses, and nothing else."""
+    from numba.core.caching import _CacheLocator
+
+    from simulation.model import kernel_cache
+
+    pkg = tmp_path / "model"
+    (pkg / "mentoring").mkdir(parents=True)
+    (pkg / "a.py").write_text("from numba import njit\n")
+    (pkg / "mentoring" / "b.py").write_text("from numba import njit\n")
+    shared = tmp_path / "shared"
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(shared))
+    monkeypatch.setattr(kernel_cache, "PACKAGE", pkg)
+    for source in (pkg / "a.py", pkg / "mentoring" / "b.py"):
+        numba_folder = shared / _CacheLocator.get_suitable_cache_subpath(str(source))
+        assert kernel_cache.cache_folder(source.parent) == numba_folder
+    stale = [kernel_cache.cache_folder(pkg) / "a.k-1.py311.nbi", kernel_cache.cache_folder(pkg) / "a.k-1.py311.1.nbc",
+             kernel_cache.cache_folder(pkg / "mentoring") / "b.k-1.py311.nbi"]
+    other = shared / "elsewhere_0123" / "x.k-1.py311.nbi"  # another package's kernels in the same cache
+    for f in [*stale, other]:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"compiled")
+    kernel_cache.ensure_fresh()  # no stamp yet: the sources may have changed since
+    assert not any(f.exists() for f in stale) and other.exists()
+    assert (kernel_cache.cache_folder(pkg) / "kernels.stamp").read_text() == kernel_cache.source_hash()
+    assert not (pkg / "__pycache__").exists()  # the package's own folder is not where this cache lives
+    for f in stale:
+        f.write_bytes(b"compiled")
+    kernel_cache.ensure_fresh()  # same sources: kept
+    assert all(f.exists() for f in stale) and kernel_cache.is_warm()
+    (pkg / "a.py").write_text("from numba import njit  # changed\n")
+    kernel_cache.ensure_fresh()
+    assert not any(f.exists() for f in stale) and other.exists()

@@ -70,8 +70,8 @@ def differences(a: pd.DataFrame, b: pd.DataFrame) -> list[Difference]:
             out.append(Difference(str(name), "float", int((~same_bits).sum()), len(xa),
                                   float(rel.max()) if len(rel) else 0.0, ok))
         else:
-            same = (x.astype(object).to_numpy() == y.astype(object).to_numpy()) | (x.isna().to_numpy()
-                                                                                  & y.isna().to_numpy())
+            nx, ny = x.isna().to_numpy(), y.isna().to_numpy()
+            same = (nx & ny) | (~nx & ~ny & (x.astype(str).to_numpy() == y.astype(str).to_numpy()))
             if str(x.dtype) != str(y.dtype):
                 same = np.zeros(len(x), dtype=bool)
             n = int((~same).sum())
