@@ -31,7 +31,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import mesa
@@ -43,6 +43,7 @@ from simulation.config.params import FUNCTIONS, MENTORING_MODELS, MODELS, RANKS,
 from simulation.model.recorder import IX_RANK_GENDER, S, Recorder
 from simulation.run.simulate import COMPILING, numba_threads
 from simulation.config.scenario import ConfigError, list_scenarios, load_scenario
+from simulation.model.population import HIRE_KEY_SHIFT
 from simulation.model.state import (
     ACTIVE, ASSISTANT, EXIT_REASONS, FULL, MENTOR_LEFT, NEVER, PEER, TIE_KINDS,
 )
@@ -193,6 +194,36 @@ def circle_layout(n: int) -> np.ndarray:
     return np.stack([np.cos(a), np.sin(a)], axis=1)
 
 
+# --- who a person is ------------------------------------------------------------------------------
+
+def key_parts(key: int) -> tuple[int | None, int]:
+    """(institution, hire number from 1) of a hire, or (None, number) of the initial population:
+    the model's identity of a person (`person_key`: initial person k is key k, the n-th hire of
+    institution i has key (i + 1) << 40 | n - 1), the same in every scenario and every pane."""
+    key = int(key)
+    inst = (key >> HIRE_KEY_SHIFT) - 1
+    return (None, key) if inst < 0 else (inst, (key & ((1 << HIRE_KEY_SHIFT) - 1)) + 1)
+
+
+def tag(key: int) -> str:
+    """A person's short name, from their identity: #57 (initial faculty member 57) or #3-12 (the
+    12th hire of institution 3)."""
+    inst, n = key_parts(key)
+    return f"#{n}" if inst is None else f"#{inst}-{n}"
+
+
+def who(key: int) -> str:
+    """A person's identity in words."""
+    inst, n = key_parts(key)
+    return f"{tag(key)} (initial faculty)" if inst is None else f"{tag(key)} (hire {n} of institution {inst})"
+
+
+def shown(month: int) -> int:
+    """The month the app shows for a month of the model: the model counts from 0, the app from 1
+    (after one step the charts say month 1)."""
+    return int(month) + 1
+
+
 # where ties to mentors outside the drawn department point
 ANCHORS = {"here": (-1.45, -1.2, "elsewhere in this institution"), "away": (1.45, -1.2, "other institutions")}
 
@@ -211,9 +242,21 @@ class Pane:
         self.dept_rows = np.arange(first, first + min(int(sizes[self.institution]), DEPT_MAX), dtype=np.int64)
         self.layout = circle_layout(len(self.dept_rows))
         self.slot_of_row = {int(r): k for k, r in enumerate(self.dept_rows)}
-        self.ghosts: dict[int, dict] = {}  # person id -> who left the department, and when
+        self.ghosts: dict[int, dict] = {}  # person key -> who left the department, and when
         self.coverage = np.full((params.n_months, len(FUNCTIONS)), np.nan)  # mean per function, proteges
+        self._spike_rejection = params.needs.spike_rejection.array()
+        self.now = self._snapshot(np.zeros(len(self.model.faculty.arrays["status"]), dtype=bool))
+        self.before = self.now
         self._cache: dict[tuple, object] = {}
+
+    def _snapshot(self, rejected: np.ndarray) -> dict:
+        """Each position's person (key), whether in post, and their coverage and need as this month's
+        support phase saw them. Phase 5 (careers) raises the need of someone whose grant was rejected
+        after support was computed; that spike is taken off here, so coverage = support / need."""
+        fs = self.model.faculty.arrays
+        need = fs["need_base"] + fs["need_spike"] - rejected[:, None] * self._spike_rejection * fs["need_mult"]
+        return {"key": fs["person_key"].copy(), "active": fs["status"] == ACTIVE, "need": need,
+                "coverage": fs["coverage"].copy(), "month": self.model.month}
 
     @property
     def label(self) -> str:
@@ -237,9 +280,13 @@ class Pane:
         if not self.running:
             return
         m = self.model
+        fs = m.faculty.arrays
+        streak, keys = fs["rejection_streak"].copy(), fs["person_key"].copy()
         with numba_threads(1):
             m.step()
             self.recorder.record(m, m.last_hired, m.last_exits, m.last_events)
+        self.before = self.now
+        self.now = self._snapshot((fs["rejection_streak"] > streak) & (fs["person_key"] == keys))
         n_left = int(m.last_exits.sum())
         if n_left:  # who left the drawn department this month (their rows are in model.left)
             arc = m.archive.arrays
@@ -247,7 +294,7 @@ class Pane:
                 slot = self.slot_of_row.get(int(row))
                 if slot is not None:
                     a = m.archive.n - n_left + k
-                    self.ghosts[int(arc["person_id"][a])] = {
+                    self.ghosts[int(arc["person_key"][a])] = {
                         "slot": slot, "month": m.month, "female": bool(arc["female"][a]), "rank": int(arc["rank"][a])}
         self.ghosts = {p: g for p, g in self.ghosts.items() if m.month - g["month"] < FADE_MONTHS}
         fs = m.faculty.arrays
@@ -338,21 +385,21 @@ class Pane:
         for slot, row in enumerate(self.dept_rows):
             if fs["status"][row] != ACTIVE:
                 continue
-            pid = int(fs["person_id"][row])
+            key = int(fs["person_key"][row])
             here.add(int(row))
             rank = int(fs["rank"][row])
             x, y = self.layout[slot]
-            nodes.append({"person_id": pid, "x": round(float(x), 4), "y": round(float(y), 4),
+            nodes.append({"key": key, "x": round(float(x), 4), "y": round(float(y), 4),
                           "gender": "woman" if fs["female"][row] else "man", "rank": RANKS[rank],
                           "opacity": 1.0, "state": "in post",
-                          "tip": f"#{pid}: {'woman' if fs['female'][row] else 'man'}, {RANKS[rank]}"})
-        for pid, g in self.ghosts.items():
+                          "tip": f"{who(key)}: {'woman' if fs['female'][row] else 'man'}, {RANKS[rank]}"})
+        for key, g in self.ghosts.items():
             x, y = self.layout[g["slot"]] * 1.12
             age = m.month - g["month"]
-            nodes.append({"person_id": pid, "x": round(float(x), 4), "y": round(float(y), 4),
+            nodes.append({"key": key, "x": round(float(x), 4), "y": round(float(y), 4),
                           "gender": "woman" if g["female"] else "man", "rank": RANKS[g["rank"]],
                           "opacity": round(0.55 * (1 - age / FADE_MONTHS), 3), "state": "left",
-                          "tip": f"#{pid} left in month {g['month']}"})
+                          "tip": f"{who(key)} left in month {shown(g['month'])}"})
         inst = fs["institution"]
         seen_peer = set()
         for row in here:
@@ -381,28 +428,41 @@ class Pane:
 
     # one person
 
-    def locate(self, person_id: int) -> tuple[dict, int, bool] | None:
-        """(columns, row, in post) of a person ever present, or None."""
+    def locate(self, key: int) -> tuple[dict, int, bool] | None:
+        """(columns, row, in post) of the person with this identity (`person_key`), or None if
+        this run has not hired them."""
         m = self.model
         fs = m.faculty.arrays
-        rows = np.flatnonzero((fs["person_id"] == person_id) & (fs["status"] == ACTIVE))
+        rows = np.flatnonzero((fs["person_key"] == key) & (fs["status"] == ACTIVE))
         if len(rows):
             return fs, int(rows[0]), True
         arc = m.archive.arrays
-        rows = np.flatnonzero(arc["person_id"][: m.archive.n] == person_id)
+        rows = np.flatnonzero(arc["person_key"][: m.archive.n] == key)
         if len(rows):
             return arc, int(rows[0]), False
         return None
 
-    def person(self, person_id: int) -> dict | None:
-        """Everything the detail panel shows: needs and coverage by function, mentors and what
-        each gives by function, and the career so far."""
-        return self._cached(("person", person_id), lambda: self._person(person_id))
+    def absence(self, key: int) -> str:
+        """Why a person is not in this pane's run, in words."""
+        inst, n = key_parts(key)
+        if inst is None or inst >= self.model.institutions.n:
+            return f"{tag(key)} is not in this run ({self.params.population.n_faculty} faculty)."
+        made = int(self.model.institutions.arrays["hire_seq"][inst])
+        return (f"{who(key)} was never hired under the {self.label}: by month {self.month} "
+                f"institution {inst} has made {made} hire{'s' * (made != 1)}, so there was no hire {n} "
+                "(fewer vacancies opened there).")
 
-    def _person(self, person_id: int) -> dict | None:
+    def person(self, key: int) -> dict | None:
+        """Everything the person panel shows, as this month's support phase computed it: needs,
+        support and coverage by function; each tie and what it gives by function (with the ties
+        that ended at the end of the month, whose support counted this month); the career so far.
+        None if this run never hired them."""
+        return self._cached(("person", key), lambda: self._person(key))
+
+    def _person(self, key: int) -> dict | None:
         from simulation.model import support
 
-        where = self.locate(person_id)
+        where = self.locate(key)
         if where is None:
             return None
         cols, i, in_post = where
@@ -411,7 +471,8 @@ class Pane:
         month = max(m.month, 0)
         female = bool(cols["female"][i])
         out = {
-            "person_id": person_id, "gender": "woman" if female else "man", "rank": RANKS[int(cols["rank"][i])],
+            "key": int(key), "tag": tag(key), "who": who(key), "person_id": int(cols["person_id"][i]),
+            "gender": "woman" if female else "man", "rank": RANKS[int(cols["rank"][i])],
             "in_post": in_post, "institution": int(cols["institution"][i]),
             "hire_month": int(cols["hire_month"][i]), "initial": bool(cols["initial"][i]),
             "career": {
@@ -426,14 +487,15 @@ class Pane:
                 "months_as_protege": int(obs["obs_months"][i]),
                 "months_with_woman_mentor": int(obs["woman_mentor_months"][i]),
             },
-            "exit": None, "needs": {}, "coverage": {}, "mentors": [],
+            "exit": None, "needs": {}, "coverage": {}, "support": {}, "mentors": [], "ended": None,
         }
         if not in_post:
             out["exit"] = {"month": int(cols["exit_month"][i]), "reason": EXIT_REASONS[int(cols["status"][i])]}
             return out
-        need = cols["need_base"][i] + cols["need_spike"][i]
-        out["needs"] = {f: round(float(need[k]), 3) for k, f in enumerate(FUNCTIONS)}
-        out["coverage"] = {f: round(float(cols["coverage"][i, k]), 3) for k, f in enumerate(FUNCTIONS)}
+        need = self.now["need"][i]
+        out["needs"] = {f: float(need[k]) for k, f in enumerate(FUNCTIONS)}
+        out["coverage"] = {f: float(cols["coverage"][i, k]) for k, f in enumerate(FUNCTIONS)}
+        out["support"] = {f: float(cols["support"][i, k]) for k, f in enumerate(FUNCTIONS)}
         out["next_review"] = _month_or_none(cols["next_review"][i])
         w_primary, w_secondary, w_external, contact_by_age, peer_hours, peers_profile, discount = _tie_params(m.kp)
         for s in range(cols["tie_mentor"].shape[1]):
@@ -447,15 +509,31 @@ class Pane:
             gives = {}
             for k, f in enumerate(FUNCTIONS):
                 source = float(peers_profile[k] if kind == PEER else cols["mentor_output"][j, k])
-                x = support.tie_support_of(source, kind, weight, contact, fit, peer_hours, discount, is_discounted, k)
-                gives[f] = round(float(x), 3)
+                gives[f] = float(support.tie_support_of(source, kind, weight, contact, fit, peer_hours, discount,
+                                                        is_discounted, k))
             out["mentors"].append({
-                "person_id": int(cols["person_id"][j]), "kind": TIE_KINDS[kind],
+                "key": int(cols["person_key"][j]), "tag": tag(cols["person_key"][j]), "kind": TIE_KINDS[kind],
                 "gender": "woman" if cols["female"][j] else "man", "rank": RANKS[int(cols["rank"][j])],
                 "same_institution": bool(cols["institution"][j] == cols["institution"][i]),
                 "since": int(cols["tie_start"][i, s]), "gives": gives,
-                "share_of_need": round(float(cols["tie_value"][i, s]), 3),
+                "share_of_need": float(cols["tie_value"][i, s]),
             })
+        # ties whose mentor left at the end of this month (phase 6, after support): they gave this
+        # month's support, and what they gave is the support not given by the ties still held
+        tl, n = m.ties.arrays, m.ties.n
+        gone = np.flatnonzero((tl["protege"][:n] == out["person_id"]) & (tl["end_month"][:n] == m.month)
+                              & (tl["end_reason"][:n] == MENTOR_LEFT))
+        if len(gone):
+            arc = m.archive.arrays
+            ties = []
+            for k in gone:
+                row = np.flatnonzero(arc["person_id"][: m.archive.n] == tl["mentor"][k])
+                r = int(row[-1])
+                ties.append({"key": int(arc["person_key"][r]), "tag": tag(arc["person_key"][r]),
+                             "kind": TIE_KINDS[int(tl["kind"][k])], "since": int(tl["start_month"][k]),
+                             "gender": "woman" if arc["female"][r] else "man", "rank": RANKS[int(arc["rank"][r])]})
+            gives = {f: max(0.0, out["support"][f] - sum(x["gives"][f] for x in out["mentors"])) for f in FUNCTIONS}
+            out["ended"] = {"ties": ties, "gives": gives}
         return out
 
 
@@ -530,16 +608,29 @@ LESSON_TITLES = {
 
 @dataclass
 class Moment:
+    """A lesson moment: the month it shows, the person it is about (their `person_key`), the
+    caption, and the facts the caption states (each read from the state; tests check them)."""
+
     kind: str
     month: int
-    person_id: int | None
+    key: int | None
     caption: str
+    facts: dict = field(default_factory=dict)
 
 
-def _dept_ids(pane: Pane) -> dict[int, int]:
+def pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _dept_keys(pane: Pane) -> dict[int, int]:
+    """person key -> row of the drawn department's people in post."""
     fs = pane.model.faculty.arrays
     rows = pane.dept_rows[fs["status"][pane.dept_rows] == ACTIVE]
-    return {int(fs["person_id"][r]): int(r) for r in rows}
+    return {int(fs["person_key"][r]): int(r) for r in rows}
 
 
 def _ties_this_month(pane: Pane, started: bool) -> np.ndarray:
@@ -550,84 +641,215 @@ def _ties_this_month(pane: Pane, started: bool) -> np.ndarray:
     return np.flatnonzero(col == pane.model.month)
 
 
-def _probe(twin: Twin, kind: str) -> tuple[int, str] | None:
-    """The person (and a caption) for a moment of this kind this month, or None."""
-    a, b = twin.panes
-    month = twin.month
-    if kind == "mentor_leaves":
-        tl = a.model.ties.arrays
-        ids = _dept_ids(a)
-        for k in _ties_this_month(a, started=False):
-            if tl["end_reason"][k] == MENTOR_LEFT and tl["kind"][k] != PEER and int(tl["protege"][k]) in ids:
-                pid = int(tl["protege"][k])
-                left_a = _n_mentors(a, pid)
-                left_b = _n_mentors(b, pid)
-                return pid, (f"Month {month}: the mentor of #{pid} (highlighted) left. Under the {a.label} (left) "
-                             f"#{pid} now has {left_a} mentor{'s' * (left_a != 1)} until a replacement is found; "
-                             f"under the {b.label} (right) the same person has {left_b}. Look at the coverage bars "
-                             "in the person panels: what went with the mentor?")
-    elif kind == "review_approaches":
-        fs = a.model.faculty.arrays
-        lead = a.params.needs.review_lead_months
-        for pid, row in _dept_ids(a).items():
-            if fs["rank"][row] == ASSISTANT and int(fs["next_review"][row]) - month == lead:
-                cov = [p.person(pid) for p in (a, b)]
-                txt = " and ".join(f"{100 * c['coverage']['career']:.0f}% under the {p.label}"
-                                   for p, c in zip((a, b), cov) if c and c["coverage"])
-                return pid, (f"Month {month}: #{pid}'s promotion review is a year away. Career and networking needs "
-                             f"jump (the needs column of the person panel); career support now covers {txt}. "
-                             "A single mentor strong in science may be weak exactly here.")
-    elif kind == "peer_group":
-        for p in (b, a):
-            if not p.params.peers_on:
-                continue
-            tl = p.model.ties.arrays
-            ids = _dept_ids(p)
-            for k in _ties_this_month(p, started=True):
-                if tl["kind"][k] == PEER and int(tl["protege"][k]) in ids:
-                    pid = int(tl["protege"][k])
-                    n = sum(1 for t in _ties_this_month(p, started=True)
-                            if tl["kind"][t] == PEER and int(tl["protege"][t]) == pid)
-                    return pid, (f"Month {month}: new assistant professors hired in the same year form a peer group "
-                                 f"(green ties); #{pid} gains {n} peers. Peers give mostly psychosocial support and "
-                                 "skills, for little time each: watch the psychosocial coverage line.")
-    elif kind == "woman_mentor":
-        tl = b.model.ties.arrays
-        fs = b.model.faculty.arrays
-        ids = _dept_ids(b)
-        for k in _ties_this_month(b, started=True):
-            pid = int(tl["protege"][k])
-            if tl["kind"][k] == PEER or pid not in ids or not fs["female"][ids[pid]]:
-                continue
-            mentor = b.locate(int(tl["mentor"][k]))
-            if mentor is not None and mentor[0]["female"][mentor[1]]:
-                in_a = a.person(pid)
-                women_a = sum(1 for x in (in_a or {}).get("mentors", [])
-                              if x["gender"] == "woman" and x["kind"] != "peer")
-                return pid, (f"Month {month}: #{pid}, a woman, recruits a woman mentor (#{int(tl['mentor'][k])}) into "
-                             f"her {b.label}. Career and psychosocial support are worth more from a woman to a woman; "
-                             f"under the {a.label} the same person has {women_a} woman mentor{'s' * (women_a != 1)}.")
+def key_of_id(pane: Pane, person_id: int) -> int:
+    """The identity (`person_key`) of a pane's running number (the tie log's ids)."""
+    m = pane.model
+    for arr, n in ((m.faculty.arrays, None), (m.archive.arrays, m.archive.n)):
+        ids = arr["person_id"][:n]
+        rows = np.flatnonzero(ids == person_id)
+        if arr is m.faculty.arrays:
+            rows = rows[arr["status"][rows] == ACTIVE]
+        if len(rows):
+            return int(arr["person_key"][rows[-1]])
+    raise KeyError(person_id)
+
+
+def snapshot_of(snap: dict, key: int, what: str) -> np.ndarray | None:
+    """A person's row of a pane snapshot (`Pane.now`, `Pane.before`), or None if not in post then."""
+    rows = np.flatnonzero((snap["key"] == key) & snap["active"])
+    return snap[what][rows[0]] if len(rows) else None
+
+
+def senior_ties(d: dict | None) -> list[dict]:
+    return [x for x in (d or {}).get("mentors", []) if x["kind"] != "peer"]
+
+
+def elsewhere(pane: Pane, key: int) -> str | None:
+    """Why a person cannot be followed in this pane (never hired; left), or None."""
+    d = pane.person(key)
+    if d is None:
+        return pane.absence(key)
+    if not d["in_post"]:
+        return f"{tag(key)} left in month {shown(d['exit']['month'])} ({d['exit']['reason']}) under the {pane.label}"
     return None
 
 
-def _n_mentors(pane: Pane, pid: int) -> int:
-    d = pane.person(pid)
-    return sum(1 for x in (d or {}).get("mentors", []) if x["kind"] != "peer")
+def _went(x: float, y: float) -> str:
+    if round(100 * y) < round(100 * x):
+        return f"fell from {pct(x)} to {pct(y)}"
+    if round(100 * y) > round(100 * x):
+        return f"rose from {pct(x)} to {pct(y)}"
+    return f"stayed at {pct(x)}"
+
+
+def _need_went(x: float, y: float) -> str:
+    if round(y, 2) > round(x, 2):
+        return f"rose from {x:.2f} to {y:.2f}"
+    if round(y, 2) < round(x, 2):
+        return f"fell from {x:.2f} to {y:.2f}"
+    return f"stayed at {x:.2f}"
+
+
+def _mentor_leaves(twin: Twin) -> Moment | None:
+    a, b = twin.panes
+    tl = a.model.ties.arrays
+    dept = _dept_keys(a)
+    for k in _ties_this_month(a, started=False):
+        if tl["end_reason"][k] != MENTOR_LEFT or tl["kind"][k] == PEER:
+            continue
+        key = key_of_id(a, int(tl["protege"][k]))
+        if key not in dept:
+            continue
+        left = a.model.month
+        mentor, kind = key_of_id(a, int(tl["mentor"][k])), TIE_KINDS[int(tl["kind"][k])]
+        twin.step()  # the month after: support without the mentor (unless a new one was found)
+        facts = {"key": key, "mentor_key": mentor, "kind": kind, "month_left": shown(left), "month": twin.month}
+        text = f"At the end of month {shown(left)} the {kind} mentor of {who(key)}, {tag(mentor)}, left. "
+        for side, pane in (("left", a), ("right", b)):
+            was, now = snapshot_of(pane.before, key, "coverage"), snapshot_of(pane.now, key, "coverage")
+            gone = elsewhere(pane, key)
+            if was is None or now is None or gone:
+                facts[side] = None
+                text += (f"Under the {pane.label} ({side}): "
+                         f"{gone or f'{tag(key)} was not in post in month {shown(left)}'}. ")
+                continue
+            f = int(np.argmax(was - now))
+            n = len(senior_ties(pane.person(key)))
+            facts[side] = {"before": float(was.mean()), "after": float(now.mean()), "function": FUNCTIONS[f],
+                           "f_before": float(was[f]), "f_after": float(now[f]), "n_mentors": n}
+            same = "the same person's" if side == "right" else f"{tag(key)}'s"
+            most = (f", most in {FUNCTIONS[f]} ({pct(was[f])} → {pct(now[f])})"
+                    if round(100 * was[f]) > round(100 * now[f]) else "")
+            text += (f"Under the {pane.label} ({side}) {same} mean coverage {_went(was.mean(), now.mean())} "
+                     f"from month {shown(left)} to month {shown(left + 1)}{most}; "
+                     f"{'they have' if side == 'right' else tag(key) + ' has'} {_plural(n, 'mentor')} now. ")
+        return Moment("mentor_leaves", twin.month, key, text + "What went with the mentor?", facts)
+    return None
+
+
+def _review_approaches(twin: Twin) -> Moment | None:
+    a, b = twin.panes
+    fs = a.model.faculty.arrays
+    lead = a.params.needs.review_lead_months
+    spiking = [k for k, f in enumerate(FUNCTIONS) if a.params.needs.spike_review.array()[k] > 0]
+    month = a.model.month
+    for key, row in _dept_keys(a).items():
+        if fs["rank"][row] != ASSISTANT or int(fs["next_review"][row]) - month != lead:
+            continue
+        was = snapshot_of(a.before, key, "need")
+        if was is None:
+            continue
+        now = snapshot_of(a.now, key, "need")
+        facts = {"key": key, "month": shown(month), "review": shown(fs["next_review"][row]), "functions": {}}
+        rises = "; ".join(f"{FUNCTIONS[k]} {_need_went(was[k], now[k])}" for k in spiking)
+        text = (f"Month {shown(month)}: the promotion review of {who(key)} is {lead} months away (month "
+                f"{shown(month + lead)}). This month their need in {rises} (the person panel's need column). ")
+        covered = {}
+        for side, pane in (("left", a), ("right", b)):
+            gone = elsewhere(pane, key)
+            if gone:
+                text += f"Under the {pane.label} ({side}): {gone}. "
+                continue
+            c = snapshot_of(pane.now, key, "coverage")
+            covered[side] = float(np.mean(c[spiking]))
+            facts["functions"][side] = {FUNCTIONS[k]: float(c[k]) for k in spiking}
+            text += (f"Under the {pane.label} ({side}) "
+                     + ", ".join(f"{FUNCTIONS[k]} is {pct(c[k])} covered" for k in spiking) + ". ")
+        if len(covered) == 2:
+            gap = covered["left"] - covered["right"]
+            facts["gap"] = gap
+            text += ("Both cover about as much of the rising need." if abs(gap) < 0.05 else
+                     f"The {'left' if gap < 0 else 'right'} pane covers less of the rising need: whose mentors are "
+                     "strong in science but not here?")
+        facts["need_before"] = {FUNCTIONS[k]: float(was[k]) for k in spiking}
+        facts["need_after"] = {FUNCTIONS[k]: float(now[k]) for k in spiking}
+        return Moment("review_approaches", twin.month, key, text, facts)
+    return None
+
+
+def _peer_group(twin: Twin) -> Moment | None:
+    a, b = twin.panes
+    if not (a.params.peers_on or b.params.peers_on):
+        return Moment("peer_group", twin.month, None, "Neither pane has peer groups: tick “Peer groups” in the "
+                      "controls and press Reset.", {"peers_on": False})
+    for side, p in (("right", b), ("left", a)):
+        if not p.params.peers_on:
+            continue
+        tl = p.model.ties.arrays
+        dept = _dept_keys(p)
+        started = [k for k in _ties_this_month(p, started=True) if tl["kind"][k] == PEER]
+        for k in started:
+            key = key_of_id(p, int(tl["protege"][k]))
+            if key not in dept:
+                continue
+            n = sum(1 for t in started if tl["protege"][t] == tl["protege"][k])
+            d = p.person(key)
+            peers = [x for x in d["mentors"] if x["kind"] == "peer"]
+            top = sorted(FUNCTIONS, key=lambda f: -sum(x["gives"][f] for x in peers))[:2]
+            given = {f: sum(x["gives"][f] for x in peers) for f in top}
+            facts = {"key": key, "pane": side, "month": twin.month, "new_peers": n, "peers": len(peers),
+                     "given": given, "need": {f: d["needs"][f] for f in top}}
+            text = (f"Month {twin.month}: under the {p.label} ({side}) {who(key)} joins a peer group: "
+                    f"{_plural(n, 'peer tie')} {'begin' if n != 1 else 'begins'} this month (green), "
+                    f"{len(peers)} in all. Peers give little "
+                    "time each, mostly in "
+                    + " and ".join(f"{f} ({given[f]:.2f} of a need of {d['needs'][f]:.2f})" for f in top)
+                    + ": see the person panel.")
+            return Moment("peer_group", twin.month, key, text, facts)
+    return None
+
+
+def _woman_mentor(twin: Twin) -> Moment | None:
+    a, b = twin.panes
+    tl = b.model.ties.arrays
+    fs = b.model.faculty.arrays
+    dept = _dept_keys(b)
+    for k in _ties_this_month(b, started=True):
+        if tl["kind"][k] == PEER:
+            continue
+        key = key_of_id(b, int(tl["protege"][k]))
+        if key not in dept or not fs["female"][dept[key]]:
+            continue
+        mentor = b.locate(key_of_id(b, int(tl["mentor"][k])))
+        if mentor is None or not mentor[0]["female"][mentor[1]]:
+            continue
+        mkey = int(mentor[0]["person_key"][mentor[1]])
+        gain = b.params.mentoring.concordance_gain
+        text = (f"Month {twin.month}: {who(key)}, a woman, gains a woman mentor ({tag(mkey)}, "
+                f"{TIE_KINDS[int(tl['kind'][k])]}) under the {b.label} (right). In the model a man's career and "
+                f"psychosocial support to a woman counts {pct(1 / (1 + gain))} of a woman's. ")
+        facts = {"key": key, "mentor_key": mkey, "month": twin.month, "discount": 1 / (1 + gain)}
+        gone = elsewhere(a, key)
+        if gone:
+            text += f"Under the {a.label} (left): {gone}."
+            facts["left"] = None
+        else:
+            ties = senior_ties(a.person(key))
+            women = sum(x["gender"] == "woman" for x in ties)
+            facts["left"] = {"women": women, "mentors": len(ties)}
+            text += (f"Under the {a.label} (left) the same person has {women} woman "
+                     f"mentor{'s' * (women != 1)} of {len(ties)}.")
+        return Moment("woman_mentor", twin.month, key, text, facts)
+    return None
+
+
+PROBES = {"mentor_leaves": _mentor_leaves, "review_approaches": _review_approaches, "peer_group": _peer_group,
+          "woman_mentor": _woman_mentor}
 
 
 def find_moment(twin: Twin, kind: str, max_months: int = 120) -> Moment:
     """Step both panes until the moment happens in the drawn department (at most max_months)."""
-    found = _probe(twin, kind) if twin.month > 0 else None
+    probe = PROBES[kind]
+    found = probe(twin) if twin.month > 0 else None
     steps = 0
     while found is None and steps < max_months and twin.running:
         twin.step()
         steps += 1
-        found = _probe(twin, kind)
+        found = probe(twin)
     if found is None:
         return Moment(kind, twin.month, None, f"{LESSON_TITLES[kind]}: not seen in the department within "
                       f"{max_months // 12} years; try another seed.")
-    pid, caption = found
-    return Moment(kind, twin.month, pid, caption)
+    return found
 
 
 # --- the drawing side: Vega-Lite specifications -------------------------------------------------
@@ -663,7 +885,7 @@ def graph_spec(pane: Pane, selected: int | None) -> dict:
     spec = _base(f"{pane.label} · department · month {pane.month}", sub, 400, 270)
     scale = {"x": {"domain": [-1.75, 1.75]}, "y": {"domain": [-1.5, 1.25]}}
     axis = None
-    nodes = [{**n, "selected": n["person_id"] == selected} for n in g["nodes"]]
+    nodes = [{**n, "selected": n["key"] == selected} for n in g["nodes"]]
     spec["layer"] = [
         {"data": {"values": g["edges"]}, "mark": {"type": "rule", "strokeWidth": 1.3, "opacity": 0.75},
          "encoding": {"x": {"field": "x", "type": "quantitative", "scale": scale["x"], "axis": axis},
@@ -829,8 +1051,8 @@ if solara is not None:
             _caption(caption)
 
     def _on_node(datum):
-        if datum and "person_id" in datum:
-            selected.value = int(datum["person_id"])
+        if datum and "key" in datum:
+            selected.value = int(datum["key"])
 
     def _pane_components():
         def graph(side):
@@ -879,7 +1101,7 @@ if solara is not None:
             busy.set(True)
             try:
                 found = find_moment(model, kind)
-                selected.value = found.person_id
+                selected.value = found.key
                 moment.value = found
                 model.moment = found
             finally:
@@ -942,46 +1164,74 @@ if solara is not None:
     Page = _make_page()
 
 
-def person_html(pane: Pane, d: dict | None, person_id: int) -> str:
-    """The person panel's HTML (needs and coverage bars, mentors and what each gives, career)."""
+def differences(twin: Twin, key: int) -> list[str]:
+    """How one person's history differs between the panes, in words (a hire may be hired in a
+    different month where a vacancy opened at a different time; one may leave or be promoted)."""
+    (a, b), e = twin.panes, html.escape
+    da, db = a.person(key), b.person(key)
+    if da is None or db is None:
+        return [(a if da is None else b).absence(key)] if (da, db) != (None, None) else [a.absence(key)]
+    out = []
+    if da["hire_month"] != db["hire_month"]:
+        out.append(f"Hired in month {shown(da['hire_month'])} under the {e(a.label)} and in month "
+                   f"{shown(db['hire_month'])} under "
+                   f"the {e(b.label)}: the vacancy opened at a different time.")
+    for d, p in ((da, a), (db, b)):
+        if not d["in_post"]:
+            out.append(f"Left in month {shown(d['exit']['month'])} ({d['exit']['reason']}) under the {e(p.label)}.")
+    if da["in_post"] and db["in_post"] and da["rank"] != db["rank"]:
+        out.append(f"Now {da['rank']} under the {e(a.label)}, {db['rank']} under the {e(b.label)}.")
+    return out
+
+
+BAR_COLOURS = ((0.7, "#1a9850"), (0.4, "#fdae61"), (0.0, "#d73027"))
+
+
+def person_html(pane: Pane, d: dict | None, key: int) -> str:
+    """The person panel's HTML: who (their identity), needs, support and coverage by function as
+    this month's support phase computed them, each tie and what it gives, and the career so far."""
     e = html.escape
     if d is None:
-        return f"<p><b>{e(pane.label)}</b>: #{person_id} is not in this run yet.</p>"
-    head = (f"<p style='margin:0'><b>{e(pane.label)}</b> · <b>#{d['person_id']}</b>: {d['gender']}, {d['rank']} "
+        return f"<p><b>{e(pane.label)}</b>: {e(pane.absence(key))}</p>"
+    head = (f"<p style='margin:0'><b>{e(pane.label)}</b> · <b>{e(d['who'])}</b>: {d['gender']}, {d['rank']} "
             f"professor, institution {d['institution']}, "
-            + ("initial population" if d["initial"] else f"hired in month {d['hire_month']}") + "</p>")
+            + ("initial population" if d["initial"] else f"hired in month {shown(d['hire_month'])}") + "</p>")
     c = d["career"]
     career = (f"<p style='margin:4px 0'>Career so far: {c['publications']} publications, {c['grants']} independent "
               f"grant(s)"
-              + (f" (first in month {c['first_grant_month']})" if c["first_grant_month"] is not None else "")
-              + (f"; associate in month {c['associate_month']}" if c["associate_month"] is not None else "")
-              + (f"; full in month {c['full_month']}" if c["full_month"] is not None else "")
+              + (f" (first in month {shown(c['first_grant_month'])})" if c["first_grant_month"] is not None else "")
+              + (f"; associate in month {shown(c['associate_month'])}" if c["associate_month"] is not None else "")
+              + (f"; full in month {shown(c['full_month'])}" if c["full_month"] is not None else "")
               + ("; career award" if c["career_award"] else "")
               + f"; {c['mentors_lost']} mentor(s) lost to departures; {c['months_without_mentor']} of "
               f"{c['months_as_protege']} months as a protégé without a mentor.</p>")
     if not d["in_post"]:
-        return (head + f"<p style='color:#b2182b'>Left in month {d['exit']['month']} ({d['exit']['reason']}).</p>"
+        return (head + f"<p style='color:#b2182b'>Left in month {shown(d['exit']['month'])} "
+                f"({d['exit']['reason']}).</p>"
                 + career)
+    ended = d["ended"]
+    givers = [m["tag"] for m in d["mentors"]] + ([" + ".join(t["tag"] for t in ended["ties"]) + " (left)"]
+                                                  if ended else [])
     rows = []
     for f in FUNCTIONS:
-        need, cov = d["needs"][f], d["coverage"][f]
-        bar = (f"<div style='background:#eee;width:90px;height:9px;display:inline-block'><div style='background:"
-               f"{'#1a9850' if cov >= 0.7 else '#fdae61' if cov >= 0.4 else '#d73027'};width:{90 * cov:.0f}px;"
-               f"height:9px'></div></div>")
-        gives = " ".join(f"{m['gives'][f]:.2f}" for m in d["mentors"])
-        rows.append(f"<tr><td>{f}</td><td align=right>{need:.2f}</td><td>{bar} {100 * cov:.0f}%</td>"
-                    f"<td>{gives}</td></tr>")
-    heads = " ".join(f"#{m['person_id']}" for m in d["mentors"])
-    table = ("<style>.cs-person td, .cs-person th {padding: 1px 8px 1px 0}</style>"
-             "<table class=cs-person style='font-size:12px;border-collapse:collapse'><tr><th align=left>need</th>"
-             "<th align=right>level</th><th align=left>covered</th>"
-             f"<th align=left>given by {heads or 'nobody'}</th></tr>"
-             + "".join(rows) + "</table>")
+        need, cov, sup = d["needs"][f], d["coverage"][f], d["support"][f]
+        colour = next(col for lo, col in BAR_COLOURS if cov >= lo)
+        bar = (f"<span class=cs-bar><span style='background:{colour};width:{100 * cov:.0f}%'></span></span>")
+        gives = [m["gives"][f] for m in d["mentors"]] + ([ended["gives"][f]] if ended else [])
+        rows.append(f"<tr><td>{f}</td><td align=right>{need:.2f}</td><td align=right>{sup:.2f}</td>"
+                    f"<td>{bar} {pct(cov)}</td><td>{' '.join(f'{g:.2f}' for g in gives) or '-'}</td></tr>")
+    table = ("<table class=cs-person><tr><th align=left>function</th><th align=right>need</th>"
+             "<th align=right>support</th><th align=left>covered</th>"
+             f"<th align=left>given by {e(' '.join(givers)) or 'nobody'}</th></tr>" + "".join(rows) + "</table>")
     ms = "".join(
-        f"<li>#{m['person_id']}: {m['kind']}, {m['gender']} {m['rank']}"
+        f"<li>{e(m['tag'])}: {m['kind']}, {m['gender']} {m['rank']}"
         + ("" if m["same_institution"] else ", other institution")
-        + f", since month {m['since']}, covers {100 * m['share_of_need']:.0f}% of the need</li>"
+        + f", since month {shown(m['since'])}, gives {pct(m['share_of_need'])} of the need</li>"
         for m in d["mentors"])
+    if ended:
+        ms += "".join(f"<li>{e(t['tag'])}: {t['kind']}, {t['gender']} {t['rank']}, since month {shown(t['since'])}: "
+                      f"<b>left at the end of month {pane.month}</b> (their support counted this month, "
+                      "not next)</li>" for t in ended["ties"])
     mentors = f"<p style='margin:4px 0'>Mentors and peers:</p><ul style='margin:0'>{ms or '<li>none</li>'}</ul>"
     return head + table + mentors + career
 
@@ -998,7 +1248,7 @@ def warm_up() -> None:
     t = Twin(n_faculty=100)
     for _ in range(2):
         t.step()
-    t.panes[1].person(int(t.panes[1].model.faculty.arrays["person_id"][t.panes[1].dept_rows[0]]))
+    t.panes[1].person(int(t.panes[1].model.faculty.arrays["person_key"][t.panes[1].dept_rows[0]]))
 
 
 def link_offline_assets() -> list[str]:
