@@ -3,17 +3,19 @@
     careersim app                                   # serves the explorer on http://127.0.0.1:8765/
     python -m simulation.app --screenshot docs/images/app.png   # the README's picture
 
-It is a Mesa visualisation application (`mesa.visualization.SolaraViz`): the model it drives
-is a `Twin`, a `mesa.Model` that holds two `CareerModel`s built from the same controls and the
-same seed (so the same people), differing in the mentoring model, and steps both together.
-SolaraViz brings play, pause, step and reset, the speed controls and the controls sidebar;
-the components here only draw.
+The model it drives is a `Twin`, a `mesa.Model` that holds two `CareerModel`s built from the
+same controls and the same seed (so the same people: a person is their `person_key` in both),
+differing in the mentoring model, and steps both together. The page is Solara: a controls
+column (step, play, reset, the lesson set-up, the levers, each showing its value) and two
+columns of cards, left pane and right pane. Mesa's SolaraViz is not used: its grid of
+draggable slots cut the charts, and its controls kept their own values, so a lesson set-up
+could not show in them.
 
-The file has two halves. The model side (`Settings`, `build_params`, `Pane`, `Twin`,
-`find_moment` and the chart data they compute) is plain Python over the model's columns and
-is unit-tested without a browser. The drawing side (`Page` and the components under it)
-turns that data into Vega-Lite specifications, written here as plain dicts: building them
-with Altair and validating them would cost more than the month it draws.
+The file has two halves. The model side (`Settings`, `build_params`, `Pane`, `Twin`, the
+lesson moments `find_moment` and the chart data and captions they compute) is plain Python
+over the model's columns and is unit-tested without a browser. The drawing side (`Page` and
+the components under it) turns that data into Vega-Lite specifications, written here as plain
+dicts: building them with Altair and validating them would cost more than the month it draws.
 
 Drawing is what costs, so each pane draws one department (a fixed block of positions in one
 institution, at most `DEPT_MAX` people) on a fixed circle of positions, so nobody jumps
@@ -24,6 +26,7 @@ not change sends nothing to the browser.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import os
 import re
@@ -108,7 +111,7 @@ def calibration_values(choice: str) -> dict[str, float] | None:
 
 
 def model_params() -> dict:
-    """The controls, in the form SolaraViz's `model_params` takes (one per `Settings` field; the
+    """The controls (one per `Settings` field, with how a slider shows its value; the
     calibration control only when the installed calibration record has an ensemble)."""
     scenarios = [NO_FILE, *list_scenarios()]
     d = DEFAULTS
@@ -122,21 +125,22 @@ def model_params() -> dict:
         "scenario_b": {"type": "Select", "value": d.scenario_b, "values": scenarios,
                        "label": "Right pane: scenario file"},
         "ties": {"type": "SliderInt", "value": d.ties, "min": 1, "max": 6, "step": 1,
-                 "label": "Ties per protégé"},
+                 "label": "Ties per protégé", "show": lambda v: f"at most {v}"},
         "peers": {"type": "Checkbox", "value": d.peers, "label": "Peer groups"},
         "external_ties": {"type": "Checkbox", "value": d.external_ties,
                           "label": "External ties"},
         "capacity": {"type": "SliderFloat", "value": d.capacity, "min": 0.25, "max": 3.0, "step": 0.25,
-                     "label": "Mentor capacity (x hours)"},
+                     "label": "Mentor capacity", "show": lambda v: f"{v:g} × the hours"},
         "cap_mentees": {"type": "SliderInt", "value": d.cap_mentees, "min": 0, "max": 10, "step": 1,
-                        "label": "Cap on mentees (0: none)"},
+                        "label": "Cap on mentees", "show": lambda v: f"{v} each" if v else "none"},
         "share_women": {"type": "SliderFloat", "value": d.share_women, "min": 0.0, "max": 1.0, "step": 0.01,
-                        "label": "Women's share of hires"},
+                        "label": "Women's share of hires", "show": lambda v: f"{100 * v:.0f}%"},
         "women_mentor_policy": {"type": "Checkbox", "value": d.women_mentor_policy,
                                 "label": "Women-mentor policy"},
         "n_faculty": {"type": "SliderInt", "value": d.n_faculty, "min": 100, "max": 2000, "step": 100,
-                      "label": "Faculty"},
-        "seed": {"type": "SliderInt", "value": d.seed, "min": 0, "max": 99, "step": 1, "label": "Seed"},
+                      "label": "Faculty", "show": lambda v: f"{v:,} people"},
+        "seed": {"type": "SliderInt", "value": d.seed, "min": 0, "max": 99, "step": 1, "label": "Seed",
+                 "show": str},
     }
     choices = calibration_choices()
     if len(choices) > 1:  # only with a calibrated ensemble installed
@@ -225,7 +229,7 @@ def shown(month: int) -> int:
 
 
 # where ties to mentors outside the drawn department point
-ANCHORS = {"here": (-1.45, -1.2, "elsewhere in this institution"), "away": (1.45, -1.2, "other institutions")}
+ANCHORS = {"here": (-0.8, -1.25, "same institution"), "away": (0.8, -1.25, "other institutions")}
 
 
 class Pane:
@@ -559,7 +563,7 @@ def _month_or_none(v) -> int | None:
 
 class Twin(mesa.Model):
     """Two CareerModels, the same people (same seed, same population), two mentoring models,
-    stepped together: `step()` advances both by one month. SolaraViz re-creates it on Reset
+    stepped together: `step()` advances both by one month. Reset makes a new one
     with the controls' values as keyword arguments."""
 
     def __init__(self, **kwargs):
@@ -623,7 +627,10 @@ def pct(x: float | None) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
+    return f"{n} {word if n == 1 else IRREGULAR.get(word, word + 's')}"
+
+
+IRREGULAR = {"person": "people"}
 
 
 def _dept_keys(pane: Pane) -> dict[int, int]:
@@ -861,15 +868,36 @@ KIND_COLOURS = {"domain": ["primary", "secondary", "external", "peer"],
 RANK_SIZES = {"domain": list(RANKS), "range": [45, 120, 220]}
 FUNCTION_COLOURS = {"domain": list(FUNCTIONS), "range": ["#1f77b4", "#9467bd", "#d62728", "#ff7f0e", "#2ca02c"]}
 RANK_DASH = {"domain": list(RANKS), "range": [[1, 0], [6, 3], [2, 2]]}
-W, H = 440, 220  # a chart's plotting area, pixels
 
 
-def _base(title: str, subtitle: str = "", width: int = W, height: int = H) -> dict:
-    t = {"text": title, "anchor": "start", "fontSize": 13}
+@dataclass(frozen=True)
+class Look:
+    """Sizes of the drawing: text in pixels, plotting areas in pixels. Chosen so that two cards
+    side by side fit a 1366-pixel-wide screen beside the 270-pixel controls column."""
+
+    font: int = 14  # every chart text, at least
+    width: int = 380  # a time-series chart's plotting area
+    height: int = 170
+    graph: tuple[int, int] = (300, 230)  # the network
+    panel: tuple[int, int] = (150, 80)  # one of the four panels of the side-by-side chart
+
+
+LOOKS = {"screen": Look(), "projector": Look(font=18, width=340, height=190, graph=(260, 230), panel=(135, 90))}
+
+
+def _base(title: str, look: Look, subtitle: str | list[str] = "", width: int | None = None,
+          height: int | None = None) -> dict:
+    t = {"text": title, "anchor": "start", "fontSize": look.font + 2, "subtitleFontSize": look.font}
     if subtitle:
         t["subtitle"] = subtitle
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": t, "width": width,
-            "height": height, "config": {"view": {"stroke": None}, "legend": {"orient": "right"}},
+    f = look.font
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": t,
+            "width": width or look.width, "height": height or look.height,
+            "config": {"view": {"stroke": None}, "font": "sans-serif",
+                       "axis": {"labelFontSize": f, "titleFontSize": f, "labelOverlap": True, "labelFlush": True},
+                       "legend": {"orient": "bottom", "direction": "horizontal", "labelFontSize": f,
+                                  "titleFontSize": f, "columns": 3, "labelLimit": 0},
+                       "header": {"labelFontSize": f, "titleFontSize": f}, "text": {"fontSize": f}},
             "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}}}
 
 
@@ -877,13 +905,13 @@ def _wide(year: list, columns: dict) -> list[dict]:
     return [{"year": y, **{k: v[i] for k, v in columns.items()}} for i, y in enumerate(year)]
 
 
-def graph_spec(pane: Pane, selected: int | None) -> dict:
+def graph_spec(pane: Pane, selected: int | None, look: Look = LOOKS["screen"]) -> dict:
     g = pane.graph()
     c = g["counts"]
-    sub = (f"{g['n_here']} faculty of institution {pane.institution}; ties: {c['primary']} primary, {c['secondary']} "
-           f"secondary, {c['external']} external, {c['peer']} peer")
-    spec = _base(f"{pane.label} · department · month {pane.month}", sub, 400, 270)
-    scale = {"x": {"domain": [-1.75, 1.75]}, "y": {"domain": [-1.5, 1.25]}}
+    sub = [f"{g['n_here']} faculty of institution {pane.institution}",
+           f"ties: {c['primary']} primary, {c['secondary']} secondary, {c['external']} external, {c['peer']} peer"]
+    spec = _base(f"department · month {pane.month}", look, sub, *look.graph)
+    scale = {"x": {"domain": [-1.75, 1.75]}, "y": {"domain": [-1.55, 1.25]}}
     axis = None
     nodes = [{**n, "selected": n["key"] == selected} for n in g["nodes"]]
     spec["layer"] = [
@@ -894,7 +922,8 @@ def graph_spec(pane: Pane, selected: int | None) -> dict:
                       "color": {"field": "kind", "type": "nominal", "scale": KIND_COLOURS, "title": "tie"}}},
         {"data": {"values": g["anchors"]}, "mark": {"type": "square", "size": 160, "color": "#bdbdbd"},
          "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}},
-        {"data": {"values": g["anchors"]}, "mark": {"type": "text", "dy": 16, "fontSize": 10, "color": "#636363"},
+        {"data": {"values": g["anchors"]},
+         "mark": {"type": "text", "dy": look.font + 4, "fontSize": look.font, "color": "#444", "align": "center"},
          "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"},
                       "text": {"field": "label"}}},
         {"data": {"values": nodes}, "mark": {"type": "circle", "cursor": "pointer"},
@@ -906,14 +935,14 @@ def graph_spec(pane: Pane, selected: int | None) -> dict:
                       "strokeWidth": {"value": 3},
                       "tooltip": {"field": "tip"}}},
     ]
+    spec["config"]["legend"].update(orient="right", direction="vertical", columns=1)
     spec["resolve"] = {"scale": {"color": "independent"}}
     return spec
 
 
-def retention_spec(pane: Pane) -> dict:
+def retention_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
     r = pane.retention()
-    spec = _base(f"{pane.label} · retention since hire · month {pane.month}",
-                 f"{r.get('n_hires', 0)} hired so far")
+    spec = _base(f"retention since hire · month {pane.month}", look, f"{r.get('n_hires', 0)} hired so far")
     spec["data"] = {"values": [{"years": y, "share": s}
                                for y, s in zip(r["years"], r["share"])][:: max(1, len(r["years"]) // SERIES_POINTS)]}
     spec["mark"] = {"type": "line", "interpolate": "step-after", "color": PANE_COLOURS[pane.side]}
@@ -923,10 +952,10 @@ def retention_spec(pane: Pane) -> dict:
     return spec
 
 
-def _series_spec(pane: Pane, title: str, columns: dict, ytitle: str, colour_title: str, colours: dict,
-                 y_domain=None, fmt=None, dash=False) -> dict:
+def _series_spec(pane: Pane, title: str, columns: dict, ytitle: str, colour_title: str | None, colours: dict,
+                 look: Look, y_domain=None, fmt=None, dash=False) -> dict:
     s = pane.series()
-    spec = _base(f"{pane.label} · {title} · month {pane.month}")
+    spec = _base(f"{title} · month {pane.month}", look)
     spec["data"] = {"values": _wide(s["year"], columns)}
     spec["transform"] = [{"fold": list(columns), "as": ["series", "value"]}]
     y = {"field": "value", "type": "quantitative", "title": ytitle}
@@ -936,30 +965,33 @@ def _series_spec(pane: Pane, title: str, columns: dict, ytitle: str, colour_titl
         y["axis"] = {"format": fmt}
     enc = {"x": {"field": "year", "type": "quantitative", "title": "year of the run"}, "y": y,
            "color": {"field": "series", "type": "nominal", "scale": colours, "title": colour_title}}
+    if colour_title is None:
+        enc["color"]["legend"] = None
     if dash:
-        enc["strokeDash"] = {"field": "series", "type": "nominal", "scale": RANK_DASH, "legend": None}
-    spec["mark"] = {"type": "line", "strokeWidth": 1.6}
+        enc["strokeDash"] = {"field": "series", "type": "nominal", "scale": RANK_DASH, "title": colour_title}
+    spec["mark"] = {"type": "line", "strokeWidth": 2}
     spec["encoding"] = enc
     return spec
 
 
-def coverage_spec(pane: Pane) -> dict:
-    return _series_spec(pane, "coverage per mentoring function", pane.series()["coverage"], "mean coverage of need",
-                        "function", FUNCTION_COLOURS, [0, 1], "%")
+def coverage_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
+    return _series_spec(pane, "coverage per function", pane.series()["coverage"], "mean coverage of need",
+                        "function", FUNCTION_COLOURS, look, [0, 1], "%")
 
 
-def pubs_spec(pane: Pane) -> dict:
+def pubs_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
     return _series_spec(pane, "publications", {"per faculty-year": pane.series()["pubs"]},
-                        "publications per faculty-year", "", {"domain": ["per faculty-year"],
-                                                               "range": [PANE_COLOURS[pane.side]]})
+                        "per faculty-year", None, {"domain": ["per faculty-year"], "range": [PANE_COLOURS[pane.side]]},
+                        look)
 
 
-def women_spec(pane: Pane) -> dict:
+def women_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
     return _series_spec(pane, "women's share by rank", pane.series()["women"], "women's share", "rank",
-                        {"domain": list(RANKS), "range": [PANE_COLOURS[pane.side]] * 3}, [0, 1], "%", dash=True)
+                        {"domain": list(RANKS), "range": [PANE_COLOURS[pane.side]] * 3}, look, [0, 1], "%",
+                        dash=True)
 
 
-def overlay_spec(twin: Twin) -> dict:
+def overlay_spec(twin: Twin, look: Look = LOOKS["screen"]) -> dict:
     """Both panes' curves in one chart: four small panels, left pane orange, right pane green."""
     o = twin.overlay()
     labels = {side: f"{'left' if side == 'a' else 'right'}: {v['label']}" for side, v in o.items()}
@@ -986,37 +1018,84 @@ def overlay_spec(twin: Twin) -> dict:
         if dash:
             enc["strokeDash"] = {"field": "rank", "type": "nominal", "scale": RANK_DASH, "legend": None}
             enc["detail"] = {"field": "rank"}
-        return {"title": title, "width": 215, "height": 82, "data": {"values": values},
-                "mark": {"type": "line", "strokeWidth": 1.6}, "encoding": enc}
+        return {"title": {"text": title, "fontSize": look.font}, "width": look.panel[0], "height": look.panel[1],
+                "data": {"values": values}, "mark": {"type": "line", "strokeWidth": 2}, "encoding": enc}
 
-    spec = _base(f"Side by side · month {twin.month}", "", 0, 0)
+    spec = _base(f"side by side · month {twin.month}", look)
     del spec["width"], spec["height"]
     spec["vconcat"] = [
         {"hconcat": [panel(ret, "retention since hire", "years since hire", "in academia"),
-                     panel(cov, "coverage (mean of 5 functions)", "year", "coverage")]},
+                     panel(cov, "mean coverage", "year", "coverage")]},
         {"hconcat": [panel(pubs, "publications", "year", "per faculty-year", pct=False),
-                     panel(women, "women: assistant —, associate - -, full ··", "year", "women", dash=True)]},
+                     panel(women, "women: assistant —, full ··", "year", "women", dash=True)]},
     ]
-    spec["config"]["legend"] = {"orient": "top", "direction": "horizontal", "columns": 2, "labelFontSize": 12}
+    spec["config"]["legend"].update(orient="top", columns=1)
     spec["resolve"] = {"scale": {"y": "independent"}}
     return spec
 
 
-CAPTIONS = {
-    "graph": "Look for protégés with one line (a dyad) against several, and for people who fade out: "
-             "whose ties go with them? Click a person to see them in both panes.",
-    "retention": "The share of the run's hires still in academia, by years since hire: the gap between the "
-                 "panes opens in the first five years.",
-    "coverage": "How much of each need protégés' mentors cover: a single mentor leaves holes in a few "
-                "functions, often career and networking.",
-    "pubs": "Publications follow research support with a lag of years: expect the panes to part slowly, if at all.",
-    "women": "Women's share at each rank: does one mentoring model keep more women to associate and full?",
-    "overlay": "Both panes in one chart: the vertical gap between orange and green is the effect of the "
-               "mentoring model on the same people.",
-}
+# --- what each chart shows now, in words (computed from the same data as the chart) ------------
+
+def _last(xs: list):
+    return next((x for x in reversed(xs) if x is not None), None)
 
 
-# --- the drawing side: Solara components inside SolaraViz ---------------------------------------
+def caption(kind: str, pane: Pane) -> str:
+    """The sentence under a pane's chart: what it shows now, read from the chart's own data."""
+    if kind == "graph":
+        fs = pane.model.faculty.arrays
+        rows = pane.dept_rows[fs["status"][pane.dept_rows] == ACTIVE]
+        proteges = rows[fs["rank"][rows] < FULL]
+        senior = ((fs["tie_mentor"][proteges] >= 0) & (fs["tie_kind"][proteges] != PEER)).sum(axis=1)
+        faded = len(pane.ghosts)
+        none = int((senior == 0).sum())
+        return (f"Of {len(proteges)} protégés here (assistant and associate), {none} "
+                f"{'has' if none == 1 else 'have'} no mentor, {int((senior == 1).sum())} one and "
+                f"{int((senior >= 2).sum())} two or more; {_plural(faded, 'person')} left in the last {FADE_MONTHS} "
+                "months (faded). Click a person.")
+    s = pane.series()
+    if kind == "retention":
+        r = pane.retention()
+        if len(r["share"]) <= 12:
+            return f"{_plural(r.get('n_hires', 0), 'hire')} so far; none followed for a year yet."
+        text = f"Of {r['n_hires']} hires, {pct(r['share'][12])} still in academia a year after hire"
+        if len(r["share"]) > 60:
+            text += f", {pct(r['share'][60])} after five years"
+        return text + " (Kaplan-Meier)."
+    if kind == "coverage":
+        now = {f: _last(v) for f, v in s["coverage"].items()}
+        if all(v is None for v in now.values()):
+            return "No month simulated yet."
+        low = min((f for f in FUNCTIONS if now[f] is not None), key=lambda f: now[f])
+        return ("Mean coverage of protégés' need now: " + ", ".join(f"{f} {pct(v)}" for f, v in now.items())
+                + f". Least covered: {low}.")
+    if kind == "pubs":
+        x = _last(s["pubs"])
+        return ("No month simulated yet." if x is None else
+                f"{x:.2f} publications per faculty-year over the last 12 months.")
+    if kind == "women":
+        now = {r: _last(v) for r, v in s["women"].items()}
+        if all(v is None for v in now.values()):
+            return "No month simulated yet."
+        return "Women now: " + ", ".join(f"{pct(v)} of {r} professors" for r, v in now.items()) + "."
+    raise ValueError(kind)
+
+
+def overlay_caption(twin: Twin) -> str:
+    a, b = (p.summary() for p in twin.panes)
+    if a["coverage"] is None:
+        return "Step or play to start both panes."
+    text = f"Mean coverage now {pct(a['coverage'])} (left) and {pct(b['coverage'])} (right)"
+    if a["retention_5y"] is not None and b["retention_5y"] is not None:
+        text += f"; five years after hire {pct(a['retention_5y'])} and {pct(b['retention_5y'])} still in academia"
+    return text + ". The gap between orange and green is the mentoring model's effect on the same people."
+
+
+SERIES_CHARTS = (("retention", "retention since hire", retention_spec), ("coverage", "coverage per function",
+                 coverage_spec), ("pubs", "publications", pubs_spec), ("women", "women's share by rank", women_spec))
+
+
+# --- the page: Solara components ---------------------------------------------------------------
 
 try:  # the app's dependencies are an extra: pip install -e ".[app]"
     import warnings
@@ -1025,75 +1104,84 @@ try:  # the app's dependencies are an extra: pip install -e ".[app]"
 
     with warnings.catch_warnings():  # solara's hook checker on Mesa's ComponentsView: not ours
         warnings.filterwarnings("ignore", message=".*use_state. found despite early return", category=UserWarning)
-        from mesa.visualization import SolaraViz
-    from mesa.visualization.utils import force_update, update_counter
+        from mesa.visualization.utils import force_update, update_counter
 except ImportError as _exc:  # pragma: no cover - the model side works without them
     solara = None
     _IMPORT_ERROR = _exc
 else:
     _IMPORT_ERROR = None
 
+CONTROLS_WIDTH = 270  # pixels
+CSS = f"""
+.cs-controls {{ width: {CONTROLS_WIDTH}px; min-width: {CONTROLS_WIDTH}px; padding: 8px 10px;
+  background: #eef1f5 !important; height: 100vh; overflow-y: auto; position: sticky; top: 0; font-size: 14px; }}
+.cs-main {{ flex: 1 1 auto; min-width: 0; padding: 6px 8px; }}
+.cs-grid {{ display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }}
+.cs-card {{ background: white; border: 1px solid #b8b8b8 !important; border-radius: 4px; padding: 6px 8px; min-width: 0;
+  overflow: hidden; }}
+.cs-card .cs-caption {{ font-size: var(--cs-font); color: #444; line-height: 1.35; }}
+.cs-card .cs-label {{ font-size: var(--cs-font); font-weight: bold; }}
+.cs-person {{ font-size: var(--cs-font); border-collapse: collapse; width: 100%; }}
+.cs-person td, .cs-person th {{ padding: 1px 6px 1px 0; white-space: nowrap; }}
+.cs-person td:last-child, .cs-person th:last-child {{ white-space: normal; }}
+.cs-bar {{ background: #eee; width: 70px; height: 10px; display: inline-block; }}
+.cs-bar span {{ height: 10px; display: block; }}
+.cs-panel {{ font-size: var(--cs-font); line-height: 1.4; }}
+.cs-panel ul {{ margin: 0; padding-left: 18px; }}
+.cs-controls .v-input {{ margin-top: 2px; padding-top: 2px; }}
+.cs-controls .v-label {{ font-size: 14px; }}
+"""
+
 if solara is not None:
-    selected = solara.reactive(None)  # person id clicked (one per browser session)
+    selected = solara.reactive(None)  # the person clicked: their identity (person_key); one per browser session
     moment = solara.reactive(None)  # the lesson's current moment
+    projector = solara.reactive(False)
 
     def _vega(spec: dict, on_click=None):
         return solara.widgets.VegaLite.element(spec=spec, on_click=on_click, listen_to_click=on_click is not None)
 
-    def _caption(key: str):
-        solara.Text(CAPTIONS[key],
-                    style={"font-size": "13px", "color": "#555", "display": "block", "max-width": "520px"})
+    def _look() -> Look:
+        return LOOKS["projector" if projector.value else "screen"]
 
-    @solara.component
-    def Chart(spec: dict, caption: str, on_click=None):
-        with solara.Column(gap="2px", style={"padding": "4px"}):
-            _vega(spec, on_click)
-            _caption(caption)
+    @contextlib.contextmanager
+    def card(label: str | None):
+        """A white card with a bold label, holding what the with-block draws."""
+        with solara.Column(gap="2px", classes=["cs-card"]):
+            if label:
+                solara.HTML(tag="div", unsafe_innerHTML=html.escape(label), classes=["cs-label"])
+            yield
+
+    def _text(text: str):
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(text), classes=["cs-caption"])
 
     def _on_node(datum):
         if datum and "key" in datum:
             selected.value = int(datum["key"])
 
-    def _pane_components():
-        def graph(side):
-            @solara.component
-            def Network(model):
-                update_counter.get()
-                pane = model.panes[0 if side == "a" else 1]
-                return Chart(graph_spec(pane, selected.value), "graph", on_click=_on_node)
-            return Network
-
-        def chart(side, key, make):
-            @solara.component
-            def Plot(model):
-                update_counter.get()
-                return Chart(make(model.panes[0 if side == "a" else 1]), key)
-            return Plot
-
-        def person(side):
-            @solara.component
-            def Person(model):
-                update_counter.get()
-                pane = model.panes[0 if side == "a" else 1]
-                return PersonPanel(pane, selected.value)
-            return Person
-
-        out = [(Overview, 0), (LessonPanel, 0)]
-        for pair in (graph, person):
-            out += [(pair("a"), 0), (pair("b"), 0)]
-        for key, make in (("retention", retention_spec), ("coverage", coverage_spec), ("pubs", pubs_spec),
-                          ("women", women_spec)):
-            out += [(chart("a", key, make), 0), (chart("b", key, make), 0)]
-        return out
+    @solara.component
+    def Charts(model: Twin):
+        update_counter.get()
+        look = _look()
+        a, b = model.panes
+        with solara.Div(classes=["cs-grid"]):
+            with card("Both panes, one chart"):
+                _vega(overlay_spec(model, look))
+                _text(overlay_caption(model))
+            LessonPanel(model)
+            for pane in (a, b):
+                with card(f"{'Left' if pane.side == 'a' else 'Right'}: {pane.label}"):
+                    _vega(graph_spec(pane, selected.value, look), on_click=_on_node)
+                    _text(caption("graph", pane))
+            for pane in (a, b):
+                PersonPanel(model, pane, selected.value)
+            for kind, _, make in SERIES_CHARTS:
+                for pane in (a, b):
+                    with card(f"{'Left' if pane.side == 'a' else 'Right'}: {pane.label}"):
+                        _vega(make(pane, look))
+                        _text(caption(kind, pane))
 
     @solara.component
-    def Overview(model):
-        update_counter.get()
-        return Chart(overlay_spec(model), "overlay")
-
-    @solara.component
-    def LessonPanel(model):
-        update_counter.get()
+    def LessonPanel(model: Twin):
         busy = solara.use_reactive(False)
         m = moment.value
 
@@ -1103,65 +1191,125 @@ if solara is not None:
                 found = find_moment(model, kind)
                 selected.value = found.key
                 moment.value = found
-                model.moment = found
             finally:
                 busy.set(False)
             force_update()
 
-        def start():
-            # the prepared set-up: reset this twin's panes in place (SolaraViz holds the model)
-            fresh = Twin(**asdict(LESSON_SETTINGS))
-            model.panes, model.settings, model.errors = fresh.panes, fresh.settings, []
-            model.running = True
-            selected.value = None
-            moment.value = Moment("start", 0, None, "Lesson set-up: the same 400 faculty under a dyad (left) and a "
-                                  "network (right), both with peer groups. Press the moments in order; each steps "
-                                  "both panes to the next time it happens in the drawn department.")
-            force_update()
-
-        with solara.Column(style={"padding": "6px", "max-width": "520px"}):
-            a, b = model.panes
-            solara.HTML(tag="div", unsafe_innerHTML=(
-                f"<b>Month {model.month}</b> (year {model.month / 12:.1f}). Left: <b>{html.escape(a.label)}</b>; "
-                f"right: <b>{html.escape(b.label)}</b>; {a.params.population.n_faculty} faculty, seed "
-                f"{a.params.seed}"
-                + (f", {html.escape(model.settings.calibration)}" if model.settings.calibration != POINT_DEFAULTS
-                   else "") + f". Last step took {1000 * model.step_seconds:.0f} ms of simulation."))
-            for e in model.errors:
-                solara.Error(e)
-            with solara.Row(style={"flex-wrap": "wrap"}):
-                solara.Button("Lesson: set up", on_click=start, outlined=True, disabled=busy.value)
+        with card("Lesson"):
+            with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
                 for k, kind in enumerate(LESSON):
                     solara.Button(f"{k + 1}. {LESSON_TITLES[kind]}", on_click=lambda kind=kind: run(kind),
-                                  outlined=True, disabled=busy.value)
+                                  outlined=True, disabled=busy.value, small=True)
             if m is not None:
-                title = LESSON_TITLES.get(m.kind, "Lesson")
-                solara.Info(f"{title}: {m.caption}", dense=True)
+                solara.HTML(tag="div", classes=["cs-panel"], unsafe_innerHTML=(
+                    f"<b>{html.escape(LESSON_TITLES[m.kind])}</b> (month {m.month}): {html.escape(m.caption)}"))
             else:
-                solara.Text("Lesson mode steps to four prepared moments and explains each. Click a person in a "
-                            "network to follow them in both panes.", style={"font-size": "13px", "color": "#555"})
+                _text("Each button steps both panes to the next time the moment happens in the drawn department "
+                      "and says what happened, from the state. “Lesson set-up” in the controls gives the "
+                      "lesson plan's settings (docs/teaching.md).")
 
     @solara.component
-    def PersonPanel(pane: Pane, person_id):
-        with solara.Column(style={"padding": "6px", "max-height": "380px", "overflow": "auto", "max-width": "540px"}):
-            if person_id is None:
-                solara.HTML(tag="div", unsafe_innerHTML=(
-                    f"<b>{html.escape(pane.label)}</b>: click a person in either network to see their needs, "
-                    "their mentors and what each gives, and their career so far, under both models."))
+    def PersonPanel(model: Twin, pane: Pane, key):
+        with card(f"{'Left' if pane.side == 'a' else 'Right'}: {pane.label} · person"):
+            if key is None:
+                _text("Click a person in either network to see them under both models: their needs, support and "
+                      "coverage by function, their mentors and what each gives, and their career so far.")
                 return
-            d = pane.person(person_id)
-            solara.HTML(tag="div", unsafe_innerHTML=person_html(pane, d, person_id))
+            solara.HTML(tag="div", classes=["cs-panel"], unsafe_innerHTML=person_html(pane, pane.person(key), key))
+            if pane.side == "b":
+                said = differences(model, key)
+                if said and pane.person(key) is not None and model.panes[0].person(key) is not None:
+                    solara.HTML(tag="div", classes=["cs-panel"], unsafe_innerHTML="<b>Differs between the panes:</b> "
+                                + " ".join(said))
 
-    def _make_page():
-        @solara.component
-        def Page():
-            twin = solara.use_memo(lambda: Twin(), [])
-            model = solara.use_reactive(twin)
-            SolaraViz(model, components=_pane_components(), model_params=model_params(),
-                      name="careersim: the same people under two mentoring models", play_interval=50)
-        return Page
+    def _control(name: str, c: dict, value, on_value):
+        label = c["label"]
+        kind = c["type"]
+        if kind == "Select":
+            solara.Select(label=label, value=value, values=c["values"], on_value=on_value)
+        elif kind == "Checkbox":
+            solara.Checkbox(label=label, value=value, on_value=on_value)
+        else:
+            shown_value = c["show"](value)
+            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            slider(label=f"{label}: {shown_value}", value=value, min=c["min"], max=c["max"], step=c["step"],
+                   on_value=on_value, thumb_label=False)
 
-    Page = _make_page()
+    @solara.component
+    def Header(twin: Twin):
+        """What runs, and the month: redrawn each step (the controls under it are not)."""
+        update_counter.get()
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f"<b style='font-size:16px'>Month {twin.month}</b> (year {twin.month / 12:.1f}) of "
+            f"{twin.panes[0].params.n_months}<br>Left: <b>{html.escape(twin.panes[0].label)}</b><br>"
+            f"Right: <b>{html.escape(twin.panes[1].label)}</b><br>{twin.panes[0].params.population.n_faculty} "
+            f"faculty, seed {twin.panes[0].params.seed}"
+            + (f", {html.escape(twin.settings.calibration)}" if twin.settings.calibration != POINT_DEFAULTS
+               else "")))
+
+    @solara.component
+    def Controls(model: solara.Reactive, wanted: solara.Reactive, playing: solara.Reactive):
+        twin = model.value
+
+        def reset(settings: Settings | None = None):
+            playing.set(False)
+            twin = Twin(**asdict(settings or wanted.value))  # built first: the controls change with it
+            wanted.set(twin.settings)
+            model.set(twin)
+            selected.set(None)
+            moment.set(None)
+
+        def step():
+            twin.step()
+            force_update()
+
+        with solara.Column(classes=["cs-controls"], gap="4px"):
+            Header(twin)
+            with solara.Row(gap="4px"):
+                solara.Button("Step", on_click=step, color="primary", disabled=playing.value or not twin.running,
+                              small=True)
+                solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
+                              color="primary", disabled=not twin.running, small=True)
+                solara.Button("Reset", on_click=lambda: reset(), color="primary", small=True)
+            for e in twin.errors:
+                solara.Error(e, dense=True)
+            solara.Checkbox(label="Projector: larger text", value=projector)
+            solara.Button("Lesson set-up", on_click=lambda: reset(LESSON_SETTINGS), outlined=True, small=True)
+            pending = wanted.value != twin.settings
+            solara.HTML(tag="div", unsafe_innerHTML=(
+                "<b style='color:#b2182b'>The controls differ from what runs: Reset applies them (month 0).</b>"
+                if pending else "The panes run these settings. A change applies on Reset (back to month 0)."),
+                style={"font-size": "14px"})
+            for name, c in model_params().items():
+                _control(name, c, getattr(wanted.value, name),
+                         lambda v, name=name: wanted.set(replace(wanted.value, **{name: v})))
+
+    @solara.component
+    def Page():
+        first = solara.use_memo(Twin, [])
+        model = solara.use_reactive(first)
+        wanted = solara.use_reactive(first.settings)  # what the controls show; Reset applies it
+        playing = solara.use_reactive(False)
+        twin = model.value
+
+        def play():
+            while playing.value and twin.running:
+                t = time.perf_counter()
+                twin.step()
+                force_update()
+                time.sleep(max(0.0, PLAY_SECONDS - (time.perf_counter() - t)))
+            playing.set(False)
+
+        solara.use_thread(play, dependencies=[playing.value, twin])
+        solara.Title("careersim: the same people under two mentoring models")
+        solara.Style(CSS)
+        with solara.Row(gap="0px", style={"align-items": "flex-start", "--cs-font": f"{_look().font}px"}):
+            Controls(model, wanted, playing)
+            with solara.Column(classes=["cs-main"]):
+                Charts(twin)
+
+
+PLAY_SECONDS = 0.5  # at least this long between months when playing, so each month can be read
 
 
 def differences(twin: Twin, key: int) -> list[str]:
@@ -1281,6 +1429,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, echo=print) -> None:
     """Serve the app (Solara on uvicorn) until interrupted; prints its address."""
     check_dependencies()
     link_offline_assets()
+    from solara.server import settings
+
+    settings.theme.show_banner = False  # "This website runs on Solara", fixed over the charts' corner
     os.environ["SOLARA_APP"] = "simulation.app:Page"
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     import uvicorn
@@ -1305,8 +1456,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1680, "height": 1050}  # wide enough for SolaraViz's sidebar to stay open
-SCREENSHOT_VIEWPORT = {"width": 1680, "height": 1480}
+VIEWPORT = {"width": 1366, "height": 768}  # the smallest screen the layout is made for
+SIZES = ({"width": 1366, "height": 768}, {"width": 1600, "height": 900}, {"width": 1920, "height": 1080})
+SCREENSHOT_VIEWPORT = {"width": 1366, "height": 2600}
 
 
 class Server:
@@ -1372,8 +1524,7 @@ def open_page(playwright, url: str, viewport: dict | None = None):
     return browser, page
 
 
-CHART_TITLES = ("department", "retention since hire", "coverage per mentoring function", "publications",
-                "women's share by rank")
+CHART_TITLES = ("department", *(title for _, title, _ in SERIES_CHARTS))
 
 
 def wait_for_month(page, month: int, timeout: float = 60_000) -> None:
@@ -1401,8 +1552,29 @@ def click_person(page, pane: int = 0, nth: int = 2) -> None:
     nodes.nth(nth).click()
 
 
+def run_lesson_moment(page, k: int, timeout: float = 120_000) -> int:
+    """Press lesson button k (from 1); wait until its caption and every chart show its month."""
+    title = LESSON_TITLES[LESSON[k - 1]]
+    page.get_by_role("button", name=f"{k}. {title}").click()
+    said = page.locator(".cs-panel").filter(has_text=re.compile(rf"^{re.escape(title)} \(month \d+\)"))
+    said.wait_for(timeout=timeout)
+    month = int(re.search(r"\(month (\d+)\)", said.inner_text()).group(1))
+    wait_for_month(page, month)
+    page.wait_for_timeout(500)  # the person panels follow the charts
+    return month
+
+
+def scroll_to_person(page) -> None:
+    """Scroll the page to the two networks and the person panels below them."""
+    page.locator(".cs-card").filter(has_text="Left: ").nth(1).scroll_into_view_if_needed()
+    page.locator(".cs-card").filter(has_text="Left: ").nth(1).evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+
+
 def screenshot(path: str | Path, months: int = 36) -> Path:
-    """Serve the app, step `months` months, click a person, save a screenshot of the page."""
+    """Serve the app, step `months` months, click a person, save a screenshot of the whole page
+    (1366 pixels wide, tall enough for every card)."""
     from playwright.sync_api import sync_playwright
 
     path = Path(path)
