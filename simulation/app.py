@@ -749,7 +749,7 @@ def _review_approaches(twin: Twin) -> Moment | None:
         now = snapshot_of(a.now, key, "need")
         facts = {"key": key, "month": shown(month), "review": shown(fs["next_review"][row]), "functions": {}}
         rises = "; ".join(f"{FUNCTIONS[k]} {_need_went(was[k], now[k])}" for k in spiking)
-        text = (f"Month {shown(month)}: the promotion review of {who(key)} is {lead} months away (month "
+        text = (f"The promotion review of {who(key)} is {lead} months away (month "
                 f"{shown(month + lead)}). This month their need in {rises} (the person panel's need column). ")
         covered = {}
         for side, pane in (("left", a), ("right", b)):
@@ -796,7 +796,7 @@ def _peer_group(twin: Twin) -> Moment | None:
             given = {f: sum(x["gives"][f] for x in peers) for f in top}
             facts = {"key": key, "pane": side, "month": twin.month, "new_peers": n, "peers": len(peers),
                      "given": given, "need": {f: d["needs"][f] for f in top}}
-            text = (f"Month {twin.month}: under the {p.label} ({side}) {who(key)} joins a peer group: "
+            text = (f"Under the {p.label} ({side}) {who(key)} joins a peer group: "
                     f"{_plural(n, 'peer tie')} {'begin' if n != 1 else 'begins'} this month (green), "
                     f"{len(peers)} in all. Peers give little "
                     "time each, mostly in "
@@ -822,7 +822,7 @@ def _woman_mentor(twin: Twin) -> Moment | None:
             continue
         mkey = int(mentor[0]["person_key"][mentor[1]])
         gain = b.params.mentoring.concordance_gain
-        text = (f"Month {twin.month}: {who(key)}, a woman, gains a woman mentor ({tag(mkey)}, "
+        text = (f"{who(key)}, a woman, gains a woman mentor ({tag(mkey)}, "
                 f"{TIE_KINDS[int(tl['kind'][k])]}) under the {b.label} (right). In the model a man's career and "
                 f"psychosocial support to a woman counts {pct(1 / (1 + gain))} of a woman's. ")
         facts = {"key": key, "mentor_key": mkey, "month": twin.month, "discount": 1 / (1 + gain)}
@@ -1114,7 +1114,8 @@ else:
 CONTROLS_WIDTH = 270  # pixels
 CSS = f"""
 .cs-controls {{ width: {CONTROLS_WIDTH}px; min-width: {CONTROLS_WIDTH}px; padding: 8px 10px;
-  background: #eef1f5 !important; height: 100vh; overflow-y: auto; position: sticky; top: 0; font-size: 14px; }}
+  background: #eef1f5 !important; max-height: 100vh; overflow-y: auto; position: sticky; top: 0; font-size: 14px;
+  justify-content: flex-start !important; }}
 .cs-main {{ flex: 1 1 auto; min-width: 0; padding: 6px 8px; }}
 .cs-grid {{ display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }}
 .cs-card {{ background: white; border: 1px solid #b8b8b8 !important; border-radius: 4px; padding: 6px 8px; min-width: 0;
