@@ -56,6 +56,11 @@ def _ties(page, nth: int) -> dict[str, int]:
     return dict(zip(("primary", "secondary", "external", "peer"), map(int, m.groups())))
 
 
+def _month(page) -> int:
+    """The month the controls column says the panes are at."""
+    return int(re.search(r"Month (\d+)", page.locator(".cs-controls").inner_text()).group(1))
+
+
 def _card_label(page, nth: int) -> str:
     """The label of the card holding the nth chart."""
     return page.locator(".vega-embed svg.marks").nth(nth).locator(
@@ -86,6 +91,17 @@ def test_app_steps_redraws_and_follows_the_controls(server, playwright):
         print(f"\nstep + redraw of one month at 1,000 faculty (both panes, all 11 charts): median "
               f"{median:.2f} s, max {max(seconds):.2f} s over {N_TIMED} months (load {crowd:.1f} per core)")
         assert median < 0.5 * crowd
+
+        # play steps month after month until paused
+        page.get_by_role("button", name="Play").click()
+        app.wait_for_month(page, N_TIMED + 2, timeout=60_000)
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        month = _month(page)
+        page.wait_for_timeout(2 * app.PLAY_SECONDS * 1000)
+        assert _month(page) == month >= N_TIMED + 2
+        app.wait_for_month(page, month)
 
         # click a person: their needs, mentors and career, in both panes
         app.click_person(page, pane=1)

@@ -275,3 +275,37 @@ def test_an_ensemble_member_gives_its_values_and_the_point_defaults_the_old_para
     t = app.Twin(calibration="ensemble member 5", n_faculty=100)
     assert t.errors and "the installed calibration record has members 0 to 1" in t.errors[0]
     assert all(pane.params == app.build_params(replace(app.DEFAULTS, n_faculty=100), pane.side) for pane in t.panes)
+
+
+def test_chart_captions_say_what_the_charts_hold(twin):
+    """Each sentence under a chart is read from the chart's own data and the model's columns."""
+    for pane in twin.panes:
+        s, r = pane.series(), pane.retention()
+        cov = app.caption("coverage", pane)
+        now = {f: s["coverage"][f][-1] for f in FUNCTIONS}
+        for f, v in now.items():
+            assert f"{f} {app.pct(v)}" in cov
+        assert f"Least covered: {min(now, key=now.get)}." in cov
+        assert f"{s['pubs'][-1]:.2f} publications per faculty-year" in app.caption("pubs", pane)
+        women = app.caption("women", pane)
+        assert all(f"{app.pct(s['women'][rank][-1])} of {rank} professors" in women for rank in RANKS)
+        ret = app.caption("retention", pane)
+        assert f"Of {r['n_hires']} hires, {app.pct(r['share'][12])} still in academia a year after hire" in ret
+        assert "five years" not in ret  # 30 months: nobody followed for five years
+        fs = pane.model.faculty.arrays
+        rows = [r for r in pane.dept_rows if fs["status"][r] == ACTIVE and fs["rank"][r] < FULL]
+        senior = [int(((fs["tie_mentor"][r] >= 0) & (fs["tie_kind"][r] != PEER)).sum()) for r in rows]
+        graph = app.caption("graph", pane)
+        assert f"Of {len(rows)} protégés here" in graph
+        assert f"{sum(n == 1 for n in senior)} one and {sum(n >= 2 for n in senior)} two or more" in graph
+        assert f"{app._plural(len(pane.ghosts), 'person')} left in the last" in graph
+    a, b = (p.summary() for p in twin.panes)
+    text = app.overlay_caption(twin)
+    assert f"Mean coverage now {app.pct(a['coverage'])} (left) and {app.pct(b['coverage'])} (right)" in text
+
+
+def test_sliders_show_their_values_and_units():
+    shown = {name: c["show"](c["value"]) for name, c in app.model_params().items() if "Slider" in c["type"]}
+    assert shown == {"ties": "at most 3", "capacity": "1 × the hours", "cap_mentees": "none",
+                     "share_women": "47%", "n_faculty": "1,000 people", "seed": "7"}
+    assert app.model_params()["cap_mentees"]["show"](4) == "4 each"
