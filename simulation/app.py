@@ -894,7 +894,7 @@ def _base(title: str, look: Look, subtitle: str | list[str] = "", width: int | N
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": t,
             "width": width or look.width, "height": height or look.height,
             "config": {"view": {"stroke": None}, "font": "sans-serif",
-                       "axis": {"labelFontSize": f, "titleFontSize": f, "labelOverlap": True, "labelFlush": True},
+                       "axis": {"labelFontSize": f, "titleFontSize": f},
                        "legend": {"orient": "bottom", "direction": "horizontal", "labelFontSize": f,
                                   "titleFontSize": f, "columns": 3, "labelLimit": 0},
                        "header": {"labelFontSize": f, "titleFontSize": f}, "text": {"fontSize": f}},
@@ -1013,7 +1013,8 @@ def overlay_spec(twin: Twin, look: Look = LOOKS["screen"]) -> dict:
         y = {"field": "v", "type": "quantitative", "title": ytitle}
         if pct:
             y["axis"] = {"format": "%"}
-        enc = {"x": {"field": "x", "type": "quantitative", "title": xtitle}, "y": y,
+        enc = {"x": {"field": "x", "type": "quantitative", "title": xtitle,
+                     "axis": {"tickCount": 3, "tickMinStep": 0.25, "format": "~g"}}, "y": y,
                "color": {"field": "pane", "type": "nominal", "scale": colour, "title": None}}
         if dash:
             enc["strokeDash"] = {"field": "rank", "type": "nominal", "scale": RANK_DASH, "legend": None}
