@@ -33,6 +33,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -580,6 +581,7 @@ class Twin(mesa.Model):
                 params = build_params(replace(DEFAULTS, n_faculty=s.n_faculty, seed=s.seed), side)
             self.panes.append(Pane(params, side))
         self.step_seconds = 0.0
+        self.lock = threading.RLock()  # one step at a time (playing runs in a thread of its own)
         self.moment: Moment | None = None
 
     @property
@@ -588,8 +590,9 @@ class Twin(mesa.Model):
 
     def step(self) -> None:
         t = time.perf_counter()
-        for p in self.panes:
-            p.step()
+        with self.lock:
+            for p in self.panes:
+                p.step()
         self.running = any(p.running for p in self.panes)
         self.step_seconds = time.perf_counter() - t
 
@@ -847,12 +850,13 @@ PROBES = {"mentor_leaves": _mentor_leaves, "review_approaches": _review_approach
 def find_moment(twin: Twin, kind: str, max_months: int = 120) -> Moment:
     """Step both panes until the moment happens in the drawn department (at most max_months)."""
     probe = PROBES[kind]
-    found = probe(twin) if twin.month > 0 else None
-    steps = 0
-    while found is None and steps < max_months and twin.running:
-        twin.step()
-        steps += 1
-        found = probe(twin)
+    with twin.lock:
+        found = probe(twin) if twin.month > 0 else None
+        steps = 0
+        while found is None and steps < max_months and twin.running:
+            twin.step()
+            steps += 1
+            found = probe(twin)
     if found is None:
         return Moment(kind, twin.month, None, f"{LESSON_TITLES[kind]}: not seen in the department within "
                       f"{max_months // 12} years; try another seed.")
@@ -1137,6 +1141,7 @@ CSS = f"""
 if solara is not None:
     selected = solara.reactive(None)  # the person clicked: their identity (person_key); one per browser session
     moment = solara.reactive(None)  # the lesson's current moment
+    playing = solara.reactive(False)  # Play pressed and not paused
     projector = solara.reactive(False)
 
     def _vega(spec: dict, on_click=None):
@@ -1201,7 +1206,7 @@ if solara is not None:
             with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
                 for k, kind in enumerate(LESSON):
                     solara.Button(f"{k + 1}. {LESSON_TITLES[kind]}", on_click=lambda kind=kind: run(kind),
-                                  outlined=True, disabled=busy.value, small=True)
+                                  outlined=True, disabled=busy.value or playing.value, small=True)
             if m is not None:
                 solara.HTML(tag="div", classes=["cs-panel"], unsafe_innerHTML=(
                     f"<b>{html.escape(LESSON_TITLES[m.kind])}</b> (month {m.month}): {html.escape(m.caption)}"))
@@ -1250,7 +1255,7 @@ if solara is not None:
                else "")))
 
     @solara.component
-    def Controls(model: solara.Reactive, wanted: solara.Reactive, playing: solara.Reactive):
+    def Controls(model: solara.Reactive, wanted: solara.Reactive):
         twin = model.value
 
         def reset(settings: Settings | None = None):
@@ -1291,7 +1296,6 @@ if solara is not None:
         first = solara.use_memo(Twin, [])
         model = solara.use_reactive(first)
         wanted = solara.use_reactive(first.settings)  # what the controls show; Reset applies it
-        playing = solara.use_reactive(False)
         twin = model.value
 
         def play():
@@ -1306,7 +1310,7 @@ if solara is not None:
         solara.Title("careersim: the same people under two mentoring models")
         solara.Style(CSS)
         with solara.Row(gap="0px", style={"align-items": "flex-start", "--cs-font": f"{_look().font}px"}):
-            Controls(model, wanted, playing)
+            Controls(model, wanted)
             with solara.Column(classes=["cs-main"]):
                 Charts(twin)
 
