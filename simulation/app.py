@@ -1093,7 +1093,7 @@ def overlay_caption(twin: Twin) -> str:
     text = f"Mean coverage now {pct(a['coverage'])} (left) and {pct(b['coverage'])} (right)"
     if a["retention_5y"] is not None and b["retention_5y"] is not None:
         text += f"; five years after hire {pct(a['retention_5y'])} and {pct(b['retention_5y'])} still in academia"
-    return text + ". The gap between orange and green is the mentoring model's effect on the same people."
+    return text + ". Orange is the left pane, green the right: the same people under two mentoring models."
 
 
 SERIES_CHARTS = (("retention", "retention since hire", retention_spec), ("coverage", "coverage per function",
