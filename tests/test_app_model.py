@@ -117,11 +117,11 @@ def test_series_are_thinned_for_long_runs():
 def test_graph_is_one_department_at_fixed_places(twin):
     t = app.Twin(**SMALL)
     t.step()
-    before = {n["person_id"]: (n["x"], n["y"]) for n in t.panes[1].graph()["nodes"] if n["state"] == "in post"}
+    before = {n["key"]: (n["x"], n["y"]) for n in t.panes[1].graph()["nodes"] if n["state"] == "in post"}
     for _ in range(12):
         t.step()
     g = t.panes[1].graph()
-    after = {n["person_id"]: (n["x"], n["y"]) for n in g["nodes"] if n["state"] == "in post"}
+    after = {n["key"]: (n["x"], n["y"]) for n in g["nodes"] if n["state"] == "in post"}
     stayed = before.keys() & after.keys()
     assert len(stayed) > 0.8 * len(before)
     assert all(before[p] == after[p] for p in stayed)  # nobody jumps
@@ -154,7 +154,7 @@ def test_person_detail_adds_up_to_the_support_received(twin):
     rows = [r for r in pane.dept_rows if fs["status"][r] == ACTIVE and (fs["tie_mentor"][r] >= 0).sum() >= 2]
     assert rows
     for r in rows[:5]:
-        d = pane.person(int(fs["person_id"][r]))
+        d = pane.person(int(fs["person_key"][r]))
         assert d["in_post"] and len(d["mentors"]) == int((fs["tie_mentor"][r] >= 0).sum())
         for k, f in enumerate(FUNCTIONS):
             given = sum(m["gives"][f] for m in d["mentors"])
@@ -162,7 +162,7 @@ def test_person_detail_adds_up_to_the_support_received(twin):
             need = fs["need_base"][r, k] + fs["need_spike"][r, k]
             assert d["needs"][f] == pytest.approx(need, abs=1e-3)
         assert d["career"]["publications"] == fs["pubs"][r]
-    html = app.person_html(pane, d, d["person_id"])
+    html = app.person_html(pane, d, d["key"])
     assert "Career so far" in html and all(f in html for f in FUNCTIONS)
 
 
@@ -173,10 +173,10 @@ def test_person_who_left_shows_their_exit():
     pane = t.panes[0]
     arc = pane.model.archive.arrays
     assert pane.model.archive.n > 0
-    pid = int(arc["person_id"][0])
-    d = pane.person(pid)
+    key = int(arc["person_key"][0])
+    d = pane.person(key)
     assert not d["in_post"] and d["exit"]["month"] == int(arc["exit_month"][0])
-    assert "Left in month" in app.person_html(pane, d, pid)
+    assert f"Left in month {d['exit']['month'] + 1}" in app.person_html(pane, d, key)
     assert pane.person(10**7) is None
 
 
@@ -185,9 +185,9 @@ def test_lesson_finds_its_four_moments_in_order():
     months = []
     for kind in app.LESSON:
         m = app.find_moment(t, kind)
-        assert m.person_id is not None, m.caption
-        assert f"#{m.person_id}" in m.caption and m.month == t.month
-        assert any(m.person_id in app._dept_ids(p) for p in t.panes)
+        assert m.key is not None, m.caption
+        assert app.who(m.key) in m.caption and m.month == t.month
+        assert any(m.key in app._dept_keys(p) for p in t.panes)
         months.append(m.month)
     assert months == sorted(months)
 
@@ -203,9 +203,9 @@ def test_specs_are_plain_json_with_the_month_in_each_title(twin):
     g = specs[0]
     nodes = g["layer"][-1]["data"]["values"]
     assert len(nodes) >= b.graph()["n_here"]
-    pid = nodes[0]["person_id"]
-    marked = app.graph_spec(b, pid)["layer"][-1]["data"]["values"]
-    assert [n["person_id"] for n in marked if n["selected"]] == [pid]
+    key = nodes[0]["key"]
+    marked = app.graph_spec(b, key)["layer"][-1]["data"]["values"]
+    assert [n["key"] for n in marked if n["selected"]] == [key]
 
 
 def test_a_scenario_that_does_not_fit_falls_back_with_a_message():
@@ -275,3 +275,37 @@ def test_an_ensemble_member_gives_its_values_and_the_point_defaults_the_old_para
     t = app.Twin(calibration="ensemble member 5", n_faculty=100)
     assert t.errors and "the installed calibration record has members 0 to 1" in t.errors[0]
     assert all(pane.params == app.build_params(replace(app.DEFAULTS, n_faculty=100), pane.side) for pane in t.panes)
+
+
+def test_chart_captions_say_what_the_charts_hold(twin):
+    """Each sentence under a chart is read from the chart's own data and the model's columns."""
+    for pane in twin.panes:
+        s, r = pane.series(), pane.retention()
+        cov = app.caption("coverage", pane)
+        now = {f: s["coverage"][f][-1] for f in FUNCTIONS}
+        for f, v in now.items():
+            assert f"{f} {app.pct(v)}" in cov
+        assert f"Least covered: {min(now, key=now.get)}." in cov
+        assert f"{s['pubs'][-1]:.2f} publications per faculty-year" in app.caption("pubs", pane)
+        women = app.caption("women", pane)
+        assert all(f"{app.pct(s['women'][rank][-1])} of {rank} professors" in women for rank in RANKS)
+        ret = app.caption("retention", pane)
+        assert f"Of {r['n_hires']} hires, {app.pct(r['share'][12])} still in academia a year after hire" in ret
+        assert "five years" not in ret  # 30 months: nobody followed for five years
+        fs = pane.model.faculty.arrays
+        rows = [r for r in pane.dept_rows if fs["status"][r] == ACTIVE and fs["rank"][r] < FULL]
+        senior = [int(((fs["tie_mentor"][r] >= 0) & (fs["tie_kind"][r] != PEER)).sum()) for r in rows]
+        graph = app.caption("graph", pane)
+        assert f"Of {len(rows)} protégés here" in graph
+        assert f"{sum(n == 1 for n in senior)} one and {sum(n >= 2 for n in senior)} two or more" in graph
+        assert f"{app._plural(len(pane.ghosts), 'person')} left in the last" in graph
+    a, b = (p.summary() for p in twin.panes)
+    text = app.overlay_caption(twin)
+    assert f"Mean coverage now {app.pct(a['coverage'])} (left) and {app.pct(b['coverage'])} (right)" in text
+
+
+def test_sliders_show_their_values_and_units():
+    shown = {name: c["show"](c["value"]) for name, c in app.model_params().items() if "Slider" in c["type"]}
+    assert shown == {"ties": "at most 3", "capacity": "1 × the hours", "cap_mentees": "none",
+                     "share_women": "47%", "n_faculty": "1,000 people", "seed": "7"}
+    assert app.model_params()["cap_mentees"]["show"](4) == "4 each"
