@@ -249,6 +249,39 @@ def completeness(sweep: Sweep, group: str = "all") -> dict:
             "errors": errors}
 
 
+def horizon_years(sweep: Sweep) -> float | None:
+    """The runs' length in years, from the manifest (or its [fixed] settings); None when swept or unknown."""
+    m = sweep.manifest
+    if "horizon_years" in sweep.parameters:
+        return None
+    if isinstance(m.get("horizon_years"), (int, float)):
+        return float(m["horizon_years"])
+    for line in m.get("fixed") or []:
+        key, _, value = str(line).partition("=")
+        if key.strip() == "horizon_years":
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _why_no_value(sweep: Sweep, outcome: str, group: str = "all") -> str:
+    """': <why>' when no run of the sweep gave the outcome a value (the registry's reason), else ''."""
+    r = sweep.runs
+    if outcome not in r.columns:
+        return ""
+    ok = r[(r["group"] == group) & (r["status"] == "ok")] if "group" in r.columns else r
+    if np.isfinite(ok[outcome].astype(float)).any():
+        return ""
+    h = horizon_years(sweep)
+    if h is None:
+        return ": no run gave a value"
+    from simulation.analysis.outcomes import why_missing
+
+    return f": {why_missing(outcome, h, group)}"
+
+
 def _missing_message(sweep: Sweep, missing: list[int]) -> str:
     return (f"{sweep.folder}: {len(missing)} of {len(sweep.design)} design points have no finished run, and a "
             f"{sweep.kind} analysis needs every point; finish the sweep first (see `careersim sweep <sweep file> --out "
@@ -269,11 +302,6 @@ def _salib(module: str):
         ) from None
 
 
-def _design_vector(pm: pd.DataFrame, design: pd.DataFrame, series: str, outcome: str) -> np.ndarray:
-    d = pm[(pm["series"] == series) & (pm["outcome"] == outcome)].set_index("point")["mean"]
-    return d.reindex(design["point"].to_numpy()).to_numpy(float)
-
-
 def salib_problem(sweep: Sweep) -> dict:
     meta = sweep.manifest["design"]
     prob = meta.get("salib_problem") or {}
@@ -285,53 +313,100 @@ def salib_problem(sweep: Sweep) -> dict:
     }
 
 
-def sobol_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
-    """S1 and ST with bootstrap 95% intervals per series, outcome and parameter (SALib.analyze.sobol)."""
-    sobol = _salib("sobol")
+def replicate_matrix(values: pd.DataFrame, design: pd.DataFrame, series: str, outcome: str) -> np.ndarray:
+    """Y[point, replicate]: one series' outcome at every design point (design order), one column per
+    replicate (NaN where a run gave no value)."""
+    d = values[(values["series"] == series) & (values["outcome"] == outcome)]
+    if d.empty:
+        return np.full((len(design), 1), np.nan)
+    wide = d.pivot_table(index="point", columns="replicate", values="value", aggfunc="mean")
+    return wide.reindex(design["point"].to_numpy()).to_numpy(float)
+
+
+def _complete_replicates(Y: np.ndarray) -> np.ndarray:
+    """The replicates with a value at every point (an index shares its replicates across points)."""
+    return Y[:, np.isfinite(Y).all(axis=0)]
+
+
+SOBOL_COLUMNS = ["series", "kind", "outcome", "parameter", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high",
+                 "noise_share", "replicates"]
+
+
+def sobol_indices(sweep: Sweep, values: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
+    """S1 and ST of the replicate means, replicate noise removed, with 95% intervals that carry the
+    design's sampling and the noise (`simulation.analysis.sensitivity.sobol_noisy`), per series,
+    outcome and parameter."""
+    from simulation.analysis.sensitivity import sobol_noisy
+
     problem = salib_problem(sweep)
     second = bool(sweep.manifest["design"].get("calc_second_order", True))
     seed = int(sweep.manifest.get("seed") or 0) if seed is None else seed
     rows = []
     for series, kind in series_order(sweep):
         for o in outcome_order(sweep.outcomes):
-            y = _design_vector(pm, sweep.design, series, o)
-            if not np.isfinite(y).all():
-                notes.append({"what": f"Sobol indices of {target_text(series, kind, o)}",
-                              "why": f"{int((~np.isfinite(y)).sum())} of {len(y)} design points gave no value"})
+            what = f"Sobol indices of {target_text(series, kind, o)}"
+            Y = replicate_matrix(values, sweep.design, series, o)
+            Yc = _complete_replicates(Y)
+            if Yc.shape[1] == 0:
+                bad = int((~np.isfinite(Y).any(axis=1)).sum())
+                notes.append({"what": what, "why": (f"{bad} of {len(Y)} design points gave no value" if bad else
+                                                    "no replicate has a value at every design point")
+                              + _why_no_value(sweep, o)})
                 continue
-            if np.ptp(y) == 0:
-                notes.append({"what": f"Sobol indices of {target_text(series, kind, o)}",
+            if Yc.shape[1] < Y.shape[1]:
+                notes.append({"what": what, "why": f"computed from the {Yc.shape[1]} of {Y.shape[1]} replicates "
+                                                   "that have a value at every design point"})
+            if np.ptp(Yc) == 0:
+                notes.append({"what": what,
                               "why": "the outcome is the same at every design point (no variance to apportion)"})
                 continue
             try:
-                res = sobol.analyze(problem, y, calc_second_order=second, num_resamples=BOOTSTRAP, seed=seed)
-            except (ValueError, RuntimeError) as exc:
-                raise SweepError(f"{sweep.folder}: SALib cannot analyse this Sobol design ({exc})") from None
+                res = sobol_noisy(Yc, problem["num_vars"], second, resamples=BOOTSTRAP, seed=seed)
+            except ValueError as exc:
+                raise SweepError(f"{sweep.folder}: this Sobol design cannot be analysed ({exc})") from None
+            if not np.isfinite(res["ST"]).any():
+                notes.append({"what": what, "why": "its point means vary no more than its replicate noise alone would "
+                                                   f"make them ({Yc.shape[1]} replicates per point): nothing to "
+                                                   "apportion; more replicates per point would tell"})
+                continue
             for k, p in enumerate(problem["names"]):
                 rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p,
-                             "S1": res["S1"][k], "S1_low": res["S1"][k] - res["S1_conf"][k],
-                             "S1_high": res["S1"][k] + res["S1_conf"][k], "S1_conf": res["S1_conf"][k],
-                             "ST": res["ST"][k], "ST_low": res["ST"][k] - res["ST_conf"][k],
-                             "ST_high": res["ST"][k] + res["ST_conf"][k], "ST_conf": res["ST_conf"][k]})
-    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "S1", "S1_low", "S1_high", "S1_conf",
-                                       "ST", "ST_low", "ST_high", "ST_conf"])
+                             **{c: float(res[c][k]) for c in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")},
+                             "noise_share": res["noise_share"], "replicates": res["replicates"]})
+    return pd.DataFrame(rows, columns=SOBOL_COLUMNS)
 
 
-def morris_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
-    """mu*, its bootstrap 95% interval, mu and sigma per series, outcome and parameter (SALib.analyze.morris).
+def sobol_inconsistencies(t: pd.DataFrame) -> dict[str, int]:
+    """How many indices break 0 <= S <= 1 or S1 <= ST by more than their 95% intervals allow."""
+    if t.empty:
+        return {"rows": 0, "negative": 0, "above_one": 0, "s1_above_st": 0}
+    return {"rows": len(t),
+            "negative": int(((t["S1_high"] < 0) | (t["ST_high"] < 0)).sum()),
+            "above_one": int(((t["S1_low"] > 1) | (t["ST_low"] > 1)).sum()),
+            "s1_above_st": int((t["S1_low"] > t["ST_high"]).sum())}
 
-    Morris effects are computed trajectory by trajectory, so trajectories with a missing
-    point are left out (and said so); at least two complete ones are needed."""
-    morris = _salib("morris")
+
+MORRIS_COLUMNS = ["series", "kind", "outcome", "parameter", "mu_star", "mu_star_low", "mu_star_high", "mu", "sigma",
+                  "noise_floor", "trajectories", "replicates"]
+
+
+def morris_indices(sweep: Sweep, values: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
+    """mu*, its 95% interval (trajectories resampled with their replicates), mu, sigma and the
+    noise floor of mu* per series, outcome and parameter, from the replicate means
+    (`simulation.analysis.sensitivity.morris_noisy`).
+
+    Trajectories with a missing point are left out (and said so); at least two complete ones are needed."""
+    from simulation.analysis.sensitivity import morris_noisy
+
     problem = salib_problem(sweep)
     d = problem["num_vars"]
-    levels = int(sweep.manifest["design"].get("levels") or 4)
     seed = int(sweep.manifest.get("seed") or 0) if seed is None else seed
     X = sweep.design[problem["names"]].to_numpy(float)
     size = d + 1
     if len(X) % size:
         raise SweepError(f"{sweep.folder}: the Morris design has {len(X)} points, not a whole number of "
                          f"trajectories of {size}; re-run `careersim sweep` into a new folder")
+    log = [p.get("distribution") == "loguniform" for p in sweep.manifest["design"]["parameters"]]
     # each step of a trajectory moves exactly one parameter; a step that rounding (integer
     # parameters) made invisible leaves its trajectory unreadable, so it is left out
     steps = np.diff(X.reshape(-1, size, d), axis=1)
@@ -342,27 +417,25 @@ def morris_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int 
     rows = []
     for series, kind in series_order(sweep):
         for o in outcome_order(sweep.outcomes):
-            y = _design_vector(pm, sweep.design, series, o)
-            ok = np.isfinite(y).reshape(-1, size).all(axis=1) & readable
+            what = f"Morris effects of {target_text(series, kind, o)}"
+            Y = replicate_matrix(values, sweep.design, series, o)
+            full = np.isfinite(Y).all(axis=1) if Y.shape[1] else np.zeros(len(Y), bool)
+            ok = full.reshape(-1, size).all(axis=1) & readable
             if ok.sum() < 2:
-                notes.append({"what": f"Morris effects of {target_text(series, kind, o)}",
-                              "why": f"only {int(ok.sum())} of {len(ok)} trajectories have a value at every point "
-                                     "(2 needed)"})
+                notes.append({"what": what, "why": f"only {int(ok.sum())} of {len(ok)} trajectories have a value at "
+                                                   "every point (2 needed)" + _why_no_value(sweep, o)})
                 continue
             if not ok.all():
-                notes.append({"what": f"Morris effects of {target_text(series, kind, o)}",
-                              "why": f"computed from {int(ok.sum())} of {len(ok)} trajectories "
-                                     "(the others miss a point)"})
+                notes.append({"what": what, "why": f"computed from {int(ok.sum())} of {len(ok)} trajectories "
+                                                   "(the others miss a point)"})
             keep = np.repeat(ok, size)
-            res = morris.analyze(problem, X[keep], y[keep], num_resamples=BOOTSTRAP, num_levels=levels, seed=seed)
+            res = morris_noisy(X[keep], Y[keep], problem["bounds"], log, resamples=BOOTSTRAP, seed=seed)
             for k, p in enumerate(problem["names"]):
-                mu_star, conf = float(res["mu_star"][k]), float(res["mu_star_conf"][k])
-                rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p, "mu_star": mu_star,
-                             "mu_star_conf": conf, "mu_star_low": mu_star - conf, "mu_star_high": mu_star + conf,
-                             "mu": float(res["mu"][k]), "sigma": float(res["sigma"][k]),
-                             "trajectories": int(ok.sum())})
-    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "mu_star", "mu_star_conf",
-                                       "mu_star_low", "mu_star_high", "mu", "sigma", "trajectories"])
+                rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p,
+                             **{c: float(res[c][k]) for c in ("mu_star", "mu_star_low", "mu_star_high", "mu",
+                                                              "sigma", "noise_floor")},
+                             "trajectories": int(ok.sum()), "replicates": res["replicates"]})
+    return pd.DataFrame(rows, columns=MORRIS_COLUMNS)
 
 
 # --- grids and Latin hypercubes --------------------------------------------------------------------
@@ -381,6 +454,23 @@ def main_effects(pm: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=["series", "kind", "outcome", "parameter", "value", "mean", "points"])
     return pd.concat(rows, ignore_index=True)[["series", "kind", "outcome", "parameter", "value", "mean", "points"]]
+
+
+def effect_ranges(sweep: Sweep, values: pd.DataFrame) -> pd.DataFrame:
+    """Per series, outcome and grid parameter: the range of its main effect (largest minus smallest
+    mean over its values) with a 95% interval for the replicate noise (`sensitivity.main_effect_range`)."""
+    from simulation.analysis.sensitivity import main_effect_range
+
+    rows = []
+    for series, kind in series_order(sweep):
+        for o in outcome_order(sweep.outcomes):
+            Y = replicate_matrix(values, sweep.design, series, o)
+            for p in sweep.parameters:
+                est, lo, hi = main_effect_range(sweep.design[p].to_numpy(float), Y,
+                                                seed=int(sweep.manifest.get("seed") or 0))
+                rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p, "effect_range": est,
+                             "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "effect_range", "ci_low", "ci_high"])
 
 
 def lhs_correlations(pm: pd.DataFrame, parameters: list[str], level: float = 0.95) -> pd.DataFrame:
@@ -593,11 +683,8 @@ def importance(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     elif kind == "morris" and len(tables.get("morris", [])):
         t = tables["morris"].assign(measure="mu_star", value=lambda d: d["mu_star"], ci_low=lambda d: d["mu_star_low"],
                                     ci_high=lambda d: d["mu_star_high"])
-    elif kind == "grid" and len(tables.get("main_effects", [])):
-        me = tables["main_effects"]
-        t = (me.groupby(["series", "kind", "outcome", "parameter"], sort=False)["mean"]
-             .agg(lambda s: float(s.max() - s.min()) if s.notna().any() else np.nan).rename("value").reset_index())
-        t = t.assign(measure="effect_range", ci_low=np.nan, ci_high=np.nan)
+    elif kind == "grid" and len(tables.get("effect_ranges", [])):
+        t = tables["effect_ranges"].assign(measure="effect_range", value=lambda d: d["effect_range"])
     elif kind == "lhs" and len(tables.get("lhs_correlations", [])):
         t = tables["lhs_correlations"].assign(measure="abs_spearman", value=lambda d: d["spearman"].abs(),
                                               ci_low=lambda d: d["spearman_low"], ci_high=lambda d: d["spearman_high"])
@@ -706,13 +793,17 @@ def sobol_figure(t: pd.DataFrame, o: str, series: list[tuple[str, str]], info: d
     s1, s2 = _style()
     with s1, s2:
         fig, axes = _fig(min(5.2 * len(ser), 16), 1.0 + 0.55 * len(params) + 0.6, 1, len(ser), sharey=True)
-        _suptitle(fig, f"Sobol indices of {label(o)}: first order (S1) and total (ST), 95% bootstrap intervals")
+        _suptitle(fig, f"Sobol indices of {label(o)}: first order (S1) and total (ST), replicate noise removed, "
+                     "95% intervals")
         y = np.arange(len(params))
         for ax, (s, kind) in zip(axes[0], ser):
             d = t[(t["series"] == s) & (t["outcome"] == o)].set_index("parameter").reindex(params)
-            ax.barh(y - 0.2, d["S1"], height=0.38, xerr=d["S1_conf"], color="#56b4e9", label="S1 (first order)",
+            def err(c: str) -> np.ndarray:
+                return np.clip(np.nan_to_num([d[c] - d[c + "_low"], d[c + "_high"] - d[c]]), 0, None)
+
+            ax.barh(y - 0.2, d["S1"], height=0.38, xerr=err("S1"), color="#56b4e9", label="S1 (first order)",
                     error_kw={"ecolor": "0.25", "capsize": 2})
-            ax.barh(y + 0.2, d["ST"], height=0.38, xerr=d["ST_conf"], color="#0072b2", label="ST (total)",
+            ax.barh(y + 0.2, d["ST"], height=0.38, xerr=err("ST"), color="#0072b2", label="ST (total)",
                     error_kw={"ecolor": "0.25", "capsize": 2})
             ax.axvline(0, color="0.4", lw=0.8)
             ax.set_yticks(y, [_wrap(parameter_label(p, info), 26) for p in params], fontsize="small")
@@ -738,10 +829,16 @@ def morris_figure(t: pd.DataFrame, o: str, series: list[tuple[str, str]], info: 
         for ax, (s, kind) in zip(axes[0], ser):
             d = t[(t["series"] == s) & (t["outcome"] == o)].copy()
             f = scale(o)
-            d["mu*"], d["sigma_s"], d["conf"] = f * d["mu_star"], f * d["sigma"], f * d["mu_star_conf"]
+            d["mu*"], d["sigma_s"] = f * d["mu_star"], f * d["sigma"]
+            d["lo"], d["hi"] = f * (d["mu_star"] - d["mu_star_low"]), f * (d["mu_star_high"] - d["mu_star"])
+            d["conf"] = d["hi"]
             d["parameter "] = [parameter_label(p, info) for p in d["parameter"]]
             for _, r in d.iterrows():
-                ax.errorbar(r["mu*"], r["sigma_s"], xerr=r["conf"], fmt="none", ecolor=pal[r["parameter"]], alpha=0.6)
+                ax.errorbar(r["mu*"], r["sigma_s"], xerr=[[max(r["lo"], 0)], [max(r["hi"], 0)]], fmt="none",
+                            ecolor=pal[r["parameter"]], alpha=0.6)
+            floor = f * d["noise_floor"].max()
+            if np.isfinite(floor) and floor > 0:
+                ax.axvspan(0, floor, color="0.85", zorder=0, label="_noise")
             sns.scatterplot(data=d, x="mu*", y="sigma_s", hue="parameter ",
                             palette={parameter_label(p, info): pal[p] for p in params}, s=70, ax=ax,
                             legend=ax is axes[0, 0])
@@ -982,14 +1079,28 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
                                  "mostly measure noise; more replicates per point would tell"})
     if sweep.kind == "sobol":
         step("analysis: Sobol indices (SALib, bootstrap intervals)", progress)
-        tables["sobol_indices"] = sobol_indices(sweep, pm, notes)
+        tables["sobol_indices"] = sobol_indices(sweep, values, notes)
+        bad = sobol_inconsistencies(tables["sobol_indices"])
+        if bad["negative"] or bad["above_one"] or bad["s1_above_st"]:
+            notes.append({"what": f"{bad['negative'] + bad['above_one'] + bad['s1_above_st']} of {bad['rows']} "
+                                  "Sobol index rows",
+                          "why": f"outside what indices can be beyond their 95% intervals ({bad['negative']} below "
+                                 f"0, {bad['above_one']} above 1, {bad['s1_above_st']} with S1 above ST): the design "
+                                 "is too small for these outcomes; a larger N or more replicates would tell"})
     elif sweep.kind == "morris":
         step("analysis: Morris elementary effects (SALib)", progress)
-        tables["morris"] = morris_indices(sweep, pm, notes)
+        tables["morris"] = morris_indices(sweep, values, notes)
+        if sweep.replicates < 2:
+            notes.append({"what": "Morris effects with one replicate per point",
+                          "why": "the replicate noise cannot be estimated, so an effect's size cannot be told from "
+                                 "noise (the noise floor is unknown); with common random numbers (the default) a "
+                                 "parameter that does nothing still shows exactly zero; run 2 or more replicates "
+                                 "to tell the others"})
     elif sweep.kind == "grid":
         step("analysis: grid surfaces and main effects", progress)
         tables["grid_surfaces"] = grid_surfaces(pm, sweep.parameters)
         tables["main_effects"] = main_effects(pm, sweep.parameters)
+        tables["effect_ranges"] = effect_ranges(sweep, values)
     else:
         step("analysis: rank correlations and standardized regression coefficients", progress)
         tables["lhs_correlations"] = lhs_correlations(pm, sweep.parameters)
@@ -1155,7 +1266,7 @@ def _top_text(a: Analysis, series: str, o: str, k: int = 3) -> str:
 
 
 def _ci_text(a: Analysis, o: str, lo: float, hi: float) -> str:
-    if a.sweep.kind == "morris":
+    if a.sweep.kind in ("morris", "grid"):
         return f"{fmt_diff(o, lo).lstrip('+')}, {fmt_diff(o, hi).lstrip('+')}"
     return f"{lo:.2f}, {hi:.2f}"
 

@@ -16,9 +16,12 @@ or SLURM, in tasks of `[run] batch` runs, and writes
 `--shard`. A task is finished when its file exists in any shard folder, so a local run, N shard
 runs, or a mix of both write the same set of rows, and a re-run does only what is missing.
 
-Run seeds: numpy `SeedSequence(entropy=seed, spawn_key=(point, replicate))`, its first 64-bit
-word shifted right by 2 (a scenario seed is below 2**62); every model at a point and replicate
-gets the same seed, so models are paired. Run r (point-major, then replicate, then model) belongs
+Run seeds: numpy `SeedSequence(entropy=seed, spawn_key=(0, replicate))`, its first 64-bit word
+shifted right by 2 (a scenario seed is below 2**62): common random numbers, replicate r runs on
+the same seed at every design point, so a parameter that does nothing changes nothing and the
+indices measure the model, not the dice (`seeds = "independent"` in the file: spawn_key=(point,
+replicate), a seed per point). Every model at a point and replicate gets the same seed, so
+models are paired. Run r (point-major, then replicate, then model) belongs
 to task r // batch; task t belongs to shard (t mod N) + 1 of N.
 
 Calibration (`calibration = "point"`, the default, or `"ensemble"` in the file; `--calibration`
@@ -200,6 +203,7 @@ class SweepFile(_Section):
     replicates: Int = Field(ge=1, le=100_000)
     models: list[Literal[MODELS]] = []
     calibration: Literal["point", "ensemble"] = "point"
+    seeds: Literal["common", "independent"] = "common"
     outcomes: list[Str] | None = None
     fixed: dict[str, Any] = {}
     set: list[Str] = Field([], max_length=1000)
@@ -329,6 +333,15 @@ class Sweep:
     @property
     def ensemble(self) -> bool:
         return self.calibration == "ensemble"
+
+    @property
+    def common_seeds(self) -> bool:
+        return self.spec.seeds == "common"
+
+    def seed_of(self, point: int, replicate: int) -> int:
+        """The run seed at (point, replicate): with common random numbers (the default) the
+        same at every point, point 0's; with `seeds = "independent"` one per point."""
+        return run_seed(self.spec.seed, 0 if self.common_seeds else point, replicate)
 
     def member_of(self, replicate: int) -> int | None:
         """The ensemble member replicate r runs on at every point (r mod M); None for a point sweep."""
@@ -861,7 +874,7 @@ def plan_id(sweep: Sweep) -> str:
     ident = {
         "base": sweep.base_data, "fixed": list(sweep.fixed), "seed": sweep.spec.seed,
         "replicates": sweep.spec.replicates, "models": sweep.models, "outcomes": sweep.outcomes,
-        "parameters": [p.as_dict() for p in sweep.parameters], "batch": sweep.batch,
+        "parameters": [p.as_dict() for p in sweep.parameters], "batch": sweep.batch, "seeds": sweep.spec.seeds,
         "design": hashlib.sha256(design.to_numpy(dtype=float).tobytes()).hexdigest(),
     }
     if sweep.ensemble:  # (a point sweep's id is as it was before ensembles)
@@ -885,7 +898,10 @@ def manifest(sweep: Sweep) -> dict:
         "outcomes": sweep.outcomes, "fixed": list(sweep.fixed), "design": design,
         "calibration": sweep.calibration, "ensemble": ensemble_manifest(sweep),
         "n_points": sweep.n_points, "n_runs": sweep.n_runs, "n_tasks": sweep.n_tasks, "batch": sweep.batch,
-        "seed_rule": "SeedSequence(entropy=seed, spawn_key=(point, replicate)).generate_state(1, uint64)[0] >> 2",
+        "seeds": sweep.spec.seeds,
+        "seed_rule": ("SeedSequence(entropy=seed, spawn_key=(0, replicate)).generate_state(1, uint64)[0] >> 2: "
+                      "common random numbers, replicate r has the same seed at every point" if sweep.common_seeds else
+                      "SeedSequence(entropy=seed, spawn_key=(point, replicate)).generate_state(1, uint64)[0] >> 2"),
         "member_rule": ("replicate r of every point runs on ensemble member r mod M (its values at the level of "
                         "the defaults)" if sweep.ensemble else None),
         "task_rule": "run r (point-major, then replicate, then model) is in task r // batch; "
@@ -966,7 +982,7 @@ def make_task(sweep: Sweep, out: Path, index: int, shard: int, threads: int | No
     for r in sweep.task_runs(index):
         point, rest = divmod(r, sweep.runs_per_point)
         replicate, m = divmod(rest, len(models))
-        runs.append((point, replicate, models[m], run_seed(sweep.spec.seed, point, replicate),
+        runs.append((point, replicate, models[m], sweep.seed_of(point, replicate),
                      tuple(float(v) for v in values[point]), sweep.member_of(replicate)))
     used = sorted({run[5] for run in runs if run[5] is not None})
     return Task(index, str(task_path(out, shard, index).resolve()), sweep.base_data, sweep.fixed,
@@ -1287,8 +1303,10 @@ def model(*, seed: int = 1, base: str = "status_quo", mentoring_model: str | Non
 
     Parameters are dotted names with "__" for the dots (`network__max_ties=4`); integer
     parameters are rounded. `mentoring_model` sets mentoring.model (named so to stay clear of
-    EMA's own `model` column). The run's seed is `run_seed(seed, point, replicate)`, exactly
-    as in a sweep, so `model(...)` reproduces the sweep run at that point and replicate.
+    EMA's own `model` column). The run's seed is `run_seed(seed, point, replicate)`, as in a
+    sweep: a sweep with common seeds (the default) runs replicate r on point 0's seed at every
+    point, so `model(..., replicate=r)` (point left at 0) reproduces its run at any point; a sweep
+    with `seeds = "independent"` needs `point=` too.
     `member`: run on member k of the installed calibrated ensemble (an ensemble sweep's replicate
     r runs on member r mod M; give it to reproduce one of its runs); None: the point defaults.
     Returns every outcome (person-level and run-level) for group "all".
