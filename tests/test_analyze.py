@@ -226,7 +226,7 @@ def test_sign_change_is_found_near_the_true_threshold(tmp_path):
     ch = a.tables["sign_changes"].set_index(["outcome", "parameter"])
     r = ch.loc[("retention_10y", "network.share_external")]
     assert r["threshold"] == pytest.approx(0.5, abs=0.03) and r["sense"] == 1
-    assert "turns negative when network.share_external < 0.5" in r["sentence"]
+    assert "turns negative (worse for faculty) when network.share_external < 0.5" in r["sentence"]
     # positive everywhere: said honestly
     assert "no sign change in the range swept" in ch.loc[("pubs_per_faculty_year", "mentoring.fit_sigma"), "sentence"]
     bins = a.tables["sign_bins"]
@@ -318,3 +318,48 @@ def test_morris_uses_the_complete_trajectories_of_an_unfinished_sweep(tmp_path):
     assert (m.loc["network.max_ties", "mu_star"] == pytest.approx(0.33)
             and m.loc["network.share_external", "mu_star"] < 1e-9)
     assert any("9 of 10 trajectories" in n["why"] for n in a.notes)
+
+
+# --- better is clear: an advantage is positive when the model is better for faculty -----------------
+
+def test_lowering_an_outcome_where_lower_is_better_is_called_better_everywhere(tmp_path):
+    from simulation.analysis.outcomes import direction
+
+    o = "share_months_hole"
+    assert direction(o) == -1
+    xs, ys = [1.0, 2.0, 3.0], [0.0, 1.0]
+    X = np.array([(x, y) for x in xs for y in ys])
+    params = [{"name": "network.max_ties", "low": 1, "high": 3, "values": xs, "distribution": None, "integer": True},
+              {"name": "network.share_external", "low": 0, "high": 1, "values": ys, "distribution": None,
+               "integer": False}]
+
+    def f(X, model, r, rng):  # the network has 5-10 pp fewer months with a hole at every point
+        return {o: 0.4 - (0.05 + 0.025 * (X[:, 0] - 1) if model == "network" else 0.0) + rng.normal(0, 0.002, len(X))}
+
+    folder = write_sweep(tmp_path / "holes", "grid", params, X, f, models=("dyad", "network"), outcomes=(o,),
+                         replicates=3)
+    a = an.analyze(folder, progress=False)
+    adv = a.tables["grid_surfaces"]
+    adv = adv[adv["kind"] == "advantage"]
+    assert (adv["mean"] > 0.04).all() and (adv["ci_low"] > 0).all()  # the table: positive = better
+    page = a.report.read_text()
+    # the bottom line
+    import html as html_
+
+    bottom = html_.unescape(re.sub(r"<[^>]+>", "", page.split("<h2>Bottom line</h2>", 1)[1].split("</div>", 1)[0]))
+    assert f"Network's advantage over dyad in {label(o)} is positive at every design point" in bottom
+    assert "network is better for faculty everywhere" in bottom and "worse" not in bottom
+    # the sign table: every cell +, green
+    bins = a.tables["sign_bins"]
+    assert set(bins["sign"]) == {"+"}
+    assert "sign-neg" not in page.split("<h2 id=\"sign\">", 1)[1].split("<p class='legend'>", 1)[0]
+    assert page.count("class='sign-pos'") >= len(bins)
+    # the heatmap: the advantage panel's cells are on the blue (better) side of its scale, centred on zero
+    fig = an.grid_figure(a.tables["point_means"], o, a.sweep.parameters, an.series_order(a.sweep), {})
+    panel = fig.axes[2]
+    assert "advantage" in panel.get_title()
+    mesh = panel.collections[0]
+    values = np.asarray(mesh.get_array())
+    rgba = mesh.cmap(mesh.norm(values))
+    assert (values > 0).all() and (rgba[..., 2] > rgba[..., 0]).all()  # blue over red: RdBu's positive side
+    assert mesh.norm.vmin == -mesh.norm.vmax

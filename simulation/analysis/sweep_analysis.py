@@ -5,12 +5,17 @@ Reads what the sweep engine writes (`sweep.json`, `design.parquet`, the Hive-par
 
 - `point_means`: per design point, mentoring model and outcome, the mean over replicates
   with its 95% t-interval; when two or more models are compared, each model's paired
-  advantage over the first (replicate by replicate, e.g. network − dyad) is an extra series;
+  advantage over the first (replicate by replicate, e.g. network − dyad) is an extra series,
+  signed by the outcome registry's direction so that positive is better for faculty (for an
+  outcome where lower is better, the first model's level minus the other's; for one that is
+  neither, the other's minus the first's);
 - `sign_bins` and `sign_changes`: for each advantage, outcome and parameter, the mean
   advantage in bins of the parameter's range, and where it changes sign (a monotone fit);
-- by design: `sobol_indices` (S1, ST with bootstrap intervals, SALib), `morris` (mu*,
-  its interval, sigma, SALib), `grid_surfaces` (mean and 95% t-interval per grid cell) and
-  `main_effects`, `lhs_correlations` (Spearman rank correlations and standardized regression
+- by design: `sobol_indices` (S1, ST of the replicate means with the replicate noise's part
+  removed, 95% intervals carrying design sampling and noise; `simulation.analysis.sensitivity`),
+  `morris` (mu*, its interval, mu, sigma, the noise floor), `grid_surfaces` (mean and 95%
+  t-interval per grid cell), `main_effects` and `effect_ranges` (each parameter's main-effect
+  range with an interval for the noise), `lhs_correlations` (Spearman rank correlations and standardized regression
   coefficients, with 95% intervals);
 - `importance`: the measure that ranks the parameters for this design, per outcome;
 - `figures/*.png` (seaborn) and `report.html`, a self-contained page in the style of a
@@ -150,6 +155,22 @@ def advantage_name(a: str, b: str) -> str:
     return f"{b} {MINUS} {a}"
 
 
+def better_sign(o: str) -> int:
+    """+1 or -1: the factor that makes a difference of the outcome an advantage, positive = better
+    for faculty (the registry's direction; an outcome that is neither keeps the plain difference)."""
+    return -1 if direction(o) < 0 else 1
+
+
+def advantage_meaning(o: str) -> str:
+    """What a positive advantage in the outcome means, in words."""
+    d = direction(o)
+    if d > 0:
+        return "positive: better for faculty (higher)"
+    if d < 0:
+        return "positive: better for faculty (lower)"
+    return "positive: higher (neither better nor worse for faculty)"
+
+
 def pairs(models: list[str]) -> list[tuple[str, str]]:
     """(first model, other model) for each other model: advantages are measured from the first."""
     return [(models[0], m) for m in models[1:]] if len(models) >= 2 else []
@@ -158,8 +179,9 @@ def pairs(models: list[str]) -> list[tuple[str, str]]:
 def replicate_values(sweep: Sweep, group: str = "all") -> pd.DataFrame:
     """Long table: point, replicate, series, kind ('level' or 'advantage'), outcome, value (finite ok runs only).
 
-    Levels: one series per model ('' when the sweep compares none). Advantages: model b minus
-    the first model a, paired on replicate (the same seed), where both runs gave a value."""
+    Levels: one series per model ('' when the sweep compares none). Advantages: model b against
+    the first model a, paired on replicate (the same seed), where both runs gave a value, signed
+    so that positive is better for faculty (`better_sign`: b − a, or a − b where lower is better)."""
     cols = ["point", "replicate", "series", "kind", "outcome", "value"]
     r = sweep.runs
     if r.empty or not sweep.outcomes:
@@ -178,6 +200,7 @@ def replicate_values(sweep: Sweep, group: str = "all") -> pd.DataFrame:
         for a, b in pairs(sweep.models):
             if a in piv.columns and b in piv.columns:
                 d = (piv[b] - piv[a]).dropna().rename("value").reset_index()
+                d["value"] *= d["outcome"].map(better_sign).astype(float)
                 frames.append(d.assign(series=advantage_name(a, b), kind="advantage")[cols])
     out = pd.concat(frames, ignore_index=True)
     out["point"] = out["point"].astype("int64")
@@ -289,18 +312,6 @@ def _missing_message(sweep: Sweep, missing: list[int]) -> str:
 
 
 # --- Sobol and Morris (SALib) ----------------------------------------------------------------------
-
-def _salib(module: str):
-    """SALib's analysis module, or a one-line SweepError saying how to install it."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"SALib.analyze.{module}")
-    except ImportError:
-        raise SweepError(
-            f"the {module.capitalize()} analysis needs SALib (a careersim dependency): pip install -e ."
-        ) from None
-
 
 def salib_problem(sweep: Sweep) -> dict:
     meta = sweep.manifest["design"]
@@ -642,8 +653,9 @@ def sign_sentence(r) -> str:
     lo, hi = fmt_diff(o, r["mean_min"]), fmt_diff(o, r["mean_max"])
     if np.isfinite(r["threshold"]) and r["sense"] != 0 and r["clear"]:
         t = _fmt_param(p, r["threshold"])
-        text = (f"{who} turns negative when {p} < {t} and is positive above" if r["sense"] > 0 else
-                f"{who} turns negative when {p} > {t} and is positive below")
+        worse = " (worse for faculty)" if direction(o) else ""
+        text = (f"{who} turns negative{worse} when {p} < {t} and is positive above" if r["sense"] > 0 else
+                f"{who} turns negative{worse} when {p} > {t} and is positive below")
         text += f" (monotone fit over the range swept, {rng}; {lo} to {hi} across the design points)"
         if r["bin_sign_changes"] > 1:
             text += f" (the binned means change sign {int(r['bin_sign_changes'])} times: read the table)"
@@ -651,7 +663,8 @@ def sign_sentence(r) -> str:
     lo, hi = fmt_diff(o, r["mean_min"]), fmt_diff(o, r["mean_max"])
     if r["mean_min"] > 0 or r["mean_max"] < 0:
         state = "positive" if r["mean_min"] > 0 else "negative"
-        return f"{who}: no sign change in the range swept ({p} {rng}); {state} at every design point ({lo} to {hi})"
+        return (f"{who}: no sign change in the range swept ({p} {rng}); {state} at every design point ({lo} to {hi}; "
+                f"{_verdict(o, state, b)})")
     others = " as the other parameters vary" if r.get("n_parameters", 2) > 1 else ""
     if not (np.isfinite(r["trend_p"]) and r["trend_p"] < 0.05):
         trend = (f"no monotone trend in {p} (Spearman \u03c1 = {r['trend_rho']:.2f}, p = {r['trend_p']:.2g})"
@@ -725,7 +738,8 @@ def target_text(series: str, kind: str, o: str) -> str:
 def axis_label(o: str, kind: str, wrap: int = 40) -> str:
     u = value_unit(o, kind)
     text = ((f"advantage in {label(o)}" if kind == "advantage" else label(o))
-            + (f" ({u})" if u and u not in label(o) else ""))
+            + (f" ({u})" if u and u not in label(o) else "")
+            + (f"; {advantage_meaning(o)}" if kind == "advantage" else ""))
     return _wrap(text, wrap)
 
 
@@ -890,10 +904,15 @@ def grid_figure(pm: pd.DataFrame, o: str, parameters: list[str], series: list[tu
         if len(parameters) == 2:
             p, q = parameters
             fig, axes = _fig(min(5.2 * len(ser), 17), 4.8, 1, len(ser))
-            _suptitle(fig, f"{_cap(label(o))} over the grid of {p} and {q}: mean over replicates in each cell")
+            _suptitle(fig, f"{_cap(label(o))} over the grid of {p} and {q}: mean over replicates in each cell "
+                           "(one colour scale for the levels, one for the advantages)")
+            lev = d.loc[d["kind"] == "level", "mean"]
+            adv = d.loc[d["kind"] == "advantage", "mean"].abs()
             for ax, (s, kind) in zip(axes[0], ser):
                 g = d[d["series"] == s].pivot_table(index=q, columns=p, values="mean").sort_index(ascending=False)
-                kw = {"cmap": "RdBu", "center": 0} if kind == "advantage" else {"cmap": "viridis"}
+                # one scale per outcome (the same colour is the same value in every panel); advantages centred on 0
+                kw = ({"cmap": "RdBu", "center": 0, "vmin": -adv.max(), "vmax": adv.max()} if kind == "advantage"
+                      else {"cmap": "viridis", "vmin": lev.min(), "vmax": lev.max()})
                 with warnings.catch_warnings():  # seaborn 0.13 calls a colormap API matplotlib deprecates
                     warnings.simplefilter("ignore", PendingDeprecationWarning)
                     sns.heatmap(g, annot=g.size <= 64, fmt=f".{digits(o)}f", ax=ax,
@@ -1006,7 +1025,7 @@ def sign_figure(bins: pd.DataFrame, changes: pd.DataFrame, series: str, o: str, 
         for j, p in enumerate(parameters):
             ax = axes[j // ncols, j % ncols]
             d = bins[(bins["series"] == series) & (bins["outcome"] == o) & (bins["parameter"] == p)]
-            colour = np.where(d["mean"] * direction(o) >= 0, "tab:green", "tab:red") if direction(o) else "0.3"
+            colour = np.where(d["mean"] >= 0, "tab:green", "tab:red") if direction(o) else "0.3"
             ax.axhline(0, color="0.3", lw=0.9)
             ax.errorbar(d["centre"], f * d["mean"], yerr=[f * (d["mean"] - d["ci_low"]).fillna(0),
                                                            f * (d["ci_high"] - d["mean"]).fillna(0)],
@@ -1076,7 +1095,8 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
             notes.append({"what": f"{_cap(target_text(r['series'], r['kind'], r['outcome']))}: mostly replicate noise",
                           "why": f"about {100 * r['noise_share']:.0f}% of its variation between design points is what "
                                  f"{sweep.replicates} replicates per point give by chance, so its sensitivity measures "
-                                 "mostly measure noise; more replicates per point would tell"})
+                                 "are mostly uncertain (wide intervals; the Sobol indices have the noise's part "
+                                 "removed); more replicates per point would narrow them"})
     if sweep.kind == "sobol":
         step("analysis: Sobol indices (SALib, bootstrap intervals)", progress)
         tables["sobol_indices"] = sobol_indices(sweep, values, notes)
@@ -1087,8 +1107,12 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
                           "why": f"outside what indices can be beyond their 95% intervals ({bad['negative']} below "
                                  f"0, {bad['above_one']} above 1, {bad['s1_above_st']} with S1 above ST): the design "
                                  "is too small for these outcomes; a larger N or more replicates would tell"})
+        if sweep.replicates < 2:
+            notes.append({"what": "Sobol indices with one replicate per point",
+                          "why": "the replicate noise cannot be estimated, so it is neither removed from the indices "
+                                 "nor told apart from influence; run 2 or more replicates"})
     elif sweep.kind == "morris":
-        step("analysis: Morris elementary effects (SALib)", progress)
+        step("analysis: Morris elementary effects", progress)
         tables["morris"] = morris_indices(sweep, values, notes)
         if sweep.replicates < 2:
             notes.append({"what": "Morris effects with one replicate per point",
@@ -1140,12 +1164,15 @@ def make_figures(a: Analysis) -> list[dict]:
         if sweep.kind == "sobol" and (t["sobol_indices"]["outcome"] == o).any():
             add("sobol", f"sobol_{o}", sobol_figure(t["sobol_indices"], o, series, info), f"Sobol indices: {label(o)}",
                 "First-order index S1: the share of the variance of the outcome (across the design) due to the "
-                "parameter alone; total index ST: including its interactions with the others. "
-                "Bars: 95% bootstrap intervals.")
+                "parameter alone; total index ST: including its interactions with the others; both of the replicate "
+                "means, the replicate noise's part removed. Bars: 95% intervals (design sampling and replicate noise).")
         elif sweep.kind == "morris" and (t["morris"]["outcome"] == o).any():
             add("morris", f"morris_{o}", morris_figure(t["morris"], o, series, info), f"Morris screening: {label(o)}",
                 "Far right: influential parameters; high above the diagonal: effects that depend on the other "
-                "parameters (interactions or non-linearity); near the origin: negligible.")
+                "parameters (interactions or non-linearity); near the origin: negligible. Bars: 95% intervals of "
+                "\u03bc* (design sampling and replicate noise)"
+                + ("; grey band: the noise floor, the \u03bc* replicate noise alone would give." if sweep.replicates > 1
+                   else "; one replicate per point: the noise cannot be told apart."))
         elif sweep.kind == "grid" and (pm["outcome"] == o).any():
             add("grid", f"grid_{o}", grid_figure(pm, o, sweep.parameters, series, info), f"Outcome surface: {label(o)}",
                 "Mean over replicates at each grid cell"
@@ -1172,7 +1199,9 @@ def make_figures(a: Analysis) -> list[dict]:
                         f"Where the advantage changes sign: {target_text(s, kind, o)}",
                         "Mean advantage over the design points in bins of each parameter's range (a grid: at each of "
                         "its values), with the 95% interval over those points (one point: over its replicates); the "
-                        "other parameters vary within each bin. Green: the advantage is good for faculty, red: bad"
+                        "other parameters vary within each bin. The advantage is positive when the model is better "
+                        "for faculty (for an outcome where lower is better, when its level is lower). Green: "
+                        "better, red: worse"
                         + (" (neither: grey)" if direction(o) == 0 else "") + ". Dashed: where a monotone fit of the "
                         "advantage on the parameter crosses zero, drawn only when the sign change is clear.")
     return figs
@@ -1295,7 +1324,7 @@ def bottom_line_html(a: Analysis) -> str:
                         state = "positive" if (c["mean_min"] > 0).all() else "negative"
                         items.append(html.escape(f"{_cap(b)}'s advantage over {a_} in {label(o)} is {state} at every "
                                                  f"design point ({fmt_diff(o, c['mean_min'].min())} to "
-                                                 f"{fmt_diff(o, c['mean_max'].max())}): "
+                                                 f"{fmt_diff(o, c['mean_max'].max())}; {_verdict(o, state, b)}): "
                                                  "no sign change in the range swept."))
                     continue
                 shown = c if n == 0 else clear
@@ -1309,6 +1338,13 @@ def bottom_line_html(a: Analysis) -> str:
             + "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>")
 
 
+def _verdict(o: str, state: str, model: str) -> str:
+    """'the network is better for faculty everywhere' from an advantage's sign and the outcome's direction."""
+    if not direction(o):
+        return f"{model}'s level is {'higher' if state == 'positive' else 'lower'} everywhere"
+    return f"{model} is {'better' if state == 'positive' else 'worse'} for faculty everywhere"
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -1317,8 +1353,9 @@ def _measure_meaning(kind: str) -> str:
     return {"sobol": "share of the outcome's variance across the design due to the parameter, interactions included; "
                      "95% bootstrap intervals",
             "morris": "mean absolute elementary effect: the change in the outcome across the parameter's range, at the "
-                      "rate of one step of it; 95% bootstrap intervals; for shares, in percentage points",
-            "grid": "largest minus smallest mean over the parameter's grid values, averaging over the other parameters",
+                      "rate of one step of it; 95% intervals; for shares, in percentage points",
+            "grid": "largest minus smallest mean over the parameter's grid values, averaging over the other "
+                    "parameters; 95% intervals for the replicate noise",
             "lhs": "absolute rank correlation of the outcome with the parameter over the design points; "
                    "95% intervals"}[kind]
 
@@ -1390,16 +1427,34 @@ def sobol_html(a: Analysis) -> str:
         f"{_parameter_td(r)}<td>{_num(r['S1'])}<span class='ci'>{_interval(r['S1_low'], r['S1_high'])}</span></td>"
         f"<td>{_num(r['ST'])}<span class='ci'>{_interval(r['ST_low'], r['ST_high'])}</span></td>"))
     second = a.sweep.manifest["design"].get("calc_second_order", True)
-    return (f"<p class='note'>Variance-based sensitivity (Sobol, computed with SALib from the Saltelli design, "
+    return (f"<p class='note'>Variance-based sensitivity (Sobol, from SALib's Saltelli design, "
             f"{'with' if second else 'without'} second-order terms in the design). S1: the share of the outcome's "
             "variance over the design due to the parameter alone; ST: its share including interactions; ST &minus; S1 "
-            f"large means the parameter acts through interactions. 95% intervals from {BOOTSTRAP} bootstrap resamples "
-            "(seeded, reproducible). The outcome at each point is its mean over the replicates; replicate noise adds "
-            "to every index a little.</p>"
+            "large means the parameter acts through interactions. " + _noise_text(a) + "</p>"
             + _figures_html(a, "sobol") +
             "<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
             f"<th class='text'>parameter</th><th>S1 [95% CI]</th><th>ST [95% CI]</th></tr>"
             f"{''.join(rows)}</table></div>")
+
+
+def _noise_text(a: Analysis) -> str:
+    """How the page's indices treat replicate noise, from the sweep's seeds and replicates."""
+    common = (a.sweep.manifest.get("seeds") or "independent") == "common"
+    seeds = ("Replicate r runs on the same seed at every design point (common random numbers), so a parameter that "
+             "does nothing changes nothing and its index is exactly zero. " if common else
+             "Each design point has its own seeds (seeds = \"independent\"), so even a parameter that does nothing "
+             "moves the outcome by chance. ")
+    if a.sweep.replicates < 2:
+        return (seeds + "With one replicate per point the noise cannot be estimated: the indices and their intervals "
+                f"include it. 95% intervals from {BOOTSTRAP} bootstrap resamples of the design (seeded).")
+    unit = "base sample" if a.sweep.kind == "sobol" else "trajectory"
+    removed = ("Each index is computed from the replicate means with the part the replicate noise adds to each term "
+               "estimated from the replicates' spread and removed. " if a.sweep.kind == "sobol" else
+               "The noise floor is the &mu;* that replicate noise alone would give (estimated from the replicates' "
+               "spread): a &mu;* near it is not told from noise. ")
+    return (seeds + removed + f"95% intervals from {BOOTSTRAP} bootstrap resamples of the design, each {unit} with its "
+            f"{a.sweep.replicates} replicates, so they carry both the design's sampling and the replicate noise "
+            "(seeded, reproducible).")
 
 
 def morris_html(a: Analysis) -> str:
@@ -1410,7 +1465,8 @@ def morris_html(a: Analysis) -> str:
         lo, hi = fmt_diff(o, r["mu_star_low"]).lstrip("+"), fmt_diff(o, r["mu_star_high"]).lstrip("+")
         return (f"{_parameter_td(r)}<td>{fmt_diff(o, r['mu_star']).lstrip('+')}"
                 f"<span class='ci'>[{lo}, {hi}]</span></td>"
-                f"<td>{fmt_diff(o, r['mu'])}</td><td>{fmt_diff(o, r['sigma']).lstrip('+')}</td>")
+                f"<td>{fmt_diff(o, r['mu'])}</td><td>{fmt_diff(o, r['sigma']).lstrip('+')}</td>"
+                f"<td>{fmt_diff(o, r['noise_floor']).lstrip('+')}</td>")
 
     rows = _table_rows(a, t, lambda d: d.sort_values("mu_star", ascending=False), cells)
     levels = a.sweep.manifest["design"].get("levels")
@@ -1419,10 +1475,11 @@ def morris_html(a: Analysis) -> str:
             "the step as a share of the range, i.e. the change the parameter would make across its whole range at "
             "that rate. &mu;* is the mean absolute effect (in the outcome's unit; percentage points for shares), &mu; "
             "the signed mean, &sigma; their spread (large: the effect depends on the other parameters or is "
-            f"non-linear). 95% intervals of &mu;* from {BOOTSTRAP} bootstrap resamples (seeded).</p>"
+            "non-linear). " + _noise_text(a) + "</p>"
             + _figures_html(a, "morris") +
             "<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
-            f"<th class='text'>parameter</th><th>&mu;* [95% CI]</th><th>&mu;</th><th>&sigma;</th></tr>"
+            "<th class='text'>parameter</th><th>&mu;* [95% CI]</th><th>&mu;</th><th>&sigma;</th>"
+            "<th>noise floor</th></tr>"
             f"{''.join(rows)}</table></div>")
 
 
@@ -1484,7 +1541,7 @@ def sign_html(a: Analysis) -> str:
                     continue
                 cells = []
                 for _, r in d.iterrows():
-                    good = direction(o) * r["mean"]
+                    good = r["mean"] if direction(o) else 0.0  # advantages are signed: positive = better
                     cls = "sign-pos" if good > 0 else "sign-neg" if good < 0 else "sign-none"
                     faint = "" if r["clear"] else " faint"
                     cells.append(f"<td class='{cls}{faint}' title='{p} {r['low']:.3g} to {r['high']:.3g}: "
@@ -1494,11 +1551,12 @@ def sign_html(a: Analysis) -> str:
                             f"<td class='text'><code>{html.escape(p)}</code></td>{''.join(cells)}</tr>")
     direction_note = ("<p class='legend'>Each cell is a bin of the parameter's range (its centre below the sign), "
                       "or a grid value: the sign of the mean advantage over the design points in it (the other "
-                      "parameters vary). +: the later model's outcome is higher there, &minus;: lower. Coloured by "
-                      "what that means for faculty: <span class='sign-pos'>&nbsp;green&nbsp;</span> better, "
-                      "<span class='sign-neg'>&nbsp;red&nbsp;</span> "
-                      "worse (for outcomes where lower is better, such as months with an uncovered mentoring function, "
-                      "&minus; is green); uncoloured: an outcome that is neither. Pale: the bin's 95% interval "
+                      "parameters vary). The advantage is signed so that +: the later model is better for faculty "
+                      "there, &minus;: worse (for outcomes where lower is better, such as months with an uncovered "
+                      "mentoring function, + means the later model's level is lower): "
+                      "<span class='sign-pos'>&nbsp;green&nbsp;</span> better, "
+                      "<span class='sign-neg'>&nbsp;red&nbsp;</span> worse; uncoloured: an outcome that is neither "
+                      "(+: higher). Pale: the bin's 95% interval "
                       "includes zero. Hover a cell for its value. The thresholds above come from a monotone "
                       "(isotonic) fit of the mean advantage on the parameter, over all points.</p>")
     return (f"<ul>{sentences}</ul>" + _figures_html(a, "sign")
