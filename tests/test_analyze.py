@@ -363,3 +363,26 @@ def test_lowering_an_outcome_where_lower_is_better_is_called_better_everywhere(t
     rgba = mesh.cmap(mesh.norm(values))
     assert (values > 0).all() and (rgba[..., 2] > rgba[..., 0]).all()  # blue over red: RdBu's positive side
     assert mesh.norm.vmin == -mesh.norm.vmax
+
+
+def test_analyze_says_why_no_point_has_a_value(tmp_path):
+    def f(X, model, r, rng):
+        return {"retention_10y": np.full(len(X), np.nan), "share_months_hole": 0.3 - 0.02 * X[:, 0]}
+
+    xs = [1.0, 2.0, 3.0]
+    params = [{"name": "network.max_ties", "low": 1, "high": 3, "values": xs, "distribution": None, "integer": True}]
+    folder = write_sweep(tmp_path / "short", "grid", params, np.array(xs)[:, None], f,
+                         outcomes=("retention_10y", "share_months_hole"))
+    manifest = json.loads((folder / "sweep.json").read_text())
+    manifest["horizon_years"] = 4
+    (folder / "sweep.json").write_text(json.dumps(manifest))
+    a = an.analyze(folder, progress=False, figures=False)
+    why = [n["why"] for n in a.notes if "retention_10y" in n["what"]]
+    assert why == ["no design point has a value: the runs last 4 years, fewer than the 10 years after hire it needs"]
+    # every outcome empty: refused in one line, with the reason
+    folder2 = write_sweep(tmp_path / "short2", "grid", params, np.array(xs)[:, None], f, outcomes=("retention_10y",))
+    manifest["outcomes"] = ["retention_10y"]
+    (folder2 / "sweep.json").write_text(json.dumps(manifest))
+    with pytest.raises(an.SweepError, match=r"fewer than the 10 years after hire it needs") as e:
+        an.analyze(folder2, progress=False)
+    assert "\n" not in str(e.value)

@@ -147,6 +147,28 @@ def test_design_errors(tmp_path):
 
 # --- designs -------------------------------------------------------------------------------
 
+def test_a_horizon_too_short_for_an_outcome_is_refused_in_one_line(tmp_path):
+    text = SMALL_GRID.replace('"load_median"]', '"load_median", "retention_10y"]').replace("horizon_years = 3",
+                                                                                          "horizon_years = 4")
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        load_sweep(path)
+    msg = str(e.value)
+    assert "\n" not in msg and 'outcomes[4] = "retention_10y"' in msg and "at least 10 years" in msg
+    assert "horizon_years = 4" in msg
+    r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+    # swept: its shortest value counts; left to the defaults, the outcomes are those the horizon can give
+    swept = text.replace("horizon_years = 4\n", "").replace('[design]', '[parameters.horizon_years]\nvalues = [4, 12]\n'
+                                                            '[design]')
+    with pytest.raises(ConfigError, match="horizon_years is swept from 4"):
+        load_sweep(write(tmp_path, swept, "swept.toml"))
+    default = text.replace('outcomes = ["pubs_per_faculty_year", "mean_unmet", "share_months_hole", "load_median", '
+                           '"retention_10y"]\n', "")
+    outcomes = load_sweep(write(tmp_path, default, "default.toml")).outcomes
+    assert "pubs_per_faculty_year" in outcomes and not {"retention_5y", "retention_10y", "grant_5y"} & set(outcomes)
+
+
 def test_grid_is_the_product_of_the_values(tmp_path):
     text = SMALL_GRID.replace("[design]", '[parameters."exits.unmet_effect"]\nvalues = [0.2, 0.4]\n\n[design]')
     s = load_sweep(write(tmp_path, text))

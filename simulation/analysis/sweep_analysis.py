@@ -1076,6 +1076,15 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
         raise SweepError(f"{sweep.folder}: the runs have no rows for group {group!r}")
     status = completeness(sweep, group)
     notes: list[dict] = []
+    empty = {o: _why_no_value(sweep, o, group) for o in sweep.outcomes}
+    empty = {o: why for o, why in empty.items() if why}
+    if empty and len(empty) == len(sweep.outcomes):
+        o, why = next(iter(empty.items()))
+        raise SweepError(f"{sweep.folder}: no design point has a value of any outcome ({label(o)}{why}"
+                         + (f"; and {len(empty) - 1} more" if len(empty) > 1 else "") + ")")
+    for o, why in empty.items():
+        notes.append({"what": f"{_cap(label(o))} ({o})", "why": f"no design point has a value{why}"})
+    sweep.outcomes = [o for o in sweep.outcomes if o not in empty]
     if status["missing"]:
         if sweep.kind == "sobol":
             raise SweepError(_missing_message(sweep, status["missing"]))

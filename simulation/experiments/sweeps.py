@@ -136,10 +136,35 @@ def outcome_names() -> dict[str, str]:
     return definitions()
 
 
-def _default_outcomes() -> list[str]:
+def _default_outcomes(horizon_years: float | None = None) -> list[str]:
+    """The key outcomes (those a run of `horizon_years` can give, when given)."""
     from simulation.analysis.outcomes import key_outcomes
 
-    return list(key_outcomes())
+    return [o for o in key_outcomes() if horizon_years is None or years_needed(o) <= horizon_years]
+
+
+def years_needed(outcome: str) -> int:
+    """The years after a hire an outcome needs a run to last (0: none), from the outcome registry."""
+    from simulation.analysis.outcomes import REGISTRY
+
+    o = REGISTRY.get(outcome)
+    return int(o.years_after_hire or 0) if o is not None else 0
+
+
+def horizon_errors(outcomes, horizon_years: float, where: str, field_: str = "outcomes",
+                   horizon_text: str | None = None) -> list[str]:
+    """One line per outcome a run of `horizon_years` cannot give (it follows hires for fewer years
+    than the outcome needs): the place, the outcome, the years it needs and the fix. For sweeps,
+    and for any caller that knows its runs' length and outcomes (a comparison)."""
+    shown = horizon_text or f"horizon_years = {_num(horizon_years)}"
+    lines = []
+    for i, o in enumerate(outcomes):
+        need = years_needed(o)
+        if need > horizon_years:
+            lines.append(f"{where}: {field_}[{i}] = {_show(o)}: needs runs of at least {need} years (it follows hires "
+                         f"{need} years), but {shown}; set horizon_years to {need} or more (more: more hires "
+                         "followed), or drop the outcome")
+    return lines
 
 
 # --- the sweep file schema -----------------------------------------------------------------
@@ -311,6 +336,7 @@ class Sweep:
     calibration: str = "point"  # "point" or "ensemble" (the file's, or --calibration)
     members: tuple[dict[str, float], ...] = ()  # the ensemble's members (values), in ensemble mode
     member_data: tuple[dict, ...] = field(default=(), repr=False)  # the base scenario resolved on each member
+    base_horizon: float = 40.0  # horizon_years of the base scenario with [fixed] and --set
     _design: pd.DataFrame | None = field(default=None, repr=False)
     _values: np.ndarray | None = field(default=None, repr=False)
 
@@ -324,7 +350,15 @@ class Sweep:
 
     @property
     def outcomes(self) -> list[str]:
-        return list(self.spec.outcomes) if self.spec.outcomes is not None else _default_outcomes()
+        return list(self.spec.outcomes) if self.spec.outcomes is not None else _default_outcomes(self.min_horizon)
+
+    @property
+    def min_horizon(self) -> float:
+        """The shortest run of the sweep, in years (horizon_years may be swept)."""
+        for p in self.parameters:
+            if p.name == "horizon_years":
+                return float(min(p.values) if p.values is not None else p.low)
+        return float(self.base_horizon)
 
     @property
     def names(self) -> list[str]:
@@ -648,7 +682,7 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
     except ConfigError as exc:  # scenario errors name --set: here they are the file's [fixed] settings
         raise ConfigError("\n".join(f"{where}: fixed.{line.removeprefix('--set: ')}" if line.startswith("--set: ")
                                      else f"{where}: [fixed]: {line}" for line in str(exc).splitlines())) from None
-    load_scenario(base_file, [*fixed, *sets])  # --set errors say --set
+    resolved = load_scenario(base_file, [*fixed, *sets])  # --set errors say --set
     member_data = []
     for m, member in enumerate(members):  # each member under the base scenario, [fixed] and --set
         try:
@@ -659,7 +693,16 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
                                         for line in str(exc).splitlines()[:MAX_LINES])) from None
     sweep = Sweep(path, text, spec, base_file.resolve(), base.model_dump(), tuple(fixed) + tuple(sets), tuple(sets),
                   tuple(parameters), batch or spec.run.batch, "ensemble" if members else "point", tuple(members),
-                  tuple(member_data))
+                  tuple(member_data), float(resolved.horizon_years))
+    if spec.outcomes is not None:
+        swept = next((p for p in sweep.parameters if p.name == "horizon_years"), None)
+        text = (f"horizon_years is swept from {_num(sweep.min_horizon)}" if swept is not None else
+                f"horizon_years = {_num(sweep.min_horizon)}"
+                + (" (the base scenario's)" if not any(f.replace(" ", "").startswith("horizon_years=")
+                                                          for f in [*fixed, *sets]) else ""))
+        lines = horizon_errors(spec.outcomes, sweep.min_horizon, where, horizon_text=text)
+        if lines:
+            raise ConfigError("\n".join(lines[:MAX_LINES]))
     n_runs = sweep.n_runs
     if n_runs > MAX_RUNS:
         raise ConfigError(f"{where}: {sweep.n_points:,} points x {sweep.runs_per_point} runs = {n_runs:,} runs; "
@@ -897,6 +940,7 @@ def manifest(sweep: Sweep) -> dict:
         "seed": sweep.spec.seed, "replicates": sweep.spec.replicates, "models": sweep.models,
         "outcomes": sweep.outcomes, "fixed": list(sweep.fixed), "design": design,
         "calibration": sweep.calibration, "ensemble": ensemble_manifest(sweep),
+        "horizon_years": None if "horizon_years" in sweep.names else sweep.min_horizon,
         "n_points": sweep.n_points, "n_runs": sweep.n_runs, "n_tasks": sweep.n_tasks, "batch": sweep.batch,
         "seeds": sweep.spec.seeds,
         "seed_rule": ("SeedSequence(entropy=seed, spawn_key=(0, replicate)).generate_state(1, uint64)[0] >> 2: "
