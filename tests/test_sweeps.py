@@ -591,3 +591,35 @@ def test_cli_calibration_ensemble_in_status_and_job_array(tmp_path, install_ense
     assert json.loads((out / "sweep.json").read_text())["calibration"] == "ensemble"
     r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--status"])  # the point sweep: another plan
     assert r.exit_code == 0 and "the folder holds a different sweep" in r.stdout
+
+
+def test_task_files_record_their_machine_and_status_says_when_they_differ(grid_reference, tmp_path):
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from simulation.analysis import sweep_analysis as an
+    from simulation.run.results import machine
+
+    s, out, reference = grid_reference
+    files = sorted((out / "runs" / "shard=0").glob("task-*.parquet"))
+    record = sweeps.read_task_record(files[0])
+    assert record["machine"] == machine() and record["threads"] == [1]
+    # lean: no pandas metadata, and the footer (schema and record) is under 2 KB for 3 rows of 11 columns
+    assert pq.read_metadata(files[0]).serialized_size < 2048 and b"pandas" not in (pq.read_schema(files[0]).metadata
+                                                                                    or {})
+    assert "kinds of machine" not in sweeps.format_status(s, sweeps.status(s, out))
+    # two hand-made task records of different kernel targets and numpy SIMD sets
+    copy = tmp_path / "mixed"
+    shutil.copytree(out, copy)
+    other = {**record, "machine": {**record["machine"], "kernel_target": "skylake-avx512", "numpy_simd": "AVX2"}}
+    for f in sorted((copy / "runs" / "shard=0").glob("task-*.parquet"))[:3]:
+        sweeps.write_task_file(pq.read_table(f).to_pandas(), f, other)
+    text = sweeps.format_status(s, sweeps.status(s, copy))
+    line = next(x for x in text.splitlines() if "kinds of machine" in x)
+    here = record["machine"]["kernel_target"]
+    assert "2 kinds of machine" in line and "3 on skylake-avx512" in line and f"9 on {here}" in line
+    assert "integer outcomes are identical" in line and "relative tolerance" in line
+    pd.testing.assert_frame_equal(read_runs(copy), reference)  # rewritten files read back the same
+    a = an.analyze(copy, progress=False, figures=False)
+    assert any("2 kinds of machine" in n["what"] and "skylake-avx512" in n["why"] for n in a.notes)

@@ -148,6 +148,49 @@ def unique_runs(frame: pd.DataFrame) -> pd.DataFrame:
             .drop_duplicates(keys).drop(columns="_failed"))
 
 
+# --- the machines the tasks ran on ------------------------------------------------------------------
+
+TASK_KEY = b"careersim_task"  # a task file's record (sweeps.task_record) in its Parquet footer
+# what a run's floats may depend on: the kernels' target and features, numpy's vector loops
+MACHINE_KEYS = ("kernel_target", "kernel_features", "numpy_simd")
+
+
+def task_machines(folder: str | Path) -> list[dict]:
+    """The kinds of machine a sweep's task files ran on (their records' kernel target, its features'
+    hash and numpy's SIMD set), each with its CPU models, hosts and how many task files; files
+    written before task records are counted under an unknown machine."""
+    import pyarrow.parquet as pq
+
+    kinds: dict[tuple, dict] = {}
+    for f in sorted((Path(folder) / "runs").glob("shard=*/task-*.parquet")):
+        try:
+            meta = pq.read_schema(f).metadata or {}
+            record = json.loads(meta[TASK_KEY]) if TASK_KEY in meta else {}
+        except (OSError, ValueError):
+            record = {}
+        m = record.get("machine") or {}
+        key = tuple(str(m.get(k, "unknown")) for k in MACHINE_KEYS)
+        kind = kinds.setdefault(key, {**dict(zip(MACHINE_KEYS, key)), "cpus": set(), "hosts": set(), "tasks": 0})
+        kind["tasks"] += 1
+        kind["cpus"].add(str(m.get("cpu", "unknown")))
+        kind["hosts"].add(str(record.get("host", "unknown")))
+    return [{**k, "cpus": sorted(k["cpus"]), "hosts": sorted(k["hosts"])} for k in kinds.values()]
+
+
+MIXED_MACHINES = ("the reproducibility guarantee covers them: integer outcomes are identical and floating-point "
+                  "ones equal within the relative tolerance the README states (see Reproducibility)")
+
+
+def machines_text(kinds: list[dict]) -> str | None:
+    """A line when the tasks ran on more than one kind of machine (kernel target, its features or numpy's
+    SIMD set), naming them and what the reproducibility guarantee says; None when all ran on one."""
+    if len(kinds) < 2:
+        return None
+    parts = [f"{k['tasks']} on {k['kernel_target']} (features {k['kernel_features']}; numpy SIMD "
+             f"{k['numpy_simd'] or 'none'}; {', '.join(k['cpus'][:2])})" for k in kinds]
+    return f"the task files ran on {len(kinds)} kinds of machine: " + "; ".join(parts) + f"; {MIXED_MACHINES}"
+
+
 # --- what is analysed: series (a model's levels, or a pair's advantage) x outcome ----------------
 
 def advantage_name(a: str, b: str) -> str:
@@ -1084,6 +1127,10 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
                          + (f"; and {len(empty) - 1} more" if len(empty) > 1 else "") + ")")
     for o, why in empty.items():
         notes.append({"what": f"{_cap(label(o))} ({o})", "why": f"no design point has a value{why}"})
+    mixed = machines_text(task_machines(sweep.folder))
+    if mixed:
+        what, why = mixed.split(": ", 1)
+        notes.append({"what": _cap(what), "why": why})
     sweep.outcomes = [o for o in sweep.outcomes if o not in empty]
     if status["missing"]:
         if sweep.kind == "sobol":

@@ -62,7 +62,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation.util import destination
-from simulation.analysis.sweep_analysis import RUN_KEYS, unique_runs  # noqa: F401 (the rows' keys; read_runs)
+from simulation.analysis.sweep_analysis import (RUN_KEYS, TASK_KEY,  # noqa: F401 (the rows' keys; a task's record)
+                                                unique_runs)
 from simulation.config.params import (MODELS, NAME_PATTERN, Bool, Float, Int, Params, Str, calibration_record, describe,
                                       ensemble_members)
 from simulation.config.scenario import (ConfigError, _bounds, _dotted, _num, _show, load_scenario, parse_override,
@@ -851,11 +852,13 @@ def run_task(task: Task) -> dict:
     keys = ENSEMBLE_KEY_COLUMNS if task.ensemble else KEY_COLUMNS
     columns: dict[str, list] = {c: [] for c in (*keys, *task.names, *task.outcomes)}
     failed = 0
+    seen: set[int] = set()
     for run in task.runs:
         point, replicate, model, seed, values, member = run
         try:
             params = task.params(run)
             result = run_module.simulate(params, threads=task.threads)
+            seen.add(int(result.manifest.get("threads") or 0))
             table = run_outcomes(result, params.n_months, task.outcomes)
             status, error = "ok", ""
         except Exception as exc:  # a run that fails is a row, not the end of the sweep
@@ -874,8 +877,51 @@ def run_task(task: Task) -> dict:
     frame = rows_frame(columns, task.names, task.outcomes)
     path = Path(task.path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_parquet(frame, path)
+    write_task_file(frame, path, task_record(sorted(seen)))
     return {"task": task.index, "runs": len(task.runs), "failed": failed, "path": str(path)}
+
+
+
+
+def task_record(threads: list[int]) -> dict:
+    """What a task file records besides its rows (the sweep's own metadata is in sweep.json, once):
+    the machine its runs ran on (`results.machine()`: CPU, kernel target and features, numpy's SIMD
+    set, llvmlite), the host and the numba threads its runs used."""
+    import platform
+
+    from simulation.run.results import machine
+
+    return {"machine": machine(), "host": platform.node(), "threads": threads}
+
+
+def write_task_file(frame: pd.DataFrame, path: Path, record: dict) -> None:
+    """A task's rows as Parquet, atomically, with the task record as the only key-value metadata:
+    pandas' own (a description of every column, larger than the rows of a small task) is left
+    out, since the rows read back the same without it (int64, float64 and string columns)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+    def write(tmp: Path) -> None:
+        # no per-column statistics nor a second copy of the schema (Arrow's): the footer is the Parquet
+        # schema and the record, and the rows read back the same
+        with pq.ParquetWriter(tmp, table.schema, store_schema=False, write_statistics=False) as writer:
+            writer.write_table(table)
+            writer.add_key_value_metadata({TASK_KEY.decode(): json.dumps(record, sort_keys=True)})
+
+    destination.write_file(path, write)
+
+
+def read_task_record(path: str | Path) -> dict:
+    """A task file's record (empty for a file written before records)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    try:
+        return json.loads(meta[TASK_KEY]) if TASK_KEY in meta else {}
+    except ValueError:
+        return {}
 
 
 def rows_frame(columns: dict[str, list], names, outcomes) -> pd.DataFrame:
@@ -1219,6 +1265,9 @@ def status(sweep: Sweep, out: str | Path, shards: int | None = None) -> dict:
         done_runs = sum(len(sweep.task_runs(t)) for t in valid)
         info["tasks_remaining"] = sweep.n_tasks - len(valid)
         info["runs_remaining"] = sweep.n_runs - done_runs
+    from simulation.analysis.sweep_analysis import machines_text, task_machines
+
+    info["machines"] = machines_text(task_machines(out)) if valid else None
     if shards:
         per = []
         for i in range(1, shards + 1):
@@ -1267,6 +1316,8 @@ def format_status(sweep: Sweep, info: dict) -> str:
         lines.append(text)
     if info["runs_failed"]:
         lines.append("failed runs keep their error in the `error` column; --retry-failed runs their tasks again")
+    if info.get("machines"):
+        lines.append(f"note: {info['machines']}")
     lines.append(
         f"results: {info['out']} (sweep.json, design.parquet, runs/: Parquet dataset, Hive-partitioned by shard)"
     )
