@@ -401,7 +401,7 @@ def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, m
     seen = {}
 
     @contextmanager
-    def slurm_cluster(settings):
+    def slurm_cluster(settings, say=None):
         seen.update(settings)
         with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                       dashboard_address=None) as cluster:
@@ -409,11 +409,13 @@ def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, m
 
     fake = types.ModuleType("simulation.experiments.cluster")
     fake.slurm_cluster = slurm_cluster
+    fake.check_slurm = lambda settings: settings
     monkeypatch.setitem(sys.modules, "simulation.experiments.cluster", fake)
     text = SMALL_GRID + '\n[cluster]\nqueue = "debug"\nmemory = "1GB"\nwalltime = "00:10:00"\n'
     s = load_sweep(write(tmp_path, text), batch=6)
     run_sweep(s, tmp_path / "out", executor="slurm", progress=False)
-    assert seen == {"queue": "debug", "memory": "1GB", "walltime": "00:10:00"}
+    assert seen == {"queue": "debug", "memory": "1GB", "walltime": "00:10:00",
+                    "log_directory": str((tmp_path / "out" / "logs").resolve())}  # the workers' logs: the sweep's
     pd.testing.assert_frame_equal(runs_table(tmp_path / "out"), grid_reference[2])
 
 
@@ -587,7 +589,7 @@ def test_cli_calibration_ensemble_in_status_and_job_array(tmp_path, install_ense
     assert "calibration: the calibrated ensemble's 2 members (replicate r of every point on member r mod 2" in r.stdout
     r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--calibration", "ensemble", "--job-array"])
     assert r.exit_code == 0, r.output
-    assert "--executor serial --calibration ensemble" in r.stdout
+    assert "--executor serial --threads $NUMBA_NUM_THREADS --calibration ensemble" in r.stdout
     assert json.loads((out / "sweep.json").read_text())["calibration"] == "ensemble"
     r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--status"])  # the point sweep: another plan
     assert r.exit_code == 0 and "the folder holds a different sweep" in r.stdout

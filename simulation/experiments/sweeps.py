@@ -219,6 +219,7 @@ class ClusterSpec(_Section):
     death_timeout: Int | None = Field(None, ge=1)
     dashboard_address: Str | None = None
     shebang: Str | None = None
+    start_timeout: Int | None = Field(None, ge=1)
 
 
 class SweepFile(_Section):
@@ -1111,8 +1112,11 @@ def run_sweep(
     shard: str | tuple[int, int] | None = None,
     progress: bool = True,
     retry_failed: bool = False,
+    threads: int | None = None,
 ) -> SweepRun:
-    """Run what is not finished yet of the sweep (or of one shard of it)."""
+    """Run what is not finished yet of the sweep (or of one shard of it). `threads`: numba threads
+    per run (an array task's --threads, its cores); default: one per run below
+    `simulate.ONE_THREAD_BELOW` faculty, else the cores over the parallel runs."""
     from simulation.model import footprint
     from simulation.util.progress import Progress, step
     from simulation.experiments.executors import EXECUTORS, compile_kernels, is_remote, map_tasks
@@ -1122,6 +1126,13 @@ def run_sweep(
     if executor not in EXECUTORS:
         raise SweepError(f"--executor {executor}: must be one of {', '.join(EXECUTORS)}")
     source = "--out" if out is not None else "output folder"
+    if executor == "slurm":  # SLURM asked first: a section it would refuse stops here, nothing written or submitted
+        try:
+            from simulation.experiments.cluster import check_slurm
+        except ImportError as exc:
+            raise SweepError(f"--executor slurm needs simulation.experiments.cluster and dask-jobqueue ({exc}); "
+                             "or use --job-array") from None
+        check_slurm(cluster_settings(sweep))
     out = prepare(sweep, out if out is not None else default_out(sweep), source)
     runs_dir = out / "runs"
     destination.remove_leftovers([out, runs_dir, *runs_dir.glob("shard=*")])
@@ -1140,9 +1151,13 @@ def run_sweep(
         except ImportError as exc:
             raise SweepError(f"--executor slurm needs simulation.experiments.cluster and dask-jobqueue ({exc}); "
                              "or use --job-array") from None
-        cluster_ctx = slurm_cluster(cluster_settings(sweep))
+        settings = cluster_settings(sweep)
+        settings.setdefault("log_directory", str((out / "logs").resolve()))  # the workers' logs: the sweep's
+        cluster_ctx = slurm_cluster(settings, say=lambda text: step(text))  # job ids and waits: said even with -q
     local = cluster_ctx is None and not is_remote(executor, address)
-    threads = None
+    asked = threads
+    if threads is not None and threads < 1:
+        raise SweepError(f"--threads {threads}: must be at least 1 (numba threads per run)")
     if todo and local:
         parallel = 1 if executor == "serial" else min(len(todo), workers or _cpus())
         probe = make_task(sweep, out, todo[0], 0)
@@ -1150,8 +1165,10 @@ def run_sweep(
         biggest = _biggest_params(sweep)
         footprint.check(biggest or first, parallel)
         compile_kernels(first, progress)
-        if executor == "processes":
+        if executor == "processes" and asked is None:
             threads = max(1, _cpus() // parallel)
+    if executor == "slurm" and asked is None:  # each worker process runs one task at a time on its cores
+        threads = cluster_threads(cluster_settings(sweep))
     if executor != "serial":
         threads = threads or 1
     tasks = [make_task(sweep, out, t, shard[0] if shard else 0, threads) for t in todo]
@@ -1181,6 +1198,12 @@ def run_sweep(
     if failed:
         step(f"{failed} of {ran} runs failed; their rows have status \"failed\" and the error", progress)
     return SweepRun(out, len(tasks), ran, failed, len(mine) - len(todo), time.perf_counter() - t0)
+
+
+def cluster_threads(settings: dict) -> int:
+    """Numba threads per run for the slurm executor: a job's cores over its worker processes."""
+    cores, processes = settings.get("cores") or 1, settings.get("processes") or 1
+    return max(1, cores // processes)
 
 
 def cluster_settings(sweep: Sweep) -> dict:
@@ -1312,7 +1335,8 @@ def format_status(sweep: Sweep, info: dict) -> str:
         if partial:
             text += "; partly done: " + ", ".join(partial[:20]) + (" ..." if len(partial) > 20 else "")
         if empty:
-            text += "; not started: " + ", ".join(empty[:30]) + (" ..." if len(empty) > 30 else "")
+            text += ("; no task finished (not started, or stopped before its first task ended): "
+                     + ", ".join(empty[:30]) + (" ..." if len(empty) > 30 else ""))
         lines.append(text)
     if info["runs_failed"]:
         lines.append("failed runs keep their error in the `error` column; --retry-failed runs their tasks again")
@@ -1349,10 +1373,36 @@ def launcher(python: str | None = None, prologue: bool = False) -> list[str]:
     return [str(mine)] if mine.is_file() else [sys.executable, "-m", "simulation"]
 
 
+BIG_RUN_CORES = 4  # cores an array task asks for when its runs are above the one-thread threshold
+MEMORY_MARGIN = 1.5  # the footprint estimate times this, plus the interpreter and libraries
+BASE_MEMORY_MB = 1024
+
+
+def array_resources(sweep: Sweep) -> dict:
+    """What one array task needs, from the sweep's biggest run: cores (the [cluster] cores, else
+    1 below `simulate.ONE_THREAD_BELOW` faculty and BIG_RUN_CORES at or above it, where numba's
+    threads pay) and memory in MB (the [cluster] memory, else careersim's footprint estimate of
+    that run with a margin, rounded up to 256 MB)."""
+    from simulation.model.footprint import estimate_bytes
+    from simulation.run.simulate import ONE_THREAD_BELOW
+
+    c = sweep.spec.cluster
+    probe = make_task(sweep, Path("."), 0, 0)
+    biggest = _biggest_params(sweep) or probe.params(probe.runs[0])
+    estimate = estimate_bytes(biggest)
+    cores = c.cores or (BIG_RUN_CORES if biggest.population.n_faculty >= ONE_THREAD_BELOW else 1)
+    memory = (_mem_mb(c.memory) if c.memory else
+              256 * math.ceil((MEMORY_MARGIN * estimate / 2**20 + BASE_MEMORY_MB) / 256))
+    return {"cores": cores, "memory_mb": memory, "estimate_mb": math.ceil(estimate / 2**20),
+            "n_faculty": biggest.population.n_faculty, "horizon_years": biggest.horizon_years}
+
+
 def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str] | tuple[str, ...] = (),
                      batch: int | None = None, calibration: str | None = None) -> str:
-    """A ready sbatch script: one array task per shard, each running `careersim sweep --shard`."""
+    """A ready sbatch script: one array task per shard, each running `careersim sweep --shard`
+    with as many numba threads as the cores it asks for."""
     c = sweep.spec.cluster
+    need = array_resources(sweep)
     out = Path(out).resolve()
     logs = out / "logs"
     throttle = f"%{c.jobs}" if c.jobs else ""
@@ -1363,30 +1413,35 @@ def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str]
              f"#SBATCH --job-name=careersim-{sweep.name}",
              f"#SBATCH --array=1-{shards}{throttle}",
              f"#SBATCH --output={logs}/%x-%A_%a.out",
+             f"# each task: {need['cores']} core{'s' if need['cores'] > 1 else ''} (numba threads per run), "
+             f"{need['memory_mb']}M" + ("" if c.memory else f" (careersim's estimate for its biggest run, "
+                                                           f"{need['n_faculty']} faculty over {need['horizon_years']} "
+                                                           f"years: {need['estimate_mb']}M, with a margin)"),
              "#SBATCH --ntasks=1",
-             "#SBATCH --cpus-per-task=1"]
+             f"#SBATCH --cpus-per-task={need['cores']}"]
     if c.walltime:
         lines.append(f"#SBATCH --time={c.walltime}")
-    if c.memory:
-        lines.append(f"#SBATCH --mem={_mem_mb(c.memory)}M")
+    lines.append(f"#SBATCH --mem={need['memory_mb']}M")
     if c.queue:
         lines.append(f"#SBATCH --partition={c.queue}")
     if c.account:
         lines.append(f"#SBATCH --account={c.account}")
     for extra in c.job_extra_directives:
         lines.append(extra if extra.startswith("#SBATCH") else f"#SBATCH {extra}")
-    lines += ["", "set -eo pipefail", *c.job_script_prologue]
+    # numba sizes its thread pool from the node's cores unless told: keep it to the cores asked for
+    lines += ["", "set -eo pipefail", *c.job_script_prologue,
+              "export NUMBA_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1} OMP_NUM_THREADS=1"]
     command = launcher(c.python, any(line.strip() and not line.lstrip().startswith("#")
                                      for line in c.job_script_prologue))
     command += ["sweep", str(sweep.file.resolve()), "--shard", f"$SLURM_ARRAY_TASK_ID/{shards}",
-                "--out", str(out), "--executor", "serial"]
+                "--out", str(out), "--executor", "serial", "--threads", "$NUMBA_NUM_THREADS"]
     for s in sets:
         command += ["--set", s]
     if batch is not None:
         command += ["--batch", str(batch)]
     if calibration is not None:
         command += ["--calibration", calibration]
-    lines.append(" ".join(a if a.startswith("$SLURM") else shlex.quote(a) for a in command))
+    lines.append(" ".join(a if a.startswith(("$SLURM", "$NUMBA")) else shlex.quote(a) for a in command))
     return "\n".join(lines) + "\n"
 
 
