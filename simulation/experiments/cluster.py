@@ -210,11 +210,12 @@ def wait_for_workers(cluster: Any, timeout: float, say: Callable[[str], None], p
     `ClusterError` saying which jobs never started and why SLURM says they wait."""
     t0 = time.monotonic()
     shown: list[str] = []
-    last = -30.0
+    last = 0.0
     while True:
         ids = job_ids(cluster)
         if ids and ids != shown:
-            say(f"slurm: submitted {len(ids)} worker jobs: {', '.join(ids)}")
+            say(f"slurm: submitted {len(ids)} worker job{'s' if len(ids) > 1 else ''}: {', '.join(ids)}; "
+                "waiting for them to start")
             shown = ids
         workers = len(cluster.scheduler_info.get("workers", {}))
         if workers:
