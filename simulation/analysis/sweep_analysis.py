@@ -21,14 +21,14 @@ Reads what the sweep engine writes (`sweep.json`, `design.parquet`, the Hive-par
 - `figures/*.png` (seaborn) and `report.html`, a self-contained page in the style of a
   comparison's report.
 
-Every table is written as CSV and Parquet, atomically. `analyze()` is the function the
+Every table is written once, as CSV, atomically; the page shows the figures from `figures/`
+(keep the folder together when you move the page). `analyze()` is the function the
 command line calls; it raises `SweepError` (a one-line message) for a folder that is not a
 sweep or a sweep that cannot be analysed.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import re
@@ -1192,7 +1192,6 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
     out.mkdir(parents=True, exist_ok=True)
     step(f"analysis: writing {len(tables)} tables to {out}", progress)
     for name, t in tables.items():
-        destination.write_parquet(t, out / f"{name}.parquet")
         destination.write_file(out / f"{name}.csv", lambda tmp, t=t: t.to_csv(tmp, index=False))
     a = Analysis(sweep, group, tables, notes=notes, status=status, folder=out)
     if figures:
@@ -1287,9 +1286,10 @@ def _base_css() -> str:
     return CSS + PAGE_CSS
 
 
-def _img(path: str, alt: str) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+def _img(path: str, alt: str, page_folder: Path) -> str:
+    """The figure as the page shows it: its PNG in figures/, by a path relative to the page (one copy)."""
+    src = Path(path).resolve().relative_to(page_folder.resolve()).as_posix()
+    return f'<img src="{html.escape(src)}" alt="{html.escape(alt)}">'
 
 
 def _outcome_td(o: str, series: str = "", kind: str = "level") -> str:
@@ -1456,7 +1456,7 @@ def _direction_text(o: str) -> str:
 
 
 def _figures_html(a: Analysis, section: str) -> str:
-    return "".join(f"<figure>{_img(f['png'], f['title'])}<figcaption><b>{html.escape(f['title'])}.</b> "
+    return "".join(f"<figure>{_img(f['png'], f['title'], a.folder)}<figcaption><b>{html.escape(f['title'])}.</b> "
                    f"{html.escape(f['caption'])}</figcaption></figure>" for f in a.figures if f["section"] == section)
 
 
@@ -1659,8 +1659,9 @@ def files_html(a: Analysis) -> str:
     ver = (", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in versions.items())
            if isinstance(versions, dict) else html.escape(str(versions)))
     known = [o for o in REGISTRY if o in (m.get("sweep_file") or "")]
-    return (f"<p>Tables in <code>{html.escape(str(a.folder))}</code> (each also as Parquet): {files}; figures in "
-            f"<code>analysis/figures/</code>. Sweep <b>{html.escape(a.sweep.name)}</b>"
+    return (f"<p>Tables in <code>{html.escape(str(a.folder))}</code>: {files}; figures (PNG, shown on this page "
+            "from there: keep the folder together) in <code>analysis/figures/</code>. "
+            f"Sweep <b>{html.escape(a.sweep.name)}</b>"
             f"{': ' + html.escape(str(m['description'])) if m.get('description') else ''}; created "
             f"{html.escape(str(m.get('created_utc', 'n/a')))}, "
             f"code commit {html.escape(str(m.get('git_commit') or 'n/a'))}"
