@@ -1381,8 +1381,8 @@ BASE_MEMORY_MB = 1024
 def array_resources(sweep: Sweep) -> dict:
     """What one array task needs, from the sweep's biggest run: cores (the [cluster] cores, else
     1 below `simulate.ONE_THREAD_BELOW` faculty and BIG_RUN_CORES at or above it, where numba's
-    threads pay) and memory in MB (the [cluster] memory, else careersim's footprint estimate of
-    that run with a margin, rounded up to 256 MB)."""
+    threads pay, at most a node's CPUs where sinfo answers) and memory in MB (the [cluster]
+    memory, else careersim's footprint estimate of that run with a margin, rounded up to 256 MB)."""
     from simulation.model.footprint import estimate_bytes
     from simulation.run.simulate import ONE_THREAD_BELOW
 
@@ -1390,11 +1390,28 @@ def array_resources(sweep: Sweep) -> dict:
     probe = make_task(sweep, Path("."), 0, 0)
     biggest = _biggest_params(sweep) or probe.params(probe.runs[0])
     estimate = estimate_bytes(biggest)
-    cores = c.cores or (BIG_RUN_CORES if biggest.population.n_faculty >= ONE_THREAD_BELOW else 1)
+    cores = c.cores or (min(BIG_RUN_CORES, _node_cpus(c.queue) or BIG_RUN_CORES)
+                        if biggest.population.n_faculty >= ONE_THREAD_BELOW else 1)
     memory = (_mem_mb(c.memory) if c.memory else
               256 * math.ceil((MEMORY_MARGIN * estimate / 2**20 + BASE_MEMORY_MB) / 256))
     return {"cores": cores, "memory_mb": memory, "estimate_mb": math.ceil(estimate / 2**20),
             "n_faculty": biggest.population.n_faculty, "horizon_years": biggest.horizon_years}
+
+
+def _node_cpus(queue: str | None) -> int | None:
+    """The most CPUs a node of the partition has (sinfo), or None without SLURM here."""
+    import shutil
+    import subprocess
+
+    if shutil.which("sinfo") is None:
+        return None
+    try:
+        done = subprocess.run(["sinfo", "-h", "-o", "%c", *(["-p", queue] if queue else [])], capture_output=True,
+                              text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    cpus = [int(x.rstrip("+")) for x in done.stdout.split() if x.rstrip("+").isdigit()]
+    return max(cpus) if cpus else None
 
 
 def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str] | tuple[str, ...] = (),
