@@ -19,7 +19,7 @@ Sobol' (a Saltelli design without second-order rows: N blocks A, AB_1..AB_D, B; 
 N blocks A, AB_1..AB_D, BA_1..BA_D, B; only A, AB_i and B are read). With m(.) the mean over
 replicates and d_r = y_r(AB_i) - y_r(A):
 
-    V     = var over the A and B rows of m(y)  -  mean of s^2(y)/R          (noise removed)
+    V     = var over the A and B rows of m(y)  -  noise_variance(A and B rows)  (noise removed)
     ST_i  = mean_j [ m(d)^2 - s^2(d)/R ] / (2 V)                            (Jansen)
     S1_i  = mean_j [ m(y(B)) m(d) - cov(y(B), d)/R ] / V                     (Saltelli 2010)
 
@@ -42,6 +42,22 @@ import numpy as np
 RESAMPLES = 500
 
 
+def noise_variance(Y: np.ndarray) -> float:
+    """The variance replicate noise gives a point's mean over its R replicates, as far as it differs
+    between points: the residual mean square of a two-way layout (point + replicate), over R.
+
+    With common random numbers a replicate's seed moves every point alike (its column effect), which
+    shifts all point means together and so adds nothing to their differences; only the rest (the
+    residuals) does. With independent seeds there is no column effect and the residual mean square
+    is the usual noise variance. Y[point, replicate], no missing values; NaN with one replicate."""
+    Y = np.asarray(Y, float)
+    P, R = Y.shape
+    if R < 2 or P < 2:
+        return np.nan
+    resid = Y - Y.mean(axis=1, keepdims=True) - Y.mean(axis=0, keepdims=True) + Y.mean()
+    return float((resid ** 2).sum() / ((P - 1) * (R - 1)) / R)
+
+
 def _corrected_sobol(Y: np.ndarray, d: int, second_order: bool) -> tuple[np.ndarray, np.ndarray, float, float]:
     """S1, ST (length d), the noise-corrected variance V and the noise variance of a point mean,
     from Y[point, replicate] in Saltelli's order."""
@@ -59,7 +75,7 @@ def _corrected_sobol(Y: np.ndarray, d: int, second_order: bool) -> tuple[np.ndar
     st_num = md ** 2
     s1_num = mB[:, None] * md
     if R >= 2:
-        noise = float(np.concatenate([A.var(axis=1, ddof=1), B.var(axis=1, ddof=1)]).mean() / R)
+        noise = noise_variance(np.concatenate([A, B]))
         V = V - noise
         st_num = st_num - diff.var(axis=2, ddof=1) / R
         cov = ((B - mB[:, None])[:, None, :] * (diff - md[:, :, None])).sum(axis=2) / (R - 1)

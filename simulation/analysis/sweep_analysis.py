@@ -266,17 +266,22 @@ def point_means(values: pd.DataFrame, design: pd.DataFrame, parameters: list[str
     return t[cols].sort_values(["series", "outcome", "point"], kind="stable").reset_index(drop=True)
 
 
-def noise_shares(pm: pd.DataFrame) -> pd.DataFrame:
+def noise_shares(values: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
     """Per series and outcome: the share of the variance of the point means that replicate noise
-    alone would give (mean of sd^2 / n over the points, over the variance across points)."""
+    alone would give (`sensitivity.noise_variance`: with common seeds, only the noise that differs
+    between points counts), over the replicates with a value at every point; NaN with one."""
+    from simulation.analysis.sensitivity import noise_variance
+
     rows = []
-    for (series, kind, o), g in pm.groupby(["series", "kind", "outcome"], sort=False):
-        g = g[np.isfinite(g["mean"])]
-        between = g["mean"].var(ddof=1) if len(g) > 1 else np.nan
-        noise = float(np.nanmean((g["sd"] ** 2 / g["n"]).to_numpy(float))) if (g["n"] > 1).any() else np.nan
-        share = noise / between if np.isfinite(noise) and between and np.isfinite(between) else np.nan
-        rows.append({"series": series, "kind": kind, "outcome": o,
-                     "noise_share": min(share, 1.0) if np.isfinite(share) else np.nan})
+    for (series, kind, o), _ in values.groupby(["series", "kind", "outcome"], sort=False):
+        Y = _complete_replicates(replicate_matrix(values, design, series, o))
+        Y = Y[np.isfinite(Y).all(axis=1)] if Y.size else Y
+        share = np.nan
+        if Y.shape[1] >= 2 and len(Y) >= 2:
+            between = Y.mean(axis=1).var(ddof=1)
+            noise = noise_variance(Y)
+            share = min(noise / between, 1.0) if between > 0 else 1.0
+        rows.append({"series": series, "kind": kind, "outcome": o, "noise_share": share})
     return pd.DataFrame(rows, columns=["series", "kind", "outcome", "noise_share"])
 
 
@@ -1146,13 +1151,14 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
     values = replicate_values(sweep, group)
     pm = point_means(values, sweep.design, sweep.parameters)
     tables: dict[str, pd.DataFrame] = {"point_means": pm}
-    for _, r in noise_shares(pm).iterrows():
+    for _, r in noise_shares(values, sweep.design).iterrows():
         if r["noise_share"] > 0.5:
             notes.append({"what": f"{_cap(target_text(r['series'], r['kind'], r['outcome']))}: mostly replicate noise",
                           "why": f"about {100 * r['noise_share']:.0f}% of its variation between design points is what "
                                  f"{sweep.replicates} replicates per point give by chance, so its sensitivity measures "
-                                 "are mostly uncertain (wide intervals; the Sobol indices have the noise's part "
-                                 "removed); more replicates per point would narrow them"})
+                                 "are mostly uncertain (wide intervals"
+                                 + ("; the indices have the noise's part removed" if sweep.kind == "sobol" else "")
+                                 + "); more replicates per point would narrow them"})
     if sweep.kind == "sobol":
         step("analysis: Sobol indices (SALib, bootstrap intervals)", progress)
         tables["sobol_indices"] = sobol_indices(sweep, values, notes)
@@ -1232,7 +1238,10 @@ def make_figures(a: Analysis) -> list[dict]:
             add("grid", f"grid_{o}", grid_figure(pm, o, sweep.parameters, series, info), f"Outcome surface: {label(o)}",
                 "Mean over replicates at each grid cell"
                 + (", with 95% t-intervals (bands)" if len(sweep.parameters) == 1
-                   else "; the intervals are in the table grid_surfaces.csv") + ".")
+                   else "; the intervals are in the table grid_surfaces.csv")
+                + (". One colour scale for the levels of all models (the same colour is the same value in every "
+                   "panel) and one centred on zero for the advantages (blue: the model is better for faculty, "
+                   "red: worse)" if len(sweep.parameters) == 2 else "") + ".")
         elif sweep.kind == "lhs" and (pm["outcome"] == o).any():
             add("lhs", f"lhs_{o}", lhs_figure(pm, o, sweep.parameters, series, info), f"Partial dependence: {label(o)}",
                 "Each dot is a design point (mean over replicates); the line is the mean in bins of the parameter's "
