@@ -914,7 +914,7 @@ def morris_figure(t: pd.DataFrame, o: str, series: list[tuple[str, str]], info: 
         if leg is not None:
             handles, labels = leg.legend_handles, [x.get_text() for x in leg.get_texts()]
             leg.remove()
-            fig.legend(handles, labels, title="parameter", loc="outside right upper", frameon=False)
+            fig.legend(handles, labels, title="parameter", loc="outside right center", frameon=False)
         return fig
 
 
