@@ -389,3 +389,27 @@ def test_analyze_says_why_no_point_has_a_value(tmp_path):
     with pytest.raises(an.SweepError, match=r"fewer than the 10 years after hire it needs") as e:
         an.analyze(folder2, progress=False)
     assert "\n" not in str(e.value)
+
+
+def test_morris_with_one_replicate_says_it_cannot_separate_noise(tmp_path):
+    pytest.importorskip("SALib")
+    from SALib.sample import morris as morris_sample
+
+    params = [_uniform("network.share_external", 0, 1), _uniform("mentoring.fit_sigma", 0, 3)]
+    problem = {"num_vars": 2, "names": [p["name"] for p in params], "bounds": [[0, 1], [0, 3]]}
+    X = morris_sample.sample(problem, 6, num_levels=4, seed=3)
+
+    def f(X, model, r, rng):
+        return {"retention_10y": 0.5 + 0.2 * X[:, 0]}
+
+    folder = write_sweep(tmp_path / "m1", "morris", params, X, f, replicates=1, design_extra={"levels": 4, "n": 6})
+    a = an.analyze(folder, progress=False, figures=False)
+    assert any("one replicate" in n["what"] and "cannot be told from noise" in n["why"] for n in a.notes)
+    assert a.tables["morris"]["noise_floor"].isna().all()
+    assert "one replicate per point the noise cannot be estimated" in a.report.read_text()
+
+
+def test_sobol_indices_beyond_what_indices_can_be_are_counted():
+    t = pd.DataFrame({"S1": [0.1, -0.5, 0.9], "S1_low": [0.0, -0.9, 0.8], "S1_high": [0.2, -0.1, 1.0],
+                      "ST": [0.2, 0.1, 0.3], "ST_low": [0.1, 0.0, 0.2], "ST_high": [0.3, 0.2, 0.4]})
+    assert an.sobol_inconsistencies(t) == {"rows": 3, "negative": 1, "above_one": 0, "s1_above_st": 1}
