@@ -625,3 +625,17 @@ def test_task_files_record_their_machine_and_status_says_when_they_differ(grid_r
     pd.testing.assert_frame_equal(read_runs(copy), reference)  # rewritten files read back the same
     a = an.analyze(copy, progress=False, figures=False)
     assert any("2 kinds of machine" in n["what"] and "skylake-avx512" in n["why"] for n in a.notes)
+
+
+def test_a_folder_from_before_common_seeds_says_how_to_resume_it(tmp_path):
+    path = write(tmp_path, SMALL_GRID.replace("replicates = 2", 'replicates = 2\nseeds = "independent"'))
+    s = load_sweep(path)
+    assert not s.common_seeds and s.seed_of(1, 1) == sweeps.run_seed(5, 1, 1) != sweeps.run_seed(5, 0, 1)
+    out = sweeps.prepare(s, tmp_path / "out")
+    manifest = json.loads((out / "sweep.json").read_text())
+    del manifest["seeds"]  # as a sweep written before common random numbers
+    (out / "sweep.json").write_text(json.dumps(manifest))
+    sweeps.prepare(s, out)  # the same plan: independent seeds keep the id they had
+    with pytest.raises(sweeps.SweepError, match=r'seeds independent there \(made before sweeps ran on common random '
+                                                r'numbers\), common now; seeds = "independent" in the file resumes it'):
+        sweeps.prepare(load_sweep(write(tmp_path, SMALL_GRID, "common.toml")), out)

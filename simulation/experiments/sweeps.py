@@ -964,9 +964,11 @@ def plan_id(sweep: Sweep) -> str:
     ident = {
         "base": sweep.base_data, "fixed": list(sweep.fixed), "seed": sweep.spec.seed,
         "replicates": sweep.spec.replicates, "models": sweep.models, "outcomes": sweep.outcomes,
-        "parameters": [p.as_dict() for p in sweep.parameters], "batch": sweep.batch, "seeds": sweep.spec.seeds,
+        "parameters": [p.as_dict() for p in sweep.parameters], "batch": sweep.batch,
         "design": hashlib.sha256(design.to_numpy(dtype=float).tobytes()).hexdigest(),
     }
+    if sweep.common_seeds:  # (a sweep with independent seeds keeps the id it had before common random numbers)
+        ident["seeds"] = "common"
     if sweep.ensemble:  # (a point sweep's id is as it was before ensembles)
         ident["calibration"] = {"mode": "ensemble", "members": list(sweep.members)}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -1030,6 +1032,11 @@ def prepare(sweep: Sweep, out: str | Path, source: str = "--out") -> Path:
                 what.append(f"calibration {old.get('calibration', 'point')} there, {sweep.calibration} now")
             elif sweep.ensemble and (old.get("ensemble") or {}).get("member_values") != list(sweep.members):
                 what.append("a different calibrated ensemble")
+            if old.get("seeds", "independent") != sweep.spec.seeds:
+                what.append(f"seeds {old.get('seeds', 'independent')} there"
+                            + (" (made before sweeps ran on common random numbers)" if "seeds" not in old else "")
+                            + f", {sweep.spec.seeds} now; seeds = \"{old.get('seeds', 'independent')}\" in the file "
+                            "resumes it")
             if old.get("batch") not in (None, sweep.batch):
                 what.append(f"batch {old.get('batch')} there, {sweep.batch} now")
             if old.get("fixed") not in (None, list(sweep.fixed)):
