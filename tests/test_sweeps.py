@@ -414,8 +414,9 @@ def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, m
     text = SMALL_GRID + '\n[cluster]\nqueue = "debug"\nmemory = "1GB"\nwalltime = "00:10:00"\n'
     s = load_sweep(write(tmp_path, text), batch=6)
     run_sweep(s, tmp_path / "out", executor="slurm", progress=False)
-    assert seen == {"queue": "debug", "memory": "1GB", "walltime": "00:10:00",
-                    "log_directory": str((tmp_path / "out" / "logs").resolve())}  # the workers' logs: the sweep's
+    # the file's settings, the workers' logs in the sweep's folder, and the cores its runs need (1 below 4,000 faculty)
+    assert seen == {"queue": "debug", "memory": "1GB", "walltime": "00:10:00", "cores": 1,
+                    "log_directory": str((tmp_path / "out" / "logs").resolve())}
     pd.testing.assert_frame_equal(runs_table(tmp_path / "out"), grid_reference[2])
 
 

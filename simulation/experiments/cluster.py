@@ -215,7 +215,7 @@ def wait_for_workers(cluster: Any, timeout: float, say: Callable[[str], None], p
         ids = job_ids(cluster)
         if ids and ids != shown:
             say(f"slurm: submitted {len(ids)} worker job{'s' if len(ids) > 1 else ''}: {', '.join(ids)}; "
-                "waiting for them to start")
+                f"waiting for {'them' if len(ids) > 1 else 'it'} to start")
             shown = ids
         workers = len(cluster.scheduler_info.get("workers", {}))
         if workers:

@@ -1139,7 +1139,7 @@ def run_sweep(
         except ImportError as exc:
             raise SweepError(f"--executor slurm needs simulation.experiments.cluster and dask-jobqueue ({exc}); "
                              "or use --job-array") from None
-        check_slurm(cluster_settings(sweep))
+        check_slurm(slurm_settings(sweep, out if out is not None else default_out(sweep)))
     out = prepare(sweep, out if out is not None else default_out(sweep), source)
     runs_dir = out / "runs"
     destination.remove_leftovers([out, runs_dir, *runs_dir.glob("shard=*")])
@@ -1158,8 +1158,7 @@ def run_sweep(
         except ImportError as exc:
             raise SweepError(f"--executor slurm needs simulation.experiments.cluster and dask-jobqueue ({exc}); "
                              "or use --job-array") from None
-        settings = cluster_settings(sweep)
-        settings.setdefault("log_directory", str((out / "logs").resolve()))  # the workers' logs: the sweep's
+        settings = slurm_settings(sweep, out)
         cluster_ctx = slurm_cluster(settings, say=lambda text: step(text))  # job ids and waits: said even with -q
     local = cluster_ctx is None and not is_remote(executor, address)
     asked = threads
@@ -1211,6 +1210,20 @@ def cluster_threads(settings: dict) -> int:
     """Numba threads per run for the slurm executor: a job's cores over its worker processes."""
     cores, processes = settings.get("cores") or 1, settings.get("processes") or 1
     return max(1, cores // processes)
+
+
+def slurm_settings(sweep: Sweep, out: str | Path) -> dict:
+    """The slurm executor's [cluster] settings: the file's, with what it leaves out sized for the
+    sweep: the workers' logs in the sweep folder's logs/, cores as an array task would ask for
+    (`array_resources`) and memory per job for its worker processes' runs (footprint estimate)."""
+    settings = cluster_settings(sweep)
+    settings.setdefault("log_directory", str((Path(out) / "logs").resolve()))
+    if "cores" not in settings or "memory" not in settings:
+        need = array_resources(sweep)
+        processes = settings.get("processes") or 1
+        settings.setdefault("cores", max(need["cores"], processes))
+        settings.setdefault("memory", f"{need['memory_mb'] * processes}MiB")
+    return settings
 
 
 def cluster_settings(sweep: Sweep) -> dict:
