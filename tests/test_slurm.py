@@ -70,6 +70,10 @@ def slurm():
             pytest.skip(message.splitlines()[0])
         time.sleep(1)
     default = next((p.rstrip("*") for p, _ in states if p.endswith("*")), states[0][0].rstrip("*"))
+    if importlib.util.find_spec("dask_jobqueue") is not None:
+        # dask-jobqueue sets a SIGINT handler when first imported, which only the main thread may do; the
+        # tests run the executor in a thread (to fail with SLURM's state on a hang), so import it here
+        import dask_jobqueue  # noqa: F401
     return default
 
 
