@@ -23,6 +23,9 @@ replicates and d_r = y_r(AB_i) - y_r(A):
     ST_i  = mean_j [ m(d)^2 - s^2(d)/R ] / (2 V)                            (Jansen)
     S1_i  = mean_j [ m(y(B)) m(d) - cov(y(B), d)/R ] / V                     (Saltelli 2010)
 
+(y centred first on the mean of the A and B rows, so that the indices do not depend on the
+outcome's level.)
+
 each correction being the noise's own share of that product (an unbiased estimate of it from
 the replicates). With one replicate the noise cannot be estimated and nothing is removed.
 
@@ -64,6 +67,9 @@ def _corrected_sobol(Y: np.ndarray, d: int, second_order: bool) -> tuple[np.ndar
     step = 2 * d + 2 if second_order else d + 2
     n, R = Y.shape
     blocks = Y.reshape(n // step, step, R)
+    # centred on the mean of the A and B rows (as SALib standardizes): the indices are unchanged in
+    # expectation (the differences have mean zero), the first-order estimator's variance much smaller
+    blocks = blocks - np.concatenate([blocks[:, 0, :], blocks[:, -1, :]]).mean()
     A, B = blocks[:, 0, :], blocks[:, -1, :]
     AB = blocks[:, 1:d + 1, :]  # (N, d, R)
     mA, mB = A.mean(axis=1), B.mean(axis=1)
