@@ -502,6 +502,11 @@ def sweep_(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run again the tasks that hold failed runs.")
     ] = False,
+    threads: Annotated[
+        Optional[int], typer.Option(help=(
+            "Numba threads per run (an array task's cores); default: 1 below 4,000 faculty, else the cores "
+            "over the runs at once."))
+    ] = None,
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
@@ -513,6 +518,7 @@ def sweep_(
         _fail("--job-array, --status and --shard do not go together; give one")
     _positive("--workers", workers, "the default is one per core")
     _positive("--shards", shards, "the default is one per task, at most 50")
+    _positive("--threads", threads, "the default is one per run below 4,000 faculty")
     try:
         sw = load_sweep(sweep_file, list(set_ or []), batch, calibration)
     except ConfigError as exc:
@@ -531,7 +537,8 @@ def sweep_(
             typer.echo(f"{n} array tasks over {sw.n_tasks} tasks ({sw.n_runs} runs); submit: sbatch <this script>; "
                        f"logs: {folder / 'logs'}", err=True)
             return
-        res = run_sweep(sw, folder, executor, workers, scheduler, shard, progress=not quiet, retry_failed=retry_failed)
+        res = run_sweep(sw, folder, executor, workers, scheduler, shard, progress=not quiet, retry_failed=retry_failed,
+                        threads=threads)
     except (SweepError, DestinationError, MemoryShortError) as exc:
         _fail(str(exc))
     except ValueError as exc:

@@ -113,13 +113,13 @@ def test_sobol_recovers_the_ishigami_indices(tmp_path):
     names = [p["name"] for p in ISHIGAMI_PARAMS]
     np.testing.assert_allclose(t.loc[names, "S1"], ISHIGAMI_S1, atol=0.06)
     np.testing.assert_allclose(t.loc[names, "ST"], ISHIGAMI_ST, atol=0.06)
-    assert (t["S1_conf"] > 0).all() and (t["S1_low"] <= t["S1"]).all() and (t["ST_high"] >= t["ST"]).all()
+    assert (t["S1_high"] > t["S1_low"]).all() and (t["S1_low"] <= t["S1"]).all() and (t["ST_high"] >= t["ST"]).all()
     # seeded bootstrap: the intervals are the same on a second analysis
     again = an.analyze(folder, progress=False, figures=False).tables["sobol_indices"]
     pd.testing.assert_frame_equal(a.tables["sobol_indices"], again)
     assert list(a.tables["importance"]["parameter"][:2]) == [names[0], names[1]]
     for name in ("sobol_indices", "point_means", "importance"):
-        assert (folder / "analysis" / f"{name}.csv").exists() and (folder / "analysis" / f"{name}.parquet").exists()
+        assert (folder / "analysis" / f"{name}.csv").exists() and not (folder / "analysis" / f"{name}.parquet").exists()
 
 
 def test_missing_points_in_a_sobol_sweep_are_refused_in_one_line(tmp_path):
@@ -226,7 +226,7 @@ def test_sign_change_is_found_near_the_true_threshold(tmp_path):
     ch = a.tables["sign_changes"].set_index(["outcome", "parameter"])
     r = ch.loc[("retention_10y", "network.share_external")]
     assert r["threshold"] == pytest.approx(0.5, abs=0.03) and r["sense"] == 1
-    assert "turns negative when network.share_external < 0.5" in r["sentence"]
+    assert "turns negative (worse for faculty) when network.share_external < 0.5" in r["sentence"]
     # positive everywhere: said honestly
     assert "no sign change in the range swept" in ch.loc[("pubs_per_faculty_year", "mentoring.fit_sigma"), "sentence"]
     bins = a.tables["sign_bins"]
@@ -272,8 +272,11 @@ def test_report_has_every_section_and_labels_every_outcome(tmp_path, kind):
     for section in ("Bottom line", "Parameters swept", "Outcomes analysed", an.SECTION_TITLES[kind],
                     "Where the advantage changes sign", "Means at each design point", "Files and provenance"):
         assert section in page, section
-    assert page.count("data:image/png;base64,") == len(a.figures) >= 2
-    assert all(Path(f["png"]).exists() for f in a.figures)
+    # one copy of each figure: the page shows the PNGs in figures/ by their relative paths
+    srcs = re.findall(r'<img src="([^"]+)"', page)
+    assert len(srcs) == len(a.figures) >= 2 and "base64" not in page
+    assert sorted(srcs) == sorted(f"figures/{Path(f['png']).name}" for f in a.figures)
+    assert all((a.report.parent / src).is_file() for src in srcs)
     _assert_every_outcome_labelled(page, a.sweep.outcomes)
 
 
@@ -318,3 +321,95 @@ def test_morris_uses_the_complete_trajectories_of_an_unfinished_sweep(tmp_path):
     assert (m.loc["network.max_ties", "mu_star"] == pytest.approx(0.33)
             and m.loc["network.share_external", "mu_star"] < 1e-9)
     assert any("9 of 10 trajectories" in n["why"] for n in a.notes)
+
+
+# --- better is clear: an advantage is positive when the model is better for faculty -----------------
+
+def test_lowering_an_outcome_where_lower_is_better_is_called_better_everywhere(tmp_path):
+    from simulation.analysis.outcomes import direction
+
+    o = "share_months_hole"
+    assert direction(o) == -1
+    xs, ys = [1.0, 2.0, 3.0], [0.0, 1.0]
+    X = np.array([(x, y) for x in xs for y in ys])
+    params = [{"name": "network.max_ties", "low": 1, "high": 3, "values": xs, "distribution": None, "integer": True},
+              {"name": "network.share_external", "low": 0, "high": 1, "values": ys, "distribution": None,
+               "integer": False}]
+
+    def f(X, model, r, rng):  # the network has 5-10 pp fewer months with a hole at every point
+        return {o: 0.4 - (0.05 + 0.025 * (X[:, 0] - 1) if model == "network" else 0.0) + rng.normal(0, 0.002, len(X))}
+
+    folder = write_sweep(tmp_path / "holes", "grid", params, X, f, models=("dyad", "network"), outcomes=(o,),
+                         replicates=3)
+    a = an.analyze(folder, progress=False)
+    adv = a.tables["grid_surfaces"]
+    adv = adv[adv["kind"] == "advantage"]
+    assert (adv["mean"] > 0.04).all() and (adv["ci_low"] > 0).all()  # the table: positive = better
+    page = a.report.read_text()
+    # the bottom line
+    import html as html_
+
+    bottom = html_.unescape(re.sub(r"<[^>]+>", "", page.split("<h2>Bottom line</h2>", 1)[1].split("</div>", 1)[0]))
+    assert f"Network's advantage over dyad in {label(o)} is positive at every design point" in bottom
+    assert "network is better for faculty everywhere" in bottom and "worse" not in bottom
+    # the sign table: every cell +, green
+    bins = a.tables["sign_bins"]
+    assert set(bins["sign"]) == {"+"}
+    assert "sign-neg" not in page.split("<h2 id=\"sign\">", 1)[1].split("<p class='legend'>", 1)[0]
+    assert page.count("class='sign-pos'") >= len(bins)
+    # the heatmap: the advantage panel's cells are on the blue (better) side of its scale, centred on zero
+    fig = an.grid_figure(a.tables["point_means"], o, a.sweep.parameters, an.series_order(a.sweep), {})
+    panel = fig.axes[2]
+    assert "advantage" in panel.get_title()
+    mesh = panel.collections[0]
+    values = np.asarray(mesh.get_array())
+    rgba = mesh.cmap(mesh.norm(values))
+    assert (values > 0).all() and (rgba[..., 2] > rgba[..., 0]).all()  # blue over red: RdBu's positive side
+    assert mesh.norm.vmin == -mesh.norm.vmax
+
+
+def test_analyze_says_why_no_point_has_a_value(tmp_path):
+    def f(X, model, r, rng):
+        return {"retention_10y": np.full(len(X), np.nan), "share_months_hole": 0.3 - 0.02 * X[:, 0]}
+
+    xs = [1.0, 2.0, 3.0]
+    params = [{"name": "network.max_ties", "low": 1, "high": 3, "values": xs, "distribution": None, "integer": True}]
+    folder = write_sweep(tmp_path / "short", "grid", params, np.array(xs)[:, None], f,
+                         outcomes=("retention_10y", "share_months_hole"))
+    manifest = json.loads((folder / "sweep.json").read_text())
+    manifest["horizon_years"] = 4
+    (folder / "sweep.json").write_text(json.dumps(manifest))
+    a = an.analyze(folder, progress=False, figures=False)
+    why = [n["why"] for n in a.notes if "retention_10y" in n["what"]]
+    assert why == ["no design point has a value: the runs last 4 years, fewer than the 10 years after hire it needs"]
+    # every outcome empty: refused in one line, with the reason
+    folder2 = write_sweep(tmp_path / "short2", "grid", params, np.array(xs)[:, None], f, outcomes=("retention_10y",))
+    manifest["outcomes"] = ["retention_10y"]
+    (folder2 / "sweep.json").write_text(json.dumps(manifest))
+    with pytest.raises(an.SweepError, match=r"fewer than the 10 years after hire it needs") as e:
+        an.analyze(folder2, progress=False)
+    assert "\n" not in str(e.value)
+
+
+def test_morris_with_one_replicate_says_it_cannot_separate_noise(tmp_path):
+    pytest.importorskip("SALib")
+    from SALib.sample import morris as morris_sample
+
+    params = [_uniform("network.share_external", 0, 1), _uniform("mentoring.fit_sigma", 0, 3)]
+    problem = {"num_vars": 2, "names": [p["name"] for p in params], "bounds": [[0, 1], [0, 3]]}
+    X = morris_sample.sample(problem, 6, num_levels=4, seed=3)
+
+    def f(X, model, r, rng):
+        return {"retention_10y": 0.5 + 0.2 * X[:, 0]}
+
+    folder = write_sweep(tmp_path / "m1", "morris", params, X, f, replicates=1, design_extra={"levels": 4, "n": 6})
+    a = an.analyze(folder, progress=False, figures=False)
+    assert any("one replicate" in n["what"] and "cannot be told from noise" in n["why"] for n in a.notes)
+    assert a.tables["morris"]["noise_floor"].isna().all()
+    assert "one replicate per point the noise cannot be estimated" in a.report.read_text()
+
+
+def test_sobol_indices_beyond_what_indices_can_be_are_counted():
+    t = pd.DataFrame({"S1": [0.1, -0.5, 0.9], "S1_low": [0.0, -0.9, 0.8], "S1_high": [0.2, -0.1, 1.0],
+                      "ST": [0.2, 0.1, 0.3], "ST_low": [0.1, 0.0, 0.2], "ST_high": [0.3, 0.2, 0.4]})
+    assert an.sobol_inconsistencies(t) == {"rows": 3, "negative": 1, "above_one": 0, "s1_above_st": 1}

@@ -70,6 +70,10 @@ def slurm():
             pytest.skip(message.splitlines()[0])
         time.sleep(1)
     default = next((p.rstrip("*") for p, _ in states if p.endswith("*")), states[0][0].rstrip("*"))
+    if importlib.util.find_spec("dask_jobqueue") is not None:
+        # dask-jobqueue sets a SIGINT handler when first imported, which only the main thread may do; the
+        # tests run the executor in a thread (to fail with SLURM's state on a hang), so import it here
+        import dask_jobqueue  # noqa: F401
     return default
 
 
@@ -274,3 +278,71 @@ def test_sweep_on_the_slurm_executor_matches_a_local_run(slurm, tiny, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr + _diagnose(logs)
     print(f"\nsweep --executor slurm (2 jobs, 4 runs): {time.perf_counter() - t0:.1f} s")
     pd.testing.assert_frame_equal(read_runs(out), read_runs(local_out))
+
+
+BIG_SWEEP = """\
+base = "network"
+seed = 3
+replicates = 1
+outcomes = ["pubs_per_faculty_year"]
+
+[fixed]
+"population.n_faculty" = 4000
+"population.n_institutions" = 4
+horizon_years = 1
+
+[parameters."network.max_ties"]
+values = [1, 2]
+
+[run]
+batch = 1
+
+[cluster]
+cores = 2
+walltime = "00:20:00"
+"""
+
+
+@needs_sweeps
+@pytest.mark.parametrize("cores", [1, 2])  # 1: below what numba would take by itself at 4,000 faculty (every core)
+def test_a_job_array_above_the_one_thread_threshold_runs_each_task_on_the_threads_it_asked_for(slurm, tmp_path,
+                                                                                                 cores):
+    from simulation.experiments.sweeps import read_task_record
+    from simulation.run.simulate import ONE_THREAD_BELOW
+
+    assert ONE_THREAD_BELOW <= 4000 and (os.cpu_count() or 1) >= 2
+    sweep_file = tmp_path / "big.toml"
+    sweep_file.write_text(BIG_SWEEP.replace("cores = 2", f"cores = {cores}"))
+    out = tmp_path / "big"
+    made = _careersim("sweep", str(sweep_file), "--job-array", "--shards", "2", "--out", str(out))
+    assert made.returncode == 0, made.stdout + made.stderr
+    script = made.stdout
+    assert f"#SBATCH --cpus-per-task={cores}" in script and "export NUMBA_NUM_THREADS=${SLURM_CPUS_PER_TASK" in script
+    assert "--threads $NUMBA_NUM_THREADS" in script, script
+    (tmp_path / "big.sbatch").write_text(script)
+    logs = out / "logs"
+    try:
+        submit = subprocess.run(["sbatch", "--parsable", "--wait", "-p", slurm, str(tmp_path / "big.sbatch")],
+                                capture_output=True, text=True, timeout=2 * TIMEOUT, cwd=tmp_path)
+    except subprocess.TimeoutExpired:
+        subprocess.run(["scancel", "-n", "careersim-big"], capture_output=True)
+        pytest.fail(f"the job array did not finish in {2 * TIMEOUT} s\n{_diagnose(logs)}")
+    assert submit.returncode == 0, submit.stdout + submit.stderr + _diagnose(logs)
+    files = sorted((out / "runs").glob("shard=*/task-*.parquet"))
+    assert len(files) == 2
+    # the threads numba ran each run with, as seen inside the task
+    assert [read_task_record(f)["threads"] for f in files] == [[cores], [cores]]
+
+
+@needs_sweeps
+def test_the_slurm_executor_refuses_a_partition_that_does_not_exist_before_submitting(slurm, tiny, tmp_path):
+    sweep_file, _ = tiny
+    bad = tmp_path / "bad.toml"
+    bad.write_text(sweep_file.read_text() + '\n[cluster]\nqueue = "no-such-partition"\njobs = 1\n')
+    before = _cmd("squeue", "-h", "-o", "%i")
+    done = _careersim("sweep", str(bad), "--executor", "slurm", "--out", str(tmp_path / "out"), timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and "no-such-partition" in lines[0] and "no such partition" in lines[0], lines
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+    assert _cmd("squeue", "-h", "-o", "%i") == before  # nothing submitted

@@ -147,6 +147,28 @@ def test_design_errors(tmp_path):
 
 # --- designs -------------------------------------------------------------------------------
 
+def test_a_horizon_too_short_for_an_outcome_is_refused_in_one_line(tmp_path):
+    text = SMALL_GRID.replace('"load_median"]', '"load_median", "retention_10y"]').replace("horizon_years = 3",
+                                                                                          "horizon_years = 4")
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        load_sweep(path)
+    msg = str(e.value)
+    assert "\n" not in msg and 'outcomes[4] = "retention_10y"' in msg and "at least 10 years" in msg
+    assert "horizon_years = 4" in msg
+    r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+    # swept: its shortest value counts; left to the defaults, the outcomes are those the horizon can give
+    swept = text.replace("horizon_years = 4\n", "").replace('[design]', '[parameters.horizon_years]\nvalues = [4, 12]\n'
+                                                            '[design]')
+    with pytest.raises(ConfigError, match="horizon_years is swept from 4"):
+        load_sweep(write(tmp_path, swept, "swept.toml"))
+    default = text.replace('outcomes = ["pubs_per_faculty_year", "mean_unmet", "share_months_hole", "load_median", '
+                           '"retention_10y"]\n', "")
+    outcomes = load_sweep(write(tmp_path, default, "default.toml")).outcomes
+    assert "pubs_per_faculty_year" in outcomes and not {"retention_5y", "retention_10y", "grant_5y"} & set(outcomes)
+
+
 def test_grid_is_the_product_of_the_values(tmp_path):
     text = SMALL_GRID.replace("[design]", '[parameters."exits.unmet_effect"]\nvalues = [0.2, 0.4]\n\n[design]')
     s = load_sweep(write(tmp_path, text))
@@ -214,7 +236,7 @@ def test_dataset_layout(grid_reference):
     assert table["load_median"].notna().eq(table["group"] == "all").all()  # run level: group all only
     # paired: every model at a point and replicate has the same seed
     assert (table.groupby(["point", "replicate"])["seed"].nunique() == 1).all()
-    assert table["seed"].nunique() == 6
+    assert table["seed"].nunique() == 2  # common random numbers: replicate r has one seed at every point
     manifest = json.loads((out / "sweep.json").read_text())
     for key in ("name", "description", "sweep_file", "base", "seed", "replicates", "models", "outcomes", "design",
                 "n_points", "n_runs", "n_tasks", "versions", "git_commit", "created_utc"):
@@ -230,7 +252,7 @@ def test_the_function_model_reproduces_a_sweep_run(grid_reference):
     row = table[
         (table["point"] == 1) & (table["replicate"] == 1) & (table["model"] == "dyad") & (table["group"] == "all")
     ]
-    got = sweeps.model(seed=5, base="network", mentoring_model="dyad", replicate=1, point=1, network__max_ties=2.0,
+    got = sweeps.model(seed=5, base="network", mentoring_model="dyad", replicate=1, network__max_ties=2.0,
                        population__n_faculty=60, population__n_institutions=2, horizon_years=3)
     assert got["pubs_per_faculty_year"] == pytest.approx(float(row["pubs_per_faculty_year"].iloc[0]), rel=0, abs=0)
     assert got["load_median"] == float(row["load_median"].iloc[0])
@@ -379,7 +401,7 @@ def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, m
     seen = {}
 
     @contextmanager
-    def slurm_cluster(settings):
+    def slurm_cluster(settings, say=None):
         seen.update(settings)
         with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                       dashboard_address=None) as cluster:
@@ -387,11 +409,14 @@ def test_slurm_executor_runs_on_the_cluster_that_cluster_py_provides(tmp_path, m
 
     fake = types.ModuleType("simulation.experiments.cluster")
     fake.slurm_cluster = slurm_cluster
+    fake.check_slurm = lambda settings: settings
     monkeypatch.setitem(sys.modules, "simulation.experiments.cluster", fake)
     text = SMALL_GRID + '\n[cluster]\nqueue = "debug"\nmemory = "1GB"\nwalltime = "00:10:00"\n'
     s = load_sweep(write(tmp_path, text), batch=6)
     run_sweep(s, tmp_path / "out", executor="slurm", progress=False)
-    assert seen == {"queue": "debug", "memory": "1GB", "walltime": "00:10:00"}
+    # the file's settings, the workers' logs in the sweep's folder, and the cores its runs need (1 below 4,000 faculty)
+    assert seen == {"queue": "debug", "memory": "1GB", "walltime": "00:10:00", "cores": 1,
+                    "log_directory": str((tmp_path / "out" / "logs").resolve())}
     pd.testing.assert_frame_equal(runs_table(tmp_path / "out"), grid_reference[2])
 
 
@@ -492,7 +517,7 @@ def test_an_ensemble_sweep_runs_replicate_r_on_member_r_mod_m(tmp_path, install_
     assert (table["member"] == table["replicate"] % 2).all()
     # paired: every point faces the same members; the seeds are as in a point sweep
     assert (table.groupby("replicate")["member"].nunique() == 1).all()
-    assert (table["seed"] == [sweeps.run_seed(9, p, r) for p, r in zip(table["point"], table["replicate"])]).all()
+    assert (table["seed"] == [sweeps.run_seed(9, 0, r) for r in table["replicate"]]).all()
     # the runs' parameters differ as the members do (and only so, besides the seed)
     params = {}
     for t in range(s.n_tasks):
@@ -507,7 +532,7 @@ def test_an_ensemble_sweep_runs_replicate_r_on_member_r_mod_m(tmp_path, install_
         assert params[point, 2].exits.unmet_effect == 0.0 and params[point, 0].network.max_ties == [1, 3][point]
     # the function model on the same member reproduces a run
     row = table[(table["point"] == 1) & (table["replicate"] == 1) & (table["group"] == "all")]
-    got = sweeps.model(seed=9, base="network", replicate=1, point=1, member=1, network__max_ties=3,
+    got = sweeps.model(seed=9, base="network", replicate=1, member=1, network__max_ties=3,
                        population__n_faculty=60, population__n_institutions=2, horizon_years=2)
     assert got["pubs_per_faculty_year"] == float(row["pubs_per_faculty_year"].iloc[0])
     assert got["mean_unmet"] == float(row["mean_unmet"].iloc[0])
@@ -565,7 +590,53 @@ def test_cli_calibration_ensemble_in_status_and_job_array(tmp_path, install_ense
     assert "calibration: the calibrated ensemble's 2 members (replicate r of every point on member r mod 2" in r.stdout
     r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--calibration", "ensemble", "--job-array"])
     assert r.exit_code == 0, r.output
-    assert "--executor serial --calibration ensemble" in r.stdout
+    assert "--executor serial --threads $NUMBA_NUM_THREADS --calibration ensemble" in r.stdout
     assert json.loads((out / "sweep.json").read_text())["calibration"] == "ensemble"
     r = runner.invoke(app, ["sweep", str(plain), "--out", str(out), "--status"])  # the point sweep: another plan
     assert r.exit_code == 0 and "the folder holds a different sweep" in r.stdout
+
+
+def test_task_files_record_their_machine_and_status_says_when_they_differ(grid_reference, tmp_path):
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from simulation.analysis import sweep_analysis as an
+    from simulation.run.results import machine
+
+    s, out, reference = grid_reference
+    files = sorted((out / "runs" / "shard=0").glob("task-*.parquet"))
+    record = sweeps.read_task_record(files[0])
+    assert record["machine"] == machine() and record["threads"] == [1]
+    # lean: no pandas metadata, and the footer (schema and record) is under 2 KB for 3 rows of 11 columns
+    assert pq.read_metadata(files[0]).serialized_size < 2048 and b"pandas" not in (pq.read_schema(files[0]).metadata
+                                                                                    or {})
+    assert "kinds of machine" not in sweeps.format_status(s, sweeps.status(s, out))
+    # two hand-made task records of different kernel targets and numpy SIMD sets
+    copy = tmp_path / "mixed"
+    shutil.copytree(out, copy)
+    other = {**record, "machine": {**record["machine"], "kernel_target": "skylake-avx512", "numpy_simd": "AVX2"}}
+    for f in sorted((copy / "runs" / "shard=0").glob("task-*.parquet"))[:3]:
+        sweeps.write_task_file(pq.read_table(f).to_pandas(), f, other)
+    text = sweeps.format_status(s, sweeps.status(s, copy))
+    line = next(x for x in text.splitlines() if "kinds of machine" in x)
+    here = record["machine"]["kernel_target"]
+    assert "2 kinds of machine" in line and "3 on skylake-avx512" in line and f"9 on {here}" in line
+    assert "integer outcomes are identical" in line and "relative tolerance" in line
+    pd.testing.assert_frame_equal(read_runs(copy), reference)  # rewritten files read back the same
+    a = an.analyze(copy, progress=False, figures=False)
+    assert any("2 kinds of machine" in n["what"] and "skylake-avx512" in n["why"] for n in a.notes)
+
+
+def test_a_folder_from_before_common_seeds_says_how_to_resume_it(tmp_path):
+    path = write(tmp_path, SMALL_GRID.replace("replicates = 2", 'replicates = 2\nseeds = "independent"'))
+    s = load_sweep(path)
+    assert not s.common_seeds and s.seed_of(1, 1) == sweeps.run_seed(5, 1, 1) != sweeps.run_seed(5, 0, 1)
+    out = sweeps.prepare(s, tmp_path / "out")
+    manifest = json.loads((out / "sweep.json").read_text())
+    del manifest["seeds"]  # as a sweep written before common random numbers
+    (out / "sweep.json").write_text(json.dumps(manifest))
+    sweeps.prepare(s, out)  # the same plan: independent seeds keep the id they had
+    with pytest.raises(sweeps.SweepError, match=r'seeds independent there \(made before sweeps ran on common random '
+                                                r'numbers\), common now; seeds = "independent" in the file resumes it'):
+        sweeps.prepare(load_sweep(write(tmp_path, SMALL_GRID, "common.toml")), out)

@@ -5,25 +5,30 @@ Reads what the sweep engine writes (`sweep.json`, `design.parquet`, the Hive-par
 
 - `point_means`: per design point, mentoring model and outcome, the mean over replicates
   with its 95% t-interval; when two or more models are compared, each model's paired
-  advantage over the first (replicate by replicate, e.g. network − dyad) is an extra series;
+  advantage over the first (replicate by replicate, e.g. network − dyad) is an extra series,
+  signed by the outcome registry's direction so that positive is better for faculty (for an
+  outcome where lower is better, the first model's level minus the other's; for one that is
+  neither, the other's minus the first's);
 - `sign_bins` and `sign_changes`: for each advantage, outcome and parameter, the mean
   advantage in bins of the parameter's range, and where it changes sign (a monotone fit);
-- by design: `sobol_indices` (S1, ST with bootstrap intervals, SALib), `morris` (mu*,
-  its interval, sigma, SALib), `grid_surfaces` (mean and 95% t-interval per grid cell) and
-  `main_effects`, `lhs_correlations` (Spearman rank correlations and standardized regression
+- by design: `sobol_indices` (S1, ST of the replicate means with the replicate noise's part
+  removed, 95% intervals carrying design sampling and noise; `simulation.analysis.sensitivity`),
+  `morris` (mu*, its interval, mu, sigma, the noise floor), `grid_surfaces` (mean and 95%
+  t-interval per grid cell), `main_effects` and `effect_ranges` (each parameter's main-effect
+  range with an interval for the noise), `lhs_correlations` (Spearman rank correlations and standardized regression
   coefficients, with 95% intervals);
 - `importance`: the measure that ranks the parameters for this design, per outcome;
 - `figures/*.png` (seaborn) and `report.html`, a self-contained page in the style of a
   comparison's report.
 
-Every table is written as CSV and Parquet, atomically. `analyze()` is the function the
+Every table is written once, as CSV, atomically; the page shows the figures from `figures/`
+(keep the folder together when you move the page). `analyze()` is the function the
 command line calls; it raises `SweepError` (a one-line message) for a folder that is not a
 sweep or a sweep that cannot be analysed.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import re
@@ -143,11 +148,70 @@ def unique_runs(frame: pd.DataFrame) -> pd.DataFrame:
             .drop_duplicates(keys).drop(columns="_failed"))
 
 
+# --- the machines the tasks ran on ------------------------------------------------------------------
+
+TASK_KEY = b"careersim_task"  # a task file's record (sweeps.task_record) in its Parquet footer
+# what a run's floats may depend on: the kernels' target and features, numpy's vector loops
+MACHINE_KEYS = ("kernel_target", "kernel_features", "numpy_simd")
+
+
+def task_machines(folder: str | Path) -> list[dict]:
+    """The kinds of machine a sweep's task files ran on (their records' kernel target, its features'
+    hash and numpy's SIMD set), each with its CPU models, hosts and how many task files; files
+    written before task records are counted under an unknown machine."""
+    import pyarrow.parquet as pq
+
+    kinds: dict[tuple, dict] = {}
+    for f in sorted((Path(folder) / "runs").glob("shard=*/task-*.parquet")):
+        try:
+            meta = pq.read_schema(f).metadata or {}
+            record = json.loads(meta[TASK_KEY]) if TASK_KEY in meta else {}
+        except (OSError, ValueError):
+            record = {}
+        m = record.get("machine") or {}
+        key = tuple(str(m.get(k, "unknown")) for k in MACHINE_KEYS)
+        kind = kinds.setdefault(key, {**dict(zip(MACHINE_KEYS, key)), "cpus": set(), "hosts": set(), "tasks": 0})
+        kind["tasks"] += 1
+        kind["cpus"].add(str(m.get("cpu", "unknown")))
+        kind["hosts"].add(str(record.get("host", "unknown")))
+    return [{**k, "cpus": sorted(k["cpus"]), "hosts": sorted(k["hosts"])} for k in kinds.values()]
+
+
+MIXED_MACHINES = ("the reproducibility guarantee covers them: integer outcomes are identical and floating-point "
+                  "ones equal within the relative tolerance the README states (see Reproducibility)")
+
+
+def machines_text(kinds: list[dict]) -> str | None:
+    """A line when the tasks ran on more than one kind of machine (kernel target, its features or numpy's
+    SIMD set), naming them and what the reproducibility guarantee says; None when all ran on one."""
+    if len(kinds) < 2:
+        return None
+    parts = [f"{k['tasks']} on {k['kernel_target']} (features {k['kernel_features']}; numpy SIMD "
+             f"{k['numpy_simd'] or 'none'}; {', '.join(k['cpus'][:2])})" for k in kinds]
+    return f"the task files ran on {len(kinds)} kinds of machine: " + "; ".join(parts) + f"; {MIXED_MACHINES}"
+
+
 # --- what is analysed: series (a model's levels, or a pair's advantage) x outcome ----------------
 
 def advantage_name(a: str, b: str) -> str:
     """The series of b's paired advantage over a: 'network − dyad'."""
     return f"{b} {MINUS} {a}"
+
+
+def better_sign(o: str) -> int:
+    """+1 or -1: the factor that makes a difference of the outcome an advantage, positive = better
+    for faculty (the registry's direction; an outcome that is neither keeps the plain difference)."""
+    return -1 if direction(o) < 0 else 1
+
+
+def advantage_meaning(o: str) -> str:
+    """What a positive advantage in the outcome means, in words."""
+    d = direction(o)
+    if d > 0:
+        return "positive: better for faculty (higher)"
+    if d < 0:
+        return "positive: better for faculty (lower)"
+    return "positive: higher (neither better nor worse for faculty)"
 
 
 def pairs(models: list[str]) -> list[tuple[str, str]]:
@@ -158,8 +222,9 @@ def pairs(models: list[str]) -> list[tuple[str, str]]:
 def replicate_values(sweep: Sweep, group: str = "all") -> pd.DataFrame:
     """Long table: point, replicate, series, kind ('level' or 'advantage'), outcome, value (finite ok runs only).
 
-    Levels: one series per model ('' when the sweep compares none). Advantages: model b minus
-    the first model a, paired on replicate (the same seed), where both runs gave a value."""
+    Levels: one series per model ('' when the sweep compares none). Advantages: model b against
+    the first model a, paired on replicate (the same seed), where both runs gave a value, signed
+    so that positive is better for faculty (`better_sign`: b − a, or a − b where lower is better)."""
     cols = ["point", "replicate", "series", "kind", "outcome", "value"]
     r = sweep.runs
     if r.empty or not sweep.outcomes:
@@ -178,6 +243,7 @@ def replicate_values(sweep: Sweep, group: str = "all") -> pd.DataFrame:
         for a, b in pairs(sweep.models):
             if a in piv.columns and b in piv.columns:
                 d = (piv[b] - piv[a]).dropna().rename("value").reset_index()
+                d["value"] *= d["outcome"].map(better_sign).astype(float)
                 frames.append(d.assign(series=advantage_name(a, b), kind="advantage")[cols])
     out = pd.concat(frames, ignore_index=True)
     out["point"] = out["point"].astype("int64")
@@ -200,17 +266,22 @@ def point_means(values: pd.DataFrame, design: pd.DataFrame, parameters: list[str
     return t[cols].sort_values(["series", "outcome", "point"], kind="stable").reset_index(drop=True)
 
 
-def noise_shares(pm: pd.DataFrame) -> pd.DataFrame:
+def noise_shares(values: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
     """Per series and outcome: the share of the variance of the point means that replicate noise
-    alone would give (mean of sd^2 / n over the points, over the variance across points)."""
+    alone would give (`sensitivity.noise_variance`: with common seeds, only the noise that differs
+    between points counts), over the replicates with a value at every point; NaN with one."""
+    from simulation.analysis.sensitivity import noise_variance
+
     rows = []
-    for (series, kind, o), g in pm.groupby(["series", "kind", "outcome"], sort=False):
-        g = g[np.isfinite(g["mean"])]
-        between = g["mean"].var(ddof=1) if len(g) > 1 else np.nan
-        noise = float(np.nanmean((g["sd"] ** 2 / g["n"]).to_numpy(float))) if (g["n"] > 1).any() else np.nan
-        share = noise / between if np.isfinite(noise) and between and np.isfinite(between) else np.nan
-        rows.append({"series": series, "kind": kind, "outcome": o,
-                     "noise_share": min(share, 1.0) if np.isfinite(share) else np.nan})
+    for (series, kind, o), _ in values.groupby(["series", "kind", "outcome"], sort=False):
+        Y = _complete_replicates(replicate_matrix(values, design, series, o))
+        Y = Y[np.isfinite(Y).all(axis=1)] if Y.size else Y
+        share = np.nan
+        if Y.shape[1] >= 2 and len(Y) >= 2:
+            between = Y.mean(axis=1).var(ddof=1)
+            noise = noise_variance(Y)
+            share = min(noise / between, 1.0) if between > 0 else 1.0
+        rows.append({"series": series, "kind": kind, "outcome": o, "noise_share": share})
     return pd.DataFrame(rows, columns=["series", "kind", "outcome", "noise_share"])
 
 
@@ -249,6 +320,39 @@ def completeness(sweep: Sweep, group: str = "all") -> dict:
             "errors": errors}
 
 
+def horizon_years(sweep: Sweep) -> float | None:
+    """The runs' length in years, from the manifest (or its [fixed] settings); None when swept or unknown."""
+    m = sweep.manifest
+    if "horizon_years" in sweep.parameters:
+        return None
+    if isinstance(m.get("horizon_years"), (int, float)):
+        return float(m["horizon_years"])
+    for line in m.get("fixed") or []:
+        key, _, value = str(line).partition("=")
+        if key.strip() == "horizon_years":
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _why_no_value(sweep: Sweep, outcome: str, group: str = "all") -> str:
+    """': <why>' when no run of the sweep gave the outcome a value (the registry's reason), else ''."""
+    r = sweep.runs
+    if outcome not in r.columns:
+        return ""
+    ok = r[(r["group"] == group) & (r["status"] == "ok")] if "group" in r.columns else r
+    if np.isfinite(ok[outcome].astype(float)).any():
+        return ""
+    h = horizon_years(sweep)
+    if h is None:
+        return ": no run gave a value"
+    from simulation.analysis.outcomes import why_missing
+
+    return f": {why_missing(outcome, h, group)}"
+
+
 def _missing_message(sweep: Sweep, missing: list[int]) -> str:
     return (f"{sweep.folder}: {len(missing)} of {len(sweep.design)} design points have no finished run, and a "
             f"{sweep.kind} analysis needs every point; finish the sweep first (see `careersim sweep <sweep file> --out "
@@ -256,23 +360,6 @@ def _missing_message(sweep: Sweep, missing: list[int]) -> str:
 
 
 # --- Sobol and Morris (SALib) ----------------------------------------------------------------------
-
-def _salib(module: str):
-    """SALib's analysis module, or a one-line SweepError saying how to install it."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"SALib.analyze.{module}")
-    except ImportError:
-        raise SweepError(
-            f"the {module.capitalize()} analysis needs SALib (a careersim dependency): pip install -e ."
-        ) from None
-
-
-def _design_vector(pm: pd.DataFrame, design: pd.DataFrame, series: str, outcome: str) -> np.ndarray:
-    d = pm[(pm["series"] == series) & (pm["outcome"] == outcome)].set_index("point")["mean"]
-    return d.reindex(design["point"].to_numpy()).to_numpy(float)
-
 
 def salib_problem(sweep: Sweep) -> dict:
     meta = sweep.manifest["design"]
@@ -285,53 +372,100 @@ def salib_problem(sweep: Sweep) -> dict:
     }
 
 
-def sobol_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
-    """S1 and ST with bootstrap 95% intervals per series, outcome and parameter (SALib.analyze.sobol)."""
-    sobol = _salib("sobol")
+def replicate_matrix(values: pd.DataFrame, design: pd.DataFrame, series: str, outcome: str) -> np.ndarray:
+    """Y[point, replicate]: one series' outcome at every design point (design order), one column per
+    replicate (NaN where a run gave no value)."""
+    d = values[(values["series"] == series) & (values["outcome"] == outcome)]
+    if d.empty:
+        return np.full((len(design), 1), np.nan)
+    wide = d.pivot_table(index="point", columns="replicate", values="value", aggfunc="mean")
+    return wide.reindex(design["point"].to_numpy()).to_numpy(float)
+
+
+def _complete_replicates(Y: np.ndarray) -> np.ndarray:
+    """The replicates with a value at every point (an index shares its replicates across points)."""
+    return Y[:, np.isfinite(Y).all(axis=0)]
+
+
+SOBOL_COLUMNS = ["series", "kind", "outcome", "parameter", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high",
+                 "noise_share", "replicates"]
+
+
+def sobol_indices(sweep: Sweep, values: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
+    """S1 and ST of the replicate means, replicate noise removed, with 95% intervals that carry the
+    design's sampling and the noise (`simulation.analysis.sensitivity.sobol_noisy`), per series,
+    outcome and parameter."""
+    from simulation.analysis.sensitivity import sobol_noisy
+
     problem = salib_problem(sweep)
     second = bool(sweep.manifest["design"].get("calc_second_order", True))
     seed = int(sweep.manifest.get("seed") or 0) if seed is None else seed
     rows = []
     for series, kind in series_order(sweep):
         for o in outcome_order(sweep.outcomes):
-            y = _design_vector(pm, sweep.design, series, o)
-            if not np.isfinite(y).all():
-                notes.append({"what": f"Sobol indices of {target_text(series, kind, o)}",
-                              "why": f"{int((~np.isfinite(y)).sum())} of {len(y)} design points gave no value"})
+            what = f"Sobol indices of {target_text(series, kind, o)}"
+            Y = replicate_matrix(values, sweep.design, series, o)
+            Yc = _complete_replicates(Y)
+            if Yc.shape[1] == 0:
+                bad = int((~np.isfinite(Y).any(axis=1)).sum())
+                notes.append({"what": what, "why": (f"{bad} of {len(Y)} design points gave no value" if bad else
+                                                    "no replicate has a value at every design point")
+                              + _why_no_value(sweep, o)})
                 continue
-            if np.ptp(y) == 0:
-                notes.append({"what": f"Sobol indices of {target_text(series, kind, o)}",
+            if Yc.shape[1] < Y.shape[1]:
+                notes.append({"what": what, "why": f"computed from the {Yc.shape[1]} of {Y.shape[1]} replicates "
+                                                   "that have a value at every design point"})
+            if np.ptp(Yc) == 0:
+                notes.append({"what": what,
                               "why": "the outcome is the same at every design point (no variance to apportion)"})
                 continue
             try:
-                res = sobol.analyze(problem, y, calc_second_order=second, num_resamples=BOOTSTRAP, seed=seed)
-            except (ValueError, RuntimeError) as exc:
-                raise SweepError(f"{sweep.folder}: SALib cannot analyse this Sobol design ({exc})") from None
+                res = sobol_noisy(Yc, problem["num_vars"], second, resamples=BOOTSTRAP, seed=seed)
+            except ValueError as exc:
+                raise SweepError(f"{sweep.folder}: this Sobol design cannot be analysed ({exc})") from None
+            if not np.isfinite(res["ST"]).any():
+                notes.append({"what": what, "why": "its point means vary no more than its replicate noise alone would "
+                                                   f"make them ({Yc.shape[1]} replicates per point): nothing to "
+                                                   "apportion; more replicates per point would tell"})
+                continue
             for k, p in enumerate(problem["names"]):
                 rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p,
-                             "S1": res["S1"][k], "S1_low": res["S1"][k] - res["S1_conf"][k],
-                             "S1_high": res["S1"][k] + res["S1_conf"][k], "S1_conf": res["S1_conf"][k],
-                             "ST": res["ST"][k], "ST_low": res["ST"][k] - res["ST_conf"][k],
-                             "ST_high": res["ST"][k] + res["ST_conf"][k], "ST_conf": res["ST_conf"][k]})
-    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "S1", "S1_low", "S1_high", "S1_conf",
-                                       "ST", "ST_low", "ST_high", "ST_conf"])
+                             **{c: float(res[c][k]) for c in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")},
+                             "noise_share": res["noise_share"], "replicates": res["replicates"]})
+    return pd.DataFrame(rows, columns=SOBOL_COLUMNS)
 
 
-def morris_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
-    """mu*, its bootstrap 95% interval, mu and sigma per series, outcome and parameter (SALib.analyze.morris).
+def sobol_inconsistencies(t: pd.DataFrame) -> dict[str, int]:
+    """How many indices break 0 <= S <= 1 or S1 <= ST by more than their 95% intervals allow."""
+    if t.empty:
+        return {"rows": 0, "negative": 0, "above_one": 0, "s1_above_st": 0}
+    return {"rows": len(t),
+            "negative": int(((t["S1_high"] < 0) | (t["ST_high"] < 0)).sum()),
+            "above_one": int(((t["S1_low"] > 1) | (t["ST_low"] > 1)).sum()),
+            "s1_above_st": int((t["S1_low"] > t["ST_high"]).sum())}
 
-    Morris effects are computed trajectory by trajectory, so trajectories with a missing
-    point are left out (and said so); at least two complete ones are needed."""
-    morris = _salib("morris")
+
+MORRIS_COLUMNS = ["series", "kind", "outcome", "parameter", "mu_star", "mu_star_low", "mu_star_high", "mu", "sigma",
+                  "noise_floor", "trajectories", "replicates"]
+
+
+def morris_indices(sweep: Sweep, values: pd.DataFrame, notes: list[dict], seed: int | None = None) -> pd.DataFrame:
+    """mu*, its 95% interval (trajectories resampled with their replicates), mu, sigma and the
+    noise floor of mu* per series, outcome and parameter, from the replicate means
+    (`simulation.analysis.sensitivity.morris_noisy`).
+
+    Trajectories with a missing point are left out (and said so); at least two complete ones are needed."""
+    from simulation.analysis.sensitivity import morris_noisy
+
     problem = salib_problem(sweep)
     d = problem["num_vars"]
-    levels = int(sweep.manifest["design"].get("levels") or 4)
     seed = int(sweep.manifest.get("seed") or 0) if seed is None else seed
     X = sweep.design[problem["names"]].to_numpy(float)
     size = d + 1
     if len(X) % size:
         raise SweepError(f"{sweep.folder}: the Morris design has {len(X)} points, not a whole number of "
                          f"trajectories of {size}; re-run `careersim sweep` into a new folder")
+    log = [p.get("distribution") == "loguniform" for p in sweep.manifest["design"]["parameters"]]
     # each step of a trajectory moves exactly one parameter; a step that rounding (integer
     # parameters) made invisible leaves its trajectory unreadable, so it is left out
     steps = np.diff(X.reshape(-1, size, d), axis=1)
@@ -342,27 +476,25 @@ def morris_indices(sweep: Sweep, pm: pd.DataFrame, notes: list[dict], seed: int 
     rows = []
     for series, kind in series_order(sweep):
         for o in outcome_order(sweep.outcomes):
-            y = _design_vector(pm, sweep.design, series, o)
-            ok = np.isfinite(y).reshape(-1, size).all(axis=1) & readable
+            what = f"Morris effects of {target_text(series, kind, o)}"
+            Y = replicate_matrix(values, sweep.design, series, o)
+            full = np.isfinite(Y).all(axis=1) if Y.shape[1] else np.zeros(len(Y), bool)
+            ok = full.reshape(-1, size).all(axis=1) & readable
             if ok.sum() < 2:
-                notes.append({"what": f"Morris effects of {target_text(series, kind, o)}",
-                              "why": f"only {int(ok.sum())} of {len(ok)} trajectories have a value at every point "
-                                     "(2 needed)"})
+                notes.append({"what": what, "why": f"only {int(ok.sum())} of {len(ok)} trajectories have a value at "
+                                                   "every point (2 needed)" + _why_no_value(sweep, o)})
                 continue
             if not ok.all():
-                notes.append({"what": f"Morris effects of {target_text(series, kind, o)}",
-                              "why": f"computed from {int(ok.sum())} of {len(ok)} trajectories "
-                                     "(the others miss a point)"})
+                notes.append({"what": what, "why": f"computed from {int(ok.sum())} of {len(ok)} trajectories "
+                                                   "(the others miss a point)"})
             keep = np.repeat(ok, size)
-            res = morris.analyze(problem, X[keep], y[keep], num_resamples=BOOTSTRAP, num_levels=levels, seed=seed)
+            res = morris_noisy(X[keep], Y[keep], problem["bounds"], log, resamples=BOOTSTRAP, seed=seed)
             for k, p in enumerate(problem["names"]):
-                mu_star, conf = float(res["mu_star"][k]), float(res["mu_star_conf"][k])
-                rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p, "mu_star": mu_star,
-                             "mu_star_conf": conf, "mu_star_low": mu_star - conf, "mu_star_high": mu_star + conf,
-                             "mu": float(res["mu"][k]), "sigma": float(res["sigma"][k]),
-                             "trajectories": int(ok.sum())})
-    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "mu_star", "mu_star_conf",
-                                       "mu_star_low", "mu_star_high", "mu", "sigma", "trajectories"])
+                rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p,
+                             **{c: float(res[c][k]) for c in ("mu_star", "mu_star_low", "mu_star_high", "mu",
+                                                              "sigma", "noise_floor")},
+                             "trajectories": int(ok.sum()), "replicates": res["replicates"]})
+    return pd.DataFrame(rows, columns=MORRIS_COLUMNS)
 
 
 # --- grids and Latin hypercubes --------------------------------------------------------------------
@@ -381,6 +513,23 @@ def main_effects(pm: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=["series", "kind", "outcome", "parameter", "value", "mean", "points"])
     return pd.concat(rows, ignore_index=True)[["series", "kind", "outcome", "parameter", "value", "mean", "points"]]
+
+
+def effect_ranges(sweep: Sweep, values: pd.DataFrame) -> pd.DataFrame:
+    """Per series, outcome and grid parameter: the range of its main effect (largest minus smallest
+    mean over its values) with a 95% interval for the replicate noise (`sensitivity.main_effect_range`)."""
+    from simulation.analysis.sensitivity import main_effect_range
+
+    rows = []
+    for series, kind in series_order(sweep):
+        for o in outcome_order(sweep.outcomes):
+            Y = replicate_matrix(values, sweep.design, series, o)
+            for p in sweep.parameters:
+                est, lo, hi = main_effect_range(sweep.design[p].to_numpy(float), Y,
+                                                seed=int(sweep.manifest.get("seed") or 0))
+                rows.append({"series": series, "kind": kind, "outcome": o, "parameter": p, "effect_range": est,
+                             "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["series", "kind", "outcome", "parameter", "effect_range", "ci_low", "ci_high"])
 
 
 def lhs_correlations(pm: pd.DataFrame, parameters: list[str], level: float = 0.95) -> pd.DataFrame:
@@ -552,8 +701,9 @@ def sign_sentence(r) -> str:
     lo, hi = fmt_diff(o, r["mean_min"]), fmt_diff(o, r["mean_max"])
     if np.isfinite(r["threshold"]) and r["sense"] != 0 and r["clear"]:
         t = _fmt_param(p, r["threshold"])
-        text = (f"{who} turns negative when {p} < {t} and is positive above" if r["sense"] > 0 else
-                f"{who} turns negative when {p} > {t} and is positive below")
+        worse = " (worse for faculty)" if direction(o) else ""
+        text = (f"{who} turns negative{worse} when {p} < {t} and is positive above" if r["sense"] > 0 else
+                f"{who} turns negative{worse} when {p} > {t} and is positive below")
         text += f" (monotone fit over the range swept, {rng}; {lo} to {hi} across the design points)"
         if r["bin_sign_changes"] > 1:
             text += f" (the binned means change sign {int(r['bin_sign_changes'])} times: read the table)"
@@ -561,7 +711,8 @@ def sign_sentence(r) -> str:
     lo, hi = fmt_diff(o, r["mean_min"]), fmt_diff(o, r["mean_max"])
     if r["mean_min"] > 0 or r["mean_max"] < 0:
         state = "positive" if r["mean_min"] > 0 else "negative"
-        return f"{who}: no sign change in the range swept ({p} {rng}); {state} at every design point ({lo} to {hi})"
+        return (f"{who}: no sign change in the range swept ({p} {rng}); {state} at every design point ({lo} to {hi}; "
+                f"{_verdict(o, state, b)})")
     others = " as the other parameters vary" if r.get("n_parameters", 2) > 1 else ""
     if not (np.isfinite(r["trend_p"]) and r["trend_p"] < 0.05):
         trend = (f"no monotone trend in {p} (Spearman \u03c1 = {r['trend_rho']:.2f}, p = {r['trend_p']:.2g})"
@@ -593,11 +744,8 @@ def importance(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     elif kind == "morris" and len(tables.get("morris", [])):
         t = tables["morris"].assign(measure="mu_star", value=lambda d: d["mu_star"], ci_low=lambda d: d["mu_star_low"],
                                     ci_high=lambda d: d["mu_star_high"])
-    elif kind == "grid" and len(tables.get("main_effects", [])):
-        me = tables["main_effects"]
-        t = (me.groupby(["series", "kind", "outcome", "parameter"], sort=False)["mean"]
-             .agg(lambda s: float(s.max() - s.min()) if s.notna().any() else np.nan).rename("value").reset_index())
-        t = t.assign(measure="effect_range", ci_low=np.nan, ci_high=np.nan)
+    elif kind == "grid" and len(tables.get("effect_ranges", [])):
+        t = tables["effect_ranges"].assign(measure="effect_range", value=lambda d: d["effect_range"])
     elif kind == "lhs" and len(tables.get("lhs_correlations", [])):
         t = tables["lhs_correlations"].assign(measure="abs_spearman", value=lambda d: d["spearman"].abs(),
                                               ci_low=lambda d: d["spearman_low"], ci_high=lambda d: d["spearman_high"])
@@ -638,7 +786,8 @@ def target_text(series: str, kind: str, o: str) -> str:
 def axis_label(o: str, kind: str, wrap: int = 40) -> str:
     u = value_unit(o, kind)
     text = ((f"advantage in {label(o)}" if kind == "advantage" else label(o))
-            + (f" ({u})" if u and u not in label(o) else ""))
+            + (f" ({u})" if u and u not in label(o) else "")
+            + (f"; {advantage_meaning(o)}" if kind == "advantage" else ""))
     return _wrap(text, wrap)
 
 
@@ -706,13 +855,17 @@ def sobol_figure(t: pd.DataFrame, o: str, series: list[tuple[str, str]], info: d
     s1, s2 = _style()
     with s1, s2:
         fig, axes = _fig(min(5.2 * len(ser), 16), 1.0 + 0.55 * len(params) + 0.6, 1, len(ser), sharey=True)
-        _suptitle(fig, f"Sobol indices of {label(o)}: first order (S1) and total (ST), 95% bootstrap intervals")
+        _suptitle(fig, f"Sobol indices of {label(o)}: first order (S1) and total (ST), replicate noise removed, "
+                     "95% intervals")
         y = np.arange(len(params))
         for ax, (s, kind) in zip(axes[0], ser):
             d = t[(t["series"] == s) & (t["outcome"] == o)].set_index("parameter").reindex(params)
-            ax.barh(y - 0.2, d["S1"], height=0.38, xerr=d["S1_conf"], color="#56b4e9", label="S1 (first order)",
+            def err(c: str) -> np.ndarray:
+                return np.clip(np.nan_to_num([d[c] - d[c + "_low"], d[c + "_high"] - d[c]]), 0, None)
+
+            ax.barh(y - 0.2, d["S1"], height=0.38, xerr=err("S1"), color="#56b4e9", label="S1 (first order)",
                     error_kw={"ecolor": "0.25", "capsize": 2})
-            ax.barh(y + 0.2, d["ST"], height=0.38, xerr=d["ST_conf"], color="#0072b2", label="ST (total)",
+            ax.barh(y + 0.2, d["ST"], height=0.38, xerr=err("ST"), color="#0072b2", label="ST (total)",
                     error_kw={"ecolor": "0.25", "capsize": 2})
             ax.axvline(0, color="0.4", lw=0.8)
             ax.set_yticks(y, [_wrap(parameter_label(p, info), 26) for p in params], fontsize="small")
@@ -738,10 +891,16 @@ def morris_figure(t: pd.DataFrame, o: str, series: list[tuple[str, str]], info: 
         for ax, (s, kind) in zip(axes[0], ser):
             d = t[(t["series"] == s) & (t["outcome"] == o)].copy()
             f = scale(o)
-            d["mu*"], d["sigma_s"], d["conf"] = f * d["mu_star"], f * d["sigma"], f * d["mu_star_conf"]
+            d["mu*"], d["sigma_s"] = f * d["mu_star"], f * d["sigma"]
+            d["lo"], d["hi"] = f * (d["mu_star"] - d["mu_star_low"]), f * (d["mu_star_high"] - d["mu_star"])
+            d["conf"] = d["hi"]
             d["parameter "] = [parameter_label(p, info) for p in d["parameter"]]
             for _, r in d.iterrows():
-                ax.errorbar(r["mu*"], r["sigma_s"], xerr=r["conf"], fmt="none", ecolor=pal[r["parameter"]], alpha=0.6)
+                ax.errorbar(r["mu*"], r["sigma_s"], xerr=[[max(r["lo"], 0)], [max(r["hi"], 0)]], fmt="none",
+                            ecolor=pal[r["parameter"]], alpha=0.6)
+            floor = f * d["noise_floor"].max()
+            if np.isfinite(floor) and floor > 0:
+                ax.axvspan(0, floor, color="0.85", zorder=0, label="_noise")
             sns.scatterplot(data=d, x="mu*", y="sigma_s", hue="parameter ",
                             palette={parameter_label(p, info): pal[p] for p in params}, s=70, ax=ax,
                             legend=ax is axes[0, 0])
@@ -755,7 +914,7 @@ def morris_figure(t: pd.DataFrame, o: str, series: list[tuple[str, str]], info: 
         if leg is not None:
             handles, labels = leg.legend_handles, [x.get_text() for x in leg.get_texts()]
             leg.remove()
-            fig.legend(handles, labels, title="parameter", loc="outside right upper", frameon=False)
+            fig.legend(handles, labels, title="parameter", loc="outside right center", frameon=False)
         return fig
 
 
@@ -793,10 +952,15 @@ def grid_figure(pm: pd.DataFrame, o: str, parameters: list[str], series: list[tu
         if len(parameters) == 2:
             p, q = parameters
             fig, axes = _fig(min(5.2 * len(ser), 17), 4.8, 1, len(ser))
-            _suptitle(fig, f"{_cap(label(o))} over the grid of {p} and {q}: mean over replicates in each cell")
+            _suptitle(fig, f"{_cap(label(o))} over the grid of {p} and {q}: mean over replicates in each cell "
+                           "(one colour scale for the levels, one for the advantages)")
+            lev = d.loc[d["kind"] == "level", "mean"]
+            adv = d.loc[d["kind"] == "advantage", "mean"].abs()
             for ax, (s, kind) in zip(axes[0], ser):
                 g = d[d["series"] == s].pivot_table(index=q, columns=p, values="mean").sort_index(ascending=False)
-                kw = {"cmap": "RdBu", "center": 0} if kind == "advantage" else {"cmap": "viridis"}
+                # one scale per outcome (the same colour is the same value in every panel); advantages centred on 0
+                kw = ({"cmap": "RdBu", "center": 0, "vmin": -adv.max(), "vmax": adv.max()} if kind == "advantage"
+                      else {"cmap": "viridis", "vmin": lev.min(), "vmax": lev.max()})
                 with warnings.catch_warnings():  # seaborn 0.13 calls a colormap API matplotlib deprecates
                     warnings.simplefilter("ignore", PendingDeprecationWarning)
                     sns.heatmap(g, annot=g.size <= 64, fmt=f".{digits(o)}f", ax=ax,
@@ -909,7 +1073,7 @@ def sign_figure(bins: pd.DataFrame, changes: pd.DataFrame, series: str, o: str, 
         for j, p in enumerate(parameters):
             ax = axes[j // ncols, j % ncols]
             d = bins[(bins["series"] == series) & (bins["outcome"] == o) & (bins["parameter"] == p)]
-            colour = np.where(d["mean"] * direction(o) >= 0, "tab:green", "tab:red") if direction(o) else "0.3"
+            colour = np.where(d["mean"] >= 0, "tab:green", "tab:red") if direction(o) else "0.3"
             ax.axhline(0, color="0.3", lw=0.9)
             ax.errorbar(d["centre"], f * d["mean"], yerr=[f * (d["mean"] - d["ci_low"]).fillna(0),
                                                            f * (d["ci_high"] - d["mean"]).fillna(0)],
@@ -960,6 +1124,19 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
         raise SweepError(f"{sweep.folder}: the runs have no rows for group {group!r}")
     status = completeness(sweep, group)
     notes: list[dict] = []
+    empty = {o: _why_no_value(sweep, o, group) for o in sweep.outcomes}
+    empty = {o: why for o, why in empty.items() if why}
+    if empty and len(empty) == len(sweep.outcomes):
+        o, why = next(iter(empty.items()))
+        raise SweepError(f"{sweep.folder}: no design point has a value of any outcome ({label(o)}{why}"
+                         + (f"; and {len(empty) - 1} more" if len(empty) > 1 else "") + ")")
+    for o, why in empty.items():
+        notes.append({"what": f"{_cap(label(o))} ({o})", "why": f"no design point has a value{why}"})
+    mixed = machines_text(task_machines(sweep.folder))
+    if mixed:
+        what, why = mixed.split(": ", 1)
+        notes.append({"what": _cap(what), "why": why})
+    sweep.outcomes = [o for o in sweep.outcomes if o not in empty]
     if status["missing"]:
         if sweep.kind == "sobol":
             raise SweepError(_missing_message(sweep, status["missing"]))
@@ -974,22 +1151,42 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
     values = replicate_values(sweep, group)
     pm = point_means(values, sweep.design, sweep.parameters)
     tables: dict[str, pd.DataFrame] = {"point_means": pm}
-    for _, r in noise_shares(pm).iterrows():
+    for _, r in noise_shares(values, sweep.design).iterrows():
         if r["noise_share"] > 0.5:
             notes.append({"what": f"{_cap(target_text(r['series'], r['kind'], r['outcome']))}: mostly replicate noise",
                           "why": f"about {100 * r['noise_share']:.0f}% of its variation between design points is what "
                                  f"{sweep.replicates} replicates per point give by chance, so its sensitivity measures "
-                                 "mostly measure noise; more replicates per point would tell"})
+                                 "are mostly uncertain (wide intervals"
+                                 + ("; the indices have the noise's part removed" if sweep.kind == "sobol" else "")
+                                 + "); more replicates per point would narrow them"})
     if sweep.kind == "sobol":
         step("analysis: Sobol indices (SALib, bootstrap intervals)", progress)
-        tables["sobol_indices"] = sobol_indices(sweep, pm, notes)
+        tables["sobol_indices"] = sobol_indices(sweep, values, notes)
+        bad = sobol_inconsistencies(tables["sobol_indices"])
+        if bad["negative"] or bad["above_one"] or bad["s1_above_st"]:
+            notes.append({"what": f"{bad['negative'] + bad['above_one'] + bad['s1_above_st']} of {bad['rows']} "
+                                  "Sobol index rows",
+                          "why": f"outside what indices can be beyond their 95% intervals ({bad['negative']} below "
+                                 f"0, {bad['above_one']} above 1, {bad['s1_above_st']} with S1 above ST): the design "
+                                 "is too small for these outcomes; a larger N or more replicates would tell"})
+        if sweep.replicates < 2:
+            notes.append({"what": "Sobol indices with one replicate per point",
+                          "why": "the replicate noise cannot be estimated, so it is neither removed from the indices "
+                                 "nor told apart from influence; run 2 or more replicates"})
     elif sweep.kind == "morris":
-        step("analysis: Morris elementary effects (SALib)", progress)
-        tables["morris"] = morris_indices(sweep, pm, notes)
+        step("analysis: Morris elementary effects", progress)
+        tables["morris"] = morris_indices(sweep, values, notes)
+        if sweep.replicates < 2:
+            notes.append({"what": "Morris effects with one replicate per point",
+                          "why": "the replicate noise cannot be estimated, so an effect's size cannot be told from "
+                                 "noise (the noise floor is unknown); with common random numbers (the default) a "
+                                 "parameter that does nothing still shows exactly zero; run 2 or more replicates "
+                                 "to tell the others"})
     elif sweep.kind == "grid":
         step("analysis: grid surfaces and main effects", progress)
         tables["grid_surfaces"] = grid_surfaces(pm, sweep.parameters)
         tables["main_effects"] = main_effects(pm, sweep.parameters)
+        tables["effect_ranges"] = effect_ranges(sweep, values)
     else:
         step("analysis: rank correlations and standardized regression coefficients", progress)
         tables["lhs_correlations"] = lhs_correlations(pm, sweep.parameters)
@@ -1001,7 +1198,6 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
     out.mkdir(parents=True, exist_ok=True)
     step(f"analysis: writing {len(tables)} tables to {out}", progress)
     for name, t in tables.items():
-        destination.write_parquet(t, out / f"{name}.parquet")
         destination.write_file(out / f"{name}.csv", lambda tmp, t=t: t.to_csv(tmp, index=False))
     a = Analysis(sweep, group, tables, notes=notes, status=status, folder=out)
     if figures:
@@ -1029,17 +1225,23 @@ def make_figures(a: Analysis) -> list[dict]:
         if sweep.kind == "sobol" and (t["sobol_indices"]["outcome"] == o).any():
             add("sobol", f"sobol_{o}", sobol_figure(t["sobol_indices"], o, series, info), f"Sobol indices: {label(o)}",
                 "First-order index S1: the share of the variance of the outcome (across the design) due to the "
-                "parameter alone; total index ST: including its interactions with the others. "
-                "Bars: 95% bootstrap intervals.")
+                "parameter alone; total index ST: including its interactions with the others; both of the replicate "
+                "means, the replicate noise's part removed. Bars: 95% intervals (design sampling and replicate noise).")
         elif sweep.kind == "morris" and (t["morris"]["outcome"] == o).any():
             add("morris", f"morris_{o}", morris_figure(t["morris"], o, series, info), f"Morris screening: {label(o)}",
                 "Far right: influential parameters; high above the diagonal: effects that depend on the other "
-                "parameters (interactions or non-linearity); near the origin: negligible.")
+                "parameters (interactions or non-linearity); near the origin: negligible. Bars: 95% intervals of "
+                "\u03bc* (design sampling and replicate noise)"
+                + ("; grey band: the noise floor, the \u03bc* replicate noise alone would give." if sweep.replicates > 1
+                   else "; one replicate per point: the noise cannot be told apart."))
         elif sweep.kind == "grid" and (pm["outcome"] == o).any():
             add("grid", f"grid_{o}", grid_figure(pm, o, sweep.parameters, series, info), f"Outcome surface: {label(o)}",
                 "Mean over replicates at each grid cell"
                 + (", with 95% t-intervals (bands)" if len(sweep.parameters) == 1
-                   else "; the intervals are in the table grid_surfaces.csv") + ".")
+                   else "; the intervals are in the table grid_surfaces.csv")
+                + (". One colour scale for the levels of all models (the same colour is the same value in every "
+                   "panel) and one centred on zero for the advantages (blue: the model is better for faculty, "
+                   "red: worse)" if len(sweep.parameters) == 2 else "") + ".")
         elif sweep.kind == "lhs" and (pm["outcome"] == o).any():
             add("lhs", f"lhs_{o}", lhs_figure(pm, o, sweep.parameters, series, info), f"Partial dependence: {label(o)}",
                 "Each dot is a design point (mean over replicates); the line is the mean in bins of the parameter's "
@@ -1061,7 +1263,9 @@ def make_figures(a: Analysis) -> list[dict]:
                         f"Where the advantage changes sign: {target_text(s, kind, o)}",
                         "Mean advantage over the design points in bins of each parameter's range (a grid: at each of "
                         "its values), with the 95% interval over those points (one point: over its replicates); the "
-                        "other parameters vary within each bin. Green: the advantage is good for faculty, red: bad"
+                        "other parameters vary within each bin. The advantage is positive when the model is better "
+                        "for faculty (for an outcome where lower is better, when its level is lower). Green: "
+                        "better, red: worse"
                         + (" (neither: grey)" if direction(o) == 0 else "") + ". Dashed: where a monotone fit of the "
                         "advantage on the parameter crosses zero, drawn only when the sign change is clear.")
     return figs
@@ -1091,9 +1295,10 @@ def _base_css() -> str:
     return CSS + PAGE_CSS
 
 
-def _img(path: str, alt: str) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+def _img(path: str, alt: str, page_folder: Path) -> str:
+    """The figure as the page shows it: its PNG in figures/, by a path relative to the page (one copy)."""
+    src = Path(path).resolve().relative_to(page_folder.resolve()).as_posix()
+    return f'<img src="{html.escape(src)}" alt="{html.escape(alt)}">'
 
 
 def _outcome_td(o: str, series: str = "", kind: str = "level") -> str:
@@ -1155,7 +1360,7 @@ def _top_text(a: Analysis, series: str, o: str, k: int = 3) -> str:
 
 
 def _ci_text(a: Analysis, o: str, lo: float, hi: float) -> str:
-    if a.sweep.kind == "morris":
+    if a.sweep.kind in ("morris", "grid"):
         return f"{fmt_diff(o, lo).lstrip('+')}, {fmt_diff(o, hi).lstrip('+')}"
     return f"{lo:.2f}, {hi:.2f}"
 
@@ -1184,7 +1389,7 @@ def bottom_line_html(a: Analysis) -> str:
                         state = "positive" if (c["mean_min"] > 0).all() else "negative"
                         items.append(html.escape(f"{_cap(b)}'s advantage over {a_} in {label(o)} is {state} at every "
                                                  f"design point ({fmt_diff(o, c['mean_min'].min())} to "
-                                                 f"{fmt_diff(o, c['mean_max'].max())}): "
+                                                 f"{fmt_diff(o, c['mean_max'].max())}; {_verdict(o, state, b)}): "
                                                  "no sign change in the range swept."))
                     continue
                 shown = c if n == 0 else clear
@@ -1198,6 +1403,13 @@ def bottom_line_html(a: Analysis) -> str:
             + "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>")
 
 
+def _verdict(o: str, state: str, model: str) -> str:
+    """'the network is better for faculty everywhere' from an advantage's sign and the outcome's direction."""
+    if not direction(o):
+        return f"{model}'s level is {'higher' if state == 'positive' else 'lower'} everywhere"
+    return f"{model} is {'better' if state == 'positive' else 'worse'} for faculty everywhere"
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -1206,8 +1418,9 @@ def _measure_meaning(kind: str) -> str:
     return {"sobol": "share of the outcome's variance across the design due to the parameter, interactions included; "
                      "95% bootstrap intervals",
             "morris": "mean absolute elementary effect: the change in the outcome across the parameter's range, at the "
-                      "rate of one step of it; 95% bootstrap intervals; for shares, in percentage points",
-            "grid": "largest minus smallest mean over the parameter's grid values, averaging over the other parameters",
+                      "rate of one step of it; 95% intervals; for shares, in percentage points",
+            "grid": "largest minus smallest mean over the parameter's grid values, averaging over the other "
+                    "parameters; 95% intervals for the replicate noise",
             "lhs": "absolute rank correlation of the outcome with the parameter over the design points; "
                    "95% intervals"}[kind]
 
@@ -1252,7 +1465,7 @@ def _direction_text(o: str) -> str:
 
 
 def _figures_html(a: Analysis, section: str) -> str:
-    return "".join(f"<figure>{_img(f['png'], f['title'])}<figcaption><b>{html.escape(f['title'])}.</b> "
+    return "".join(f"<figure>{_img(f['png'], f['title'], a.folder)}<figcaption><b>{html.escape(f['title'])}.</b> "
                    f"{html.escape(f['caption'])}</figcaption></figure>" for f in a.figures if f["section"] == section)
 
 
@@ -1279,16 +1492,34 @@ def sobol_html(a: Analysis) -> str:
         f"{_parameter_td(r)}<td>{_num(r['S1'])}<span class='ci'>{_interval(r['S1_low'], r['S1_high'])}</span></td>"
         f"<td>{_num(r['ST'])}<span class='ci'>{_interval(r['ST_low'], r['ST_high'])}</span></td>"))
     second = a.sweep.manifest["design"].get("calc_second_order", True)
-    return (f"<p class='note'>Variance-based sensitivity (Sobol, computed with SALib from the Saltelli design, "
+    return (f"<p class='note'>Variance-based sensitivity (Sobol, from SALib's Saltelli design, "
             f"{'with' if second else 'without'} second-order terms in the design). S1: the share of the outcome's "
             "variance over the design due to the parameter alone; ST: its share including interactions; ST &minus; S1 "
-            f"large means the parameter acts through interactions. 95% intervals from {BOOTSTRAP} bootstrap resamples "
-            "(seeded, reproducible). The outcome at each point is its mean over the replicates; replicate noise adds "
-            "to every index a little.</p>"
+            "large means the parameter acts through interactions. " + _noise_text(a) + "</p>"
             + _figures_html(a, "sobol") +
             "<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
             f"<th class='text'>parameter</th><th>S1 [95% CI]</th><th>ST [95% CI]</th></tr>"
             f"{''.join(rows)}</table></div>")
+
+
+def _noise_text(a: Analysis) -> str:
+    """How the page's indices treat replicate noise, from the sweep's seeds and replicates."""
+    common = (a.sweep.manifest.get("seeds") or "independent") == "common"
+    seeds = ("Replicate r runs on the same seed at every design point (common random numbers), so a parameter that "
+             "does nothing changes nothing and its index is exactly zero. " if common else
+             "Each design point has its own seeds (seeds = \"independent\"), so even a parameter that does nothing "
+             "moves the outcome by chance. ")
+    if a.sweep.replicates < 2:
+        return (seeds + "With one replicate per point the noise cannot be estimated: the indices and their intervals "
+                f"include it. 95% intervals from {BOOTSTRAP} bootstrap resamples of the design (seeded).")
+    unit = "base sample" if a.sweep.kind == "sobol" else "trajectory"
+    removed = ("Each index is computed from the replicate means with the part the replicate noise adds to each term "
+               "estimated from the replicates' spread and removed. " if a.sweep.kind == "sobol" else
+               "The noise floor is the &mu;* that replicate noise alone would give (estimated from the replicates' "
+               "spread): a &mu;* near it is not told from noise. ")
+    return (seeds + removed + f"95% intervals from {BOOTSTRAP} bootstrap resamples of the design, each {unit} with its "
+            f"{a.sweep.replicates} replicates, so they carry both the design's sampling and the replicate noise "
+            "(seeded, reproducible).")
 
 
 def morris_html(a: Analysis) -> str:
@@ -1299,7 +1530,8 @@ def morris_html(a: Analysis) -> str:
         lo, hi = fmt_diff(o, r["mu_star_low"]).lstrip("+"), fmt_diff(o, r["mu_star_high"]).lstrip("+")
         return (f"{_parameter_td(r)}<td>{fmt_diff(o, r['mu_star']).lstrip('+')}"
                 f"<span class='ci'>[{lo}, {hi}]</span></td>"
-                f"<td>{fmt_diff(o, r['mu'])}</td><td>{fmt_diff(o, r['sigma']).lstrip('+')}</td>")
+                f"<td>{fmt_diff(o, r['mu'])}</td><td>{fmt_diff(o, r['sigma']).lstrip('+')}</td>"
+                f"<td>{fmt_diff(o, r['noise_floor']).lstrip('+')}</td>")
 
     rows = _table_rows(a, t, lambda d: d.sort_values("mu_star", ascending=False), cells)
     levels = a.sweep.manifest["design"].get("levels")
@@ -1308,10 +1540,11 @@ def morris_html(a: Analysis) -> str:
             "the step as a share of the range, i.e. the change the parameter would make across its whole range at "
             "that rate. &mu;* is the mean absolute effect (in the outcome's unit; percentage points for shares), &mu; "
             "the signed mean, &sigma; their spread (large: the effect depends on the other parameters or is "
-            f"non-linear). 95% intervals of &mu;* from {BOOTSTRAP} bootstrap resamples (seeded).</p>"
+            "non-linear). " + _noise_text(a) + "</p>"
             + _figures_html(a, "morris") +
             "<div class='scroll'><table><tr><th class='text'>outcome</th><th class='text'>series</th>"
-            f"<th class='text'>parameter</th><th>&mu;* [95% CI]</th><th>&mu;</th><th>&sigma;</th></tr>"
+            "<th class='text'>parameter</th><th>&mu;* [95% CI]</th><th>&mu;</th><th>&sigma;</th>"
+            "<th>noise floor</th></tr>"
             f"{''.join(rows)}</table></div>")
 
 
@@ -1373,7 +1606,7 @@ def sign_html(a: Analysis) -> str:
                     continue
                 cells = []
                 for _, r in d.iterrows():
-                    good = direction(o) * r["mean"]
+                    good = r["mean"] if direction(o) else 0.0  # advantages are signed: positive = better
                     cls = "sign-pos" if good > 0 else "sign-neg" if good < 0 else "sign-none"
                     faint = "" if r["clear"] else " faint"
                     cells.append(f"<td class='{cls}{faint}' title='{p} {r['low']:.3g} to {r['high']:.3g}: "
@@ -1383,11 +1616,12 @@ def sign_html(a: Analysis) -> str:
                             f"<td class='text'><code>{html.escape(p)}</code></td>{''.join(cells)}</tr>")
     direction_note = ("<p class='legend'>Each cell is a bin of the parameter's range (its centre below the sign), "
                       "or a grid value: the sign of the mean advantage over the design points in it (the other "
-                      "parameters vary). +: the later model's outcome is higher there, &minus;: lower. Coloured by "
-                      "what that means for faculty: <span class='sign-pos'>&nbsp;green&nbsp;</span> better, "
-                      "<span class='sign-neg'>&nbsp;red&nbsp;</span> "
-                      "worse (for outcomes where lower is better, such as months with an uncovered mentoring function, "
-                      "&minus; is green); uncoloured: an outcome that is neither. Pale: the bin's 95% interval "
+                      "parameters vary). The advantage is signed so that +: the later model is better for faculty "
+                      "there, &minus;: worse (for outcomes where lower is better, such as months with an uncovered "
+                      "mentoring function, + means the later model's level is lower): "
+                      "<span class='sign-pos'>&nbsp;green&nbsp;</span> better, "
+                      "<span class='sign-neg'>&nbsp;red&nbsp;</span> worse; uncoloured: an outcome that is neither "
+                      "(+: higher). Pale: the bin's 95% interval "
                       "includes zero. Hover a cell for its value. The thresholds above come from a monotone "
                       "(isotonic) fit of the mean advantage on the parameter, over all points.</p>")
     return (f"<ul>{sentences}</ul>" + _figures_html(a, "sign")
@@ -1434,8 +1668,9 @@ def files_html(a: Analysis) -> str:
     ver = (", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in versions.items())
            if isinstance(versions, dict) else html.escape(str(versions)))
     known = [o for o in REGISTRY if o in (m.get("sweep_file") or "")]
-    return (f"<p>Tables in <code>{html.escape(str(a.folder))}</code> (each also as Parquet): {files}; figures in "
-            f"<code>analysis/figures/</code>. Sweep <b>{html.escape(a.sweep.name)}</b>"
+    return (f"<p>Tables in <code>{html.escape(str(a.folder))}</code>: {files}; figures (PNG, shown on this page "
+            "from there: keep the folder together) in <code>analysis/figures/</code>. "
+            f"Sweep <b>{html.escape(a.sweep.name)}</b>"
             f"{': ' + html.escape(str(m['description'])) if m.get('description') else ''}; created "
             f"{html.escape(str(m.get('created_utc', 'n/a')))}, "
             f"code commit {html.escape(str(m.get('git_commit') or 'n/a'))}"

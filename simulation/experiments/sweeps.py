@@ -16,9 +16,12 @@ or SLURM, in tasks of `[run] batch` runs, and writes
 `--shard`. A task is finished when its file exists in any shard folder, so a local run, N shard
 runs, or a mix of both write the same set of rows, and a re-run does only what is missing.
 
-Run seeds: numpy `SeedSequence(entropy=seed, spawn_key=(point, replicate))`, its first 64-bit
-word shifted right by 2 (a scenario seed is below 2**62); every model at a point and replicate
-gets the same seed, so models are paired. Run r (point-major, then replicate, then model) belongs
+Run seeds: numpy `SeedSequence(entropy=seed, spawn_key=(0, replicate))`, its first 64-bit word
+shifted right by 2 (a scenario seed is below 2**62): common random numbers, replicate r runs on
+the same seed at every design point, so a parameter that does nothing changes nothing and the
+indices measure the model, not the dice (`seeds = "independent"` in the file: spawn_key=(point,
+replicate), a seed per point). Every model at a point and replicate gets the same seed, so
+models are paired. Run r (point-major, then replicate, then model) belongs
 to task r // batch; task t belongs to shard (t mod N) + 1 of N.
 
 Calibration (`calibration = "point"`, the default, or `"ensemble"` in the file; `--calibration`
@@ -59,7 +62,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation.util import destination
-from simulation.analysis.sweep_analysis import RUN_KEYS, unique_runs  # noqa: F401 (the rows' keys; read_runs)
+from simulation.analysis.sweep_analysis import (RUN_KEYS, TASK_KEY,  # noqa: F401 (the rows' keys; a task's record)
+                                                unique_runs)
 from simulation.config.params import (MODELS, NAME_PATTERN, Bool, Float, Int, Params, Str, calibration_record, describe,
                                       ensemble_members)
 from simulation.config.scenario import (ConfigError, _bounds, _dotted, _num, _show, load_scenario, parse_override,
@@ -133,10 +137,35 @@ def outcome_names() -> dict[str, str]:
     return definitions()
 
 
-def _default_outcomes() -> list[str]:
+def _default_outcomes(horizon_years: float | None = None) -> list[str]:
+    """The key outcomes (those a run of `horizon_years` can give, when given)."""
     from simulation.analysis.outcomes import key_outcomes
 
-    return list(key_outcomes())
+    return [o for o in key_outcomes() if horizon_years is None or years_needed(o) <= horizon_years]
+
+
+def years_needed(outcome: str) -> int:
+    """The years after a hire an outcome needs a run to last (0: none), from the outcome registry."""
+    from simulation.analysis.outcomes import REGISTRY
+
+    o = REGISTRY.get(outcome)
+    return int(o.years_after_hire or 0) if o is not None else 0
+
+
+def horizon_errors(outcomes, horizon_years: float, where: str, field_: str = "outcomes",
+                   horizon_text: str | None = None) -> list[str]:
+    """One line per outcome a run of `horizon_years` cannot give (it follows hires for fewer years
+    than the outcome needs): the place, the outcome, the years it needs and the fix. For sweeps,
+    and for any caller that knows its runs' length and outcomes (a comparison)."""
+    shown = horizon_text or f"horizon_years = {_num(horizon_years)}"
+    lines = []
+    for i, o in enumerate(outcomes):
+        need = years_needed(o)
+        if need > horizon_years:
+            lines.append(f"{where}: {field_}[{i}] = {_show(o)}: needs runs of at least {need} years (it follows hires "
+                         f"{need} years), but {shown}; set horizon_years to {need} or more (more: more hires "
+                         "followed), or drop the outcome")
+    return lines
 
 
 # --- the sweep file schema -----------------------------------------------------------------
@@ -190,6 +219,7 @@ class ClusterSpec(_Section):
     death_timeout: Int | None = Field(None, ge=1)
     dashboard_address: Str | None = None
     shebang: Str | None = None
+    start_timeout: Int | None = Field(None, ge=1)
 
 
 class SweepFile(_Section):
@@ -200,6 +230,7 @@ class SweepFile(_Section):
     replicates: Int = Field(ge=1, le=100_000)
     models: list[Literal[MODELS]] = []
     calibration: Literal["point", "ensemble"] = "point"
+    seeds: Literal["common", "independent"] = "common"
     outcomes: list[Str] | None = None
     fixed: dict[str, Any] = {}
     set: list[Str] = Field([], max_length=1000)
@@ -307,6 +338,7 @@ class Sweep:
     calibration: str = "point"  # "point" or "ensemble" (the file's, or --calibration)
     members: tuple[dict[str, float], ...] = ()  # the ensemble's members (values), in ensemble mode
     member_data: tuple[dict, ...] = field(default=(), repr=False)  # the base scenario resolved on each member
+    base_horizon: float = 40.0  # horizon_years of the base scenario with [fixed] and --set
     _design: pd.DataFrame | None = field(default=None, repr=False)
     _values: np.ndarray | None = field(default=None, repr=False)
 
@@ -320,7 +352,15 @@ class Sweep:
 
     @property
     def outcomes(self) -> list[str]:
-        return list(self.spec.outcomes) if self.spec.outcomes is not None else _default_outcomes()
+        return list(self.spec.outcomes) if self.spec.outcomes is not None else _default_outcomes(self.min_horizon)
+
+    @property
+    def min_horizon(self) -> float:
+        """The shortest run of the sweep, in years (horizon_years may be swept)."""
+        for p in self.parameters:
+            if p.name == "horizon_years":
+                return float(min(p.values) if p.values is not None else p.low)
+        return float(self.base_horizon)
 
     @property
     def names(self) -> list[str]:
@@ -329,6 +369,15 @@ class Sweep:
     @property
     def ensemble(self) -> bool:
         return self.calibration == "ensemble"
+
+    @property
+    def common_seeds(self) -> bool:
+        return self.spec.seeds == "common"
+
+    def seed_of(self, point: int, replicate: int) -> int:
+        """The run seed at (point, replicate): with common random numbers (the default) the
+        same at every point, point 0's; with `seeds = "independent"` one per point."""
+        return run_seed(self.spec.seed, 0 if self.common_seeds else point, replicate)
 
     def member_of(self, replicate: int) -> int | None:
         """The ensemble member replicate r runs on at every point (r mod M); None for a point sweep."""
@@ -635,7 +684,7 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
     except ConfigError as exc:  # scenario errors name --set: here they are the file's [fixed] settings
         raise ConfigError("\n".join(f"{where}: fixed.{line.removeprefix('--set: ')}" if line.startswith("--set: ")
                                      else f"{where}: [fixed]: {line}" for line in str(exc).splitlines())) from None
-    load_scenario(base_file, [*fixed, *sets])  # --set errors say --set
+    resolved = load_scenario(base_file, [*fixed, *sets])  # --set errors say --set
     member_data = []
     for m, member in enumerate(members):  # each member under the base scenario, [fixed] and --set
         try:
@@ -646,7 +695,16 @@ def load_sweep(path: str | Path, sets: list[str] | tuple[str, ...] = (), batch: 
                                         for line in str(exc).splitlines()[:MAX_LINES])) from None
     sweep = Sweep(path, text, spec, base_file.resolve(), base.model_dump(), tuple(fixed) + tuple(sets), tuple(sets),
                   tuple(parameters), batch or spec.run.batch, "ensemble" if members else "point", tuple(members),
-                  tuple(member_data))
+                  tuple(member_data), float(resolved.horizon_years))
+    if spec.outcomes is not None:
+        swept = next((p for p in sweep.parameters if p.name == "horizon_years"), None)
+        text = (f"horizon_years is swept from {_num(sweep.min_horizon)}" if swept is not None else
+                f"horizon_years = {_num(sweep.min_horizon)}"
+                + (" (the base scenario's)" if not any(f.replace(" ", "").startswith("horizon_years=")
+                                                          for f in [*fixed, *sets]) else ""))
+        lines = horizon_errors(spec.outcomes, sweep.min_horizon, where, horizon_text=text)
+        if lines:
+            raise ConfigError("\n".join(lines[:MAX_LINES]))
     n_runs = sweep.n_runs
     if n_runs > MAX_RUNS:
         raise ConfigError(f"{where}: {sweep.n_points:,} points x {sweep.runs_per_point} runs = {n_runs:,} runs; "
@@ -795,11 +853,13 @@ def run_task(task: Task) -> dict:
     keys = ENSEMBLE_KEY_COLUMNS if task.ensemble else KEY_COLUMNS
     columns: dict[str, list] = {c: [] for c in (*keys, *task.names, *task.outcomes)}
     failed = 0
+    seen: set[int] = set()
     for run in task.runs:
         point, replicate, model, seed, values, member = run
         try:
             params = task.params(run)
             result = run_module.simulate(params, threads=task.threads)
+            seen.add(int(result.manifest.get("threads") or 0))
             table = run_outcomes(result, params.n_months, task.outcomes)
             status, error = "ok", ""
         except Exception as exc:  # a run that fails is a row, not the end of the sweep
@@ -818,8 +878,51 @@ def run_task(task: Task) -> dict:
     frame = rows_frame(columns, task.names, task.outcomes)
     path = Path(task.path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_parquet(frame, path)
+    write_task_file(frame, path, task_record(sorted(seen)))
     return {"task": task.index, "runs": len(task.runs), "failed": failed, "path": str(path)}
+
+
+
+
+def task_record(threads: list[int]) -> dict:
+    """What a task file records besides its rows (the sweep's own metadata is in sweep.json, once):
+    the machine its runs ran on (`results.machine()`: CPU, kernel target and features, numpy's SIMD
+    set, llvmlite), the host and the numba threads its runs used."""
+    import platform
+
+    from simulation.run.results import machine
+
+    return {"machine": machine(), "host": platform.node(), "threads": threads}
+
+
+def write_task_file(frame: pd.DataFrame, path: Path, record: dict) -> None:
+    """A task's rows as Parquet, atomically, with the task record as the only key-value metadata:
+    pandas' own (a description of every column, larger than the rows of a small task) is left
+    out, since the rows read back the same without it (int64, float64 and string columns)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+    def write(tmp: Path) -> None:
+        # no per-column statistics nor a second copy of the schema (Arrow's): the footer is the Parquet
+        # schema and the record, and the rows read back the same
+        with pq.ParquetWriter(tmp, table.schema, store_schema=False, write_statistics=False) as writer:
+            writer.write_table(table)
+            writer.add_key_value_metadata({TASK_KEY.decode(): json.dumps(record, sort_keys=True)})
+
+    destination.write_file(path, write)
+
+
+def read_task_record(path: str | Path) -> dict:
+    """A task file's record (empty for a file written before records)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    try:
+        return json.loads(meta[TASK_KEY]) if TASK_KEY in meta else {}
+    except ValueError:
+        return {}
 
 
 def rows_frame(columns: dict[str, list], names, outcomes) -> pd.DataFrame:
@@ -864,6 +967,8 @@ def plan_id(sweep: Sweep) -> str:
         "parameters": [p.as_dict() for p in sweep.parameters], "batch": sweep.batch,
         "design": hashlib.sha256(design.to_numpy(dtype=float).tobytes()).hexdigest(),
     }
+    if sweep.common_seeds:  # (a sweep with independent seeds keeps the id it had before common random numbers)
+        ident["seeds"] = "common"
     if sweep.ensemble:  # (a point sweep's id is as it was before ensembles)
         ident["calibration"] = {"mode": "ensemble", "members": list(sweep.members)}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -884,8 +989,12 @@ def manifest(sweep: Sweep) -> dict:
         "seed": sweep.spec.seed, "replicates": sweep.spec.replicates, "models": sweep.models,
         "outcomes": sweep.outcomes, "fixed": list(sweep.fixed), "design": design,
         "calibration": sweep.calibration, "ensemble": ensemble_manifest(sweep),
+        "horizon_years": None if "horizon_years" in sweep.names else sweep.min_horizon,
         "n_points": sweep.n_points, "n_runs": sweep.n_runs, "n_tasks": sweep.n_tasks, "batch": sweep.batch,
-        "seed_rule": "SeedSequence(entropy=seed, spawn_key=(point, replicate)).generate_state(1, uint64)[0] >> 2",
+        "seeds": sweep.spec.seeds,
+        "seed_rule": ("SeedSequence(entropy=seed, spawn_key=(0, replicate)).generate_state(1, uint64)[0] >> 2: "
+                      "common random numbers, replicate r has the same seed at every point" if sweep.common_seeds else
+                      "SeedSequence(entropy=seed, spawn_key=(point, replicate)).generate_state(1, uint64)[0] >> 2"),
         "member_rule": ("replicate r of every point runs on ensemble member r mod M (its values at the level of "
                         "the defaults)" if sweep.ensemble else None),
         "task_rule": "run r (point-major, then replicate, then model) is in task r // batch; "
@@ -923,6 +1032,11 @@ def prepare(sweep: Sweep, out: str | Path, source: str = "--out") -> Path:
                 what.append(f"calibration {old.get('calibration', 'point')} there, {sweep.calibration} now")
             elif sweep.ensemble and (old.get("ensemble") or {}).get("member_values") != list(sweep.members):
                 what.append("a different calibrated ensemble")
+            if old.get("seeds", "independent") != sweep.spec.seeds:
+                what.append(f"seeds {old.get('seeds', 'independent')} there"
+                            + (" (made before sweeps ran on common random numbers)" if "seeds" not in old else "")
+                            + f", {sweep.spec.seeds} now; seeds = \"{old.get('seeds', 'independent')}\" in the file "
+                            "resumes it")
             if old.get("batch") not in (None, sweep.batch):
                 what.append(f"batch {old.get('batch')} there, {sweep.batch} now")
             if old.get("fixed") not in (None, list(sweep.fixed)):
@@ -966,7 +1080,7 @@ def make_task(sweep: Sweep, out: Path, index: int, shard: int, threads: int | No
     for r in sweep.task_runs(index):
         point, rest = divmod(r, sweep.runs_per_point)
         replicate, m = divmod(rest, len(models))
-        runs.append((point, replicate, models[m], run_seed(sweep.spec.seed, point, replicate),
+        runs.append((point, replicate, models[m], sweep.seed_of(point, replicate),
                      tuple(float(v) for v in values[point]), sweep.member_of(replicate)))
     used = sorted({run[5] for run in runs if run[5] is not None})
     return Task(index, str(task_path(out, shard, index).resolve()), sweep.base_data, sweep.fixed,
@@ -1005,8 +1119,11 @@ def run_sweep(
     shard: str | tuple[int, int] | None = None,
     progress: bool = True,
     retry_failed: bool = False,
+    threads: int | None = None,
 ) -> SweepRun:
-    """Run what is not finished yet of the sweep (or of one shard of it)."""
+    """Run what is not finished yet of the sweep (or of one shard of it). `threads`: numba threads
+    per run (an array task's --threads, its cores); default: one per run below
+    `simulate.ONE_THREAD_BELOW` faculty, else the cores over the parallel runs."""
     from simulation.model import footprint
     from simulation.util.progress import Progress, step
     from simulation.experiments.executors import EXECUTORS, compile_kernels, is_remote, map_tasks
@@ -1016,6 +1133,13 @@ def run_sweep(
     if executor not in EXECUTORS:
         raise SweepError(f"--executor {executor}: must be one of {', '.join(EXECUTORS)}")
     source = "--out" if out is not None else "output folder"
+    if executor == "slurm":  # SLURM asked first: a section it would refuse stops here, nothing written or submitted
+        try:
+            from simulation.experiments.cluster import check_slurm
+        except ImportError as exc:
+            raise SweepError(f"--executor slurm needs simulation.experiments.cluster and dask-jobqueue ({exc}); "
+                             "or use --job-array") from None
+        check_slurm(slurm_settings(sweep, out if out is not None else default_out(sweep)))
     out = prepare(sweep, out if out is not None else default_out(sweep), source)
     runs_dir = out / "runs"
     destination.remove_leftovers([out, runs_dir, *runs_dir.glob("shard=*")])
@@ -1034,9 +1158,12 @@ def run_sweep(
         except ImportError as exc:
             raise SweepError(f"--executor slurm needs simulation.experiments.cluster and dask-jobqueue ({exc}); "
                              "or use --job-array") from None
-        cluster_ctx = slurm_cluster(cluster_settings(sweep))
+        settings = slurm_settings(sweep, out)
+        cluster_ctx = slurm_cluster(settings, say=lambda text: step(text))  # job ids and waits: said even with -q
     local = cluster_ctx is None and not is_remote(executor, address)
-    threads = None
+    asked = threads
+    if threads is not None and threads < 1:
+        raise SweepError(f"--threads {threads}: must be at least 1 (numba threads per run)")
     if todo and local:
         parallel = 1 if executor == "serial" else min(len(todo), workers or _cpus())
         probe = make_task(sweep, out, todo[0], 0)
@@ -1044,8 +1171,10 @@ def run_sweep(
         biggest = _biggest_params(sweep)
         footprint.check(biggest or first, parallel)
         compile_kernels(first, progress)
-        if executor == "processes":
+        if executor == "processes" and asked is None:
             threads = max(1, _cpus() // parallel)
+    if executor == "slurm" and asked is None:  # each worker process runs one task at a time on its cores
+        threads = cluster_threads(cluster_settings(sweep))
     if executor != "serial":
         threads = threads or 1
     tasks = [make_task(sweep, out, t, shard[0] if shard else 0, threads) for t in todo]
@@ -1075,6 +1204,26 @@ def run_sweep(
     if failed:
         step(f"{failed} of {ran} runs failed; their rows have status \"failed\" and the error", progress)
     return SweepRun(out, len(tasks), ran, failed, len(mine) - len(todo), time.perf_counter() - t0)
+
+
+def cluster_threads(settings: dict) -> int:
+    """Numba threads per run for the slurm executor: a job's cores over its worker processes."""
+    cores, processes = settings.get("cores") or 1, settings.get("processes") or 1
+    return max(1, cores // processes)
+
+
+def slurm_settings(sweep: Sweep, out: str | Path) -> dict:
+    """The slurm executor's [cluster] settings: the file's, with what it leaves out sized for the
+    sweep: the workers' logs in the sweep folder's logs/, cores as an array task would ask for
+    (`array_resources`) and memory per job for its worker processes' runs (footprint estimate)."""
+    settings = cluster_settings(sweep)
+    settings.setdefault("log_directory", str((Path(out) / "logs").resolve()))
+    if "cores" not in settings or "memory" not in settings:
+        need = array_resources(sweep)
+        processes = settings.get("processes") or 1
+        settings.setdefault("cores", max(need["cores"], processes))
+        settings.setdefault("memory", f"{need['memory_mb'] * processes}MiB")
+    return settings
 
 
 def cluster_settings(sweep: Sweep) -> dict:
@@ -1159,6 +1308,9 @@ def status(sweep: Sweep, out: str | Path, shards: int | None = None) -> dict:
         done_runs = sum(len(sweep.task_runs(t)) for t in valid)
         info["tasks_remaining"] = sweep.n_tasks - len(valid)
         info["runs_remaining"] = sweep.n_runs - done_runs
+    from simulation.analysis.sweep_analysis import machines_text, task_machines
+
+    info["machines"] = machines_text(task_machines(out)) if valid else None
     if shards:
         per = []
         for i in range(1, shards + 1):
@@ -1203,10 +1355,13 @@ def format_status(sweep: Sweep, info: dict) -> str:
         if partial:
             text += "; partly done: " + ", ".join(partial[:20]) + (" ..." if len(partial) > 20 else "")
         if empty:
-            text += "; not started: " + ", ".join(empty[:30]) + (" ..." if len(empty) > 30 else "")
+            text += ("; no task finished (not started, or stopped before its first task ended): "
+                     + ", ".join(empty[:30]) + (" ..." if len(empty) > 30 else ""))
         lines.append(text)
     if info["runs_failed"]:
         lines.append("failed runs keep their error in the `error` column; --retry-failed runs their tasks again")
+    if info.get("machines"):
+        lines.append(f"note: {info['machines']}")
     lines.append(
         f"results: {info['out']} (sweep.json, design.parquet, runs/: Parquet dataset, Hive-partitioned by shard)"
     )
@@ -1238,10 +1393,53 @@ def launcher(python: str | None = None, prologue: bool = False) -> list[str]:
     return [str(mine)] if mine.is_file() else [sys.executable, "-m", "simulation"]
 
 
+BIG_RUN_CORES = 4  # cores an array task asks for when its runs are above the one-thread threshold
+MEMORY_MARGIN = 1.5  # the footprint estimate times this, plus the interpreter and libraries
+BASE_MEMORY_MB = 1024
+
+
+def array_resources(sweep: Sweep) -> dict:
+    """What one array task needs, from the sweep's biggest run: cores (the [cluster] cores, else
+    1 below `simulate.ONE_THREAD_BELOW` faculty and BIG_RUN_CORES at or above it, where numba's
+    threads pay, at most a node's CPUs where sinfo answers) and memory in MB (the [cluster]
+    memory, else careersim's footprint estimate of that run with a margin, rounded up to 256 MB)."""
+    from simulation.model.footprint import estimate_bytes
+    from simulation.run.simulate import ONE_THREAD_BELOW
+
+    c = sweep.spec.cluster
+    probe = make_task(sweep, Path("."), 0, 0)
+    biggest = _biggest_params(sweep) or probe.params(probe.runs[0])
+    estimate = estimate_bytes(biggest)
+    cores = c.cores or (min(BIG_RUN_CORES, _node_cpus(c.queue) or BIG_RUN_CORES)
+                        if biggest.population.n_faculty >= ONE_THREAD_BELOW else 1)
+    memory = (_mem_mb(c.memory) if c.memory else
+              256 * math.ceil((MEMORY_MARGIN * estimate / 2**20 + BASE_MEMORY_MB) / 256))
+    return {"cores": cores, "memory_mb": memory, "estimate_mb": math.ceil(estimate / 2**20),
+            "n_faculty": biggest.population.n_faculty, "horizon_years": biggest.horizon_years}
+
+
+def _node_cpus(queue: str | None) -> int | None:
+    """The most CPUs a node of the partition has (sinfo), or None without SLURM here."""
+    import shutil
+    import subprocess
+
+    if shutil.which("sinfo") is None:
+        return None
+    try:
+        done = subprocess.run(["sinfo", "-h", "-o", "%c", *(["-p", queue] if queue else [])], capture_output=True,
+                              text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    cpus = [int(x.rstrip("+")) for x in done.stdout.split() if x.rstrip("+").isdigit()]
+    return max(cpus) if cpus else None
+
+
 def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str] | tuple[str, ...] = (),
                      batch: int | None = None, calibration: str | None = None) -> str:
-    """A ready sbatch script: one array task per shard, each running `careersim sweep --shard`."""
+    """A ready sbatch script: one array task per shard, each running `careersim sweep --shard`
+    with as many numba threads as the cores it asks for."""
     c = sweep.spec.cluster
+    need = array_resources(sweep)
     out = Path(out).resolve()
     logs = out / "logs"
     throttle = f"%{c.jobs}" if c.jobs else ""
@@ -1252,30 +1450,35 @@ def job_array_script(sweep: Sweep, out: str | Path, shards: int, sets: list[str]
              f"#SBATCH --job-name=careersim-{sweep.name}",
              f"#SBATCH --array=1-{shards}{throttle}",
              f"#SBATCH --output={logs}/%x-%A_%a.out",
+             f"# each task: {need['cores']} core{'s' if need['cores'] > 1 else ''} (numba threads per run), "
+             f"{need['memory_mb']}M" + ("" if c.memory else f" (careersim's estimate for its biggest run, "
+                                                           f"{need['n_faculty']} faculty over {need['horizon_years']} "
+                                                           f"years: {need['estimate_mb']}M, with a margin)"),
              "#SBATCH --ntasks=1",
-             "#SBATCH --cpus-per-task=1"]
+             f"#SBATCH --cpus-per-task={need['cores']}"]
     if c.walltime:
         lines.append(f"#SBATCH --time={c.walltime}")
-    if c.memory:
-        lines.append(f"#SBATCH --mem={_mem_mb(c.memory)}M")
+    lines.append(f"#SBATCH --mem={need['memory_mb']}M")
     if c.queue:
         lines.append(f"#SBATCH --partition={c.queue}")
     if c.account:
         lines.append(f"#SBATCH --account={c.account}")
     for extra in c.job_extra_directives:
         lines.append(extra if extra.startswith("#SBATCH") else f"#SBATCH {extra}")
-    lines += ["", "set -eo pipefail", *c.job_script_prologue]
+    # numba sizes its thread pool from the node's cores unless told: keep it to the cores asked for
+    lines += ["", "set -eo pipefail", *c.job_script_prologue,
+              "export NUMBA_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1} OMP_NUM_THREADS=1"]
     command = launcher(c.python, any(line.strip() and not line.lstrip().startswith("#")
                                      for line in c.job_script_prologue))
     command += ["sweep", str(sweep.file.resolve()), "--shard", f"$SLURM_ARRAY_TASK_ID/{shards}",
-                "--out", str(out), "--executor", "serial"]
+                "--out", str(out), "--executor", "serial", "--threads", "$NUMBA_NUM_THREADS"]
     for s in sets:
         command += ["--set", s]
     if batch is not None:
         command += ["--batch", str(batch)]
     if calibration is not None:
         command += ["--calibration", calibration]
-    lines.append(" ".join(a if a.startswith("$SLURM") else shlex.quote(a) for a in command))
+    lines.append(" ".join(a if a.startswith(("$SLURM", "$NUMBA")) else shlex.quote(a) for a in command))
     return "\n".join(lines) + "\n"
 
 
@@ -1287,8 +1490,10 @@ def model(*, seed: int = 1, base: str = "status_quo", mentoring_model: str | Non
 
     Parameters are dotted names with "__" for the dots (`network__max_ties=4`); integer
     parameters are rounded. `mentoring_model` sets mentoring.model (named so to stay clear of
-    EMA's own `model` column). The run's seed is `run_seed(seed, point, replicate)`, exactly
-    as in a sweep, so `model(...)` reproduces the sweep run at that point and replicate.
+    EMA's own `model` column). The run's seed is `run_seed(seed, point, replicate)`, as in a
+    sweep: a sweep with common seeds (the default) runs replicate r on point 0's seed at every
+    point, so `model(..., replicate=r)` (point left at 0) reproduces its run at any point; a sweep
+    with `seeds = "independent"` needs `point=` too.
     `member`: run on member k of the installed calibrated ensemble (an ensemble sweep's replicate
     r runs on member r mod M; give it to reproduce one of its runs); None: the point defaults.
     Returns every outcome (person-level and run-level) for group "all".
