@@ -42,6 +42,7 @@ import pandas as pd
 from simulation.util import destination
 from simulation.analysis.outcomes import REGISTRY, difference_unit, digits, direction, is_share, label, scale, unit
 from simulation.util.progress import step
+from simulation.run.reproducibility import RTOL
 
 KINDS = ("grid", "lhs", "sobol", "morris")
 GROUP_CHOICES = ("all", "women", "men")
@@ -177,8 +178,8 @@ def task_machines(folder: str | Path) -> list[dict]:
     return [{**k, "cpus": sorted(k["cpus"]), "hosts": sorted(k["hosts"])} for k in kinds.values()]
 
 
-MIXED_MACHINES = ("the reproducibility guarantee covers them: integer outcomes are identical and floating-point "
-                  "ones equal within the relative tolerance the README states (see Reproducibility)")
+MIXED_MACHINES = ("the reproducibility guarantee covers them: the people and every count are identical and "
+                  f"floating-point values equal within a relative {RTOL:g} (README, Reproducibility)")
 
 
 def machines_text(kinds: list[dict]) -> str | None:
