@@ -25,6 +25,7 @@ from numba import njit, prange, types
 from numba.experimental import structref
 
 from simulation.config.params import FUNCTIONS
+from simulation.model import codegen
 
 N_FUNCTIONS = len(FUNCTIONS)
 N_CAREER_YEARS = 15  # career years with a publication count in the people table
@@ -360,12 +361,70 @@ class Table:
 POSITION_COLUMNS = ("institution",)  # describe the position, so a vacant row keeps them
 
 
-# The two kernels below handle every declared column by name, written out: one copy (columns with
-# `keep`; the others are not bound from the archive) and one clear (back to `fill`, except
-# POSITION_COLUMNS) per column. Declaring a column above means adding its lines here too;
-# tests/test_state.py fails for any column left out or handled against its declaration. Arrays
-# are bound before the loop (reading them through the structs inside it would cost reference
-# counting), and copied element by element (a slice would be a view, reference-counted).
+# The two archive kernels below are generated from the declarations above (`archive_source`):
+# one copy per column with `keep` (the others are not bound from the archive) and one clear
+# (back to `fill`, except POSITION_COLUMNS) per column. After declaring a column, run
+# `python -m simulation.model.regenerate` to regenerate them; tests/test_state.py fails while the
+# kernels in this file differ from what the declarations generate. Arrays are bound before the
+# loop (reading them through the structs inside it would cost reference counting), and copied
+# element by element (a slice would be a view, reference-counted).
+
+REGION = "archive kernels"  # the generated region (codegen.py)
+
+ARCHIVE_KERNELS = (  # (kernel, the columns it moves, its docstring)
+    ("archive_rows", "FACULTY_COLUMNS",
+     "Copy rows[:n] of the live faculty table (the kept columns) to the archive from row k0,\n"
+     "    then clear them (every column back to its fill value, the position vacant)."),
+    ("archive_observation", "OBSERVATION_COLUMNS",
+     "Copy rows[:n] of the live observation table to its archive from row k0 (the row the same\n"
+     "    people's faculty columns went to), then clear them for the next occupant."),
+)
+
+
+def _fill_literal(fill) -> str:
+    if fill == NEVER and not isinstance(fill, (bool, float)):
+        return "NEVER"
+    return repr(int(fill)) if isinstance(fill, bool) else repr(fill)
+
+
+def archive_source() -> str:
+    """The source of the archive kernels, generated from the column declarations (see above)."""
+    out = []
+    for kernel, columns_name, doc in ARCHIVE_KERNELS:
+        columns = globals()[columns_name]
+        out += ["@njit(cache=True, parallel=True)", f"def {kernel}(live, archive, rows, n, k0):", f'    """{doc}"""']
+        for c in columns:
+            if c.keep:
+                out.append(f"    a_{c.name}, l_{c.name} = archive.{c.name}, live.{c.name}")
+            else:
+                out.append(f"    l_{c.name} = live.{c.name}")
+        out += ["    for m in prange(n):", "        r = rows[m]", "        k = k0 + m"]
+        for c in columns:
+            clear = c.name not in POSITION_COLUMNS
+            fill = _fill_literal(c.fill)
+            if c.width:
+                if not (c.keep or clear):
+                    continue
+                out.append(f"        for q in range(l_{c.name}.shape[1]):")
+                if c.keep:
+                    out.append(f"            a_{c.name}[k, q] = l_{c.name}[r, q]")
+                if clear:
+                    out.append(f"            l_{c.name}[r, q] = {fill}")
+            else:
+                if c.keep:
+                    out.append(f"        a_{c.name}[k] = l_{c.name}[r]")
+                if clear:
+                    out.append(f"        l_{c.name}[r] = {fill}")
+        out += ["", ""]
+    return "\n".join(out[:-2]) + "\n"
+
+
+def write_archive_kernels() -> bool:
+    """Regenerate the archive kernels in this file; returns whether they changed."""
+    return codegen.write(__file__, REGION, archive_source())
+
+
+# --- generated: archive kernels (python -m simulation.model.regenerate); do not edit ---
 
 
 @njit(cache=True, parallel=True)
@@ -476,9 +535,9 @@ def archive_rows(live, archive, rows, n, k0):
         a_committee_size[k] = l_committee_size[r]
         l_committee_size[r] = 0
         a_care_start[k] = l_care_start[r]
-        l_care_start[r] = -1073741824
+        l_care_start[r] = NEVER
         a_care_end[k] = l_care_end[r]
-        l_care_end[r] = -1073741824
+        l_care_end[r] = NEVER
         a_care_load[k] = l_care_load[r]
         l_care_load[r] = 0
         l_clock_shift[r] = 0
@@ -486,16 +545,16 @@ def archive_rows(live, archive, rows, n, k0):
         l_rank[r] = 0
         l_rank_month[r] = 0
         a_month_associate[k] = l_month_associate[r]
-        l_month_associate[r] = -1073741824
+        l_month_associate[r] = NEVER
         a_month_full[k] = l_month_full[r]
-        l_month_full[r] = -1073741824
-        l_next_review[r] = -1073741824
+        l_month_full[r] = NEVER
+        l_next_review[r] = NEVER
         l_n_reviews[r] = 0
-        l_failed_review_month[r] = -1073741824
+        l_failed_review_month[r] = NEVER
         a_status[k] = l_status[r]
         l_status[r] = -1
         a_exit_month[k] = l_exit_month[r]
-        l_exit_month[r] = -1073741824
+        l_exit_month[r] = NEVER
         l_exit_request[r] = 0
         for q in range(l_need_base.shape[1]):
             l_need_base[r, q] = 0
@@ -524,11 +583,11 @@ def archive_rows(live, archive, rows, n, k0):
         for q in range(l_pubs_by_year.shape[1]):
             a_pubs_by_year[k, q] = l_pubs_by_year[r, q]
             l_pubs_by_year[r, q] = -1
-        l_award_end[r] = -1073741824
-        l_grant_end[r] = -1073741824
+        l_award_end[r] = NEVER
+        l_grant_end[r] = NEVER
         a_month_first_grant[k] = l_month_first_grant[r]
-        l_month_first_grant[r] = -1073741824
-        l_funding_gap_until[r] = -1073741824
+        l_month_first_grant[r] = NEVER
+        l_funding_gap_until[r] = NEVER
         a_n_applications[k] = l_n_applications[r]
         l_n_applications[r] = 0
         a_n_grants[k] = l_n_grants[r]
@@ -550,8 +609,8 @@ def archive_rows(live, archive, rows, n, k0):
             l_tie_log[r, q] = -1
         for q in range(l_tie_value.shape[1]):
             l_tie_value[r, q] = 0
-        l_mentor_lost_month[r] = -1073741824
-        l_next_search[r] = -1073741824
+        l_mentor_lost_month[r] = NEVER
+        l_next_search[r] = NEVER
         a_peer_group[k] = l_peer_group[r]
         l_peer_group[r] = -1
         a_n_ties_formed[k] = l_n_ties_formed[r]
@@ -614,6 +673,9 @@ def archive_observation(live, archive, rows, n, k0):
         l_value_lost[r] = 0
         a_support_share_lost[k] = l_support_share_lost[r]
         l_support_share_lost[r] = 0
+
+
+# --- end of generated archive kernels ---
 
 
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:
