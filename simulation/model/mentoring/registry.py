@@ -9,7 +9,8 @@ under the same name. Every model module has the same interface:
   person's set-up in the state the model owns (mentors assigned, a first review month), from
   the MENTORING stream; `initial` for the population that is there when the run starts;
 - `due(x, c, i, month)` (numba, inlined): whether protege i plans this month (the first ties at
-  hire, a replacement once a mentor has left, a review);
+  hire, a replacement once a mentor has left, a review), read from the state (`x.tie_mentor`;
+  the plan's scratch slots, `x.slot_*`, are filled only once i is due);
 - `plan(x, c, p, i, month)` (numba, compiled once and called): protege i's plan at that turn,
   at position p of the active list, built from the planner's steps (planner.py: `x` is the
   `Planner`, `c` the `Consts`);
