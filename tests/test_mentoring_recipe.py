@@ -2,7 +2,8 @@
 
 A throwaway model, `solo` (one mentor, found by research fit after a wait of `solo.wait_months`
 since hire or since the last search; its own parameter and its own state column), is added to a
-copy of the source tree by the recipe's steps only; `python -m simulation.model.regenerate`
+copy of the source tree by the recipe's steps only (its module, its entry and section in the
+schema, its scenario file); `python -m simulation.model.regenerate`
 writes the generated code; then the copy runs it through `simulate` and `compare`. The test
 checks which files the recipe touched (the count the recipe states) and that the package's own
 files are untouched. Numba kernels are cached by source file, so the generated code has to be
@@ -30,9 +31,11 @@ import numpy as np
 from numba import njit
 
 from simulation.model.mentoring.planner import current_gaps, plan_recruit, search
+from simulation.model.state import NEVER, Col
 
 PARAMETERS = ("solo_wait_months",)
 PLANNER_COLUMNS = ("solo_since",)
+STATE = (Col("solo_since", np.int32, "month of the solo model's last search", fill=NEVER, keep=False),)
 
 
 def plan_width(params) -> int:
@@ -61,17 +64,12 @@ def plan(x, c, p, i, month):
 
 # the recipe's edits: (file, text after which to insert, what to insert)
 EDITS = [
-    ("simulation/model/mentoring/registry.py",
-     "from simulation.model.mentoring import committee, consts, dyad, network, none, peer, planner", ", solo"),
-    ("simulation/model/mentoring/registry.py", '"none": none', ', "solo": solo'),
     ("simulation/config/params.py",
      '    "none": MentoringModel(lambda p: 0, lambda params, short: "no formal mentor"),\n',
      '    "solo": MentoringModel(lambda p: 1, lambda params, short: "one mentor, after a wait"),\n'),
     ("simulation/config/params.py", "class Careers(Section):", ""),  # the section goes before this class
     ("simulation/config/params.py", "    recording: Recording = Field(default_factory=Recording)\n",
      "    solo: Solo = Field(default_factory=Solo)\n"),
-    ("simulation/model/state.py", '    Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),\n',
-     '    Col("solo_since", np.int32, "month of the solo model\'s last search", fill=NEVER, keep=False),\n'),
 ]
 SECTION = '''class Solo(Section):
     wait_months: Int = P(6, "months", "Months a solo protege waits before (another) search", ASSUMPTION, ge=0, le=120)
@@ -139,8 +137,9 @@ def test_a_model_added_by_the_recipe_runs_through_simulate_and_compare(tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     after = _digest(tree)
     touched = sorted(k for k in after if before.get(k) != after[k])
-    # the recipe's files: the model, the registry, the schema, the state column, the scenario; and
-    # the regions regenerated in consts.py, planner.py (and state.py's archive kernels, registry's dispatch)
+    # the recipe's files: the model (with its state column) and the schema (its registration, its
+    # section), the scenario; and the regions regenerated in registry.py (imports, dispatch),
+    # consts.py, planner.py and state.py (the model's column, the archive kernels)
     assert touched == ["scenarios/solo.toml", "simulation/config/params.py", "simulation/model/mentoring/consts.py",
                        "simulation/model/mentoring/planner.py", "simulation/model/mentoring/registry.py",
                        "simulation/model/mentoring/solo.py", "simulation/model/state.py"]

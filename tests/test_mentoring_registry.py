@@ -23,7 +23,8 @@ def test_every_generated_region_is_what_the_declarations_generate(region):
 
 
 def test_every_model_has_a_module_and_the_dispatch_follows_the_codes():
-    assert list(registry.MODULES) == list(MODELS) or set(registry.MODULES) == set(MODELS)
+    assert list(registry.MODULES) == list(MODELS)  # found by name: simulation/model/mentoring/NAME.py
+    assert all(module.__name__ == f"simulation.model.mentoring.{name}" for name, module in registry.MODULES.items())
     source = registry.dispatch_source()
     for code, model in enumerate(MODELS[:-1]):
         assert f"code == {code}:  # {model}\n        return {model}.due(x, c, i, month)" in source
@@ -47,6 +48,30 @@ def test_a_models_declarations_reach_consts_and_the_planner(monkeypatch):
     fields = [f.strip('" ') for line in p_source.split(")")[0].splitlines()[1:] for f in line.split(",") if f.strip()]
     assert fields[: len(planner.COMMON_COLUMNS)] == list(planner.COMMON_COLUMNS)
     assert fields[-len(planner.BOUND_AS):] == list(planner.BOUND_AS)
+
+
+def test_a_models_state_columns_are_copied_into_the_state_declarations(monkeypatch):
+    """A column a model declares (`STATE`) is generated into model/state.py's `MODEL_COLUMNS` with its
+    dtype, width, fill and keep; one two models declare differently, or one state.py has, is refused."""
+    from simulation.model.state import CORE_COLUMNS, FACULTY_COLUMNS, MODEL_COLUMNS, NEVER, Col
+
+    assert [c.name for c in MODEL_COLUMNS] == ["next_search"] and FACULTY_COLUMNS == CORE_COLUMNS + MODEL_COLUMNS
+    dyad = registry.MODULES["dyad"]
+    extra = Col("x_by_function", np.float64, 'what "x" gives', "F", 0.5)
+    monkeypatch.setattr(dyad, "STATE", (extra, Col("x_month", np.int32, "a month", fill=NEVER, keep=False)))
+    source = registry.state_source()
+    assert '    Col("x_by_function", np.float64, "what \\"x\\" gives", "F", fill=0.5),\n' in source
+    assert '    Col("x_month", np.int32, "a month", fill=NEVER, keep=False),\n' in source
+    namespace = {"Col": Col, "np": np, "NEVER": NEVER}
+    exec(source, namespace)
+    assert namespace["MODEL_COLUMNS"][0] == extra and [c.name for c in namespace["MODEL_COLUMNS"]] == [
+        "x_by_function", "x_month", "next_search"]  # code order: dyad before network
+    monkeypatch.setattr(dyad, "STATE", (Col("next_search", np.int32, "another meaning"),))
+    with pytest.raises(ValueError, match="differently"):
+        registry.state_source()
+    monkeypatch.setattr(dyad, "STATE", (Col("rank", np.int8, "rank again"),))
+    with pytest.raises(ValueError, match="declares already"):
+        registry.state_source()
 
 
 def test_each_models_plan_width_bounds_what_it_plans():

@@ -1,4 +1,5 @@
-"""Every piece of per-agent state, declared once: name, dtype, shape and meaning.
+"""Every piece of per-agent state, declared once: name, dtype, shape and meaning (a column only one
+mentoring model uses is declared in that model's module and copied here, `MODEL_COLUMNS`).
 
 Faculty state is a set of numpy columns with one row per faculty position. Each institution
 owns a contiguous block of rows, so colleagues (and most mentors) sit close together in
@@ -60,7 +61,7 @@ class Col:
     keep: bool = True  # copied to the archive when the person leaves (False: this month's state only)
 
 
-FACULTY_COLUMNS: tuple[Col, ...] = (
+CORE_COLUMNS: tuple[Col, ...] = (
     # identity and fixed traits
     Col("person_id", np.int32, "identity in the tie log and output tables (order of first appearance)", fill=-1),
     Col("person_key", np.uint64, "identity for random draws: the same person has the same key in every scenario"),
@@ -138,12 +139,27 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("tie_value", np.float64, "share of need this tie covered last month", "K", keep=False),
     Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER,
         keep=False),
-    Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
     Col("peer_group", np.int32, "peer group id (-1 none)", fill=-1),
     # counts kept by the ties and exits phases: n_ties_formed also decides whether a protege is due a
     # first assignment (mentoring.py); the three losses are written when a mentor leaves (exits.py)
     Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
 )
+
+# The per-person state the mentoring models own: each model's module declares its columns (`STATE`),
+# and mentoring/registry.py generates this copy of them here (`state_source`), where the tables are
+# built (the model modules import this one, so it cannot import them).
+MODEL_STATE = "model state columns"  # the generated region (codegen.py)
+# --- generated: model state columns (python -m simulation.model.regenerate); do not edit ---
+
+
+MODEL_COLUMNS: tuple[Col, ...] = (
+    Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
+)
+
+
+# --- end of generated model state columns ---
+
+FACULTY_COLUMNS: tuple[Col, ...] = CORE_COLUMNS + MODEL_COLUMNS
 
 # Observation: per-person summaries that only the recorder writes (recorder.py). One row per
 # faculty position, like the faculty columns, but a table of its own: the model's phases neither
@@ -381,7 +397,8 @@ ARCHIVE_KERNELS = (  # (kernel, the columns it moves, its docstring)
 )
 
 
-def _fill_literal(fill) -> str:
+def fill_literal(fill) -> str:
+    """A fill value as source: NEVER by name."""
     if fill == NEVER and not isinstance(fill, (bool, float)):
         return "NEVER"
     return repr(int(fill)) if isinstance(fill, bool) else repr(fill)
@@ -401,7 +418,7 @@ def archive_source() -> str:
         out += ["    for m in prange(n):", "        r = rows[m]", "        k = k0 + m"]
         for c in columns:
             clear = c.name not in POSITION_COLUMNS
-            fill = _fill_literal(c.fill)
+            fill = fill_literal(c.fill)
             if c.width:
                 if not (c.keep or clear):
                     continue
@@ -495,9 +512,9 @@ def archive_rows(live, archive, rows, n, k0):
     l_tie_log = live.tie_log
     l_tie_value = live.tie_value
     l_mentor_lost_month = live.mentor_lost_month
-    l_next_search = live.next_search
     a_peer_group, l_peer_group = archive.peer_group, live.peer_group
     a_n_ties_formed, l_n_ties_formed = archive.n_ties_formed, live.n_ties_formed
+    l_next_search = live.next_search
     for m in prange(n):
         r = rows[m]
         k = k0 + m
@@ -610,11 +627,11 @@ def archive_rows(live, archive, rows, n, k0):
         for q in range(l_tie_value.shape[1]):
             l_tie_value[r, q] = 0
         l_mentor_lost_month[r] = NEVER
-        l_next_search[r] = NEVER
         a_peer_group[k] = l_peer_group[r]
         l_peer_group[r] = -1
         a_n_ties_formed[k] = l_n_ties_formed[r]
         l_n_ties_formed[r] = 0
+        l_next_search[r] = NEVER
 
 
 @njit(cache=True, parallel=True)

@@ -15,7 +15,7 @@ per mentor, the women-mentor policy. Candidates must have room (`support.has_roo
 
 The modules:
 
-- registry.py: the models' modules by name (`MODULES`), and the code generated from their
+- registry.py: the models' modules, found by name (`MODULES`), and the code generated from their
   declarations: the dispatch by model code, `Consts` (consts.py) and the `Planner` (planner.py);
 - dyad.py, committee.py, network.py, peer.py, none.py: one model each, with the same interface
   (`at_hire`, `due`, `plan`, `plan_width`, and the declarations `PARAMETERS` and

@@ -15,6 +15,7 @@ from simulation.model.mentoring.committee import assigned_due, fill_assigned
 # what its steps read beyond the shared ones (registry.py): kernel parameters (through `c`), faculty columns (`x`)
 PARAMETERS = ("mentoring_replace_delay_months",)
 PLANNER_COLUMNS = ("committee_size", "mentor_lost_month")
+STATE = ()  # per-person state of its own: none (committee_size and mentor_lost_month are shared)
 
 
 def plan_width(params) -> int:

@@ -13,13 +13,15 @@ from simulation.model.mentoring.planner import (
     action, current_gaps, free_slot, has_woman_mentor, new_kind, plan_drop, plan_recruit, search, weakest_slot,
 )
 from simulation.model.rng import FIXED, uniform
-from simulation.model.state import DROPPED, N_FUNCTIONS, REPLACED
+from simulation.model.state import DROPPED, N_FUNCTIONS, NEVER, REPLACED, Col
 from simulation.model.support import contact_of, tie_support_of, weight_of
 
 # what its steps read beyond the shared ones (registry.py): kernel parameters (through `c`), faculty columns (`x`)
 PARAMETERS = ("network_max_new_per_search", "network_reshape_months", "network_drop_below", "network_switch_margin",
               "network_collaboration_after_months")
 PLANNER_COLUMNS = ("next_search",)
+# the per-person state it owns (registry.py copies the declarations into model/state.py)
+STATE = (Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),)
 
 
 def plan_width(params) -> int:

@@ -10,6 +10,7 @@ from numba import njit
 # what its steps read beyond the shared ones (registry.py): nothing
 PARAMETERS: tuple[str, ...] = ()
 PLANNER_COLUMNS: tuple[str, ...] = ()
+STATE = ()  # per-person state of its own: none
 
 
 def plan_width(params) -> int:

@@ -2,8 +2,9 @@
 
 A model is named in `simulation.config.params.MENTORING_MODELS` (the parameters' registry: its
 name, its mentor slots per person from the parameters, whether peer groups are always on); its
-code in the kernels is its position there (`MODELS`). Its module is listed here, in `MODULES`,
-under the same name. Every model module has the same interface:
+code in the kernels is its position there (`MODELS`). That entry is its only registration: its
+module is `simulation/model/mentoring/NAME.py`, found by the name (`MODULES`). Every model
+module has the same interface:
 
 - `at_hire(fs, kp, mentoring_key, row, person_key, month, initial)` (numba, inlined): a new
   person's set-up in the state the model owns (mentors assigned, a first review month), from
@@ -22,24 +23,35 @@ under the same name. Every model module has the same interface:
 When a mentor leaves, the exits phase ends the tie and stamps `mentor_lost_month`; the models
 see it through `due` (dyad and committee: a replacement after the delay).
 
-The dispatch below is generated from `MODULES` (`dispatch_source`; run
-`python -m simulation.model.regenerate` after adding a model, and tests/test_registry.py fails
-while it is stale).
+The dispatch below, and the import of the modules it calls, are generated from `MODULES`
+(`dispatch_source`, `imports_source`; run `python -m simulation.model.regenerate` after adding a
+model: tests/test_mentoring_registry.py fails while they are stale).
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 from types import ModuleType
 
+import numpy as np
 from numba import njit
 
 from simulation.config.params import MODELS
-from simulation.model import codegen
-from simulation.model.mentoring import committee, consts, dyad, network, none, peer, planner
+from simulation.model import codegen, state
+from simulation.model.mentoring import consts, planner
 
-# every mentoring model's module, by its name in MENTORING_MODELS
-MODULES: dict[str, ModuleType] = {"dyad": dyad, "committee": committee, "network": network, "peer": peer,
-                                  "none": none}
+# --- generated: mentoring imports (python -m simulation.model.regenerate); do not edit ---
+
+
+from simulation.model.mentoring import committee, dyad, network, none, peer
+
+
+# --- end of generated mentoring imports ---
+
+IMPORTS = "mentoring imports"  # the generated import of the models' modules (codegen.py)
+# every mentoring model's module, by its name in MENTORING_MODELS: simulation/model/mentoring/NAME.py
+MODULES: dict[str, ModuleType] = {name: importlib.import_module(f"{__package__}.{name}") for name in MODELS}
 
 DYAD, COMMITTEE, NETWORK, PEER_MODEL, NO_MENTOR = (
     MODELS.index(m) for m in ("dyad", "committee", "network", "peer", "none"))
@@ -64,10 +76,12 @@ def plan_width(params) -> int:
 
 
 def _modules_in_code_order() -> list[tuple[int, str]]:
-    missing = set(MODELS) ^ set(MODULES)
-    if missing:
-        raise RuntimeError(f"mentoring models without a module or without a MENTORING_MODELS entry: {sorted(missing)}")
     return list(enumerate(MODELS))
+
+
+def imports_source() -> str:
+    """The import of every model's module, for the generated dispatch to call them by name."""
+    return "from simulation.model.mentoring import " + ", ".join(sorted(MODELS)) + "\n"
 
 
 def dispatch_source() -> str:
@@ -80,10 +94,6 @@ def dispatch_source() -> str:
     str
         Python source of three numba functions, each taking the model code first.
 
-    Raises
-    ------
-    RuntimeError
-        If a model of `MENTORING_MODELS` has no module here, or a module no entry there.
     """
     models = _modules_in_code_order()
     calls = {
@@ -158,7 +168,34 @@ def planner_source() -> str:
     return "\n".join(out) + "\n"
 
 
+def _col_source(col) -> str:
+    args = [f'"{col.name}"', f"np.{np.dtype(col.dtype).name}", json.dumps(col.meaning)]
+    if col.width:
+        args.append(f'"{col.width}"')
+    if col.fill != 0:
+        args.append(f"fill={state.fill_literal(col.fill)}")
+    if not col.keep:
+        args.append("keep=False")
+    return "    Col(" + ", ".join(args) + "),"
+
+
+def state_source() -> str:
+    """The source of `MODEL_COLUMNS` (model/state.py): the per-person state each model's module
+    declares (`STATE`), in code order, each column once; a column two models declare must be
+    declared alike."""
+    seen: dict[str, object] = {}
+    for _, model in _modules_in_code_order():
+        for col in MODULES[model].STATE:
+            if seen.setdefault(col.name, col) != col:
+                raise ValueError(f"state column {col.name!r} is declared differently by two mentoring models")
+    if any(name in {c.name for c in state.CORE_COLUMNS} for name in seen):
+        raise ValueError("a mentoring model declares a state column that model/state.py declares already")
+    return "\n".join(["MODEL_COLUMNS: tuple[Col, ...] = (", *map(_col_source, seen.values()), ")"]) + "\n"
+
+
 GENERATED = {  # region: (the file it is in, its generator)
+    state.MODEL_STATE: (state.__file__, state_source),
+    IMPORTS: (__file__, imports_source),
     REGION: (__file__, dispatch_source),
     consts.REGION: (consts.__file__, consts_source),
     planner.REGION: (planner.__file__, planner_source),
