@@ -18,7 +18,11 @@ module has the same interface:
 - `plan_width(params)` (Python): most actions one of its plans can hold (the plan buffers'
   width; `planner.action` stops the run rather than write past it);
 - `PARAMETERS`: the kernel parameters (`kp.<section>_<field>`) its steps read through `c`
-  (consts.py gathers them into `Consts`, by name).
+  (gathered into `Consts`, consts.py, by name);
+- `PLANNER_COLUMNS`: the faculty columns beyond the shared ones its steps read through `x`
+  (gathered into the `Planner`, planner.py, by name);
+- `STATE`: the per-person columns it owns (`state.Col`s, copied into model/state.py's
+  `MODEL_COLUMNS`).
 
 When a mentor leaves, the exits phase ends the tie and stamps `mentor_lost_month`; the models
 see it through `due` (dyad and committee: a replacement after the delay).
