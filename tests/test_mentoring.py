@@ -185,7 +185,7 @@ def test_each_seniors_card_follows_their_load_through_the_mentoring_pass(scenari
     m, _ = _run(scenario, months=13)
     fs = m.faculty
     mentoring.build_pools(fs.cols, m.institutions.cols, *m.pools)
-    cards, position = m.pools[4], m.pools[6]
+    cards, position = m.pools.cards, m.pools.pool_position
     act = m.active_rows()
     seniors = act[fs.rank[act] > ASSISTANT]
     assert np.array_equal(cards[position[seniors], CARD_ROW], seniors)

@@ -1,8 +1,11 @@
-"""The archive kernels, written out column by column, against the declarations in state.py."""
+"""The archive kernels, generated column by column from the declarations in state.py, against them."""
 
 import numpy as np
 import pytest
 
+from pathlib import Path
+
+from simulation.model import codegen, state
 from simulation.model.state import (
     FACULTY_COLUMNS, OBSERVATION_COLUMNS, POSITION_COLUMNS, FacultyTuple, ObservationTuple, Table,
     archive_observation, archive_rows,
@@ -60,3 +63,22 @@ def test_observation_columns_are_a_table_of_their_own():
     observation = [c.name for c in OBSERVATION_COLUMNS]
     assert observation and not faculty & set(observation)
     assert all(c.keep for c in OBSERVATION_COLUMNS)  # summaries outlive the tenure
+
+
+def test_the_archive_kernels_are_what_the_declarations_generate():
+    """The kernels in state.py are the generator's output (run `python -m simulation.model.regenerate`
+    after declaring a column)."""
+    text = Path(state.__file__).read_text()
+    assert codegen.region(text, state.REGION) == codegen.expected(state.archive_source())
+
+
+def test_the_generator_follows_the_declarations(monkeypatch):
+    """A column declared (kept or not) gets its copy and its clear, with its fill value by name."""
+    extra = (state.Col("x_kept", np.int32, "kept", fill=state.NEVER), state.Col("x_month", np.float64, "not kept",
+                                                                                "F", 0.5, keep=False))
+    monkeypatch.setattr(state, "FACULTY_COLUMNS", state.FACULTY_COLUMNS + extra)
+    source = state.archive_source()
+    assert "        a_x_kept[k] = l_x_kept[r]\n        l_x_kept[r] = NEVER\n" in source
+    assert "    l_x_month = live.x_month\n" in source and "a_x_month" not in source
+    assert "            l_x_month[r, q] = 0.5\n" in source
+    assert "1073741824" not in source

@@ -16,7 +16,7 @@ from .conftest import small
 def _snapshot(m: CareerModel) -> dict[str, np.ndarray]:
     arrays = {f"faculty.{k}": v.copy() for k, v in m.faculty.arrays.items()}
     arrays.update({f"ties.{k}": v[: m.ties.n].copy() for k, v in m.ties.arrays.items()})
-    arrays.update({f"pools.{k}": v.copy() for k, v in enumerate(m.pools)})
+    arrays.update({f"pools.{k}": v.copy() for k, v in m.pools._asdict().items()})
     arrays["counters"] = m.counters.copy()
     return arrays
 
@@ -32,7 +32,7 @@ def _months_of_plans(scenario: str, *sets: str, months: int = 30):
         before = _snapshot(m)
         mentoring.plan_all(fs, kp, keys, pools, plans, active, n_active, month)
         after_planning = _snapshot(m)
-        plan_n, _, _, plan_mentor, _, _, plan_reason = plans
+        plan_n, plan_mentor, plan_reason = plans.n, plans.mentor, plans.reason
         chosen = [plan_mentor[p, a] for p in range(n_active) for a in range(plan_n[p]) if plan_reason[p, a] == 0]
         seen.append({"month": month, "before": before, "planned": after_planning, "chosen": np.array(chosen, int),
                      "active": active[:n_active].copy()})

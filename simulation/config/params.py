@@ -57,8 +57,9 @@ def _describe_network(params: dict, short: bool) -> str:
     return text
 
 
-# The mentoring models, by name (simulation/model/mentoring/ has one module per model; its registry.py
-# dispatches by code): a model's code in the kernels is its position here.
+# The mentoring models, by name: the one place a model is registered. Its module is
+# simulation/model/mentoring/NAME.py (found by the name; its registry.py dispatches by code), and its
+# code in the kernels is its position here.
 MENTORING_MODELS: dict[str, MentoringModel] = {
     "dyad": MentoringModel(lambda p: 1, lambda params, short: "one mentor each"),
     "committee": MentoringModel(lambda p: p.committee.size, _describe_committee, external_ties=True),

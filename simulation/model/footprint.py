@@ -43,7 +43,7 @@ def row_bytes(n_slots: int) -> int:
 
 def estimate_bytes(params: Params) -> int:
     """Peak memory of one run of `params`, in bytes (an upper estimate)."""
-    from simulation.model.mentoring import plan_buffers, pools_bytes_per_position
+    from simulation.model.mentoring import plan_buffers, plan_width, pools_bytes_per_position
     from simulation.model.state import TIE_LOG_COLUMNS, archive_capacity, slot_width
 
     n = params.population.n_faculty
@@ -58,7 +58,7 @@ def estimate_bytes(params: Params) -> int:
     tie_log = GROWTH * ties * tie_row
     pools = n * pools_bytes_per_position() + n * 3 * 4  # cards, pool lists, keys, positions; active/hired/left
     # the mentoring pass's plans, one row per position (the size of one row, from the buffers themselves)
-    plans = n * sum(a.nbytes for a in plan_buffers(1, params.n_mentor_slots, params.network.max_new_per_search))
+    plans = n * sum(a.nbytes for a in plan_buffers(1, plan_width(params)))
     tables = GROWTH * ((n + leavers) * PEOPLE_ROW_BYTES + ties * TIE_ROW_BYTES)
     return int(live + archive + tie_log + pools + plans + tables + FIXED_BYTES)
 

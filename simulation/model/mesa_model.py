@@ -88,7 +88,7 @@ class CareerModel(mesa.Model):
         # candidate pools, rebuilt each month (mentoring.build_pools); only the mentoring package reads them
         self.pools = mentoring.new_pools(len(sizes), n_positions)
         # the mentoring pass's plans, one per position in the active list (mentoring.maintain_ties)
-        self.plans = mentoring.plan_buffers(n_positions, params.n_mentor_slots, params.network.max_new_per_search)
+        self.plans = mentoring.plan_buffers(n_positions, mentoring.plan_width(params))
 
         initial = population.draw_initial(self.keys, self.kp, sizes)
         population.add_initial(self.faculty.cols, self.institutions.cols, self.kp, self.keys, self.counters, *initial)

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-from simulation.model.mentoring import at_hire as mentors_at_hire
+from simulation.model.mentoring import at_hire as mentoring_at_hire
 from simulation.model.needs import stage_target
 from simulation.model.rng import FIXED, Stream, gamma, normal, uniform
 from simulation.model.state import ACTIVE, ASSISTANT, ASSOCIATE, FULL, N_FUNCTIONS, N_PEOPLE, NEVER, VACANT
@@ -103,11 +103,8 @@ def init_person(fs, kp, keys, row, person_id, person_key, inst, rank, hire_month
     fs.max_mentees[row] = kp.mentors_max_mentees_median * math.exp(
         kp.mentors_max_mentees_sigma * normal(tk, person_key, 8, 0)
     )
-    # the mentoring model's own draw (MENTORING stream): how many mentors it assigns
-    mk = keys[Stream.MENTORING]
-    fs.committee_size[row] = mentors_at_hire(kp.model_code, kp, mk, person_key, fs.female[row], award)
-    # network reviews: at hire, or (initial population) staggered over the first interval
-    fs.next_search[row] = month + (int(uniform(mk, person_key, FIXED, 1) * kp.network_reshape_months) if initial else 0)
+    # the mentoring model's set-up of the state it owns (mentors assigned, a first review; MENTORING stream)
+    mentoring_at_hire(kp.model_code, fs, kp, keys[Stream.MENTORING], row, person_key, month, initial)
 
     fs.rank[row] = rank
     fs.rank_month[row] = rank_month

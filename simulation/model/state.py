@@ -1,4 +1,5 @@
-"""Every piece of per-agent state, declared once: name, dtype, shape and meaning.
+"""Every piece of per-agent state, declared once: name, dtype, shape and meaning (a column only one
+mentoring model uses is declared in that model's module and copied here, `MODEL_COLUMNS`).
 
 Faculty state is a set of numpy columns with one row per faculty position. Each institution
 owns a contiguous block of rows, so colleagues (and most mentors) sit close together in
@@ -25,6 +26,7 @@ from numba import njit, prange, types
 from numba.experimental import structref
 
 from simulation.config.params import FUNCTIONS
+from simulation.model import codegen
 
 N_FUNCTIONS = len(FUNCTIONS)
 N_CAREER_YEARS = 15  # career years with a publication count in the people table
@@ -59,7 +61,7 @@ class Col:
     keep: bool = True  # copied to the archive when the person leaves (False: this month's state only)
 
 
-FACULTY_COLUMNS: tuple[Col, ...] = (
+CORE_COLUMNS: tuple[Col, ...] = (
     # identity and fixed traits
     Col("person_id", np.int32, "identity in the tie log and output tables (order of first appearance)", fill=-1),
     Col("person_key", np.uint64, "identity for random draws: the same person has the same key in every scenario"),
@@ -137,12 +139,27 @@ FACULTY_COLUMNS: tuple[Col, ...] = (
     Col("tie_value", np.float64, "share of need this tie covered last month", "K", keep=False),
     Col("mentor_lost_month", np.int32, "month an assigned mentor was lost (drives replacement)", fill=NEVER,
         keep=False),
-    Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
     Col("peer_group", np.int32, "peer group id (-1 none)", fill=-1),
     # counts kept by the ties and exits phases: n_ties_formed also decides whether a protege is due a
     # first assignment (mentoring.py); the three losses are written when a mentor leaves (exits.py)
     Col("n_ties_formed", np.int16, "mentor ties formed as a protege"),
 )
+
+# The per-person state the mentoring models own: each model's module declares its columns (`STATE`),
+# and mentoring/registry.py generates this copy of them here (`state_source`), where the tables are
+# built (the model modules import this one, so it cannot import them).
+MODEL_STATE = "model state columns"  # the generated region (codegen.py)
+# --- generated: model state columns (python -m simulation.model.regenerate); do not edit ---
+
+
+MODEL_COLUMNS: tuple[Col, ...] = (
+    Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
+)
+
+
+# --- end of generated model state columns ---
+
+FACULTY_COLUMNS: tuple[Col, ...] = CORE_COLUMNS + MODEL_COLUMNS
 
 # Observation: per-person summaries that only the recorder writes (recorder.py). One row per
 # faculty position, like the faculty columns, but a table of its own: the model's phases neither
@@ -360,12 +377,71 @@ class Table:
 POSITION_COLUMNS = ("institution",)  # describe the position, so a vacant row keeps them
 
 
-# The two kernels below handle every declared column by name, written out: one copy (columns with
-# `keep`; the others are not bound from the archive) and one clear (back to `fill`, except
-# POSITION_COLUMNS) per column. Declaring a column above means adding its lines here too;
-# tests/test_state.py fails for any column left out or handled against its declaration. Arrays
-# are bound before the loop (reading them through the structs inside it would cost reference
-# counting), and copied element by element (a slice would be a view, reference-counted).
+# The two archive kernels below are generated from the declarations above (`archive_source`):
+# one copy per column with `keep` (the others are not bound from the archive) and one clear
+# (back to `fill`, except POSITION_COLUMNS) per column. After declaring a column, run
+# `python -m simulation.model.regenerate` to regenerate them; tests/test_state.py fails while the
+# kernels in this file differ from what the declarations generate. Arrays are bound before the
+# loop (reading them through the structs inside it would cost reference counting), and copied
+# element by element (a slice would be a view, reference-counted).
+
+REGION = "archive kernels"  # the generated region (codegen.py)
+
+ARCHIVE_KERNELS = (  # (kernel, the columns it moves, its docstring)
+    ("archive_rows", "FACULTY_COLUMNS",
+     "Copy rows[:n] of the live faculty table (the kept columns) to the archive from row k0,\n"
+     "    then clear them (every column back to its fill value, the position vacant)."),
+    ("archive_observation", "OBSERVATION_COLUMNS",
+     "Copy rows[:n] of the live observation table to its archive from row k0 (the row the same\n"
+     "    people's faculty columns went to), then clear them for the next occupant."),
+)
+
+
+def fill_literal(fill) -> str:
+    """A fill value as source: NEVER by name."""
+    if fill == NEVER and not isinstance(fill, (bool, float)):
+        return "NEVER"
+    return repr(int(fill)) if isinstance(fill, bool) else repr(fill)
+
+
+def archive_source() -> str:
+    """The source of the archive kernels, generated from the column declarations (see above)."""
+    out = []
+    for kernel, columns_name, doc in ARCHIVE_KERNELS:
+        columns = globals()[columns_name]
+        out += ["@njit(cache=True, parallel=True)", f"def {kernel}(live, archive, rows, n, k0):", f'    """{doc}"""']
+        for c in columns:
+            if c.keep:
+                out.append(f"    a_{c.name}, l_{c.name} = archive.{c.name}, live.{c.name}")
+            else:
+                out.append(f"    l_{c.name} = live.{c.name}")
+        out += ["    for m in prange(n):", "        r = rows[m]", "        k = k0 + m"]
+        for c in columns:
+            clear = c.name not in POSITION_COLUMNS
+            fill = fill_literal(c.fill)
+            if c.width:
+                if not (c.keep or clear):
+                    continue
+                out.append(f"        for q in range(l_{c.name}.shape[1]):")
+                if c.keep:
+                    out.append(f"            a_{c.name}[k, q] = l_{c.name}[r, q]")
+                if clear:
+                    out.append(f"            l_{c.name}[r, q] = {fill}")
+            else:
+                if c.keep:
+                    out.append(f"        a_{c.name}[k] = l_{c.name}[r]")
+                if clear:
+                    out.append(f"        l_{c.name}[r] = {fill}")
+        out += ["", ""]
+    return "\n".join(out[:-2]) + "\n"
+
+
+def write_archive_kernels() -> bool:
+    """Regenerate the archive kernels in this file; returns whether they changed."""
+    return codegen.write(__file__, REGION, archive_source())
+
+
+# --- generated: archive kernels (python -m simulation.model.regenerate); do not edit ---
 
 
 @njit(cache=True, parallel=True)
@@ -436,9 +512,9 @@ def archive_rows(live, archive, rows, n, k0):
     l_tie_log = live.tie_log
     l_tie_value = live.tie_value
     l_mentor_lost_month = live.mentor_lost_month
-    l_next_search = live.next_search
     a_peer_group, l_peer_group = archive.peer_group, live.peer_group
     a_n_ties_formed, l_n_ties_formed = archive.n_ties_formed, live.n_ties_formed
+    l_next_search = live.next_search
     for m in prange(n):
         r = rows[m]
         k = k0 + m
@@ -476,9 +552,9 @@ def archive_rows(live, archive, rows, n, k0):
         a_committee_size[k] = l_committee_size[r]
         l_committee_size[r] = 0
         a_care_start[k] = l_care_start[r]
-        l_care_start[r] = -1073741824
+        l_care_start[r] = NEVER
         a_care_end[k] = l_care_end[r]
-        l_care_end[r] = -1073741824
+        l_care_end[r] = NEVER
         a_care_load[k] = l_care_load[r]
         l_care_load[r] = 0
         l_clock_shift[r] = 0
@@ -486,16 +562,16 @@ def archive_rows(live, archive, rows, n, k0):
         l_rank[r] = 0
         l_rank_month[r] = 0
         a_month_associate[k] = l_month_associate[r]
-        l_month_associate[r] = -1073741824
+        l_month_associate[r] = NEVER
         a_month_full[k] = l_month_full[r]
-        l_month_full[r] = -1073741824
-        l_next_review[r] = -1073741824
+        l_month_full[r] = NEVER
+        l_next_review[r] = NEVER
         l_n_reviews[r] = 0
-        l_failed_review_month[r] = -1073741824
+        l_failed_review_month[r] = NEVER
         a_status[k] = l_status[r]
         l_status[r] = -1
         a_exit_month[k] = l_exit_month[r]
-        l_exit_month[r] = -1073741824
+        l_exit_month[r] = NEVER
         l_exit_request[r] = 0
         for q in range(l_need_base.shape[1]):
             l_need_base[r, q] = 0
@@ -524,11 +600,11 @@ def archive_rows(live, archive, rows, n, k0):
         for q in range(l_pubs_by_year.shape[1]):
             a_pubs_by_year[k, q] = l_pubs_by_year[r, q]
             l_pubs_by_year[r, q] = -1
-        l_award_end[r] = -1073741824
-        l_grant_end[r] = -1073741824
+        l_award_end[r] = NEVER
+        l_grant_end[r] = NEVER
         a_month_first_grant[k] = l_month_first_grant[r]
-        l_month_first_grant[r] = -1073741824
-        l_funding_gap_until[r] = -1073741824
+        l_month_first_grant[r] = NEVER
+        l_funding_gap_until[r] = NEVER
         a_n_applications[k] = l_n_applications[r]
         l_n_applications[r] = 0
         a_n_grants[k] = l_n_grants[r]
@@ -550,12 +626,12 @@ def archive_rows(live, archive, rows, n, k0):
             l_tie_log[r, q] = -1
         for q in range(l_tie_value.shape[1]):
             l_tie_value[r, q] = 0
-        l_mentor_lost_month[r] = -1073741824
-        l_next_search[r] = -1073741824
+        l_mentor_lost_month[r] = NEVER
         a_peer_group[k] = l_peer_group[r]
         l_peer_group[r] = -1
         a_n_ties_formed[k] = l_n_ties_formed[r]
         l_n_ties_formed[r] = 0
+        l_next_search[r] = NEVER
 
 
 @njit(cache=True, parallel=True)
@@ -614,6 +690,9 @@ def archive_observation(live, archive, rows, n, k0):
         l_value_lost[r] = 0
         a_support_share_lost[k] = l_support_share_lost[r]
         l_support_share_lost[r] = 0
+
+
+# --- end of generated archive kernels ---
 
 
 def column_doc(columns: tuple[Col, ...]) -> list[dict]:

@@ -21,7 +21,18 @@ from simulation.run.results import Result, default_run_dir, git_commit, run_id, 
 
 @contextmanager
 def numba_threads(threads: int | None):
-    """Run with this many numba threads (results do not depend on it), then restore."""
+    """Run with this many numba threads (results do not depend on it), then restore.
+
+    Parameters
+    ----------
+    threads : int or None
+        Numba threads inside the block (clipped to 1..NUMBA_NUM_THREADS); None leaves them as they are.
+
+    Yields
+    ------
+    int
+        The number of threads in effect inside the block.
+    """
     import numba
 
     if threads is None:
@@ -46,9 +57,31 @@ def simulate(params: Params, *, progress: bool = False, scenario_file: str | Non
              threads: int | None = None) -> Result:
     """Run one scenario to its horizon and return its tables and manifest.
 
-    `threads`: numba threads for the per-person phases (default: one for populations below
-    `ONE_THREAD_BELOW`, all cores otherwise). Every draw is keyed by person and month, so the
-    tables are bit-identical for any thread count.
+    Parameters
+    ----------
+    params : Params
+        The resolved scenario (`simulation.load_scenario` makes one from a file and overrides).
+    progress : bool, optional
+        Show a progress bar by month.
+    scenario_file : str, optional
+        The file the scenario came from, recorded in the manifest.
+    threads : int, optional
+        Numba threads for the per-person phases (default: one for populations below
+        `ONE_THREAD_BELOW`, all cores otherwise). Every draw is keyed by person and month, so the
+        tables are bit-identical for any thread count.
+
+    Returns
+    -------
+    Result
+        `people` (one row per person ever present), `ties` (one row per tie), `series` (one row
+        per month) and `manifest` (the parameters, versions, timings and counts of the run).
+
+    Examples
+    --------
+    >>> from simulation import load_scenario
+    >>> result = simulate(load_scenario("network", ["population.n_faculty=300", "horizon_years=5"]))
+    >>> result.people.columns[:3].tolist()
+    ['faculty_id', 'person_key', 'institution']
     """
     if threads is None and params.population.n_faculty < ONE_THREAD_BELOW:
         threads = 1
@@ -107,6 +140,26 @@ def run(params: Params, out: str | Path | None = None, *, progress: bool = False
     The destination is checked before the simulation starts: it must be new, empty, or a
     run folder careersim wrote (`destination.DestinationError` otherwise); so is the memory
     the run needs (`footprint.MemoryShortError` if it cannot fit).
+
+    Parameters
+    ----------
+    params : Params
+        The resolved scenario.
+    out : str or Path, optional
+        The run folder to write; default `default_run_dir(params, root)`.
+    progress : bool, optional
+        Show a progress bar, and say when the kernels are being compiled.
+    scenario_file : str, optional
+        The file the scenario came from, recorded in the manifest.
+    root : str or Path, optional
+        The results folder under which the default run folder is made.
+    threads : int, optional
+        Numba threads (see `simulate`).
+
+    Returns
+    -------
+    tuple of (Result, Path)
+        The result, and the folder it was written to.
     """
     folder = Path(out) if out is not None else default_run_dir(params, root)
     source = "--out" if out is not None else "output folder"

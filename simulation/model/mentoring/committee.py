@@ -17,17 +17,27 @@ from simulation.model.mentoring.planner import (
 )
 from simulation.model.rng import FIXED, uniform
 
+# what its steps read beyond the shared ones (registry.py): kernel parameters (through `c`), faculty columns (`x`)
+PARAMETERS = ("mentoring_replace_delay_months",)
+PLANNER_COLUMNS = ("committee_size", "mentor_lost_month")
+STATE = ()  # per-person state of its own: none (committee_size and mentor_lost_month are shared)
+
+
+def plan_width(params) -> int:
+    """Most actions in one plan: a start per member (a plan only fills free slots)."""
+    return params.committee.size
+
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female, award):
+def at_hire(fs, kp, mentoring_key, row, person_key, month, initial):
     """Mentors assigned: a committee with the share for career-award holders of the person's gender
     (the figures describe K awardees) or the share for everyone else, else a single mentor
     (MENTORING stream)."""
-    if award:
-        p_multi = kp.committee_share_multi_women if female else kp.committee_share_multi_men
+    if fs.career_award[row]:
+        p_multi = kp.committee_share_multi_women if fs.female[row] else kp.committee_share_multi_men
     else:
         p_multi = kp.committee_share_multi_other
-    return kp.committee_size if uniform(mentoring_key, person_key, FIXED, 0) < p_multi else 1
+    fs.committee_size[row] = kp.committee_size if uniform(mentoring_key, person_key, FIXED, 0) < p_multi else 1
 
 
 @njit(cache=True, inline="always")

@@ -12,11 +12,21 @@ from numba import njit
 
 from simulation.model.mentoring.committee import assigned_due, fill_assigned
 
+# what its steps read beyond the shared ones (registry.py): kernel parameters (through `c`), faculty columns (`x`)
+PARAMETERS = ("mentoring_replace_delay_months",)
+PLANNER_COLUMNS = ("committee_size", "mentor_lost_month")
+STATE = ()  # per-person state of its own: none (committee_size and mentor_lost_month are shared)
+
+
+def plan_width(params) -> int:
+    """Most actions in one plan: the one mentor's start."""
+    return 1
+
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female, award):
+def at_hire(fs, kp, mentoring_key, row, person_key, month, initial):
     """Mentors assigned: one."""
-    return 1
+    fs.committee_size[row] = 1
 
 
 @njit(cache=True, inline="always")

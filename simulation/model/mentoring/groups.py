@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from numba import njit
 
-from simulation.model.mentoring.ties import add_tie
+from simulation.model.mentoring.ties import Tie, add_tie, ties_of
 from simulation.model.state import ASSISTANT, N_GROUPS, PEER
 
 
 @njit(cache=True)
 def join_peer_groups(fs, tl, ins, kp, counters, candidates, month):
     """New assistant professors join their institution's open peer group (same cohort window)."""
-    log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
-    tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
-    tie_discount, tie_log, tie_value, female = fs.tie_discount, fs.tie_log, fs.tie_value, fs.female
+    tie_arrays = ties_of(fs, tl, counters)
+    tie_mentor = fs.tie_mentor
     rank, peer_group, institution, hire_month, status = fs.rank, fs.peer_group, fs.institution, fs.hire_month, fs.status
     person_id = fs.person_id
     group_id, group_n, group_start, group_members = ins.group_id, ins.group_n, ins.group_start, ins.group_members
@@ -46,10 +45,8 @@ def join_peer_groups(fs, tl, ins, kp, counters, candidates, month):
                     sm = s
             if sc < 0 or sm < 0:
                 continue
-            add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value,
-                    female, counters, cand, sc, m, PEER, 1.0, month)
-            add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value,
-                    female, counters, m, sm, cand, PEER, 1.0, month)
+            add_tie(tie_arrays, Tie(cand, sc, m, PEER, 1.0, month))
+            add_tie(tie_arrays, Tie(m, sm, cand, PEER, 1.0, month))
         group_members[inst, group_n[inst]] = cand
         group_member_ids[inst, group_n[inst]] = person_id[cand]
         group_n[inst] += 1

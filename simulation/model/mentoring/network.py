@@ -12,14 +12,31 @@ from numba import njit
 from simulation.model.mentoring.planner import (
     action, current_gaps, free_slot, has_woman_mentor, new_kind, plan_drop, plan_recruit, search, weakest_slot,
 )
-from simulation.model.state import DROPPED, N_FUNCTIONS, REPLACED
+from simulation.model.rng import FIXED, uniform
+from simulation.model.state import DROPPED, N_FUNCTIONS, NEVER, REPLACED, Col
 from simulation.model.support import contact_of, tie_support_of, weight_of
+
+# what its steps read beyond the shared ones (registry.py): kernel parameters (through `c`), faculty columns (`x`)
+PARAMETERS = ("network_max_new_per_search", "network_reshape_months", "network_drop_below", "network_switch_margin",
+              "network_collaboration_after_months")
+PLANNER_COLUMNS = ("next_search",)
+# the per-person state it owns (registry.py copies the declarations into model/state.py)
+STATE = (Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),)
+
+
+def plan_width(params) -> int:
+    """Most actions in one plan: a drop per tie, a drop and a start per mentor added, and the
+    women-mentor policy's drop and start."""
+    return params.network.max_ties + 2 * params.network.max_new_per_search + 2
 
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female, award):
-    """Mentors assigned: none (the protege recruits them at each review)."""
-    return 0
+def at_hire(fs, kp, mentoring_key, row, person_key, month, initial):
+    """Mentors assigned: none (the protege recruits them at each review). The first review: at
+    hire, or for the initial population staggered over the first interval (MENTORING stream)."""
+    fs.committee_size[row] = 0
+    fs.next_search[row] = month + (int(uniform(mentoring_key, person_key, FIXED, 1) * kp.network_reshape_months)
+                                   if initial else 0)
 
 
 @njit(cache=True, inline="always")

@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from numba import njit
 
+# what its steps read beyond the shared ones (registry.py): nothing
+PARAMETERS: tuple[str, ...] = ()
+PLANNER_COLUMNS: tuple[str, ...] = ()
+STATE = ()  # per-person state of its own: none
+
+
+def plan_width(params) -> int:
+    """Most actions in one plan: none."""
+    return 0
+
 
 @njit(cache=True, inline="always")
-def at_hire(kp, mentoring_key, person_key, female, award):
+def at_hire(fs, kp, mentoring_key, row, person_key, month, initial):
     """Mentors assigned: none."""
-    return 0
+    fs.committee_size[row] = 0
 
 
 @njit(cache=True, inline="always")

@@ -2,6 +2,6 @@
 this model: its registry entry says so). Its kernels are the `none` model's (none.py): no one is
 assigned a mentor or plans for one. The interface is described in registry.py."""
 
-from simulation.model.mentoring.none import at_hire, due, plan
+from simulation.model.mentoring.none import PARAMETERS, PLANNER_COLUMNS, STATE, at_hire, due, plan, plan_width
 
-__all__ = ["at_hire", "due", "plan"]
+__all__ = ["PARAMETERS", "PLANNER_COLUMNS", "STATE", "at_hire", "due", "plan", "plan_width"]

@@ -34,22 +34,71 @@ from simulation.model.support import (
     discounted, has_room, hours_of, output, quality_of, tie_support_of, time_share, weight_of,
 )
 
-PLANNER_FIELDS = (
-    # the people (read; `next_search` is written for the protege under review)
+# The Planner's fields, declared by name: the faculty columns every model's steps read (and the
+# columns the models' modules declare, `PLANNER_COLUMNS`, after them), then the other fields and
+# how each is bound. `PLANNER_FIELDS` and the `planner` constructor are generated from these by
+# registry.py (`planner_source`; run `python -m simulation.model.regenerate` after changing one).
+COMMON_COLUMNS = (  # the people (read; a model may write its own columns for the protege under review)
     "institution", "rank", "female", "person_key", "tie_mentor", "tie_kind", "tie_start", "tie_fit",
     "tie_discount", "tie_value", "n_proteges", "load_weight", "n_ties_formed", "need_base", "need_spike",
     "support", "mentor_output", "competence_scale", "competence_profile", "admin_draw", "n_trainees",
-    "committee_size", "mentor_lost_month", "next_search",
-    # the parameters' tables
-    "fit_quantiles", "quality_by_load", "contact_by_age", "capacity_hours", "share_admin",
-    # the candidate pools
-    "local_ptr", "global_ptr", "global_positions", "cards", "card_keys",
-    # the plans (written at the protege's position)
-    "plan_n", "plan_collab", "plan_slot", "plan_mentor", "plan_kind", "plan_fit", "plan_reason",
-    # scratch
-    "gaps", "gains", "picked", "is_external", "picked_row", "picked_key", "slot_mentor", "slot_kind",
-    "slot_value",
 )
+BOUND_AS = {  # field: expression (of fs, kp, pools, plans, n_candidates, n_all_slots)
+    # the parameters' tables
+    "fit_quantiles": "kp.fit_quantiles", "quality_by_load": "kp.quality_by_load",
+    "contact_by_age": "kp.contact_by_age", "capacity_hours": "kp.mentors_capacity_hours",
+    "share_admin": "kp.mentors_share_admin",
+    # the candidate pools
+    "local_ptr": "pools.local_ptr", "global_ptr": "pools.global_ptr", "global_positions": "pools.global_positions",
+    "cards": "pools.cards", "card_keys": "pools.card_keys",
+    # the plans (written at the protege's position)
+    "plan_n": "plans.n", "plan_collab": "plans.collab", "plan_slot": "plans.slot", "plan_mentor": "plans.mentor",
+    "plan_kind": "plans.kind", "plan_fit": "plans.fit", "plan_reason": "plans.reason",
+    # scratch: unmet needs, a recruit's gains, the search's draws, the slots as the plan leaves them
+    "gaps": "np.zeros(N_FUNCTIONS)", "gains": "np.zeros(N_FUNCTIONS)",
+    "picked": "np.empty(n_candidates, dtype=np.int64)",  # card position
+    "is_external": "np.empty(n_candidates, dtype=np.bool_)",
+    "picked_row": "np.empty(n_candidates, dtype=np.float32)",
+    "picked_key": "np.empty(n_candidates, dtype=np.uint64)",
+    "slot_mentor": "np.empty(n_all_slots, dtype=np.int32)",
+    "slot_kind": "np.empty(n_all_slots, dtype=np.int8)",
+    "slot_value": "np.empty(n_all_slots)",
+}
+REGION = "planner"  # the generated region (codegen.py)
+
+# --- generated: planner (python -m simulation.model.regenerate); do not edit ---
+
+
+PLANNER_FIELDS = (
+    "institution", "rank", "female", "person_key", "tie_mentor", "tie_kind", "tie_start", "tie_fit",
+    "tie_discount", "tie_value", "n_proteges", "load_weight", "n_ties_formed", "need_base", "need_spike",
+    "support", "mentor_output", "competence_scale", "competence_profile", "admin_draw", "n_trainees",
+    "committee_size", "mentor_lost_month", "next_search", "fit_quantiles", "quality_by_load", "contact_by_age",
+    "capacity_hours", "share_admin", "local_ptr", "global_ptr", "global_positions", "cards", "card_keys", "plan_n",
+    "plan_collab", "plan_slot", "plan_mentor", "plan_kind", "plan_fit", "plan_reason", "gaps", "gains", "picked",
+    "is_external", "picked_row", "picked_key", "slot_mentor", "slot_kind", "slot_value",
+)
+
+
+@njit(cache=True, inline="always")
+def planner(fs, kp, pools, plans, n_candidates):
+    """The planning phase's arrays, bound once, with fresh scratch."""
+    n_all_slots = fs.tie_mentor.shape[1]
+    return _new_planner(
+        fs.institution, fs.rank, fs.female, fs.person_key, fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit,
+        fs.tie_discount, fs.tie_value, fs.n_proteges, fs.load_weight, fs.n_ties_formed, fs.need_base,
+        fs.need_spike, fs.support, fs.mentor_output, fs.competence_scale, fs.competence_profile, fs.admin_draw,
+        fs.n_trainees, fs.committee_size, fs.mentor_lost_month, fs.next_search, kp.fit_quantiles,
+        kp.quality_by_load, kp.contact_by_age, kp.mentors_capacity_hours, kp.mentors_share_admin, pools.local_ptr,
+        pools.global_ptr, pools.global_positions, pools.cards, pools.card_keys, plans.n, plans.collab, plans.slot,
+        plans.mentor, plans.kind, plans.fit, plans.reason, np.zeros(N_FUNCTIONS), np.zeros(N_FUNCTIONS),
+        np.empty(n_candidates, dtype=np.int64), np.empty(n_candidates, dtype=np.bool_),
+        np.empty(n_candidates, dtype=np.float32), np.empty(n_candidates, dtype=np.uint64),
+        np.empty(n_all_slots, dtype=np.int32), np.empty(n_all_slots, dtype=np.int8), np.empty(n_all_slots),
+    )
+
+
+# --- end of generated planner ---
 
 
 @structref.register
@@ -70,31 +119,6 @@ structref.define_proxy(Planner, PlannerType, PLANNER_FIELDS)
 # without the JIT (NUMBA_DISABLE_JIT=1) the kernels are plain Python, and a structref's Python
 # constructor would call itself through its jitted one: plain kernels read a namedtuple
 _new_planner = namedtuple("PlannerTuple", PLANNER_FIELDS) if numba_config.DISABLE_JIT else Planner
-
-
-@njit(cache=True, inline="always")
-def planner(fs, kp, pools, plans, n_candidates):
-    """The planning phase's arrays, bound once, with fresh scratch."""
-    local_ptr, local_rows, global_ptr, global_positions, cards, card_keys, pool_position = pools
-    plan_n, plan_collab, plan_slot, plan_mentor, plan_kind, plan_fit, plan_reason = plans
-    n_all_slots = fs.tie_mentor.shape[1]
-    return _new_planner(
-        fs.institution, fs.rank, fs.female, fs.person_key, fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit,
-        fs.tie_discount, fs.tie_value, fs.n_proteges, fs.load_weight, fs.n_ties_formed, fs.need_base,
-        fs.need_spike, fs.support, fs.mentor_output, fs.competence_scale, fs.competence_profile, fs.admin_draw,
-        fs.n_trainees, fs.committee_size, fs.mentor_lost_month, fs.next_search,
-        kp.fit_quantiles, kp.quality_by_load, kp.contact_by_age, kp.mentors_capacity_hours, kp.mentors_share_admin,
-        local_ptr, global_ptr, global_positions, cards, card_keys,
-        plan_n, plan_collab, plan_slot, plan_mentor, plan_kind, plan_fit, plan_reason,
-        np.zeros(N_FUNCTIONS), np.zeros(N_FUNCTIONS),
-        np.empty(n_candidates, dtype=np.int64),  # card position
-        np.empty(n_candidates, dtype=np.bool_),
-        np.empty(n_candidates, dtype=np.float32),
-        np.empty(n_candidates, dtype=np.uint64),
-        np.empty(n_all_slots, dtype=np.int32),
-        np.empty(n_all_slots, dtype=np.int8),
-        np.empty(n_all_slots),
-    )
 
 
 # --- the support a new tie would give ---------------------------------------------------
@@ -233,9 +257,14 @@ def current_gaps(x, i):
 @njit(cache=True, inline="always")
 def action(x, p, s, j, kind, fit, reason):
     """Append an action to the plan at position p (reason 0: start a tie with j in slot s; else end
-    the tie in slot s for that reason), and leave slot s as it makes it."""
+    the tie in slot s for that reason), and leave slot s as it makes it.
+
+    A plan has room for the most actions its model can plan (`registry.plan_width`); one more
+    means that bound is wrong, and stops the run rather than write past the buffer."""
     plan_n = x.plan_n
     a = plan_n[p]
+    if a >= x.plan_slot.shape[1]:
+        raise IndexError("a mentoring plan has more actions than its model's plan_width allows")
     x.plan_slot[p, a] = s
     x.plan_mentor[p, a] = j
     x.plan_kind[p, a] = kind

@@ -10,6 +10,8 @@ they are read again.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -27,18 +29,40 @@ CARD_WIDTH = 16  # 64 bytes: one cache line (the arrays are 64-byte aligned)
 assert CARD_ROW < CARD_WIDTH
 
 
-def new_pools(n_institutions: int, n_positions: int) -> tuple:
-    """The pools' arrays (allocated once per model; `build_pools` fills them each month): the
-    active rows by (institution, bucket), their positions by bucket overall, the seniors' cards
-    and person keys in that local pool order, and each row's position in the local pool."""
-    return (
-        np.zeros(n_institutions * N_BUCKETS + 1, dtype=np.int64),
-        np.zeros(n_positions, dtype=np.int32),
-        np.zeros(N_BUCKETS + 1, dtype=np.int64),
-        np.zeros(n_positions, dtype=np.int32),
-        aligned_zeros((n_positions, CARD_WIDTH), np.float32),  # one cache line per card
-        np.zeros(n_positions, dtype=np.uint64),  # the candidates' person keys, in pool order
-        np.full(n_positions, -1, dtype=np.int32),  # by row: position in the local pool (its card)
+Pools = namedtuple("Pools", (
+    "local_ptr",  # start of each (institution, bucket) in the local pool, and the end
+    "local_rows",  # the local pool: active rows by (institution, bucket)
+    "global_ptr",  # start of each bucket in the global pool, and the end
+    "global_positions",  # the global pool: positions in the local pool, by bucket
+    "cards",  # the seniors' cards, in local pool order (one cache line each)
+    "card_keys",  # the candidates' person keys, in local pool order
+    "pool_position",  # by row: position in the local pool (its card), -1 if none
+))
+
+
+def new_pools(n_institutions: int, n_positions: int) -> Pools:
+    """The pools' arrays (allocated once per model; `build_pools` fills them each month).
+
+    Parameters
+    ----------
+    n_institutions : int
+        Institutions in the model.
+    n_positions : int
+        Faculty positions (rows) in the model.
+
+    Returns
+    -------
+    Pools
+        A named tuple of arrays (its fields are described where `Pools` is declared).
+    """
+    return Pools(
+        local_ptr=np.zeros(n_institutions * N_BUCKETS + 1, dtype=np.int64),
+        local_rows=np.zeros(n_positions, dtype=np.int32),
+        global_ptr=np.zeros(N_BUCKETS + 1, dtype=np.int64),
+        global_positions=np.zeros(n_positions, dtype=np.int32),
+        cards=aligned_zeros((n_positions, CARD_WIDTH), np.float32),
+        card_keys=np.zeros(n_positions, dtype=np.uint64),
+        pool_position=np.full(n_positions, -1, dtype=np.int32),
     )
 
 

@@ -6,6 +6,8 @@ from the planner's steps (planner.py).
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -13,7 +15,7 @@ from simulation.model.mentoring import registry
 from simulation.model.mentoring.consts import consts
 from simulation.model.mentoring.planner import planner
 from simulation.model.mentoring.pools import note_load
-from simulation.model.mentoring.ties import add_tie, end_tie
+from simulation.model.mentoring.ties import Tie, add_tie, end_tie, ties_of
 from simulation.model.rng import POPULATION_WIDE, uniform
 from simulation.model.state import DROPPED, FULL
 from simulation.model.support import count_tie, has_room
@@ -38,24 +40,41 @@ from simulation.model.support import count_tie, has_room
 
 N_PLAN_CHUNKS = 64  # the planning phase's fixed chunks: results never depend on the thread count
 
+Plans = namedtuple("Plans", (
+    "n",  # actions in each plan
+    "collab",  # former mentors who become collaborators
+    "slot",  # per action: the slot
+    "mentor",  # per action: the mentor's row
+    "kind",  # per action: the tie's kind
+    "fit",  # per action: the pair's fit
+    "reason",  # per action: 0 start the tie, else the reason it ends
+))
 
-def plan_width(n_mentor_slots: int, max_new_per_search: int) -> int:
-    """Most actions one plan can hold: a drop per slot, a drop and a start per new mentor, and
-    the women-mentor policy's drop and start."""
-    return n_mentor_slots + 2 * max(n_mentor_slots, max_new_per_search) + 2
 
+def plan_buffers(n_positions: int, width: int) -> Plans:
+    """The plans' arrays, one row per position in the active list (allocated once per model).
 
-def plan_buffers(n_positions: int, n_mentor_slots: int, max_new_per_search: int) -> tuple:
-    """The plans' arrays, one row per position in the active list (allocated once per model)."""
-    w = plan_width(n_mentor_slots, max_new_per_search)
-    return (
-        np.zeros(n_positions, dtype=np.int32),  # number of actions
-        np.zeros(n_positions, dtype=np.int32),  # former mentors who become collaborators
-        np.zeros((n_positions, w), dtype=np.int8),  # slot
-        np.zeros((n_positions, w), dtype=np.int32),  # mentor's row
-        np.zeros((n_positions, w), dtype=np.int8),  # kind
-        np.zeros((n_positions, w), dtype=np.float64),  # fit
-        np.zeros((n_positions, w), dtype=np.int8),  # 0: start the tie, else the reason it ends
+    Parameters
+    ----------
+    n_positions : int
+        Rows: positions in the active list (the model's faculty positions).
+    width : int
+        Most actions one plan can hold: the model's `registry.plan_width(params)`. A plan that
+        would hold more stops the run (`planner.action` checks).
+
+    Returns
+    -------
+    Plans
+        A named tuple of arrays (its fields are described where `Plans` is declared).
+    """
+    return Plans(
+        n=np.zeros(n_positions, dtype=np.int32),
+        collab=np.zeros(n_positions, dtype=np.int32),
+        slot=np.zeros((n_positions, width), dtype=np.int8),
+        mentor=np.zeros((n_positions, width), dtype=np.int32),
+        kind=np.zeros((n_positions, width), dtype=np.int8),
+        fit=np.zeros((n_positions, width), dtype=np.float64),
+        reason=np.zeros((n_positions, width), dtype=np.int8),
     )
 
 
@@ -113,13 +132,13 @@ def apply_plans(fs, tl, kp, keys, counters, pools, plans, active, n_active, mont
     """Phase 2 of the pass, serial: the plans carried out in a rotating order; a plan whose new
     mentor has filled up meanwhile is made again on the loads of that moment."""
     c = consts(kp, keys)
-    cards, pool_position = pools[4], pools[6]
-    plan_n, plan_collab, plan_slot, plan_mentor, plan_kind, plan_fit, plan_reason = plans
-    log = (tl.protege, tl.mentor, tl.kind, tl.start_month, tl.end_month, tl.end_reason)
+    cards, pool_position = pools.cards, pools.pool_position
+    plan_n, plan_collab, plan_slot, plan_mentor = plans.n, plans.collab, plans.slot, plans.mentor
+    plan_kind, plan_fit, plan_reason = plans.kind, plans.fit, plans.reason
+    tie_arrays = ties_of(fs, tl, counters)
     log_end, log_end_reason = tl.end_month, tl.end_reason
-    rank, female, person_id = fs.rank, fs.female, fs.person_id
-    tie_mentor, tie_kind, tie_start, tie_fit = fs.tie_mentor, fs.tie_kind, fs.tie_start, fs.tie_fit
-    tie_discount, tie_log, tie_value = fs.tie_discount, fs.tie_log, fs.tie_value
+    rank = fs.rank
+    tie_mentor, tie_kind, tie_log, tie_value = fs.tie_mentor, fs.tie_kind, fs.tie_log, fs.tie_value
     n_proteges, n_by_kind, load_weight = fs.n_proteges, fs.n_by_kind, fs.load_weight
     n_ties_formed, max_mentees = fs.n_ties_formed, fs.max_mentees
     n_trainees, n_collaborators = fs.n_trainees, fs.n_collaborators
@@ -134,8 +153,7 @@ def apply_plans(fs, tl, kp, keys, counters, pools, plans, active, n_active, mont
 
     def attach(i, s, j, kind, fit):
         """Start j's tie as i's mentor in slot s and add it to j's load (and card)."""
-        add_tie(log, person_id, tie_mentor, tie_kind, tie_start, tie_fit, tie_discount, tie_log, tie_value, female,
-                counters, i, s, j, kind, fit, month)
+        add_tie(tie_arrays, Tie(i, s, j, kind, fit, month))
         count_tie(n_proteges, n_by_kind, load_weight, j, kind, 1, c.mentoring_weight_primary,
                   c.mentoring_weight_secondary, c.mentoring_weight_external)
         n_ties_formed[i] += 1
