@@ -128,6 +128,10 @@ def compare(
                          "the installed record: one parameter set, --replicates seeds."))] = False,
     seeds_per_member: Annotated[Optional[int], typer.Option(
         help="Across the ensemble: seeds each member runs on (default 2).")] = None,
+    contrast: Annotated[Optional[list[str]], typer.Option(
+        "--contrast", help=("A pair of scenarios to compare directly, A:B (A minus B run by run, paired; e.g. "
+                            "network:dyad); repeatable. Default: each scenario against the dyad and against the "
+                            "status quo, those of them compared."))] = None,
 ) -> None:
     """Compare mentoring models: paired replicates, differences with 95% CIs, gender gaps, figures, report.
 
@@ -136,7 +140,7 @@ def compare(
     well as chance; --point runs the point calibration only."""
     import time
 
-    from simulation.analysis.comparison import add_seconds, load
+    from simulation.analysis.comparison import add_seconds, load, parse_contrasts
     from simulation.analysis.gaps import format_gap_summary
     from simulation.analysis.report import headline_outcomes, write_report
     from simulation.config.params import ensemble_members
@@ -170,7 +174,7 @@ def compare(
                     f"({n} replicates per scenario); to compare across one, make it with `careersim calibrate "
                     f"--history-match` then `careersim calibrate --ensemble 200 --apply`")
     try:
-        resolve(names, list(set_ or []))
+        pairs = parse_contrasts(contrast or [], list(resolve(names, list(set_ or [])))) if contrast else None
     except ConfigError as exc:
         _fail(str(exc))
     except ValueError as exc:
@@ -186,7 +190,7 @@ def compare(
     try:
         comp = run_comparison(names, n, seed, folder, reference, list(set_ or []), executor, workers, scheduler,
                               progress=not quiet, decomposition=decomposition, ensemble=members or None,
-                              seeds_per_member=per)
+                              seeds_per_member=per, contrast=pairs)
     except ValueError as exc:
         _fail(str(exc))
     step("drawing the figures and writing the report", not quiet)
@@ -216,14 +220,22 @@ def compare(
 def report(
     folder: Path,
     svg: Annotated[bool, typer.Option("--svg", help="Also write each figure as SVG (vector) beside its PNG.")] = False,
+    contrast: Annotated[Optional[list[str]], typer.Option(
+        "--contrast", help=("A pair of the saved scenarios to compare directly, A:B (repeatable); recomputed from "
+                            "the saved outcomes, replacing the folder's contrasts."))] = None,
 ) -> None:
     """Rebuild the figures and report.html of a comparison from its saved tables."""
-    from simulation.analysis.comparison import format_not_computed, load
+    from simulation.analysis.comparison import format_not_computed, load, set_contrasts
     from simulation.analysis.report import write_report
     from simulation.experiments.executors import map_tasks
 
     if not (folder / "comparison.json").exists():
         _fail(f"{folder}: not a comparison folder (no comparison.json); run `careersim compare` first")
+    if contrast:
+        try:
+            set_contrasts(folder, contrast)
+        except ValueError as exc:
+            _fail(f"{folder}: {exc}")
     path = write_report(folder, svg=svg, map_fn=map_tasks)
     text = format_not_computed(load(folder).not_computed)
     if text:
