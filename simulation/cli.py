@@ -141,6 +141,7 @@ def compare(
     import time
 
     from simulation.analysis.comparison import add_seconds, load, parse_contrasts
+    from simulation.config.scenario import scenario_costs
     from simulation.analysis.gaps import format_gap_summary
     from simulation.analysis.report import headline_outcomes, write_report
     from simulation.config.params import ensemble_members
@@ -174,7 +175,10 @@ def compare(
                     f"({n} replicates per scenario); to compare across one, make it with `careersim calibrate "
                     f"--history-match` then `careersim calibrate --ensemble 200 --apply`")
     try:
-        pairs = parse_contrasts(contrast or [], list(resolve(names, list(set_ or [])))) if contrast else None
+        resolved = resolve(names, list(set_ or []))
+        for name in names:  # the [costs] tables, checked before any run
+            scenario_costs(name)
+        pairs = parse_contrasts(contrast or [], list(resolved)) if contrast else None
     except ConfigError as exc:
         _fail(str(exc))
     except ValueError as exc:

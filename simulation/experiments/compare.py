@@ -60,13 +60,15 @@ from simulation.analysis.comparison import (  # noqa: F401 (re-exported: the API
     DIFFERENCE_COLUMNS, ENSEMBLE_COLUMNS, HAZARD_COLUMNS, KEYS, Comparison, _empty, contrasts, default_contrasts,
     difference_notes, ensemble_interval, format_not_computed, load, note, outcome_notes, run_folder, saved_notes)
 from simulation.analysis import gaps as gender_gaps
+from simulation.analysis.costs import add_costs
 from simulation.analysis.outcomes import (GROUPS, cohort, definitions, difference_units, digits, format_level,
                                           key_outcomes, people_columns, scale, table_outcomes)
 from simulation.config import gender
 from simulation.config.params import Params
 from simulation.util.progress import step
 from simulation.run.results import TABLES, run_id
-from simulation.config.scenario import MEMBER, ConfigError, load_scenario, resolve_path, scenario_question
+from simulation.config.scenario import (MEMBER, ConfigError, load_scenario, resolve_path, scenario_costs,
+                                        scenario_label, scenario_question)
 from simulation.experiments.executors import RunSpec, map_tasks, run_many
 
 DEFAULT_SCENARIOS = ("status_quo", "dyad", "committee", "network", "network_peers")
@@ -340,7 +342,9 @@ def compare(
                                workers=workers), key=lambda x: (order[x[0]], x[1]))
     everything = pd.concat([o for _, _, (o, _) in per_run], ignore_index=True).sort_values(
         ["scenario", "replicate", "group"], key=lambda c: c.map(order) if c.name == "scenario" else c)
-    table = everything[everything["scenario"].isin(names)].reset_index(drop=True)
+    sources = dict(zip(names, scenarios))  # `resolve` keeps the order of the scenarios
+    costs = {n: scenario_costs(sources[n]) for n in names}
+    table = add_costs(everything[everything["scenario"].isin(names)].reset_index(drop=True), costs)
     pooled = pd.concat([c for s, _, (_, c) in per_run if s in resolved], ignore_index=True)
     diffs = paired_differences(table, reference)
     pairs = default_contrasts(names) if contrast is None else [tuple(p) for p in contrast]
@@ -378,6 +382,9 @@ def compare(
         "sets": list(sets),
         "questions": {n: _question(n) for n in names},
         "descriptions": {n: resolved[n].description for n in names},
+        # each scenario's label (its file's `label`) and the [costs] its costs were priced with
+        "labels": {n: scenario_label(sources[n]) for n in names},
+        "costs": costs,
         "models": {n: resolved[n].mentoring.model for n in names},
         "run_ids": {n: [run_id(params_of(n, r)) for r in range(n_runs)] for n in names},
         "outcomes": definitions(),
