@@ -143,6 +143,7 @@ def compare(
     from simulation.analysis.comparison import add_seconds, load, parse_contrasts
     from simulation.config.scenario import scenario_costs
     from simulation.analysis.gaps import format_gap_summary
+    from simulation.analysis.answer import point_note
     from simulation.analysis.report import headline_outcomes, write_report
     from simulation.config.params import ensemble_members
     from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, DEFAULT_SEEDS_PER_MEMBER,
@@ -210,6 +211,14 @@ def compare(
                 f"chance)" if ens else f"{comp.meta['replicates']} replicates")
         typer.echo(f"paired differences from {comp.reference} over {over} ({difference_units_header()}), 95% CI:")
         typer.echo(format_differences(comp.differences))
+        pairs = comp.contrasts[comp.contrasts["reference"] != comp.reference].copy()
+        if len(pairs):
+            pairs["scenario"] = pairs["scenario"] + " - " + pairs["reference"]
+            typer.echo("pairwise contrasts (A - B, paired run by run), 95% CI:")
+            typer.echo(format_differences(pairs))
+    warning = point_note(comp)
+    if warning:
+        typer.echo(f"chance only: {warning}")
     shown = headline_outcomes(comp.differences, comp.outcomes)
     typer.echo(format_gap_summary(comp.gaps, comp.gap_changes, comp.decomposition, comp.reference, shown,
                                   comp.meta["replicates"]))

@@ -118,8 +118,10 @@ def test_report_contains_every_figure_and_the_differences_table(comparison):
     for name in figures:
         assert f"figures/{name}" not in page  # embedded only: no link that breaks when the page moves
     assert page.count("data:image/png;base64,") == len(figures)
-    assert "Differences from dyad" in page and "retention_10y" in page and "narrower" in page
-    assert page.count("<details>") == 1  # one representative manifest; every run in one table
+    assert "Differences from One mentor (dyad)" in page and "retention_10y" in page and "narrower" in page
+    # long tables collapsed, each downloadable as CSV: the outcomes, the differences, the runs (and a manifest)
+    assert page.count("<details>") == 4
+    assert "download='outcomes.csv'" in page and "download='differences.csv'" in page
 
 
 def test_figures_come_from_saved_tables_without_rerunning(comparison, monkeypatch):

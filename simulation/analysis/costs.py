@@ -1,7 +1,9 @@
 """Costs and savings of a comparison's scenarios, per 100 faculty a year, from each run's own
 mentor hours and departures (run-level outcomes of the registry: `departures_per_100`,
 `mentor_hours_per_100`, `proteges_per_100`) and each scenario's `[costs]` table
-(`config.scenario.scenario_costs`; defaults and sources in `config.params.Costs`).
+(`config.scenario.scenario_costs`; defaults and sources in `config.params.Costs`): a departure
+and a mentor hour at the reference scenario's prices for every scenario, the programme at each
+scenario's own (`priced`).
 
 For one run of a scenario with costs c:
 
@@ -22,6 +24,17 @@ import numpy as np
 import pandas as pd
 
 COST_COLUMNS = ("mentor_time_cost_per_100", "programme_cost_per_100", "departure_cost_per_100", "net_cost_per_100")
+
+
+INSTITUTION = ("departure", "mentor_hour")  # the institution's prices: one for every scenario of a comparison
+
+
+def priced(scenarios: list[str], reference: str, own: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The prices each scenario is costed with: the institution's (a departure, a mentor hour)
+    from the reference scenario's [costs], the same for all, so that a difference in cost is a
+    difference in hours and departures, not in prices; the programme cost per protege from each
+    scenario's own [costs] (a programme's own cost)."""
+    return {s: {**own[s], **{k: own[reference][k] for k in INSTITUTION}} for s in scenarios}
 
 
 def add_costs(table: pd.DataFrame, costs: dict[str, dict[str, float]]) -> pd.DataFrame:
@@ -49,8 +62,9 @@ def add_costs(table: pd.DataFrame, costs: dict[str, dict[str, float]]) -> pd.Dat
 
 
 def money(x: float) -> str:
-    """'$257,400', '-$51,000' (to the nearest hundred: the inputs are not more precise)."""
-    if not np.isfinite(x):
+    """'$257,400', '-$51,200' (sums of $10,000 or more to the nearest hundred: the inputs are not
+    more precise), '$150' (smaller ones to the dollar)."""
+    if x is None or not np.isfinite(x):
         return "n/a"
-    v = round(float(x), -2)
+    v = round(float(x), -2) if abs(x) >= 10_000 else round(float(x))
     return f"{'-' if v < 0 else ''}${abs(v):,.0f}"

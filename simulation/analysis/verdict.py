@@ -107,8 +107,7 @@ def worlds(row, outcome: str) -> str:
         return ""
     higher = row["difference"] >= 0
     k = int(row["members_above"] if higher else row["members_below"])
-    return (f"in {k} of {int(m)} plausible worlds (calibrated parameter sets) it {phrase(outcome, higher)}; "
-            f"the median difference is {number(outcome, row['member_median'])}")
+    return f"so it does in {k} of {int(m)} plausible worlds (median {number(outcome, row['member_median'])})"
 
 
 def more_runs(row) -> str:
@@ -117,7 +116,7 @@ def more_runs(row) -> str:
     if lo is None or not np.isfinite(lo):
         return ""
     if lo >= 0.5:
-        return (f"more runs would not settle it: most of the uncertainty is which parameter values are right "
+        return (f"more seeds would not settle it: most of the uncertainty is which parameter values are right "
                 f"(the parameters' share of it: {100 * lo:.0f}&ndash;{100 * hi:.0f}%)")
     if hi < 0.5:
         return "it is mostly chance: more seeds per plausible world would narrow it"

@@ -60,7 +60,7 @@ from simulation.analysis.comparison import (  # noqa: F401 (re-exported: the API
     DIFFERENCE_COLUMNS, ENSEMBLE_COLUMNS, HAZARD_COLUMNS, KEYS, Comparison, _empty, contrasts, default_contrasts,
     difference_notes, ensemble_interval, format_not_computed, load, note, outcome_notes, run_folder, saved_notes)
 from simulation.analysis import gaps as gender_gaps
-from simulation.analysis.costs import add_costs
+from simulation.analysis.costs import add_costs, priced
 from simulation.analysis.outcomes import (GROUPS, cohort, definitions, difference_units, digits, format_level,
                                           key_outcomes, people_columns, scale, table_outcomes)
 from simulation.config import gender
@@ -343,7 +343,7 @@ def compare(
     everything = pd.concat([o for _, _, (o, _) in per_run], ignore_index=True).sort_values(
         ["scenario", "replicate", "group"], key=lambda c: c.map(order) if c.name == "scenario" else c)
     sources = dict(zip(names, scenarios))  # `resolve` keeps the order of the scenarios
-    costs = {n: scenario_costs(sources[n]) for n in names}
+    costs = priced(names, reference, {n: scenario_costs(sources[n]) for n in names})
     table = add_costs(everything[everything["scenario"].isin(names)].reset_index(drop=True), costs)
     pooled = pd.concat([c for s, _, (_, c) in per_run if s in resolved], ignore_index=True)
     diffs = paired_differences(table, reference)

@@ -1,0 +1,203 @@
+"""The top of a comparison's report: the question asked, answered in words, with what it costs
+and what it hinges on (issue 25). Built from a loaded `Comparison` (its contrasts, outcomes and
+comparison.json); every number is computed from them.
+
+    question_pairs   which contrasts the page answers first: each scenario against the dyad when
+                     the dyad is compared (the study's own question: networks against the dyad),
+                     else each against the reference
+    answer_html      per pair: the career outcomes (clear / leaning / undetermined, in words, with
+                     the plausible worlds), the costs, the mentor burden, what it hinges on
+    point_note       a point comparison's warning that its intervals carry chance only, and how
+                     much wider the same differences' intervals are across the ensemble
+                     (measured in a saved ensemble comparison of the same scenarios, when there is one)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.analysis.comparison import DYAD
+from simulation.analysis.costs import money
+from simulation.analysis.hinges import hinges, member_differences, member_values
+from simulation.analysis.outcomes import REGISTRY, format_level, label
+from simulation.analysis.verdict import career_outcomes, number, interval, phrase, sentence
+
+BURDEN = ("mentor_hours_per_protege", "mentor_hours_per_senior", "share_seniors_overloaded")
+
+
+def labels(meta: dict) -> dict[str, str]:
+    """Scenario -> its label (from the scenario files; the name where there is none)."""
+    return {s: (meta.get("labels") or {}).get(s) or s for s in meta["scenarios"]}
+
+
+def question_pairs(comp) -> list[tuple[str, str]]:
+    """The contrasts the page answers first (see the module's docstring): against the dyad, the
+    scenarios with mentoring networks when there are any (the study's own question)."""
+    have = {(a, b) for a, b in (tuple(p) for p in comp.meta.get("contrasts", []))}
+    if DYAD in comp.scenarios:
+        order = {s: i for i, s in enumerate(comp.scenarios)}
+        pairs = sorted([(a, b) for a, b in have if b == DYAD], key=lambda p: order.get(p[0], 99))
+        models = comp.meta.get("models") or {}
+        networks = [p for p in pairs if models.get(p[0]) == "network"]
+        if networks or pairs:
+            return networks or pairs
+    return [(s, comp.reference) for s in comp.scenarios if s != comp.reference]
+
+
+def _row(comp, a: str, b: str, outcome: str, group: str = "all"):
+    for t in (comp.contrasts, comp.differences):
+        r = t[(t["scenario"] == a) & (t["reference"] == b) & (t["outcome"] == outcome) & (t["group"] == group)]
+        if len(r):
+            return r.iloc[0]
+    return None
+
+
+def _param_meaning() -> dict[str, str]:
+    from simulation.config.params import describe
+
+    return {r["name"]: r["meaning"] for r in describe()}
+
+
+def cost_line(comp, a: str, b: str, name: dict[str, str]) -> str:
+    """Net cost or saving per 100 faculty a year, with the departures avoided and the mentor time."""
+    net, dep, hours = (_row(comp, a, b, o) for o in ("net_cost_per_100", "departures_per_100", "mentor_hours_per_100"))
+    if net is None or dep is None or hours is None or not np.isfinite(net["difference"]):
+        return ("<b>Costs</b>: not computed (these runs lack the mentor hours or departures a cost needs; "
+                "see What could not be computed).")
+    prices = (comp.meta.get("costs") or {}).get(a, {})
+    avoided = -dep["difference"]
+    saving = net["difference"] < 0
+    sure = net["ci_low"] > 0 or net["ci_high"] < 0
+    verdict = ("a saving" if saving else "a net cost") if sure else "no clear net cost or saving"
+    return (f"<b>Costs</b>, per 100 faculty a year, of {html.escape(name[a])} instead of {html.escape(name[b])}: "
+            f"<b>{verdict}</b>, {money(net['difference'])} [{money(net['ci_low'])}, {money(net['ci_high'])}] "
+            f"({'&#9660; less spent' if saving else '&#9650; more spent'}); "
+            f"{avoided:+.2f} departures avoided [{-dep['ci_high']:+.2f}, {-dep['ci_low']:+.2f}] "
+            f"(worth {money(avoided * prices.get('departure', np.nan))}), "
+            f"{hours['difference']:+,.0f} mentor hours [{hours['ci_low']:+,.0f}, {hours['ci_high']:+,.0f}] "
+            f"(worth {money(hours['difference'] * prices.get('mentor_hour', np.nan))}). "
+            f"Priced at {money(prices.get('departure', np.nan))} a departure (Schloss et al., Acad Med 2009), "
+            f"{money(prices.get('mentor_hour', np.nan))} a mentor hour (an assumption) and "
+            f"{money(prices.get('programme_per_protege', np.nan))} a protege a year for the programme "
+            f"(an assumption): put your own in the scenario file's <code>[costs]</code>.")
+
+
+def burden_line(comp, a: str, b: str, name: dict[str, str]) -> str:
+    """The price of a network in mentors' time, beside the benefit."""
+    parts = []
+    for o in BURDEN:
+        r = _row(comp, a, b, o)
+        if r is None or not np.isfinite(r["difference"]):
+            continue
+        parts.append(f"{html.escape(label(o))} {format_level(o, r['reference_mean'])} &rarr; "
+                     f"{format_level(o, r['scenario_mean'])} ({number(o, r['difference'])} "
+                     f"{interval(o, r['ci_low'], r['ci_high'])})")
+    if not parts:
+        return ""
+    return (f"<b>Mentors' burden</b> ({html.escape(name[b])} &rarr; {html.escape(name[a])}): " + "; ".join(parts)
+            + ".")
+
+
+def hinge_line(comp, a: str, b: str, outcome: str, name: dict[str, str]) -> str:
+    """What the difference in `outcome` hinges on across the ensemble, in one sentence."""
+    values = member_values(comp.meta)
+    if values.empty or "member" not in comp.outcomes.columns:
+        return ("<b>What it hinges on</b>: not computed: a point comparison has one parameter set (compare across "
+                "the calibrated ensemble, without --point, to find which parameters the answer depends on).")
+    d = member_differences(comp.outcomes, a, b, outcome)
+    found = hinges(d, values)
+    m = len(d)
+    what = f"whether {html.escape(name[a])} {phrase(outcome, True)} than {html.escape(name[b])}"
+    if not found:
+        few = "; with so few worlds only a strong dependence could be found" if m < 30 else ""
+        return (f"<b>What it hinges on</b>: across the {m} plausible worlds no single calibrated parameter explains "
+                f"{what} (Spearman rank correlations of each world's difference with each parameter, corrected for "
+                f"the {values.shape[1]} tried){few}.")
+    h = found[0]
+    meaning = _param_meaning().get(h.parameter, "")
+    splits = h.n_above and h.n_below and h.above_ahead / h.n_above != h.below_ahead / h.n_below
+    cut = (f": above {h.threshold:.3g} it does in {h.above_ahead} of {h.n_above} worlds, below it in "
+           f"{h.below_ahead} of {h.n_below}" if splits else
+           " (it does in every world: how much it does is what varies)")
+    others = f" (also: {', '.join(x.parameter for x in found[1:3])})" if len(found) > 1 else ""
+    return (f"<b>What it hinges on</b>: {what} hinges mostly on {html.escape(meaning[:1].lower() + meaning[1:])} "
+            f"(<code>{html.escape(h.parameter)}</code>, rank correlation {h.rho:+.2f} over {m} plausible worlds)"
+            f"{cut}{others}. Measuring it is what would most narrow the answer.")
+
+
+def answer_html(comp, name: dict[str, str]) -> str:
+    """The first box of the page: each question pair answered in words."""
+    pairs = question_pairs(comp)
+    if not pairs:
+        return ""
+    career = career_outcomes(set(comp.contrasts["outcome"]) | set(comp.differences["outcome"]))
+    blocks = []
+    for a, b in pairs:
+        items = []
+        for o in career:
+            r = _row(comp, a, b, o)
+            if r is not None:
+                items.append(sentence(r, o, name[a], name[b]))
+        items.append(cost_line(comp, a, b, name))
+        items.append(burden_line(comp, a, b, name))
+        if career:
+            items.append(hinge_line(comp, a, b, career[0], name))
+        blocks.append(f"<h3>{html.escape(name[a])} instead of {html.escape(name[b])}</h3><ul>"
+                      + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>")
+    ens = comp.meta.get("ensemble")
+    how = (f"Across {ens['members']} plausible worlds (calibrated parameter sets) &times; {ens['seeds_per_member']} "
+           "seeds; intervals: 95%, for the difference averaged over the worlds." if ens else
+           f"At the point calibration, {comp.meta['replicates']} replicates; intervals: 95%, chance only.")
+    return ("<div class='answer' id='answer'><h2>The answer</h2>"
+            f"<p class='legend'>Career outcomes first; the mentoring itself (coverage, unmet need) is in the table "
+            f"below. &#9650;/&#9660;: higher / lower. {how}</p>" + "".join(blocks) + "</div>")
+
+
+def definitions_html(outcomes: list[str]) -> str:
+    """What each outcome shown at the top means (from the registry), where it is first used."""
+    items = [f"<b>{html.escape(label(o))}</b>: {html.escape(REGISTRY[o].definition)}" for o in outcomes
+             if o in REGISTRY]
+    return "<p class='legend'><b>Outcomes</b>: " + "; ".join(items) + ".</p>" if items else ""
+
+
+def ensemble_widening(comp, root: Path | None = None) -> tuple[float, Path] | None:
+    """For a point comparison: the median, over the headline differences these scenarios share
+    with a saved ensemble comparison (a folder beside this one whose comparison.json has an
+    ensemble), of that comparison's interval width over its chance-only width; None if none."""
+    root = Path(root) if root is not None else Path(comp.out).parent
+    for meta_path in sorted(root.glob("*/comparison.json")):
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            continue
+        if not meta.get("ensemble") or not set(comp.scenarios) & set(meta.get("scenarios", [])):
+            continue
+        d = pd.read_parquet(meta_path.parent / "differences.parquet")
+        d = d[(d["group"] == "all") & d["outcome"].isin(career_outcomes(set(d["outcome"])))
+              & d["scenario"].isin(comp.scenarios)]
+        ratio = ((d["ci_high"] - d["ci_low"]) / (d["chance_ci_high"] - d["chance_ci_low"])).replace(
+            [np.inf, -np.inf], np.nan).dropna()
+        if len(ratio):
+            return float(ratio.median()), meta_path.parent
+    return None
+
+
+def point_note(comp) -> str:
+    """The point comparison's first lines: chance only, and how much wider across the ensemble
+    ('' for an ensemble comparison). Also printed by `careersim compare --point`."""
+    if comp.meta.get("ensemble"):
+        return ""
+    text = ("These intervals carry chance only: every run used one parameter set (the point calibration), so "
+            "they leave out the calibration's uncertainty about the parameters.")
+    w = ensemble_widening(comp)
+    if w is None:
+        return text + (" How much wider they would be is measured by running the same comparison across the "
+                       "calibrated ensemble (careersim compare without --point).")
+    ratio, where = w
+    return text + (f" In the ensemble comparison saved at {where}, the same kind of differences' intervals are a "
+                   f"median {ratio:.1f} times as wide as chance's alone.")
