@@ -130,7 +130,7 @@ def compare(
         help="Across the ensemble: seeds each member runs on (default 2).")] = None,
     contrast: Annotated[Optional[list[str]], typer.Option(
         "--contrast", help=("A pair of scenarios to compare directly, A:B (A minus B run by run, paired; e.g. "
-                            "network:dyad); repeatable. Default: each scenario against the dyad and against the "
+                            "network:dyad); repeatable. Always: each scenario against the dyad and against the "
                             "status quo, those of them compared."))] = None,
 ) -> None:
     """Compare mentoring models: paired replicates, differences with 95% CIs, gender gaps, figures, report.
@@ -235,7 +235,8 @@ def report(
     svg: Annotated[bool, typer.Option("--svg", help="Also write each figure as SVG (vector) beside its PNG.")] = False,
     contrast: Annotated[Optional[list[str]], typer.Option(
         "--contrast", help=("A pair of the saved scenarios to compare directly, A:B (repeatable); recomputed from "
-                            "the saved outcomes, replacing the folder's contrasts."))] = None,
+                            "the saved outcomes, after the default pairs (each against the dyad and the status "
+                            "quo)."))] = None,
 ) -> None:
     """Rebuild the figures and report.html of a comparison from its saved tables."""
     from simulation.analysis.comparison import format_not_computed, load, set_contrasts

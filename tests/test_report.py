@@ -233,3 +233,25 @@ def test_an_ensemble_report_splits_each_interval_into_parameters_and_chance(tmp_
     assert "class='ci params'" not in page and "Across the calibrated ensemble." not in page
     # but says first that its intervals carry chance only
     assert page.index("<b>Chance only.</b>") < page.index("Bottom line")
+
+
+def test_report_contrasts_other_pairs_from_the_saved_outcomes(comp):
+    """`careersim report <folder> --contrast A:B`: computed from outcomes.parquet, kept beside the
+    default pairs; a pair that is not two of its scenarios is refused in one line."""
+    from typer.testing import CliRunner
+
+    from simulation.analysis.comparison import load
+    from simulation.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", str(comp.out), "--contrast", "status_quo:network"])
+    assert result.exit_code == 0, result.output
+    c = load(comp.out)
+    assert ["status_quo", "network"] in c.meta["contrasts"] and ["network", "dyad"] in c.meta["contrasts"]
+    t = c.contrasts.set_index(["scenario", "reference", "group", "outcome"])
+    d = c.differences.set_index(["scenario", "group", "outcome"])
+    assert t.loc[("status_quo", "network", "all", "retention_5y"), "difference"] == pytest.approx(
+        -d.loc[("network", "all", "retention_5y"), "difference"])
+    bad = runner.invoke(app, ["report", str(comp.out), "--contrast", "status_quo:peer"])
+    assert bad.exit_code != 0 and "'peer' is not among the scenarios compared" in bad.output
+    assert "Traceback" not in bad.output and len(bad.output.strip().splitlines()) == 1

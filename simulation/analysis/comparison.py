@@ -215,6 +215,12 @@ def default_contrasts(scenarios: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def with_defaults(scenarios: list[str], pairs: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """The default pairs (`default_contrasts`), then those asked for that are not among them."""
+    out = default_contrasts(scenarios)
+    return out + [tuple(p) for p in (pairs or []) if tuple(p) not in out]
+
+
 def parse_contrasts(texts: list[str] | tuple[str, ...], scenarios: list[str]) -> list[tuple[str, str]]:
     """--contrast A:B strings as (A, B) pairs, each checked against the scenarios compared."""
     pairs = []
@@ -361,13 +367,13 @@ def load(out: str | Path) -> Comparison:
 
 
 def set_contrasts(out: str | Path, texts: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
-    """Contrast other pairs of a saved comparison's scenarios (--contrast A:B strings; none: the
+    """Contrast other pairs of a saved comparison's scenarios (--contrast A:B strings, after the
     default pairs): computed from its outcomes.parquet, written to contrasts.parquet and
     comparison.json's "contrasts". Returns the pairs (ValueError on a pair that is not two of its
     scenarios)."""
     out = Path(out)
     meta = json.loads((out / "comparison.json").read_text())
-    pairs = parse_contrasts(texts, meta["scenarios"]) if texts else default_contrasts(meta["scenarios"])
+    pairs = with_defaults(meta["scenarios"], parse_contrasts(texts, meta["scenarios"]))
     table = pd.read_parquet(out / "outcomes.parquet")
     destination.write_parquet(contrasts(table, pairs), out / "contrasts.parquet")
     meta["contrasts"] = [list(p) for p in pairs]

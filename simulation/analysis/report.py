@@ -778,8 +778,7 @@ def _page(comp, meta, out, notes, figs, colours, manifests, describe, svg) -> st
     one = len(comp.scenarios) < 2
     ref = comp.reference
     scen_rows = "".join(
-        f"<tr><td class='text'>{_swatch(colours[s])}{sname(s)}{' (reference)' if s == ref else ''} "
-        f"<code class='raw'>{html.escape(s)}</code></td>"
+        f"<tr><td class='text'>{_swatch(colours[s])}{sname(s)}{' (reference)' if s == ref else ''}</td>"
         f"<td class='text'>{html.escape(describe[s])}</td>"
         f"<td class='text'>{html.escape(meta['questions'].get(s, ''))}</td>"
         f"<td class='text'>{html.escape(meta['descriptions'].get(s, ''))}</td></tr>"

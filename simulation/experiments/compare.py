@@ -58,7 +58,8 @@ import pandas as pd
 from simulation.util import destination
 from simulation.analysis.comparison import (  # noqa: F401 (re-exported: the API of a comparison)
     DIFFERENCE_COLUMNS, ENSEMBLE_COLUMNS, HAZARD_COLUMNS, KEYS, Comparison, _empty, contrasts, default_contrasts,
-    difference_notes, ensemble_interval, format_not_computed, load, note, outcome_notes, run_folder, saved_notes)
+    difference_notes, ensemble_interval, format_not_computed, load, note, outcome_notes, run_folder, saved_notes,
+    with_defaults)
 from simulation.analysis import gaps as gender_gaps
 from simulation.analysis.costs import add_costs, priced
 from simulation.analysis.outcomes import (GROUPS, cohort, definitions, difference_units, digits, format_level,
@@ -267,9 +268,9 @@ def compare(
     on `seeds_per_member` seeds (run r = m * S + s: member m, seed `seed + r`); see the module's
     docstring. None: the point calibration (the defaults), as before.
 
-    `contrast`: pairs (A, B) of the scenarios to contrast, A minus B run by run (contrasts.parquet);
-    None: each scenario against the dyad and the status quo, those of them compared
-    (`comparison.default_contrasts`).
+    `contrast`: pairs (A, B) of the scenarios to contrast, A minus B run by run (contrasts.parquet),
+    after the default ones: each scenario against the dyad and the status quo, those of them
+    compared (`comparison.default_contrasts`).
 
     Figures and report.html are the caller's to write (`simulation.analysis.report.write_report`)."""
     if replicates < 1:
@@ -347,7 +348,7 @@ def compare(
     table = add_costs(everything[everything["scenario"].isin(names)].reset_index(drop=True), costs)
     pooled = pd.concat([c for s, _, (_, c) in per_run if s in resolved], ignore_index=True)
     diffs = paired_differences(table, reference)
-    pairs = default_contrasts(names) if contrast is None else [tuple(p) for p in contrast]
+    pairs = with_defaults(names, contrast)
     for a, b in pairs:
         if a not in names or b not in names:
             raise ValueError(f"contrast {a}:{b}: both must be among the scenarios compared ({', '.join(names)})")
