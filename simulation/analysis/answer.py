@@ -63,6 +63,11 @@ def _param_meaning() -> dict[str, str]:
     return {r["name"]: r["meaning"] for r in describe()}
 
 
+def _ci(lo: float, hi: float, fmt) -> str:
+    """'[lo, hi]' in the given format, or '[no interval]' (one run)."""
+    return f"[{fmt(lo)}, {fmt(hi)}]" if np.isfinite(lo) and np.isfinite(hi) else "[no interval]"
+
+
 def cost_line(comp, a: str, b: str, name: dict[str, str]) -> str:
     """Net cost or saving per 100 faculty a year, with the departures avoided and the mentor time."""
     net, dep, hours = (_row(comp, a, b, o) for o in ("net_cost_per_100", "departures_per_100", "mentor_hours_per_100"))
@@ -72,14 +77,15 @@ def cost_line(comp, a: str, b: str, name: dict[str, str]) -> str:
     prices = (comp.meta.get("costs") or {}).get(a, {})
     avoided = -dep["difference"]
     saving = net["difference"] < 0
-    sure = net["ci_low"] > 0 or net["ci_high"] < 0
+    sure = bool(net["ci_low"] > 0 or net["ci_high"] < 0)  # False without an interval
     verdict = ("a saving" if saving else "a net cost") if sure else "no clear net cost or saving"
     return (f"<b>Costs</b>, per 100 faculty a year, of {html.escape(name[a])} instead of {html.escape(name[b])}: "
-            f"<b>{verdict}</b>, {money(net['difference'])} [{money(net['ci_low'])}, {money(net['ci_high'])}] "
+            f"<b>{verdict}</b>, {money(net['difference'])} {_ci(net['ci_low'], net['ci_high'], money)} "
             f"({'&#9660; less spent' if saving else '&#9650; more spent'}); "
-            f"{avoided:+.2f} departures avoided [{-dep['ci_high']:+.2f}, {-dep['ci_low']:+.2f}] "
+            f"{avoided:+.2f} departures avoided {_ci(-dep['ci_high'], -dep['ci_low'], lambda x: f'{x:+.2f}')} "
             f"(worth {money(avoided * prices.get('departure', np.nan))}), "
-            f"{hours['difference']:+,.0f} mentor hours [{hours['ci_low']:+,.0f}, {hours['ci_high']:+,.0f}] "
+            f"{hours['difference']:+,.0f} mentor hours "
+            f"{_ci(hours['ci_low'], hours['ci_high'], lambda x: f'{x:+,.0f}')} "
             f"(worth {money(hours['difference'] * prices.get('mentor_hour', np.nan))}). "
             f"Priced at {money(prices.get('departure', np.nan))} a departure (Schloss et al., Acad Med 2009), "
             f"{money(prices.get('mentor_hour', np.nan))} a mentor hour (an assumption) and "
@@ -130,6 +136,67 @@ def hinge_line(comp, a: str, b: str, outcome: str, name: dict[str, str]) -> str:
             f"{cut}{others}. Measuring it is what would most narrow the answer.")
 
 
+def answer_figure(comp, pairs: list[tuple[str, str]], name: dict[str, str]) -> str:
+    """One small figure (an embedded PNG, '' when there is nothing to draw): the net cost of each
+    question pair with its 95% interval, and, across an ensemble, each world's difference in the
+    first career outcome against the parameter it hinges on."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    costs = [(a, b, _row(comp, a, b, "net_cost_per_100")) for a, b in pairs]
+    costs = [(a, b, r) for a, b, r in costs if r is not None and np.isfinite(r["difference"])]
+    career = career_outcomes(set(comp.contrasts["outcome"]) | set(comp.differences["outcome"]))
+    values = member_values(comp.meta)
+    hinge = None
+    if career and not values.empty and "member" in comp.outcomes.columns and pairs:
+        a, b = pairs[0]
+        d = member_differences(comp.outcomes, a, b, career[0])
+        found = hinges(d, values)
+        if found:
+            hinge = (a, b, career[0], d, values.loc[d.index, found[0].parameter], found[0])
+    panels = int(bool(costs)) + int(hinge is not None)
+    if not panels:
+        return ""
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 2.4), squeeze=False)
+    k = 0
+    if costs:
+        ax = axes[0, k]
+        k += 1
+        for y, (a, b, r) in enumerate(costs):
+            ax.errorbar(r["difference"] / 1000, y, xerr=[[(r["difference"] - r["ci_low"]) / 1000],
+                                                       [(r["ci_high"] - r["difference"]) / 1000]],
+                        fmt="o", color="0.2", capsize=3)
+        ax.axvline(0, color="0.6", lw=0.8)
+        ax.set_yticks(range(len(costs)), [f"{name[a]}\nvs {name[b]}" for a, b, _ in costs], fontsize=8)
+        ax.set_xlabel("net cost, $ thousands per 100 faculty a year\n(left of 0: a saving)", fontsize=8)
+        ax.set_ylim(-0.6, len(costs) - 0.4)
+        ax.tick_params(axis="x", labelsize=8)
+    if hinge is not None:
+        a, b, o, d, x, h = hinge
+        ax = axes[0, k]
+        f = 100.0 if o in REGISTRY and REGISTRY[o].unit == "%" else 1.0
+        ax.scatter(x.to_numpy(float), f * d.to_numpy(float), s=14, color="0.2")
+        ax.axhline(0, color="0.6", lw=0.8)
+        if np.isfinite(h.threshold):
+            ax.axvline(h.threshold, color="0.6", lw=0.8, ls="--")
+        ax.set_xlabel(h.parameter, fontsize=8)
+        ax.set_ylabel(f"{label(o)}\n{name[a]} minus {name[b]}" + (" (points)" if f == 100 else ""), fontsize=7)
+        ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    alt = ("net cost of each pair with its 95% interval" + ("; each plausible world's difference against "
+                                                           f"{hinge[5].parameter}" if hinge is not None else ""))
+    return (f"<img class='answer-figure' alt='{html.escape(alt)}' "
+            f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'>")
+
+
 def answer_html(comp, name: dict[str, str]) -> str:
     """The first box of the page: each question pair answered in words."""
     pairs = question_pairs(comp)
@@ -155,7 +222,8 @@ def answer_html(comp, name: dict[str, str]) -> str:
            f"At the point calibration, {comp.meta['replicates']} replicates; intervals: 95%, chance only.")
     return ("<div class='answer' id='answer'><h2>The answer</h2>"
             f"<p class='legend'>Career outcomes first; the mentoring itself (coverage, unmet need) is in the table "
-            f"below. &#9650;/&#9660;: higher / lower. {how}</p>" + "".join(blocks) + "</div>")
+            f"below. &#9650;/&#9660;: higher / lower. {how}</p>" + "".join(blocks)
+            + answer_figure(comp, pairs, name) + "</div>")
 
 
 def definitions_html(outcomes: list[str]) -> str:

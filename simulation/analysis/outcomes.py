@@ -241,15 +241,26 @@ def _hours_per(denominator: Callable[[pd.DataFrame], np.ndarray]) -> Callable[[p
     def f(series: pd.DataFrame) -> float | None:
         s = series.iloc[LAST_DECADE]
         h = mentor_hours(s)
-        if h is None:
+        den = denominator(s) if h is not None and "n_proteges" in s.columns else None
+        if h is None or den is None:
             return None
-        d = float(np.nansum(denominator(s)))
+        d = float(np.nansum(den))
         return float(np.nansum(h)) / d if d > 0 else np.nan
     return f
 
 
-def _seniors(s: pd.DataFrame) -> np.ndarray:
-    return sum(s[f"n_{r}_{g}"].to_numpy(float) for r in ("associate", "full") for g in ("women", "men"))
+def _seniors(s: pd.DataFrame) -> np.ndarray | None:
+    cols = [f"n_{r}_{g}" for r in ("associate", "full") for g in ("women", "men")]
+    return sum(s[c].to_numpy(float) for c in cols) if set(cols) <= set(s.columns) else None
+
+
+def _proteges_per_100(series: pd.DataFrame) -> float | None:
+    """Proteges per 100 active faculty over the last decade (None without the columns)."""
+    if not {"n_proteges", "n_active"} <= set(series.columns):
+        return None
+    s = series.iloc[LAST_DECADE]
+    active = float(s["n_active"].sum())
+    return 100.0 * float(s["n_proteges"].sum()) / active if active > 0 else np.nan
 
 
 _NOT_PROMOTED = "no {who} was promoted to {rank} professor during the runs ({lasting})"
@@ -343,14 +354,13 @@ _OUTCOMES: list[Outcome] = [
          _per_100_faculty_year(lambda s: s["n_left"].to_numpy(float) if "n_left" in s.columns else None), 2),
     _run("mentor_hours_per_protege", f"mentor hours a month per protege (approximate: every tie at the primary "
          f"weight), {_LAST_DECADE}", "mentor hours a month per protege", "hours", 0,
-         _hours_per(lambda s: s["n_proteges"].to_numpy(float)), 2),
+         _hours_per(lambda s: s["n_proteges"].to_numpy(float) if "n_proteges" in s.columns else None), 2),
     _run("mentor_hours_per_senior", f"mentor hours a month per associate or full professor (approximate), "
          f"{_LAST_DECADE}", "mentor hours a month per senior faculty member", "hours", 0, _hours_per(_seniors), 2),
     _run("mentor_hours_per_100", f"mentor hours a year per 100 faculty (approximate), {_LAST_DECADE}",
          "mentor hours a year per 100 faculty", "hours", 0, _per_100_faculty_year(mentor_hours), 0),
     _run("proteges_per_100", f"proteges per 100 faculty, {_LAST_DECADE}", "proteges per 100 faculty", "proteges", 0,
-         lambda series: (lambda s: 100.0 * float(s["n_proteges"].sum()) / float(s["n_active"].sum())
-                         if float(s["n_active"].sum()) > 0 else np.nan)(series.iloc[LAST_DECADE]), 1),
+         _proteges_per_100, 1),
     # priced at analysis time from each scenario's [costs] (`analysis.costs.add_costs`), not from a run's series
     _run("mentor_time_cost_per_100", "value of the mentor hours, US$ per 100 faculty a year",
          "mentor time, US$ per 100 faculty a year", "US$", -1, lambda series: None, 0),
