@@ -117,7 +117,7 @@ def test_report_contains_every_figure_and_the_differences_table(comparison):
     assert not list((comparison.out / "figures").glob("*.svg"))  # PNG only unless asked
     for name in figures:
         assert f"figures/{name}" not in page  # embedded only: no link that breaks when the page moves
-    assert page.count("data:image/png;base64,") == len(figures)
+    assert page.count("src=\"data:image/png;base64,") == len(figures)  # (the answer's own figure: src='...')
     assert "Differences from One mentor (dyad)" in page and "retention_10y" in page and "narrower" in page
     # long tables collapsed, each downloadable as CSV: the outcomes, the differences, the runs (and a manifest)
     assert page.count("<details>") == 4

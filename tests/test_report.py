@@ -162,7 +162,7 @@ def test_hazard_ratios_have_intervals_and_no_p_values(comp, page):
 def test_figures_are_embedded_without_links_to_svg_files(comp, page):
     figures = sorted((comp.out / "figures").glob("*.png"))
     assert len(figures) >= 6
-    assert page.count("data:image/png;base64,") == len(figures)
+    assert page.count("src=\"data:image/png;base64,") == len(figures)  # (the answer's own figure: src='...')
     assert not re.search(r"href=[^>]*\.svg", page)
 
 

@@ -58,6 +58,7 @@ def test_first_three_screens_answer_the_question(tmp_path):
     assert f"{labels['network']} keeps" in text or "Undetermined" in text  # its answer in words
     assert "Costs , per 100 faculty a year" in text and "departures avoided" in text  # (text nodes joined by spaces)
     assert "What it hinges on" in text
+    assert "<img class='answer-figure' alt='net cost of each pair" in (c.out / "report.html").read_text()
     assert "plausible worlds" in text
     for name, shown in labels.items():
         assert shown != name

@@ -63,6 +63,11 @@ def _param_meaning() -> dict[str, str]:
     return {r["name"]: r["meaning"] for r in describe()}
 
 
+def _price(x) -> str:
+    """A price as given in the scenario file: '$286,503', '$150' (not rounded)."""
+    return f"${float(x):,.0f}" if x is not None and np.isfinite(x) else "n/a"
+
+
 def _ci(lo: float, hi: float, fmt) -> str:
     """'[lo, hi]' in the given format, or '[no interval]' (one run)."""
     return f"[{fmt(lo)}, {fmt(hi)}]" if np.isfinite(lo) and np.isfinite(hi) else "[no interval]"
@@ -87,9 +92,9 @@ def cost_line(comp, a: str, b: str, name: dict[str, str]) -> str:
             f"{hours['difference']:+,.0f} mentor hours "
             f"{_ci(hours['ci_low'], hours['ci_high'], lambda x: f'{x:+,.0f}')} "
             f"(worth {money(hours['difference'] * prices.get('mentor_hour', np.nan))}). "
-            f"Priced at {money(prices.get('departure', np.nan))} a departure (Schloss et al., Acad Med 2009), "
-            f"{money(prices.get('mentor_hour', np.nan))} a mentor hour (an assumption) and "
-            f"{money(prices.get('programme_per_protege', np.nan))} a protege a year for the programme "
+            f"Priced at {_price(prices.get('departure'))} a departure (Schloss et al., Acad Med 2009), "
+            f"{_price(prices.get('mentor_hour'))} a mentor hour (an assumption) and "
+            f"{_price(prices.get('programme_per_protege'))} a protege a year for the programme "
             f"(an assumption): put your own in the scenario file's <code>[costs]</code>.")
 
 
