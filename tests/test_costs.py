@@ -66,3 +66,20 @@ def test_a_scenario_files_costs_are_read_inherited_and_checked(tmp_path):
     from simulation.config.scenario import load_scenario
 
     assert load_scenario(mine).model_dump(exclude={"name"}) == load_scenario("network").model_dump(exclude={"name"})
+
+
+def test_compare_refuses_bad_costs_and_contrasts_in_one_line(tmp_path):
+    """Checked before any run: a bad [costs] entry and a --contrast that is not two of the scenarios."""
+    from typer.testing import CliRunner
+
+    from simulation.cli import app
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "dyad"\n[costs]\ndeparture = "a lot"\n')
+    runner = CliRunner()
+    r = runner.invoke(app, ["compare", "dyad", str(bad), "--point", "--out", str(tmp_path / "out")])
+    assert r.exit_code != 0 and "costs.departure" in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    r = runner.invoke(app, ["compare", "dyad", "network", "--point", "--contrast", "network:peer",
+                            "--out", str(tmp_path / "out")])
+    assert r.exit_code != 0 and "'peer' is not among the scenarios compared" in r.output, r.output
+    assert len(r.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
