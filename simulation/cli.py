@@ -170,7 +170,8 @@ def compare(
             _fail("--seeds-per-member: only for a comparison across the calibrated ensemble "
                   + ("(not with --point)" if point else "(the installed calibration record has no ensemble)"))
         if point:
-            mode = f"comparing at the point calibration (--point): {n} replicates per scenario"
+            mode = (f"comparing at the point calibration (--point): {n} replicates per scenario; its intervals carry "
+                    f"chance only, not the calibration's uncertainty")
         else:
             mode = (f"the installed calibration record has no ensemble: the comparison uses the point calibration "
                     f"({n} replicates per scenario); to compare across one, make it with `careersim calibrate "
@@ -218,7 +219,7 @@ def compare(
             typer.echo(format_differences(pairs))
     warning = point_note(comp)
     if warning:
-        typer.echo(f"chance only: {warning}")
+        typer.echo(warning)
     shown = headline_outcomes(comp.differences, comp.outcomes)
     typer.echo(format_gap_summary(comp.gaps, comp.gap_changes, comp.decomposition, comp.reference, shown,
                                   comp.meta["replicates"]))
