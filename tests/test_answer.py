@@ -52,6 +52,15 @@ def test_clear_leaning_undetermined():
         "retention_5y", "pubs_per_faculty_year"]
 
 
+def test_whether_more_runs_would_help():
+    from simulation.analysis.answer import runs_help
+
+    assert "More seeds would not narrow them" in runs_help([(0.6, 0.9), (0.8, 0.99), (0.2, 0.7)])
+    assert "70&ndash;90%" in runs_help([(0.6, 0.9), (0.8, 0.99), (0.7, 0.8)])
+    assert "mostly chance" in runs_help([(0.0, 0.3), (0.1, 0.4)])
+    assert runs_help([(0.2, 0.8)]) == "" and runs_help([(np.nan, np.nan)]) == ""
+
+
 def test_a_point_comparison_says_how_much_wider_the_ensemble_is(tmp_path):
     class Comp:
         out = tmp_path / "mine"

@@ -208,13 +208,14 @@ def answer_html(comp, name: dict[str, str]) -> str:
     if not pairs:
         return ""
     career = career_outcomes(set(comp.contrasts["outcome"]) | set(comp.differences["outcome"]))
-    blocks = []
+    blocks, shares = [], []
     for a, b in pairs:
         items = []
         for o in career:
             r = _row(comp, a, b, o)
             if r is not None:
                 items.append(sentence(r, o, name[a], name[b]))
+                shares.append((r.get("share_low", np.nan), r.get("share_high", np.nan)))
         items.append(cost_line(comp, a, b, name))
         items.append(burden_line(comp, a, b, name))
         if career:
@@ -223,12 +224,30 @@ def answer_html(comp, name: dict[str, str]) -> str:
                       + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>")
     ens = comp.meta.get("ensemble")
     how = (f"Across {ens['members']} plausible worlds (calibrated parameter sets) &times; {ens['seeds_per_member']} "
-           "seeds; intervals: 95%, for the difference averaged over the worlds." if ens else
+           "seeds; intervals: 95%, for the difference averaged over the worlds." + runs_help(shares) if ens else
            f"At the point calibration, {comp.meta['replicates']} replicates; intervals: 95%, chance only.")
     return ("<div class='answer' id='answer'><h2>The answer</h2>"
             f"<p class='legend'>Career outcomes first; the mentoring itself (coverage, unmet need) is in the table "
             f"below. &#9650;/&#9660;: higher / lower. {how}</p>" + "".join(blocks)
             + answer_figure(comp, pairs, name) + "</div>")
+
+
+def runs_help(shares: list[tuple[float, float]]) -> str:
+    """Whether more runs would narrow the answer's intervals, from the parameters' share of each
+    career difference's spread (its 95% interval): ' More seeds would not narrow them: ...'."""
+    lo = np.array([x for x, _ in shares], dtype=float)
+    hi = np.array([y for _, y in shares], dtype=float)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if not ok.any():
+        return ""
+    lo, hi = np.median(lo[ok]), np.median(hi[ok])
+    if lo >= 0.5:
+        return (f" More seeds would not narrow them: most of their width is which parameter values are right (the "
+                f"parameters' share, median over these differences: {100 * lo:.0f}&ndash;{100 * hi:.0f}%); more "
+                "plausible worlds would, slowly, and better-known parameters (below: what it hinges on) most.")
+    if hi < 0.5:
+        return " Their width is mostly chance: more seeds per world would narrow them."
+    return ""
 
 
 def definitions_html(outcomes: list[str]) -> str:
