@@ -128,6 +128,10 @@ def compare(
                          "the installed record: one parameter set, --replicates seeds."))] = False,
     seeds_per_member: Annotated[Optional[int], typer.Option(
         help="Across the ensemble: seeds each member runs on (default 2).")] = None,
+    contrast: Annotated[Optional[list[str]], typer.Option(
+        "--contrast", help=("A pair of scenarios to compare directly, A:B (A minus B run by run, paired; e.g. "
+                            "network:dyad); repeatable. Always: each scenario against the dyad and against the "
+                            "status quo, those of them compared."))] = None,
 ) -> None:
     """Compare mentoring models: paired replicates, differences with 95% CIs, gender gaps, figures, report.
 
@@ -136,8 +140,10 @@ def compare(
     well as chance; --point runs the point calibration only."""
     import time
 
-    from simulation.analysis.comparison import add_seconds, load
+    from simulation.analysis.comparison import add_seconds, load, parse_contrasts
+    from simulation.config.scenario import scenario_costs
     from simulation.analysis.gaps import format_gap_summary
+    from simulation.analysis.answer import point_note
     from simulation.analysis.report import headline_outcomes, write_report
     from simulation.config.params import ensemble_members
     from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, DEFAULT_SEEDS_PER_MEMBER,
@@ -164,13 +170,17 @@ def compare(
             _fail("--seeds-per-member: only for a comparison across the calibrated ensemble "
                   + ("(not with --point)" if point else "(the installed calibration record has no ensemble)"))
         if point:
-            mode = f"comparing at the point calibration (--point): {n} replicates per scenario"
+            mode = (f"comparing at the point calibration (--point): {n} replicates per scenario; its intervals carry "
+                    f"chance only, not the calibration's uncertainty")
         else:
             mode = (f"the installed calibration record has no ensemble: the comparison uses the point calibration "
                     f"({n} replicates per scenario); to compare across one, make it with `careersim calibrate "
                     f"--history-match` then `careersim calibrate --ensemble 200 --apply`")
     try:
-        resolve(names, list(set_ or []))
+        resolved = resolve(names, list(set_ or []))
+        for name in names:  # the [costs] tables, checked before any run
+            scenario_costs(name)
+        pairs = parse_contrasts(contrast or [], list(resolved)) if contrast else None
     except ConfigError as exc:
         _fail(str(exc))
     except ValueError as exc:
@@ -186,7 +196,7 @@ def compare(
     try:
         comp = run_comparison(names, n, seed, folder, reference, list(set_ or []), executor, workers, scheduler,
                               progress=not quiet, decomposition=decomposition, ensemble=members or None,
-                              seeds_per_member=per)
+                              seeds_per_member=per, contrast=pairs)
     except ValueError as exc:
         _fail(str(exc))
     step("drawing the figures and writing the report", not quiet)
@@ -202,6 +212,14 @@ def compare(
                 f"chance)" if ens else f"{comp.meta['replicates']} replicates")
         typer.echo(f"paired differences from {comp.reference} over {over} ({difference_units_header()}), 95% CI:")
         typer.echo(format_differences(comp.differences))
+        pairs = comp.contrasts[comp.contrasts["reference"] != comp.reference].copy()
+        if len(pairs):
+            pairs["scenario"] = pairs["scenario"] + " - " + pairs["reference"]
+            typer.echo("pairwise contrasts (A - B, paired run by run), 95% CI:")
+            typer.echo(format_differences(pairs))
+    warning = point_note(comp)
+    if warning:
+        typer.echo(warning)
     shown = headline_outcomes(comp.differences, comp.outcomes)
     typer.echo(format_gap_summary(comp.gaps, comp.gap_changes, comp.decomposition, comp.reference, shown,
                                   comp.meta["replicates"]))
@@ -216,14 +234,23 @@ def compare(
 def report(
     folder: Path,
     svg: Annotated[bool, typer.Option("--svg", help="Also write each figure as SVG (vector) beside its PNG.")] = False,
+    contrast: Annotated[Optional[list[str]], typer.Option(
+        "--contrast", help=("A pair of the saved scenarios to compare directly, A:B (repeatable); recomputed from "
+                            "the saved outcomes, after the default pairs (each against the dyad and the status "
+                            "quo)."))] = None,
 ) -> None:
     """Rebuild the figures and report.html of a comparison from its saved tables."""
-    from simulation.analysis.comparison import format_not_computed, load
+    from simulation.analysis.comparison import format_not_computed, load, set_contrasts
     from simulation.analysis.report import write_report
     from simulation.experiments.executors import map_tasks
 
     if not (folder / "comparison.json").exists():
         _fail(f"{folder}: not a comparison folder (no comparison.json); run `careersim compare` first")
+    if contrast:
+        try:
+            set_contrasts(folder, contrast)
+        except ValueError as exc:
+            _fail(f"{folder}: {exc}")
     path = write_report(folder, svg=svg, map_fn=map_tasks)
     text = format_not_computed(load(folder).not_computed)
     if text:

@@ -165,7 +165,8 @@ HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y
 
 def ensemble_comparison_block(folder: Path) -> str:
     """The default comparison's headline differences across the ensemble, with the interval from chance
-    alone and the share of the interval's variance from the parameters, from results/compare/default/."""
+    alone, the 95% interval of the parameters' share of the members' spread and the members on each side
+    of zero, from results/compare/default/."""
     import json
 
     import pandas as pd
@@ -178,12 +179,14 @@ def ensemble_comparison_block(folder: Path) -> str:
     d = pd.read_parquet(folder / "differences.parquet")
     d = d[(d["group"] == "all") & d["outcome"].isin(HEADLINE)]
     rows = ["| scenario | outcome | difference from the status quo | 95% interval (calibration and chance) | "
-            "95% interval (chance alone) | share of the variance from the parameters |", "|---|---|---|---|---|---|"]
+            "95% interval (chance alone) | parameters' share of the members' spread (95%) | members above / below "
+            "zero |", "|---|---|---|---|---|---|---|"]
     for _, r in d.iterrows():
         k = 100 if REGISTRY[r["outcome"]].unit == SHARE else 1
         rows.append(f"| {r['scenario']} | {r['outcome']} | {k * r['difference']:+.2f} | {k * r['ci_low']:+.2f} to "
                     f"{k * r['ci_high']:+.2f} | {k * r['chance_ci_low']:+.2f} to {k * r['chance_ci_high']:+.2f} | "
-                    f"{r['share_parameters']:.0%} |")
+                    f"{r['share_low']:.0%} to {r['share_high']:.0%} | {r['members_above']:.0f} / "
+                    f"{r['members_below']:.0f} |")
     e = meta["ensemble"]
     return (f"`careersim compare` (the default comparison; {e['members']} members x {e['seeds_per_member']} seeds per "
             "scenario; shares and retention in percentage points, publications per faculty-year):\n\n"

@@ -35,11 +35,15 @@ def test_compare_prints_the_differences_and_writes_and_times_the_report(tmp_path
     r = runner.invoke(app, ["compare", "dyad", "network", "--replicates", "2", "--point", "--executor", "serial",
                             "-q", "--out", str(out), *SMALL])
     assert r.exit_code == 0, r.output
-    assert r.stderr == "comparing at the point calibration (--point): 2 replicates per scenario\n"
+    assert r.stderr == ("comparing at the point calibration (--point): 2 replicates per scenario; its intervals carry "
+                        "chance only, not the calibration's uncertainty\n")
     lines = r.stdout.splitlines()
     head = "paired differences from dyad over 2 replicates (percentage points; publications per faculty-year), 95% CI:"
     assert lines[0] == head
     assert "\n".join(lines[1:]).startswith(format_differences(load(out).differences))
+    # a point comparison says its intervals carry chance only (and, with no saved ensemble comparison beside it,
+    # how to measure how much wider they would be)
+    assert any(x.startswith("These intervals carry chance only") and "without --point" in x for x in lines)
     assert lines[-1] == f"report: {out / 'report.html'}" and (out / "report.html").exists()
     assert len(list((out / "figures").glob("*.png"))) >= 7
     seconds = json.loads((out / "comparison.json").read_text())["seconds"]

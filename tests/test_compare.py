@@ -38,6 +38,42 @@ def test_pairs_are_matched_by_replicate_not_by_order():
     assert d["difference"] == 1.0 and d["ci_low"] == 1.0 and d["ci_high"] == 1.0
 
 
+def test_a_contrast_is_the_difference_of_differences_run_by_run():
+    """network minus dyad, run by run, is (network - status quo) - (dyad - status quo); its
+    interval is the paired t-interval of those run-level differences, by hand."""
+    from simulation.analysis.comparison import contrasts, default_contrasts, parse_contrasts
+
+    x = {"status_quo": [10.0, 12.0, 14.0, 11.0], "dyad": [11.0, 12.5, 15.0, 11.0],
+         "network": [13.0, 13.0, 16.5, 12.0]}
+    t = pd.DataFrame([{"scenario": s, "replicate": r, "group": "all", "x": v}
+                      for s, vs in x.items() for r, v in enumerate(vs)])
+    c = contrasts(t, [("network", "dyad")], ["x"]).iloc[0]
+    d = paired_differences(t, "status_quo", ["x"]).set_index("scenario")
+    run_level = (np.array(x["network"]) - x["status_quo"]) - (np.array(x["dyad"]) - x["status_quo"])
+    assert list(run_level) == [2.0, 0.5, 1.5, 1.0]
+    mean = 5.0 / 4
+    sd = np.sqrt(((run_level - mean) ** 2).sum() / 3)
+    half = stats.t.ppf(0.975, 3) * sd / np.sqrt(4)
+    assert (c["scenario"], c["reference"]) == ("network", "dyad")
+    assert c["difference"] == pytest.approx(mean)
+    assert c["difference"] == pytest.approx(d.loc["network", "difference"] - d.loc["dyad", "difference"])
+    assert (c["ci_low"], c["ci_high"]) == pytest.approx((mean - half, mean + half))
+    # across an ensemble: the same run-level differences, the interval of their members' means
+    t["member"] = t["replicate"] // 2
+    c = contrasts(t, [("network", "dyad")], ["x"]).iloc[0]
+    assert c["difference"] == pytest.approx(1.25) and c["n_members"] == 2
+    assert c["ci_low"] == pytest.approx(1.25) and c["members_above"] == 2  # the two members agree exactly
+    # the default pairs, and --contrast parsed and checked
+    names = ["status_quo", "dyad", "committee", "network"]
+    assert default_contrasts(names) == [("committee", "dyad"), ("network", "dyad"), ("dyad", "status_quo"),
+                                        ("committee", "status_quo"), ("network", "status_quo")]
+    assert default_contrasts(["committee", "network"]) == []
+    assert parse_contrasts(["network:committee", "network:committee"], names) == [("network", "committee")]
+    for bad, says in (("network", "A:B"), ("network:network", "A:B"), ("network:peer", "'peer' is not among")):
+        with pytest.raises(ValueError, match=says):
+            parse_contrasts([bad], names)
+
+
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp")
@@ -56,6 +92,10 @@ def test_comparison_runs_end_to_end(comparison):
             "coverage_psychosocial", "load_median", "share_women_full_end"} <= set(o.columns)
     d = comparison.differences
     assert set(d["scenario"]) == {"network"} and set(d["reference"]) == {"dyad"}
+    # the default contrast (network against the dyad) is saved, and loads, beside the differences
+    c = load(out).contrasts
+    assert (out / "contrasts.parquet").exists() and load(out).meta["contrasts"] == [["network", "dyad"]]
+    pd.testing.assert_frame_equal(c, d)
     table = format_differences(d)
     assert "retention_10y" in table and "women" in table
     assert set(comparison.hazard_ratios["model"]) == {"without publications", "with publications"}
@@ -77,9 +117,11 @@ def test_report_contains_every_figure_and_the_differences_table(comparison):
     assert not list((comparison.out / "figures").glob("*.svg"))  # PNG only unless asked
     for name in figures:
         assert f"figures/{name}" not in page  # embedded only: no link that breaks when the page moves
-    assert page.count("data:image/png;base64,") == len(figures)
-    assert "Differences from dyad" in page and "retention_10y" in page and "narrower" in page
-    assert page.count("<details>") == 1  # one representative manifest; every run in one table
+    assert page.count("src=\"data:image/png;base64,") == len(figures)  # (the answer's own figure: src='...')
+    assert "Differences from One mentor (dyad)" in page and "retention_10y" in page and "narrower" in page
+    # long tables collapsed, each downloadable as CSV: the outcomes, the differences, the runs (and a manifest)
+    assert page.count("<details>") == 4
+    assert "download='outcomes.csv'" in page and "download='differences.csv'" in page
 
 
 def test_figures_come_from_saved_tables_without_rerunning(comparison, monkeypatch):
@@ -139,29 +181,34 @@ def point_member() -> dict[str, float]:
 def test_ensemble_interval_by_hand():
     from simulation.experiments.compare import ensemble_interval
 
-    # two members, three seeds each: member means 1 and 3, within-member deviations -1, 0, +1
-    d = np.array([0.0, 1.0, 2.0, 2.0, 3.0, 4.0])
-    m = np.array([0, 0, 0, 1, 1, 1])
+    # three members, two seeds each: member means 1, 3 and 5, within-member deviations -1, +1
+    d = np.array([0.0, 2.0, 2.0, 4.0, 4.0, 6.0])
+    m = np.array([0, 0, 1, 1, 2, 2])
     r = ensemble_interval(d, m)
-    msw, msb, S, M, N = 1.0, 3 * (1 + 1) / 1, 3, 2, 6  # MSB = S * sum (mean_m - 2)^2 / (M - 1) = 6
-    s2p = (msb - msw) / S
-    V = s2p * (1 + 1 / M) + msw / N
-    assert r["difference"] == pytest.approx(2.0) and r["n_members"] == 2
-    assert r["share_parameters"] == pytest.approx(s2p * 1.5 / V)
+    M, N, S = 3, 6, 2
+    half = stats.t.ppf(0.975, M - 1) * 2.0 / np.sqrt(M)  # the member means' sd is 2
+    assert r["difference"] == pytest.approx(3.0) and r["n_members"] == 3
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((3 - half, 3 + half))
+    msw, msb = 2.0, S * 4.0  # MSW: (1 + 1) * 3 / (N - M); MSB: S times the means' variance
     half_chance = stats.t.ppf(0.975, N - M) * np.sqrt(msw / N)
-    assert (r["chance_ci_low"], r["chance_ci_high"]) == pytest.approx((2 - half_chance, 2 + half_chance))
-    df = V**2 / ((s2p * 1.5) ** 2 / (M - 1) + (msw / N) ** 2 / (N - M))
-    half = stats.t.ppf(0.975, df) * np.sqrt(V)
-    assert (r["ci_low"], r["ci_high"]) == pytest.approx((2 - half, 2 + half))
-    assert r["ci_high"] - r["ci_low"] > r["chance_ci_high"] - r["chance_ci_low"]
-    # members that agree (MSB <= MSW): no parameter part, the interval is chance's
-    r = ensemble_interval(np.array([0.0, 2.0, 0.5, 1.5]), np.array([0, 0, 1, 1]))
-    assert r["share_parameters"] == 0 and (r["ci_low"], r["ci_high"]) == (r["chance_ci_low"], r["chance_ci_high"])
-    # one member: the point comparison's t-interval, exactly
+    assert (r["chance_ci_low"], r["chance_ci_high"]) == pytest.approx((3 - half_chance, 3 + half_chance))
+    f = msb / msw
+    assert r["share_parameters"] == pytest.approx(1 - 1 / f)
+    assert r["share_low"] == pytest.approx(max(0, 1 - stats.f.ppf(0.975, M - 1, N - M) / f))
+    assert r["share_high"] == pytest.approx(1 - stats.f.ppf(0.025, M - 1, N - M) / f)
+    assert (r["members_above"], r["members_below"], r["member_median"]) == (3, 0, 3.0)
+    # members that agree less than chance predicts (MSB < MSW): share 0, yet the interval is the
+    # members' spread's, not chance's alone
+    r = ensemble_interval(np.array([0.0, 2.0, 0.5, 1.5, 1.2, 1.0]), np.array([0, 0, 1, 1, 2, 2]))
+    means = np.array([1.0, 1.0, 1.1])
+    half = stats.t.ppf(0.975, 2) * means.std(ddof=1) / np.sqrt(3)
+    assert r["share_parameters"] == 0 and (r["ci_low"], r["ci_high"]) == pytest.approx((means.mean() - half,
+                                                                                        means.mean() + half))
+    # one member: the point comparison's t-interval, exactly; the share is not estimable
     from simulation.analysis.outcomes import mean_ci
 
     r = ensemble_interval(d, np.zeros(6))
-    assert (r["difference"], r["ci_low"], r["ci_high"]) == mean_ci(d) and r["share_parameters"] == 0
+    assert (r["difference"], r["ci_low"], r["ci_high"]) == mean_ci(d) and np.isnan(r["share_parameters"])
 
 
 def test_an_ensemble_of_the_point_defaults_is_the_point_comparison(tmp_path):
@@ -175,7 +222,7 @@ def test_an_ensemble_of_the_point_defaults_is_the_point_comparison(tmp_path):
     pd.testing.assert_frame_equal(ens.outcomes.drop(columns="member"), point.outcomes)
     cols = ["scenario", "group", "outcome", "difference", "ci_low", "ci_high"]
     pd.testing.assert_frame_equal(ens.differences[cols], point.differences[cols])
-    assert (ens.differences["share_parameters"].dropna() == 0).all()
+    assert ens.differences["share_parameters"].isna().all()  # one member: not estimable
     assert point.differences["share_parameters"].isna().all()
     # the decomposition reruns are the same runs too
     pd.testing.assert_frame_equal(ens.decomposition, point.decomposition)

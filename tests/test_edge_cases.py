@@ -84,7 +84,7 @@ def test_one_scenario_reports_outcomes_and_figures_but_no_differences(one_scenar
     assert {"retention", "careers_by_year", "coverage_by_stage", "mentor_load", "women"} <= figures
     assert "differences" not in figures
     assert page.count("data:image/png;base64,") == len(figures)
-    assert "Outcomes of dyad" in page and "No differences could be computed" in page
+    assert "Outcomes of One mentor (dyad)" in page and "No differences could be computed" in page  # its label
 
 
 def test_report_rebuilt_from_the_folder_keeps_the_same_notes(one_scenario):
@@ -125,7 +125,7 @@ def test_one_replicate_reports_differences_without_intervals(one_replicate):
     assert "one replicate: no interval" in _whys(one_replicate)
     table = format_differences(d)
     assert "[no interval]" in table and "retention_5y" in table
-    assert "[no interval]" in page and "Differences from dyad" in page
+    assert "[no interval]" in page and "Differences from One mentor (dyad)" in page
     assert (one_replicate.out / "figures" / "differences.png").exists()
 
 

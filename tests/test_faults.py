@@ -129,7 +129,8 @@ def test_ctrl_c_during_the_runs_says_that_finished_runs_are_kept(tmp_path):
     os.kill(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert err.splitlines() == ["comparing at the point calibration (--point): 4 replicates per scenario",
+    assert err.splitlines() == ["comparing at the point calibration (--point): 4 replicates per scenario; its "
+                                "intervals carry chance only, not the calibration's uncertainty",
                                 "interrupted: finished runs are kept and unfinished ones left nothing behind; "
                                 "run the same command again to finish the rest"]
     assert "Traceback" not in err

@@ -194,7 +194,7 @@ def test_report_has_the_women_and_men_section(without_then_with):
     section = page.split("id='women-and-men'")[1].split("<h2")[0]
     for m in MECHANISMS:
         assert m.label in section
-    assert "How each scenario changes status_quo" in section and "gap off" in section
+    assert "How each scenario changes Status quo" in section and "gap off" in section
 
 
 def test_rerunning_without_the_decomposition_drops_its_table(without_then_with, tmp_path):

@@ -63,11 +63,13 @@ def test_bottom_line_names_best_and_worst_for_retention_from_the_saved_differenc
     assert best != worst
     items = re.findall(r"<li>(.*?)</li>", _bottom_line(page))
     line = next(i for i in items if i.startswith(f"<b>{label(lead)}</b>"))
-    assert f"best {best} " in line and f"worst {worst} " in line
+    names = json.loads((comp.out / "comparison.json").read_text())["labels"]  # the scenario files' labels
+    assert names["dyad"] == "One mentor (dyad)"
+    assert f"best {html.escape(names[best])} " in line and f"worst {html.escape(names[worst])} " in line
     assert f"{100 * d[best]:+.1f} pp [" in line and f"{100 * d[worst]:+.1f} pp [" in line
     # the reference's level, from the same table
     ref = diffs[(diffs["outcome"] == lead) & (diffs["group"] == "all")]["reference_mean"].iloc[0]
-    assert f"status_quo {100 * ref:.1f}%" in line
+    assert f"{names['status_quo']} {100 * ref:.1f}%" in line
     # the bottom line and the summary come before everything else
     assert page.index("Bottom line") < page.index("<table class='summary'>") < page.index("Scenarios compared")
 
@@ -138,15 +140,18 @@ def test_header_shows_population_horizon_replicates_and_overrides(comp, page):
         assert f"--set {s}" in header
 
 
-def test_status_quo_is_described_from_its_parameters(comp, page):
+def test_status_quo_is_described_from_its_parameters_as_they_act(comp, page):
+    """The committee shares describe career-award (K) holders; everyone else has their own share."""
     c = json.loads((run_folder(comp.out, "status_quo", 0) / "manifest.json").read_text())["params"]["committee"]
-    expected = (f"committee of {c['size']} for {100 * c['share_multi_women']:.0f}% of women, "
-                f"{100 * c['share_multi_men']:.0f}% of men")
-    assert expected in _summary(page) and "committee of 2 for 79% of women, 61% of men" in expected
+    expected = (f"a second mentor for {100 * c['share_multi_women']:.0f}% of women and "
+                f"{100 * c['share_multi_men']:.0f}% of men with a career-development (K) award and "
+                f"{100 * c['share_multi_other']:.0f}% of everyone else")
+    assert expected in _summary(page)
+    assert "79% of women and 61% of men with a career-development (K) award and 50% of everyone else" in expected
 
 
 def test_hazard_ratios_have_intervals_and_no_p_values(comp, page):
-    hazard = _section(page, "Hazard of leaving academia", "<h2>Figures")
+    hazard = _section(page, "Hazard of leaving academia", "<h3>Costs")
     assert "95% interval" in hazard and "not independent" in hazard
     assert not re.search(r"<th[^>]*>\s*p\s*</th>", page)
     assert "p-value</th>" not in page and "p =" not in page
@@ -157,13 +162,13 @@ def test_hazard_ratios_have_intervals_and_no_p_values(comp, page):
 def test_figures_are_embedded_without_links_to_svg_files(comp, page):
     figures = sorted((comp.out / "figures").glob("*.png"))
     assert len(figures) >= 6
-    assert page.count("data:image/png;base64,") == len(figures)
+    assert page.count("src=\"data:image/png;base64,") == len(figures)  # (the answer's own figure: src='...')
     assert not re.search(r"href=[^>]*\.svg", page)
 
 
 def test_run_list_is_one_table_and_one_manifest(comp, page):
-    runs = page[page.index("<h2>Runs</h2>"):]
-    assert page.count("<details>") == 1
+    runs = page[page.index("<summary>Runs</summary>"):]  # collapsed, at the end
+    assert runs.count("<details>") == 1 and runs.count("<table>") == 1
     for s in SCENARIOS:
         for r in range(2):
             run_id = json.loads((run_folder(comp.out, s, r) / "manifest.json").read_text())["run_id"]
@@ -217,12 +222,36 @@ def test_an_ensemble_report_splits_each_interval_into_parameters_and_chance(tmp_
     ens = (c.out / "report.html").read_text()
     assert "2 members of the calibrated ensemble &times; 2 seeds</b> per scenario" in ens
     assert "intervals carry calibration and chance" in ens and "Across the calibrated ensemble." in ens
-    # per difference, in the summary and in the differences table: how much of the interval is the parameters'
-    share = c.differences.set_index(["group", "outcome"]).loc[("all", "retention_5y"), "share_parameters"]
-    shown = f"{100 * share:.0f}% params"
+    # per difference, in the summary and in the differences table: the 95% interval of the parameters' share
+    r = c.differences.set_index(["group", "outcome"]).loc[("all", "retention_5y")]
+    shown = f"params {100 * r['share_low']:.0f}&ndash;{100 * r['share_high']:.0f}%"
     summary = _section(ens, "<table class='summary'>", "</table>")
     diffs = _section(ens, "<table class='diffs'>", "</table>")
     assert shown in summary and shown in diffs, shown
-    assert "share of it that comes from the calibrated parameters" in ens
+    assert "share of the worlds' spread that comes from the calibrated parameters" in ens
     # a point comparison's page has none of it
-    assert "% params" not in page and "calibrated ensemble" not in page
+    assert "class='ci params'" not in page and "Across the calibrated ensemble." not in page
+    # but says first that its intervals carry chance only
+    assert page.index("<b>Chance only.</b>") < page.index("Bottom line")
+
+
+def test_report_contrasts_other_pairs_from_the_saved_outcomes(comp):
+    """`careersim report <folder> --contrast A:B`: computed from outcomes.parquet, kept beside the
+    default pairs; a pair that is not two of its scenarios is refused in one line."""
+    from typer.testing import CliRunner
+
+    from simulation.analysis.comparison import load
+    from simulation.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", str(comp.out), "--contrast", "status_quo:network"])
+    assert result.exit_code == 0, result.output
+    c = load(comp.out)
+    assert ["status_quo", "network"] in c.meta["contrasts"] and ["network", "dyad"] in c.meta["contrasts"]
+    t = c.contrasts.set_index(["scenario", "reference", "group", "outcome"])
+    d = c.differences.set_index(["scenario", "group", "outcome"])
+    assert t.loc[("status_quo", "network", "all", "retention_5y"), "difference"] == pytest.approx(
+        -d.loc[("network", "all", "retention_5y"), "difference"])
+    bad = runner.invoke(app, ["report", str(comp.out), "--contrast", "status_quo:peer"])
+    assert bad.exit_code != 0 and "'peer' is not among the scenarios compared" in bad.output
+    assert "Traceback" not in bad.output and len(bad.output.strip().splitlines()) == 1

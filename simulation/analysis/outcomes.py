@@ -211,6 +211,58 @@ def _women_share_at_end(rank: str) -> Callable[[pd.DataFrame], float | None]:
     return lambda series: float(composition(series)[f"share_women_{rank}"].iloc[-1])
 
 
+def _per_100_faculty_year(numerator: Callable[[pd.DataFrame], np.ndarray]) -> Callable[[pd.DataFrame], float | None]:
+    """A monthly count per 100 active faculty per year, over the last decade: 1200 sum / sum(n_active)."""
+    def f(series: pd.DataFrame) -> float | None:
+        s = series.iloc[LAST_DECADE]
+        x = numerator(s)
+        if x is None or "n_active" not in s.columns:
+            return None
+        active = float(s["n_active"].sum())
+        return 1200.0 * float(np.nansum(x)) / active if active > 0 else np.nan
+    return f
+
+
+def mentor_hours(series: pd.DataFrame) -> np.ndarray | None:
+    """Mentor hours a month given to faculty proteges, month by month: the mentor ties times the
+    model's hours per primary-weight protege among mentors (`mean_hours_per_protege`: a mentor's
+    monthly capacity, `mentors.capacity_hours` by rank plus `mentoring.protected_time`, less an
+    administrative role's share, times its quality, split over its mentees by tie weight). Each
+    tie counts at the primary weight: secondary and external ties take less (weights
+    `committee.weight_secondary`, `.weight_external`), so this overstates the hours of models
+    with many light ties (docs/ODD.md, costs)."""
+    if not {"n_mentor_ties", "mean_hours_per_protege"} <= set(series.columns):
+        return None
+    return (series["n_mentor_ties"] * series["mean_hours_per_protege"].fillna(0.0)).to_numpy(float)
+
+
+def _hours_per(denominator: Callable[[pd.DataFrame], np.ndarray]) -> Callable[[pd.DataFrame], float | None]:
+    """Mentor hours a month per unit of `denominator` (summed over the last decade)."""
+    def f(series: pd.DataFrame) -> float | None:
+        s = series.iloc[LAST_DECADE]
+        h = mentor_hours(s)
+        den = denominator(s) if h is not None and "n_proteges" in s.columns else None
+        if h is None or den is None:
+            return None
+        d = float(np.nansum(den))
+        return float(np.nansum(h)) / d if d > 0 else np.nan
+    return f
+
+
+def _seniors(s: pd.DataFrame) -> np.ndarray | None:
+    cols = [f"n_{r}_{g}" for r in ("associate", "full") for g in ("women", "men")]
+    return sum(s[c].to_numpy(float) for c in cols) if set(cols) <= set(s.columns) else None
+
+
+def _proteges_per_100(series: pd.DataFrame) -> float | None:
+    """Proteges per 100 active faculty over the last decade (None without the columns)."""
+    if not {"n_proteges", "n_active"} <= set(series.columns):
+        return None
+    s = series.iloc[LAST_DECADE]
+    active = float(s["n_active"].sum())
+    return 100.0 * float(s["n_proteges"].sum()) / active if active > 0 else np.nan
+
+
 _NOT_PROMOTED = "no {who} was promoted to {rank} professor during the runs ({lasting})"
 _NO_PROTEGE = "no {who} spent a month as a protege"
 _LAST_DECADE = f"last {LAST_DECADE_MONTHS // MONTHS_PER_YEAR} years"
@@ -297,6 +349,27 @@ _OUTCOMES: list[Outcome] = [
            "mentees", 0, _last_decade_mean(f"mean_load_{r}")) for r in RANKS),
     _run("share_seniors_overloaded", f"seniors past the comfortable load, {_LAST_DECADE}",
          "seniors past the comfortable load", SHARE, -1, _last_decade_mean("share_seniors_overloaded"), 1),
+    _run("departures_per_100", f"faculty leaving academia (not retiring) per 100 faculty per year, {_LAST_DECADE}",
+         "departures per 100 faculty a year", "departures", -1,
+         _per_100_faculty_year(lambda s: s["n_left"].to_numpy(float) if "n_left" in s.columns else None), 2),
+    _run("mentor_hours_per_protege", f"mentor hours a month per protege (approximate: every tie at the primary "
+         f"weight), {_LAST_DECADE}", "mentor hours a month per protege", "hours", 0,
+         _hours_per(lambda s: s["n_proteges"].to_numpy(float) if "n_proteges" in s.columns else None), 2),
+    _run("mentor_hours_per_senior", f"mentor hours a month per associate or full professor (approximate), "
+         f"{_LAST_DECADE}", "mentor hours a month per senior faculty member", "hours", 0, _hours_per(_seniors), 2),
+    _run("mentor_hours_per_100", f"mentor hours a year per 100 faculty (approximate), {_LAST_DECADE}",
+         "mentor hours a year per 100 faculty", "hours", 0, _per_100_faculty_year(mentor_hours), 0),
+    _run("proteges_per_100", f"proteges per 100 faculty, {_LAST_DECADE}", "proteges per 100 faculty", "proteges", 0,
+         _proteges_per_100, 1),
+    # priced at analysis time from each scenario's [costs] (`analysis.costs.add_costs`), not from a run's series
+    _run("mentor_time_cost_per_100", "value of the mentor hours, US$ per 100 faculty a year",
+         "mentor time, US$ per 100 faculty a year", "US$", -1, lambda series: None, 0),
+    _run("programme_cost_per_100", "programme cost, US$ per 100 faculty a year",
+         "programme cost, US$ per 100 faculty a year", "US$", -1, lambda series: None, 0),
+    _run("departure_cost_per_100", "cost of departures, US$ per 100 faculty a year",
+         "cost of departures, US$ per 100 faculty a year", "US$", -1, lambda series: None, 0),
+    _run("net_cost_per_100", "mentor time, programme and departures, US$ per 100 faculty a year",
+         "net cost, US$ per 100 faculty a year", "US$", -1, lambda series: None, 0),
     _run("share_seniors_strong_all", f"seniors strong in all five functions, {_LAST_DECADE}",
          "seniors strong in all five functions", SHARE, +1, _last_decade_mean("share_seniors_strong_all"), 1),
     _run("share_women_with_woman_mentor", f"women proteges with a woman mentor, {_LAST_DECADE}",

@@ -404,6 +404,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         return sorted(figs, key=lambda f: rank[f["name"]])
     comp = load(out)
     scenarios, reps = comp.scenarios, comp.meta["replicates"]
+    named = {s: (comp.meta.get("labels") or {}).get(s) or s for s in scenarios}  # captions use the files' labels
     manifest = json.loads((run_folder(out, scenarios[0], 0) / "manifest.json").read_text())
     n_months = int(manifest["n_months"])
     horizon = n_months / 12
@@ -437,7 +438,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
                 "Kaplan-Meier retention in academia of faculty hired during the runs, % still in academia "
                 "(pooled over replicates; bands: 95% CI). "
                 + (f"At {RETENTION_YEARS} years: "
-                   + ", ".join(f"{s} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "." if len(at10) else ""))
+                   + ", ".join(f"{named[s]} {_pct(at10.get(s, np.nan))}" for s in scenarios) + "."
+                   if len(at10) else ""))
 
     if "retention" not in wanted:
         pass
@@ -459,7 +461,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
                 "Cumulative publications per hire, % with an independent grant and % promoted to associate, "
                 "by years since hire (mean over replicates, 95% CI). "
                 f"Publications at year {year}: "
-                + ", ".join(f"{s} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
+                + ", ".join(f"{named[s]} {_num(last.get(s, np.nan))}" for s in scenarios) + ".")
 
     if cy is None:
         pass
@@ -475,7 +477,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
             promoted["scenario"]).median()
         return (promotion_figure(hires, scenarios),
                 "Years from hire to associate professor among those promoted. Median: "
-                + ", ".join(f"{s} {_num(med.get(s, np.nan))}" for s in scenarios) + " years.")
+                + ", ".join(f"{named[s]} {_num(med.get(s, np.nan))}" for s in scenarios) + " years.")
 
     if "promotion_timing" not in wanted:
         pass
@@ -490,7 +492,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         worst = cov.groupby(["scenario", "function"])["coverage"].mean().groupby("scenario").min()
         return (fig, "Coverage of need (% of need met by support, capped at 100%) per mentoring function and "
                 "career stage, and the need itself. Least-covered function, mean over stages: "
-                + ", ".join(f"{s} {_pct(worst.get(s, np.nan))}" for s in scenarios) + ".")
+                + ", ".join(f"{named[s]} {_pct(worst.get(s, np.nan))}" for s in scenarios) + ".")
 
     if "coverage_by_stage" in wanted:
         add("coverage_by_stage", coverage)
@@ -502,7 +504,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         over = (seniors["mentees"] > comfortable_load).groupby(seniors["scenario"]).mean()
         return (fig, "Mentees per associate and full professor at the end of the runs "
                 f"(dashed: the comfortable load of {comfortable_load:g}). Past it: "
-                + ", ".join(f"{s} {_pct(over.get(s, np.nan))}" for s in scenarios) + ".")
+                + ", ".join(f"{named[s]} {_pct(over.get(s, np.nan))}" for s in scenarios) + ".")
 
     if "mentor_load" not in wanted:
         pass
@@ -517,7 +519,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
               .groupby("scenario")["women proteges with a woman mentor"].mean())
         return (fig, "% of women proteges with at least one woman mentor, and women's % of each rank, over the run. "
                 "Woman mentor, last decade: "
-                + ", ".join(f"{s} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
+                + ", ".join(f"{named[s]} {_pct(wm.get(s, np.nan))}" for s in scenarios) + ".")
 
     if "women" not in wanted:
         pass

@@ -28,6 +28,7 @@ import pandas as pd
 from simulation.util import destination
 from simulation.config.params import MENTORING_MODELS
 from simulation.analysis.comparison import load, run_folder
+from simulation.analysis import answer
 from simulation.analysis import gaps as gender_gaps
 from simulation.analysis.gaps import gap_changes  # noqa: F401 (the one implementation: gap_changes.parquet)
 from simulation.analysis.outcomes import (FALLBACK, GROUPS, HEADLINE, REGISTRY, SHARE,  # noqa: F401 (HEADLINE: its
@@ -110,6 +111,14 @@ def gap_class(ref_gap: float, d: float, lo: float, hi: float) -> str:
     return cls if sure else cls + " uncertain"
 
 
+_NAMES: dict[str, str] = {}  # scenario -> its label, for the page being written (`write_report` sets it)
+
+
+def sname(scenario: str) -> str:
+    """A scenario as the page names it: its label from the scenario file (HTML-escaped)."""
+    return html.escape(_NAMES.get(scenario, scenario))
+
+
 def _labelled(text: str) -> str:
     """Raw outcome names in a text replaced by 'label (name)'."""
     names = sorted(REGISTRY, key=len, reverse=True)
@@ -158,6 +167,13 @@ def describe_mentoring(params: dict, short: bool = False) -> str:
     m = params["mentoring"]
     model = MENTORING_MODELS.get(m["model"])
     text = model.describe(params, short) if model else str(m["model"])
+    c = params.get("committee", {})
+    if m["model"] == "committee" and "share_multi_other" in c and int(c["size"]) > 1:
+        w, mn, other = (float(c[k]) for k in ("share_multi_women", "share_multi_men", "share_multi_other"))
+        if not (w == mn == other and w in (0.0, 1.0)):  # the shares as they act: K awardees by gender, then the rest
+            more = "a second mentor" if int(c["size"]) == 2 else f"{int(c['size']) - 1} more mentors"
+            text = (f"a primary mentor, and {more} for {100 * w:.0f}% of women and {100 * mn:.0f}% of men with a "
+                    f"career-development (K) award and {100 * other:.0f}% of everyone else")
     if m.get("peers") and not (model and model.peer_groups):
         text += f", plus peer groups{'' if short else ' of ' + str(params.get('peers', {}).get('group_size'))}"
     if int(m.get("cap_mentees") or 0) > 0:
@@ -202,11 +218,14 @@ def header_html(meta: dict, manifests: dict[str, dict], table: pd.DataFrame) -> 
         f"faculty hired per run on average. <b>Overrides</b>: {overrides}.</p>")
 
 
-def params_share(share: float) -> str:
-    """'62% params': the parameters' share of a difference's interval (its variance), across an
-    ensemble; '' for a point comparison (NaN)."""
-    return (f"<span class='ci params'>{100 * share:.0f}% params</span>"
-            if share is not None and np.isfinite(share) else "")
+def params_share(low: float, high: float = np.nan) -> str:
+    """'params 62-90%': the 95% interval of the parameters' share of the members' spread, across
+    an ensemble; '' for a point comparison or where it is not estimable (NaN)."""
+    if low is None or not np.isfinite(low):
+        return ""
+    if high is None or not np.isfinite(high):
+        return f"<span class='ci params'>params {100 * low:.0f}%</span>"
+    return f"<span class='ci params'>params {100 * low:.0f}&ndash;{100 * high:.0f}%</span>"
 
 
 def ensemble_html(meta: dict) -> str:
@@ -217,13 +236,19 @@ def ensemble_html(meta: dict) -> str:
     m, k = ens["members"], ens["seeds_per_member"]
     return (f"<p class='note'><b>Across the calibrated ensemble.</b> Every scenario ran on the same {m} parameter "
             f"vectors of the calibrated ensemble (members of the installed calibration record: parameter values the "
-            f"calibration targets cannot tell apart), each on the same {k} seeds. A difference's interval carries two "
-            f"uncertainties: how the difference changes from one member to another (the calibration's uncertainty) "
-            f"and chance (seed to seed within a member), split by a one-way random-effects analysis over the members. "
-            f"&ldquo;N% params&rdquo; under an interval is the parameters' share of its variance: near 100% the "
-            f"answer hangs on parameters the data leave open and more seeds would not narrow it; near 0% it is "
-            f"chance, and more seeds would. The gaps between women and men and their changes are paired by run but "
-            f"not split by member (their intervals count the members' spread as chance).</p>")
+            f"calibration targets cannot tell apart; the page calls them plausible worlds), each on the same {k} "
+            f"seeds. A difference is the mean over the worlds of each world's own difference (the mean over its "
+            f"seeds), and its 95% interval comes from the spread of those world-level differences (a t-interval on "
+            f"{m} &minus; 1 degrees of freedom): it carries how the difference changes from one world to another "
+            f"(the calibration's uncertainty) as well as chance, whatever their split, and holds its level "
+            f"(checked by simulation: tests/test_interval_coverage.py). &ldquo;params a&ndash;b%&rdquo; under an "
+            f"interval is the 95% interval of the parameters' share of the worlds' spread (one-way analysis of "
+            f"variance over the worlds, an exact F interval): near 100% more seeds would not narrow it, only more "
+            f"worlds or better-known parameters; near 0% it is chance, and more seeds would. &ldquo;In k of {m} "
+            f"plausible worlds&rdquo; counts the worlds whose own difference has that sign. What a difference hinges "
+            f"on: Spearman's rank correlation of the world-level differences with each calibrated parameter, "
+            f"Bonferroni-corrected for the parameters tried. The gaps between women and men and their changes are "
+            f"paired by run but not split by world (their intervals count the worlds' spread as chance).</p>")
 
 
 def _swatch(colour: str) -> str:
@@ -241,9 +266,12 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
                  if o in levels and np.isfinite(levels[o].to_numpy(float)).any()]
         why = "only one scenario was run" if len(comp.scenarios) < 2 else "no difference could be computed"
         return (f"<div class='answer'><h2>Bottom line</h2><p>Nothing to compare: {why}. "
-                f"Under <b>{html.escape(ref)}</b> ({html.escape(describe.get(ref, ''))}): "
+                f"Under <b>{sname(ref)}</b> ({html.escape(describe.get(ref, ''))}): "
                 + ("; ".join(parts) if parts else "no headline outcome could be computed") + ".</p></div>")
-    sc = scores(diffs, shown)
+    from simulation.analysis.verdict import career_outcomes
+
+    career = [o for o in shown if o in career_outcomes(shown)]  # not the measures of the mentoring itself
+    sc = scores(diffs, career)
     if len(sc):
         sc["_net"] = sc["better"] - sc["worse"]
         lead = shown[0]
@@ -253,22 +281,23 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
         b, w = sc.iloc[0], sc.iloc[-1]
         k = int(b["shown"])
         if b["better"] == 0 and w["worse"] == 0 and comp.meta["replicates"] > 1:
-            text = (f"No scenario differs clearly from <b>{html.escape(ref)}</b>: "
-                    f"no change in the {k} headline outcomes has a 95% interval that excludes zero.")
+            text = (f"No scenario differs clearly from <b>{sname(ref)}</b>: "
+                    f"no change in the {k} headline career outcomes has a 95% interval that excludes zero.")
             items.append(text)
             sc = sc.iloc[0:0]
         elif b["_net"] > 0:
-            text = (f"<b>{html.escape(b['scenario'])}</b> does best: better for faculty than {html.escape(ref)} on "
-                    f"{b['better']} of {k} headline outcomes, worse on {b['worse']}.")
+            text = (f"<b>{sname(b['scenario'])}</b> does best: better for faculty than {sname(ref)} on "
+                    f"{b['better']} of {k} headline career outcomes, worse on {b['worse']}.")
         else:
-            text = (f"No scenario does better than <b>{html.escape(ref)}</b> on balance: the best, "
-                    f"{html.escape(b['scenario'])}, is better on {b['better']} of {k} headline outcomes "
+            text = (f"No scenario does better than <b>{sname(ref)}</b> on balance: the best, "
+                    f"{sname(b['scenario'])}, is better on {b['better']} of {k} headline career outcomes "
                     f"and worse on {b['worse']}.")
         if len(sc) > 1:
-            text += (f" <b>{html.escape(w['scenario'])}</b> does worst: worse on {w['worse']} of {int(w['shown'])}, "
+            text += (f" <b>{sname(w['scenario'])}</b> does worst: worse on {w['worse']} of {int(w['shown'])}, "
                      f"better on {w['better']}.")
         if len(sc):
-            items.append(text + " (Counting changes whose 95% interval excludes zero.)"
+            items.append(text + " (Counting changes whose 95% interval excludes zero; the mentoring itself, such as "
+                         "uncovered functions, is not counted.)"
                          if comp.meta["replicates"] > 1 else
                          text + " (One replicate: no intervals, so no change counts as clear.)")
     for o in shown:
@@ -277,20 +306,20 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
             continue
         ref_level = fmt_level(o, float(r["reference_mean"].iloc[0]))
         best, worst = r.iloc[0], r.iloc[-1]
-        txt = (f"<b>{html.escape(label(o))}</b> ({html.escape(ref)} {ref_level}"
+        txt = (f"<b>{html.escape(label(o))}</b> ({sname(ref)} {ref_level}"
                f"{'' if is_share(o) or unit(o) in label(o) else ' ' + html.escape(unit(o))}): ")
         cb = change_class(o, best["difference"], best["ci_low"], best["ci_high"])
-        txt += (f"{'best ' if len(r) > 1 else ''}{html.escape(best['scenario'])} <span class='{cb}'>"
+        txt += (f"{'best ' if len(r) > 1 else ''}{sname(best['scenario'])} <span class='{cb}'>"
                 f"{fmt_change(o, best['difference'], best['ci_low'], best['ci_high'])}</span>")
         if len(r) > 1:
             cw = change_class(o, worst["difference"], worst["ci_low"], worst["ci_high"])
-            txt += (f", worst {html.escape(worst['scenario'])} <span class='{cw}'>"
+            txt += (f", worst {sname(worst['scenario'])} <span class='{cw}'>"
                     f"{fmt_change(o, worst['difference'], worst['ci_low'], worst['ci_high'])}</span>")
         good = direction(o) * r["difference"]
         if (good < 0).all():
-            txt += f"; no scenario does better than {html.escape(ref)}"
+            txt += f"; no scenario does better than {sname(ref)}"
         elif (good > 0).all() and len(r) > 1:
-            txt += f"; every scenario does better than {html.escape(ref)}"
+            txt += f"; every scenario does better than {sname(ref)}"
         items.append(txt + ".")
     items.append(women_sentence(comp, shown))
     return ("<div class='answer'><h2>Bottom line</h2><ul>" + "".join(f"<li>{i}</li>" for i in items if i)
@@ -321,7 +350,7 @@ def women_sentence(comp, shown: list[str]) -> str:
         favours = "women" if direction(o) * g["change"] > 0 else "men"
         gap = ("narrows" if gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]).startswith("better")
                else "widens")
-        parts.append(f"{html.escape(g['scenario'])}, {html.escape(label(o))} "
+        parts.append(f"{sname(g['scenario'])}, {html.escape(label(o))} "
                      f"{fmt_change(o, g['change'], g['ci_low'], g['ci_high'])} (favours {favours}; the gap {gap})")
     more = f"; {len(sure) - 2} more in the gap columns" if len(sure) > 2 else ""
     return (f"<b>Women fare differently</b> in {len(sure)} of {total} scenario&ndash;outcome comparisons "
@@ -354,7 +383,7 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
     t = comp.outcomes
     rows = []
     for s in order:
-        name = (f"<td class='text'>{_swatch(colours[s])}<b>{html.escape(s)}</b>{' (reference)' if s == ref else ''}"
+        name = (f"<td class='text'>{_swatch(colours[s])}<b>{sname(s)}</b>{' (reference)' if s == ref else ''}"
                 f"<span class='what'>{html.escape(describe.get(s, ''))}</span></td>")
         cells = []
         for o in shown:
@@ -372,7 +401,7 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
                 r = d_all.loc[(s, o)]
                 cells.append(_change_cell(o, r["difference"], r["ci_low"], r["ci_high"],
                                           change_class(o, r["difference"], r["ci_low"], r["ci_high"]),
-                                          params_share(r.get("share_parameters", np.nan))))
+                                          params_share(r.get("share_low", np.nan), r.get("share_high", np.nan))))
             else:
                 cells.append("<td class='num'>n/a</td>")
             if with_gap:
@@ -387,8 +416,8 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
     lower = [html.escape(label(o)) for o in shown if direction(o) < 0]  # read from the registry
     lower_text = f" (for {' and '.join(lower)}, fewer is better)" if lower else ""
     legend = (f"<p class='legend'>Ranked by the change in {html.escape(label(shown[0]))}; pp: percentage points. "
-              f"Cells: change from {html.escape(ref)} (mean over replicates) and its 95% interval; "
-              f"the {html.escape(ref)} row gives its level"
+              f"Cells: change from {sname(ref)} (mean over replicates) and its 95% interval; "
+              f"the {sname(ref)} row gives its level"
               + (" and its women&minus;men gap" if with_gap else "") + ". "
               "<span class='better'>&nbsp;green&nbsp;</span> better for faculty, "
               "<span class='worse'>&nbsp;red&nbsp;</span> worse"
@@ -396,7 +425,8 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
               + ("; in the gap columns, green means the gap between women and men narrows, red that it widens"
                  if with_gap else "")
               + ". Pale: the interval includes zero (or there is none)."
-              + (" Under an interval: the share of it that comes from the calibrated parameters (the rest is chance)."
+              + (" Under an interval: the 95% interval of the share of the worlds' spread that comes from the "
+                 "calibrated parameters (the rest is chance)."
                  if "share_parameters" in d_all.columns and d_all["share_parameters"].notna().any() else "")
               + "</p>")
     return f"<table class='summary'>{head1}{head2}{''.join(rows)}</table>{legend}"
@@ -431,7 +461,7 @@ def outcomes_html(table: pd.DataFrame, scenarios: list[str]) -> str:
     for scenario in scenarios:
         for outcome in means.columns:
             cells = "".join(f"<td>{fmt_level(outcome, means[outcome].get((scenario, g), np.nan))}</td>" for g in GROUPS)
-            body.append(f"<tr><td class='text'>{html.escape(scenario)}</td>{_outcome_cell(outcome)}{cells}</tr>")
+            body.append(f"<tr><td class='text'>{sname(scenario)}</td>{_outcome_cell(outcome)}{cells}</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
 
@@ -450,9 +480,9 @@ def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None =
                 "<td class='"
                 f"{change_class(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}'>"
                 f"{fmt_change(outcome, g.loc[grp, 'difference'], g.loc[grp, 'ci_low'], g.loc[grp, 'ci_high'])}"
-                f"{params_share(g.loc[grp].get('share_parameters', np.nan))}</td>"
+                f"{params_share(g.loc[grp].get('share_low', np.nan), g.loc[grp].get('share_high', np.nan))}</td>"
                 if grp in g.index else "<td></td>" for grp in GROUPS)
-            body.append(f"<tr><td class='text'>{html.escape(scenario)}</td>{_outcome_cell(outcome)}"
+            body.append(f"<tr><td class='text'>{sname(scenario)}</td>{_outcome_cell(outcome)}"
                         f"<td>{fmt_level(outcome, float(ref))}</td>{cells}</tr>")
     if not body:
         return "<p>No differences could be computed (see <a href='#not-computed'>What could not be computed</a>).</p>"
@@ -480,7 +510,7 @@ def women_and_men_html(comp, figure: dict | None = None) -> str:
         rows.append(f"<tr>{_outcome_cell(o)}<td>{fmt_level(o, r['women_mean'])}</td><td>{fmt_level(o, r['men_mean'])}"
                     f"</td><td>{gender_gaps.fmt_gap(o, r['gap'], r['ci_low'], r['ci_high'], minus='-')}</td>"
                     f"<td class='text'>{behind}</td></tr>")
-    part_a = (f"<p>The gap is women's mean minus men's in {html.escape(ref)}, replicate by replicate, averaged over "
+    part_a = (f"<p>The gap is women's mean minus men's in {sname(ref)}, replicate by replicate, averaged over "
               f"{reps} replicate{'s' if reps != 1 else ''} with its 95% interval; "
               "&ldquo;women behind&rdquo; where the interval excludes zero and the gap is on the worse side for "
               "faculty (for outcomes where fewer is better, a positive gap).</p>"
@@ -506,9 +536,9 @@ def women_and_men_html(comp, figure: dict | None = None) -> str:
                 cells.append(_change_cell(o, g["change"], g["ci_low"], g["ci_high"],
                                        gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]),
                                        f"<span class='ci'>{share}</span>"))
-            body.append(f"<tr><td class='text'>{html.escape(s)}</td>{''.join(cells)}</tr>")
-        part_b = (f"<h3>How each scenario changes {html.escape(ref)}'s gaps</h3>"
-                  f"<p>Change in the gap: (scenario women&minus;men) minus ({html.escape(ref)} women&minus;men), "
+            body.append(f"<tr><td class='text'>{sname(s)}</td>{''.join(cells)}</tr>")
+        part_b = (f"<h3>How each scenario changes {sname(ref)}'s gaps</h3>"
+                  f"<p>Change in the gap: (scenario women&minus;men) minus ({sname(ref)} women&minus;men), "
                   "paired by replicate, with its 95% interval; below it, the share of the reference's gap the scenario "
                   "closes (Fieller's 95% interval for a ratio of paired means; above 100%: the gap reverses). The "
                   "share is not defined where the reference's own gap has an interval that includes zero. "
@@ -522,7 +552,7 @@ def decomposition_html(comp, shown: list[str], figure: dict | None = None) -> st
     """The decomposition's table (one row per gendered mechanism), its reading in words, and its
     figure for the lead outcome (`figure`: {png, caption}, drawn by `decomposition_figure`)."""
     ref, decomp = comp.reference, comp.decomposition
-    title = f"<h3>What each gendered mechanism carries of {html.escape(ref)}'s gaps</h3>"
+    title = f"<h3>What each gendered mechanism carries of {sname(ref)}'s gaps</h3>"
     if comp.meta.get("decomposition") is None:
         return title + ("<p>Not computed: this comparison was run without the decomposition "
                         "(<code>--no-decomposition</code>). Run it again without that flag to add it: the finished "
@@ -535,7 +565,7 @@ def decomposition_html(comp, shown: list[str], figure: dict | None = None) -> st
     heads = "".join(f"<th>{html.escape(label(o))}{_head_unit(o)}</th>" for o in shown)
     ref_cells = "".join(_change_cell(o, *first.loc[o, ["ref_gap", "ref_ci_low", "ref_ci_high"]], "",
                                      "<span class='ci'>gap</span>") for o in shown)
-    body = [f"<tr class='reference'><td class='text'><b>{html.escape(ref)}</b>, every mechanism on</td>"
+    body = [f"<tr class='reference'><td class='text'><b>{sname(ref)}</b>, every mechanism on</td>"
             f"<td class='text'></td>{ref_cells}</tr>"]
     for m in decomp.drop_duplicates("mechanism").itertuples():
         cells = []
@@ -551,7 +581,7 @@ def decomposition_html(comp, shown: list[str], figure: dict | None = None) -> st
         body.append(f"<tr><td class='text'><b>{html.escape(m.label)}</b><span class='what'>switched off: {off}"
                     f"</span></td><td class='text'><small>{html.escape(m.source)}</small></td>{''.join(cells)}</tr>")
     reading = gender_gaps.lead_mechanism_sentence(decomp, ref, shown[0])
-    return (title + f"<p>{html.escape(ref)} was rerun on the same seeds (the same people) with one gendered "
+    return (title + f"<p>{sname(ref)} was rerun on the same seeds (the same people) with one gendered "
             "mechanism of the model switched off at a time. Cells: the change in the women&minus;men gap when the "
             "mechanism is off (gap with it off minus the gap with everything on, paired by replicate, 95% "
             "interval), and the gap with it off. A change that narrows the gap "
@@ -683,7 +713,7 @@ def runs_html(out: Path, meta: dict, scenarios: list[str], reference: str) -> st
             total += float(m["wall_seconds"])
             commits.add(m.get("git_commit") or "n/a")
             cells.append(f"<td class='text'><code>{html.escape(m['run_id'])}</code> {m['wall_seconds']:.1f} s</td>")
-        rows.append(f"<tr><td class='text'>{html.escape(s)}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td class='text'>{sname(s)}</td>{''.join(cells)}</tr>")
     rep = json.loads((run_folder(out, reference, 0) / "manifest.json").read_text())
     return (f"<p>{len(scenarios) * reps} runs, {total:.0f} s of simulation in all; code commit "
             f"{html.escape(', '.join(sorted(commits)))}. Each run's tables and manifest: "
@@ -724,13 +754,31 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
     if notes != saved.get("not_computed"):
         meta["not_computed"] = notes
         destination.write_text(out / "comparison.json", json.dumps(meta, indent=2) + "\n")
-    one = len(comp.scenarios) < 2
-    ref = comp.reference
     colours = scenario_colors(comp.scenarios)
     manifests = {s: json.loads((run_folder(out, s, 0) / "manifest.json").read_text()) for s in comp.scenarios}
     describe = {s: describe_mentoring(m["params"]) for s, m in manifests.items()}
+    global _NAMES
+    _NAMES = answer.labels(meta)
+    try:
+        page = _page(comp, meta, out, notes, figs, colours, manifests, describe, svg)
+    finally:
+        _NAMES = {}
+    path = out / "report.html"
+    destination.write_text(path, page)
+    return path
+
+
+def _csv_link(table: pd.DataFrame, filename: str) -> str:
+    """A link that downloads the table as CSV (embedded: the page stays one file)."""
+    data = base64.b64encode(table.to_csv(index=False).encode()).decode()
+    return f"<a download='{filename}' href='data:text/csv;base64,{data}'>download as CSV ({filename})</a>"
+
+
+def _page(comp, meta, out, notes, figs, colours, manifests, describe, svg) -> str:
+    one = len(comp.scenarios) < 2
+    ref = comp.reference
     scen_rows = "".join(
-        f"<tr><td class='text'>{_swatch(colours[s])}{html.escape(s)}{' (reference)' if s == ref else ''}</td>"
+        f"<tr><td class='text'>{_swatch(colours[s])}{sname(s)}{' (reference)' if s == ref else ''}</td>"
         f"<td class='text'>{html.escape(describe[s])}</td>"
         f"<td class='text'>{html.escape(meta['questions'].get(s, ''))}</td>"
         f"<td class='text'>{html.escape(meta['descriptions'].get(s, ''))}</td></tr>"
@@ -741,41 +789,71 @@ def write_report(out: str | Path, svg: bool = False, workers: int | None = None,
         f"{html.escape(f['caption'])}</figcaption></figure>"
         for f in figs
     )
-    title = (f"Outcomes of {html.escape(ref)}" if one else
-             f"What would change if we moved from {html.escape(ref)} to other mentoring models?")
-    page = f"""<!doctype html><html><head><meta charset="utf-8">\
+    pairs = answer.question_pairs(comp)
+    if one:
+        title = f"Outcomes of {sname(ref)}"
+    elif pairs and pairs[0][1] != ref:
+        title = (f"{', '.join(sname(a) for a, _ in pairs)} instead of {sname(pairs[0][1])}: what would it buy, "
+                 "what would it cost, and how sure is that?")
+    else:
+        title = f"What would change if we moved from {sname(ref)} to other mentoring models?"
+    warning = answer.point_note(comp)
+    first = answer.career_outcomes(set(comp.contrasts["outcome"]) | set(comp.differences["outcome"]))
+    defined = [*first, "departures_per_100", "mentor_hours_per_protege", "mentor_hours_per_senior",
+               "share_seniors_overloaded", *[o for o in headline_outcomes(comp.differences, comp.outcomes)
+                                             if o not in first]]
+    diffs_csv = pd.concat([comp.differences, comp.contrasts]).drop_duplicates(["scenario", "reference", "group",
+                                                                                 "outcome"])
+    return f"""<!doctype html><html><head><meta charset="utf-8">\
 <title>careersim comparison: {html.escape(', '.join(comp.scenarios))}</title>
 <style>{CSS}</style></head><body>
 <h1>{title}</h1>
+{f"<p class='missing' id='chance-only'><b>Chance only.</b> {warning}</p>" if warning else ""}
+{answer.answer_html(comp, _NAMES) if not one else ""}
+{answer.definitions_html(defined)}
 {header_html(meta, manifests, comp.outcomes)}
 {bottom_line_html(comp, describe)}
 {summary_table_html(comp, colours, {s: describe_mentoring(m["params"], short=True) for s, m in manifests.items()})}
-{ensemble_html(meta)}
 {not_computed_html(notes)}
 <h2>Scenarios compared</h2>
-<table><tr><th>scenario</th><th class='text'>mentoring, from its parameters</th><th class='text'>question</th>\
-<th class='text'>description</th></tr>{scen_rows}</table>
-<h2>Outcomes</h2>
-<p>Mean over replicates; n/a where no run gave a value. Shares are in %.</p>
-{outcomes_html(comp.outcomes, comp.scenarios)}
-<h2>Differences from {html.escape(ref)}</h2>
+<table><tr><th>scenario</th><th class='text'>mentoring, from its parameters as they act</th>\
+<th class='text'>question</th><th class='text'>description</th></tr>{scen_rows}</table>
+<h2>All outcomes and differences</h2>
+<details><summary>Outcomes of each scenario (mean over runs; all hires, women, men)</summary>
+<p>n/a where no run gave a value. Shares are in %. {_csv_link(comp.outcomes, "outcomes.csv")} (every run)</p>
+{outcomes_html(comp.outcomes, comp.scenarios)}</details>
+<details><summary>Differences from {sname(ref)} and the pairwise contrasts, by group</summary>
 <p class="note">{"There is no other scenario to compare with." if one else
-                 f"Scenario minus {html.escape(ref)}, mean over replicates, with paired 95% confidence intervals: "
-                 f"{difference_units_text(key_outcomes(), pp=True)}. Coloured as in the summary: green better for "
-                 "faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}</p>
-{differences_html(comp.differences, comp.outcomes)}
+                 f"Scenario minus {sname(ref)}, mean over runs, with paired 95% intervals: "
+                 f"{difference_units_text(key_outcomes(), pp=True)}. &#9650;/&#9660; and colour: green better for "
+                 "faculty, red worse; pale where the interval includes zero."} {pairing_sentence(comp.differences)}
+{_csv_link(diffs_csv, "differences.csv")} (every outcome, group and pair)</p>
+{differences_html(comp.differences, comp.outcomes)}</details>
 {women_and_men_html(comp, decomposition_figure(comp, svg))}
-<h2>Hazard of leaving academia (Cox model)</h2>
-{hazard_html(comp.hazard_ratios, ref)}
-<p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>
 <h2>Figures</h2>
-<p>Each scenario has one colour in every figure: {", ".join(f"{_swatch(colours[s])}{html.escape(s)}"
+<p>Each scenario has one colour in every figure: {", ".join(f"{_swatch(colours[s])}{sname(s)}"
                                                           for s in comp.scenarios)}.</p>
 {figures}
-<h2>Runs</h2>
-{runs_html(out, meta, comp.scenarios, ref)}
+<h2 id='methods'>Methods</h2>
+{ensemble_html(meta)}
+<h3>Hazard of leaving academia (Cox model)</h3>
+{hazard_html(comp.hazard_ratios, ref)}
+<p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>
+<h3>Costs</h3>
+<p>{html.escape(costs_method())}</p>
+<details><summary>Runs</summary>
+{runs_html(out, meta, comp.scenarios, ref)}</details>
 </body></html>
 """
-    path = out / "report.html"
-    destination.write_text(path, page)
-    return path
+
+
+def costs_method() -> str:
+    """How the costs are computed, for the methods section (from `analysis.costs` and the registry)."""
+    return ("Per run, over the last ten simulated years: departures are faculty leaving academia (not retiring) per "
+            "100 faculty a year; mentor hours are the mentor ties times the model's hours a month per primary-weight "
+            "protege (a mentor's monthly capacity, mentors.capacity_hours by rank plus mentoring.protected_time, less "
+            "an administrative role's share, times its quality, split over its mentees by tie weight; every tie "
+            "counted at the primary weight, which overstates the hours of models with many light or external ties). "
+            "Net cost = mentor hours x the value of an hour + proteges x the programme cost + departures x the cost "
+            "of a departure, per 100 faculty a year; its difference between two scenarios, run by run, has the "
+            "comparison's paired interval. The prices are each scenario file's [costs].")

@@ -736,6 +736,30 @@ class Startup(Section):
     )
 
 
+SRC_SCHLOSS = ("Schloss et al., Acad Med 2009;84:32-36 (recruiting, hiring and lost clinical income to replace a "
+               "departing faculty member: $115,554 a generalist, $286,503 a subspecialist, $587,125 a surgical "
+               "subspecialist)")
+
+
+class Costs(Section):
+    """What a comparison's costs and savings are computed with: the `[costs]` table of a scenario
+    file (`config.scenario.scenario_costs`). Not a simulation parameter: costs change no run (they
+    are not part of `Params`, so a new price re-runs nothing); an analyst replaces these defaults
+    with their institution's own."""
+    departure: Float = P(
+        286_503.0, "US$ per departure", "Cost of one faculty departure (recruiting, hiring, lost clinical income "
+        "while the post is filled); the subspecialist figure, between the generalist's and the surgical "
+        "subspecialist's", SRC_SCHLOSS, ge=0, le=1e8)
+    mentor_hour: Float = P(
+        150.0, "US$ per hour", "Value of an hour of a mentor's time",
+        "assumption: about $250,000 a year of salary and 25% benefits over 2,080 working hours; replace with your "
+        "institution's figure (e.g. the AAMC Faculty Salary Report for the mentors' ranks and specialties)",
+        ge=0, le=1e5)
+    programme_per_protege: Float = P(
+        0.0, "US$ per protege per year", "Fixed programme cost per protege (coordination, training, events)",
+        "assumption: none by default", ge=0, le=1e7)
+
+
 class Recording(Section):
     hole_threshold: Float = P(
         0.25, "coverage", "Coverage below which a function counts as badly uncovered (a hole)", ge=0, le=1

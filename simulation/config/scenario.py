@@ -240,6 +240,7 @@ def _load_chain(path: Path, provenance: dict[Loc, str], seen: tuple[Path, ...] =
             raise ConfigError(here + "a file name cannot contain a NUL character")
         base = _load_chain(resolve_path(parent, path.parent), provenance, seen + (path,), here)
         base.pop("name", None)  # a child is its own scenario
+        base.pop("label", None)
         provenance.pop(("name",), None)
     data.setdefault("name", path.stem)
     return _merge(base, data, _path(path), provenance)
@@ -538,6 +539,8 @@ def _load(source: str | Path | dict | None, overrides: list[str] | tuple[str, ..
         if "\0" in str(source):
             raise ConfigError(f"{_show(str(source))}: a file name cannot contain a NUL character")
         data = _load_chain(resolve_path(source), provenance)
+    for key in NOT_PARAMS:  # read by `scenario_label` and `scenario_costs`: they change no run
+        data.pop(key, None)
     # over the defaults, so that a file or --set may change one entry of a vector field
     provenance.update({loc: o for loc, o in from_base.items() if not _has(data, loc)})  # the file wins
     data = _merge(defaults, data, "", {})
@@ -553,6 +556,44 @@ def _load(source: str | Path | dict | None, overrides: list[str] | tuple[str, ..
         return Params.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc, provenance, data)) from None
+
+
+NOT_PARAMS = ("label", "costs")  # a scenario file's entries that are not simulation parameters
+
+
+def scenario_label(name_or_path: str | Path) -> str:
+    """A scenario's label for readers (its file's `label = "..."`, not inherited through `extends`),
+    or its name when the file has none (or cannot be read)."""
+    try:
+        path = resolve_path(name_or_path)
+        data = _read_toml(path) if _is_file(path) else {}
+    except ConfigError:
+        return Path(str(name_or_path)).stem
+    text = data.get("label")
+    return text.strip() if isinstance(text, str) and text.strip() else Path(str(name_or_path)).stem
+
+
+def scenario_costs(name_or_path: str | Path) -> dict[str, float]:
+    """A scenario's `[costs]` table (inherited through `extends`, the child's entries winning)
+    over the defaults of `params.Costs`, validated: ConfigError (one line: file, field, value,
+    fix) on a bad entry."""
+    from simulation.config.params import Costs
+
+    path = resolve_path(name_or_path)
+    data = _load_chain(path, {})
+    table = data.get("costs", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_path(path)}: costs = {_show(table)}: must be a table, e.g. [costs] then "
+                          "departure = 286503")
+    try:
+        return Costs.model_validate(table).model_dump()
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(x) for x in e["loc"])
+        known = ", ".join(Costs.model_fields)
+        fix = (f"known entries: {known}" if e["type"] == "extra_forbidden"
+               else "give a number within the allowed range (docs/ODD.md, costs)")
+        raise ConfigError(f"{_path(path)}: costs.{where} = {_show(e.get('input'))}: {e['msg']}; {fix}") from None
 
 
 def list_scenarios(folder: Path | None = None) -> list[str]:

@@ -54,20 +54,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simulation.util import destination
-from simulation.analysis.comparison import (DIFFERENCE_COLUMNS, HAZARD_COLUMNS, Comparison, _empty,  # noqa: F401
-                                            difference_notes, format_not_computed, load, note, outcome_notes,
-                                            run_folder, saved_notes)
+from simulation.analysis.comparison import (  # noqa: F401 (re-exported: the API of a comparison)
+    DIFFERENCE_COLUMNS, ENSEMBLE_COLUMNS, HAZARD_COLUMNS, KEYS, Comparison, _empty, contrasts, default_contrasts,
+    difference_notes, ensemble_interval, format_not_computed, load, note, outcome_notes, run_folder, saved_notes,
+    with_defaults)
 from simulation.analysis import gaps as gender_gaps
+from simulation.analysis.costs import add_costs, priced
 from simulation.analysis.outcomes import (GROUPS, cohort, definitions, difference_units, digits, format_level,
-                                          key_outcomes, mean_ci, people_columns, scale, table_outcomes)
+                                          key_outcomes, people_columns, scale, table_outcomes)
 from simulation.config import gender
 from simulation.config.params import Params
 from simulation.util.progress import step
 from simulation.run.results import TABLES, run_id
-from simulation.config.scenario import MEMBER, ConfigError, load_scenario, resolve_path, scenario_question
+from simulation.config.scenario import (MEMBER, ConfigError, load_scenario, resolve_path, scenario_costs,
+                                        scenario_label, scenario_question)
 from simulation.experiments.executors import RunSpec, map_tasks, run_many
 
 DEFAULT_SCENARIOS = ("status_quo", "dyad", "committee", "network", "network_peers")
@@ -79,12 +81,14 @@ INTERVALS_POINT = {
     "gaps, gap_changes, decomposition": "chance: t-intervals over the replicates, paired by replicate",
 }
 INTERVALS_ENSEMBLE = {
-    "differences": ("calibration and chance: ci_low/ci_high from a one-way random-effects ANOVA over the members "
-                    "(share_parameters: the parameters' share of its variance; chance_ci_low/high: chance alone)"),
+    "differences": ("calibration and chance: ci_low/ci_high from the spread of the member-level mean differences, "
+                    "t on members - 1 degrees of freedom (the effect averaged over the calibrated parameter sets); "
+                    "share_parameters (share_low/high: its 95% interval): the parameters' share of the member-level "
+                    "means' variance; chance_ci_low/high: chance alone; members_above/below: members whose own "
+                    "difference is above/below zero"),
     "gaps, gap_changes, decomposition": ("paired by run (member and seed) but not split by member: t-intervals "
                                          "over all runs, the members' spread counted as chance"),
 }
-KEYS = ("scenario", "replicate", "member", "seed", "group")  # the outcome table's columns that are not outcomes
 
 
 HIRE_COLUMNS = ["gender", "hire_month", "end_month", "censored", "pubs", "initial"]  # for the Cox models
@@ -115,124 +119,16 @@ def _run_outcomes_task(task: tuple[str, str, int, int | None]):
     return scenario, replicate, run_outcomes(Path(folder), scenario, replicate, member)
 
 
-def ensemble_interval(d, members, level: float = 0.95) -> dict[str, float]:
-    """The mean of paired differences d (one per run) made across an ensemble (`members`: each
-    run's member), and an interval carrying the calibration's uncertainty and chance.
-
-    One-way random-effects ANOVA over members: MSW within, MSB between; sigma2_chance = MSW,
-    sigma2_params = max(0, (MSB - MSW) / n0) (n0 = S, the seeds per member, when every member
-    has S runs with a value). The variance of the difference is V = sigma2_params (1 + 1/M)
-    + sigma2_chance / N (N runs, M members): the spread of the effect over parameter values the
-    calibration allows, the error of the ensemble's mean, and chance. Interval: mean +- t sqrt(V),
-    t with Satterthwaite's degrees of freedom for the two parts of V (M - 1 when the parameters
-    dominate, N - M when they add nothing; with many members t tends to the normal z, and a
-    handful of members gives honestly wide intervals). `share_parameters` =
-    sigma2_params (1 + 1/M) / V; `chance_ci_*`: mean +- t(N - M) sqrt(sigma2_chance / N), the
-    interval if the parameters were known. With one member the parameter part is 0 and the
-    interval is the point comparison's t-interval exactly; with one seed per member chance and
-    parameters cannot be told apart (the whole spread counts as the parameters', no split)."""
-    d = np.asarray(d, dtype=float)
-    members = np.asarray(members)
-    ok = np.isfinite(d)
-    d, members = d[ok], members[ok]
-    nan = float("nan")
-    out = {"difference": nan, "ci_low": nan, "ci_high": nan, "share_parameters": nan,
-           "chance_ci_low": nan, "chance_ci_high": nan, "n_members": 0}
-    if len(d) == 0:
-        return out
-    labels = list(dict.fromkeys(members.tolist()))
-    n_total, n_members = len(d), len(labels)
-    out["n_members"] = n_members
-    if n_members == 1:  # no spread over parameters: the point comparison's t-interval
-        mean, lo, hi = mean_ci(d, level)
-        return {**out, "difference": mean, "ci_low": lo, "ci_high": hi, "chance_ci_low": lo, "chance_ci_high": hi,
-                "share_parameters": 0.0 if n_total >= 2 else nan}
-    mean = float(d.mean())
-    out["difference"] = mean
-    groups = [d[members == m] for m in labels]
-    n = np.array([len(g) for g in groups], dtype=float)
-    means = np.array([g.mean() for g in groups])
-    df_b, df_w = n_members - 1, n_total - n_members
-    msb = float((n * (means - mean) ** 2).sum() / df_b)
-    n0 = (n_total - (n ** 2).sum() / n_total) / df_b  # S when balanced
-    q = 0.5 + level / 2
-    if df_w == 0:  # one run per member: chance and parameters cannot be told apart
-        var, df = msb * (1 + 1 / n_members) / n0, df_b
-        out["share_parameters"] = nan
-    else:
-        msw = float(sum(((g - g.mean()) ** 2).sum() for g in groups) / df_w)
-        s2p = max(0.0, (msb - msw) / n0)
-        chance = msw / n_total
-        half_chance = stats.t.ppf(q, df_w) * np.sqrt(chance)
-        out["chance_ci_low"], out["chance_ci_high"] = mean - half_chance, mean + half_chance
-        params = s2p * (1 + 1 / n_members)
-        var = params + chance
-        # Satterthwaite over the two parts, the parameters' on the M - 1 degrees of freedom of the
-        # members' means (written in MSB and MSW, MSW's coefficient is negative and the degrees of
-        # freedom collapse as sigma2_params -> 0); continuous: N - M when the parameters add nothing
-        df = var ** 2 / (params ** 2 / df_b + chance ** 2 / df_w) if var > 0 else df_w
-        out["share_parameters"] = s2p * (1 + 1 / n_members) / var if var > 0 else 0.0
-    half = stats.t.ppf(q, df) * np.sqrt(var) if var > 0 else 0.0
-    out["ci_low"], out["ci_high"] = mean - half, mean + half
-    return out
-
-
 def paired_differences(table: pd.DataFrame, reference: str, columns: list[str] | None = None,
                        level: float = 0.95) -> pd.DataFrame:
-    """Each scenario minus the reference, replicate by replicate, with paired and unpaired CIs.
+    """Each scenario minus the reference, replicate by replicate, with paired and unpaired CIs
+    (`comparison.paired_contrast` for each scenario).
 
     A table with a `member` column (an ensemble comparison) gets the interval of
     `ensemble_interval` (calibration and chance) in ci_low/ci_high, with share_parameters,
     chance_ci_low/high and n_members; the unpaired interval is chance's alone, over all runs.
     Without one those columns are NaN."""
-    columns = columns or [c for c in table.columns if c not in KEYS]
-    by_member = "member" in table.columns
-    ref = table[table["scenario"] == reference].set_index(["replicate", "group"])
-    rows = []
-    for scenario in table["scenario"].unique():
-        if scenario == reference:
-            continue
-        cur = table[table["scenario"] == scenario].set_index(["replicate", "group"])
-        joined = cur.join(ref, lsuffix="", rsuffix="_ref", how="inner")
-        for group in GROUPS:
-            g = joined.xs(group, level="group") if group in joined.index.get_level_values("group") else None
-            if g is None:
-                continue
-            if "n_hires" in g.columns and not (g[["n_hires", "n_hires_ref"]].to_numpy(float) > 0).any():
-                continue  # no one of this group was hired (e.g. one gender only): nothing to compare
-            for col in columns:
-                a = g[col].to_numpy(dtype=float)
-                b = g[f"{col}_ref"].to_numpy(dtype=float)
-                ok = np.isfinite(a) & np.isfinite(b)
-                if not ok.any():
-                    continue
-                a, b = a[ok], b[ok]
-                split = {"share_parameters": np.nan, "chance_ci_low": np.nan, "chance_ci_high": np.nan,
-                         "n_members": np.nan}
-                if by_member:
-                    split = ensemble_interval(a - b, g["member"].to_numpy()[ok], level)
-                    diff, lo, hi = (split.pop(k) for k in ("difference", "ci_low", "ci_high"))
-                else:
-                    diff, lo, hi = mean_ci(a - b, level)
-                n = len(a)
-                if n >= 2:
-                    va, vb = a.var(ddof=1) / n, b.var(ddof=1) / n
-                    se = np.sqrt(va + vb)
-                    df = (va + vb) ** 2 / ((va**2 + vb**2) / (n - 1)) if va + vb > 0 else n - 1
-                    half_unpaired = stats.t.ppf(0.5 + level / 2, df) * se
-                else:
-                    half_unpaired = np.nan
-                rows.append({
-                    "scenario": scenario, "reference": reference, "group": group, "outcome": col,
-                    "n_replicates": n, "reference_mean": float(b.mean()), "scenario_mean": float(a.mean()),
-                    "difference": diff, "ci_low": lo, "ci_high": hi,
-                    "unpaired_ci_low": diff - half_unpaired, "unpaired_ci_high": diff + half_unpaired,
-                    "paired_to_unpaired_width": (hi - lo) / (2 * half_unpaired) if half_unpaired > 0 else np.nan,
-                    **split,
-                })
-    if not rows:
-        return _empty(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
-    return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+    return contrasts(table, [(s, reference) for s in table["scenario"].unique() if s != reference], columns, level)
 
 
 def hazard_ratios(pooled: pd.DataFrame, reference: str, max_rows: int = 150_000,
@@ -360,6 +256,7 @@ def compare(
     decomposition: bool = True,
     ensemble: list[dict[str, float]] | None = None,
     seeds_per_member: int = DEFAULT_SEEDS_PER_MEMBER,
+    contrast: list[tuple[str, str]] | None = None,
 ) -> Comparison:
     """Run every scenario `replicates` times on paired seeds; write the tables and return them.
 
@@ -370,6 +267,10 @@ def compare(
     run across: then `replicates` is the number of members used (the first ones) and each runs
     on `seeds_per_member` seeds (run r = m * S + s: member m, seed `seed + r`); see the module's
     docstring. None: the point calibration (the defaults), as before.
+
+    `contrast`: pairs (A, B) of the scenarios to contrast, A minus B run by run (contrasts.parquet),
+    after the default ones: each scenario against the dyad and the status quo, those of them
+    compared (`comparison.default_contrasts`).
 
     Figures and report.html are the caller's to write (`simulation.analysis.report.write_report`)."""
     if replicates < 1:
@@ -442,9 +343,16 @@ def compare(
                                workers=workers), key=lambda x: (order[x[0]], x[1]))
     everything = pd.concat([o for _, _, (o, _) in per_run], ignore_index=True).sort_values(
         ["scenario", "replicate", "group"], key=lambda c: c.map(order) if c.name == "scenario" else c)
-    table = everything[everything["scenario"].isin(names)].reset_index(drop=True)
+    sources = dict(zip(names, scenarios))  # `resolve` keeps the order of the scenarios
+    costs = priced(names, reference, {n: scenario_costs(sources[n]) for n in names})
+    table = add_costs(everything[everything["scenario"].isin(names)].reset_index(drop=True), costs)
     pooled = pd.concat([c for s, _, (_, c) in per_run if s in resolved], ignore_index=True)
     diffs = paired_differences(table, reference)
+    pairs = with_defaults(names, contrast)
+    for a, b in pairs:
+        if a not in names or b not in names:
+            raise ValueError(f"contrast {a}:{b}: both must be among the scenarios compared ({', '.join(names)})")
+    con = contrasts(table, pairs)
     gap_table = gender_gaps.gaps(table)
     changes = gender_gaps.gap_changes(table, reference, scenarios=names)
     horizon_years = min(resolved[n].n_months for n in names) / 12
@@ -463,6 +371,7 @@ def compare(
     meta = {
         "scenarios": names,
         "reference": reference,
+        "contrasts": [list(p) for p in pairs],
         # runs per scenario, paired across scenarios (in ensemble mode: members x seeds per member)
         "replicates": n_runs,
         "seeds": [seed + r for r in range(n_runs)],
@@ -474,6 +383,9 @@ def compare(
         "sets": list(sets),
         "questions": {n: _question(n) for n in names},
         "descriptions": {n: resolved[n].description for n in names},
+        # each scenario's label (its file's `label`) and the [costs] its costs were priced with
+        "labels": {n: scenario_label(sources[n]) for n in names},
+        "costs": costs,
         "models": {n: resolved[n].mentoring.model for n in names},
         "run_ids": {n: [run_id(params_of(n, r)) for r in range(n_runs)] for n in names},
         "outcomes": definitions(),
@@ -496,6 +408,7 @@ def compare(
     out.mkdir(parents=True, exist_ok=True)
     destination.write_parquet(table, out / "outcomes.parquet")
     destination.write_parquet(diffs, out / "differences.parquet")
+    destination.write_parquet(con, out / "contrasts.parquet")
     destination.write_parquet(hr, out / "hazard_ratios.parquet")
     destination.write_parquet(gap_table, out / "gaps.parquet")
     destination.write_parquet(changes, out / "gap_changes.parquet")
@@ -505,7 +418,7 @@ def compare(
         (out / "decomposition.parquet").unlink(missing_ok=True)
     destination.write_text(out / "comparison.json", json.dumps(meta, indent=2) + "\n")
     return Comparison(out, names, reference, table, diffs, hr, meta, list(meta["not_computed"]), gap_table, changes,
-                      decomp if decomp is not None else gender_gaps.empty(gender_gaps.DECOMPOSITION_COLUMNS))
+                      decomp if decomp is not None else gender_gaps.empty(gender_gaps.DECOMPOSITION_COLUMNS), con)
 
 
 def switched_off(scenarios: list[str], sets: list[str], resolved: dict[str, Params],
