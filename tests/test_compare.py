@@ -100,7 +100,9 @@ def test_comparison_runs_end_to_end(comparison):
     assert "retention_10y" in table and "women" in table
     assert set(comparison.hazard_ratios["model"]) == {"without publications", "with publications"}
     # what could not be computed is listed, with its reason, in the object and in comparison.json
-    assert json.loads((out / "comparison.json").read_text())["not_computed"] == comparison.not_computed
+    meta = json.loads((out / "comparison.json").read_text())
+    assert meta["not_computed"] == comparison.not_computed
+    assert {"careersim", "numpy", "numba", "cpu", "kernel_target", "numpy_simd"} <= set(meta["versions"])
     assert any("promoted_14y" in n["what"] and "fewer than the 14 years" in n["why"] for n in comparison.not_computed)
 
 

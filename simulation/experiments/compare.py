@@ -67,7 +67,7 @@ from simulation.analysis.outcomes import (GROUPS, cohort, definitions, differenc
 from simulation.config import gender
 from simulation.config.params import Params
 from simulation.util.progress import step
-from simulation.run.results import TABLES, run_id
+from simulation.run.results import TABLES, git_commit, run_id, versions
 from simulation.config.scenario import (MEMBER, ConfigError, load_scenario, resolve_path, scenario_costs,
                                         scenario_label, scenario_question)
 from simulation.experiments.executors import RunSpec, map_tasks, run_many
@@ -400,6 +400,9 @@ def compare(
                                                  for r in range(n_runs)]}
             for m, (sets_off, p) in mechanisms.items()},
         "not_computed": notes,
+        # this careersim, its libraries and the machine the analysis ran on (each run's own manifest says
+        # where it ran)
+        "versions": versions(), "git_commit": git_commit(),
         # wall-clock seconds of each stage of this invocation (a resumed comparison's runs stage
         # counts only the runs it made); whoever writes the report adds its stage
         # ("figures_and_report", `comparison.add_seconds`)
