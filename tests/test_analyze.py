@@ -413,3 +413,31 @@ def test_sobol_indices_beyond_what_indices_can_be_are_counted():
     t = pd.DataFrame({"S1": [0.1, -0.5, 0.9], "S1_low": [0.0, -0.9, 0.8], "S1_high": [0.2, -0.1, 1.0],
                       "ST": [0.2, 0.1, 0.3], "ST_low": [0.1, 0.0, 0.2], "ST_high": [0.3, 0.2, 0.4]})
     assert an.sobol_inconsistencies(t) == {"rows": 3, "negative": 1, "above_one": 0, "s1_above_st": 1}
+
+
+def test_point_means_across_an_ensemble_carry_the_members_spread():
+    """An ensemble sweep's point means and intervals are a comparison's (ensemble_interval over the
+    members, replicate r on member r mod M), never the plain t-interval over replicates that treats
+    the members' spread as chance; at the point calibration, the plain one."""
+    from simulation.analysis.comparison import ensemble_interval
+    from simulation.analysis.sweep_analysis import point_means
+
+    rng = np.random.default_rng(4)
+    members, reps = 4, 8  # two seeds on each member
+    member_effect = np.array([0.0, 1.0, 2.0, 3.0])
+    rows = [{"point": p, "replicate": r, "series": "dyad", "kind": "level", "outcome": "retention_10y",
+             "value": member_effect[r % members] + 0.1 * rng.normal()} for p in range(2) for r in range(reps)]
+    values = pd.DataFrame(rows)
+    design = pd.DataFrame({"point": [0, 1], "x": [0.1, 0.2]})
+    plain = point_means(values, design, ["x"])
+    ens = point_means(values, design, ["x"], members=members)
+    for p in range(2):
+        v = values[values["point"] == p]
+        want = ensemble_interval(v["value"].to_numpy(), v["replicate"].to_numpy() % members)
+        row = ens[ens["point"] == p].iloc[0]
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((want["ci_low"], want["ci_high"]))
+        assert row["share_parameters"] > 0.9  # the members differ far more than the seeds
+        assert np.isnan(plain[plain["point"] == p].iloc[0]["share_parameters"])
+    # the members' spread is the uncertainty: the ensemble interval is on M - 1 = 3 degrees of freedom,
+    # not the 7 of eight replicates taken as independent draws
+    assert (ens["ci_high"] - ens["ci_low"]).min() > (plain["ci_high"] - plain["ci_low"]).max()

@@ -79,6 +79,13 @@ class Sweep:
     def name(self) -> str:
         return str(self.manifest.get("name") or self.folder.name)
 
+    @property
+    def members(self) -> int:
+        """How many calibrated ensemble members the sweep ran across (replicate r on member r mod M); 0
+        for a sweep at the point calibration."""
+        ensemble = self.manifest.get("ensemble") if self.manifest.get("calibration") == "ensemble" else None
+        return int(ensemble.get("members") or 0) if isinstance(ensemble, dict) else 0
+
 
 def load_sweep(folder: str | Path) -> Sweep:
     """Read a sweep folder; `SweepError` with one line if it is not one."""
@@ -251,11 +258,19 @@ def replicate_values(sweep: Sweep, group: str = "all") -> pd.DataFrame:
     return out
 
 
-def point_means(values: pd.DataFrame, design: pd.DataFrame, parameters: list[str], level: float = 0.95) -> pd.DataFrame:
-    """Per point, series and outcome: mean over replicates, sd, n and the 95% t-interval; with the parameters."""
+def point_means(values: pd.DataFrame, design: pd.DataFrame, parameters: list[str], level: float = 0.95,
+                members: int = 0) -> pd.DataFrame:
+    """Per point, series and outcome: mean over replicates, sd, n and the 95% t-interval; with the parameters.
+
+    Across a calibrated ensemble (`members` > 1: replicate r ran on member r mod `members`), the mean
+    and interval are a comparison's (`analysis.comparison.ensemble_interval`: the mean of member-level
+    means, the t-interval of their spread on M - 1 degrees of freedom), so they carry the calibration's
+    uncertainty and chance alike, with the parameters' share of it (`share_parameters`, `share_low`,
+    `share_high`; NaN where not estimable, and at the point calibration)."""
     from scipy import stats
 
-    cols = ["point", *parameters, "series", "kind", "outcome", "mean", "sd", "n", "ci_low", "ci_high"]
+    cols = ["point", *parameters, "series", "kind", "outcome", "mean", "sd", "n", "ci_low", "ci_high",
+            "share_parameters", "share_low", "share_high"]
     if values.empty:
         return pd.DataFrame(columns=cols)
     g = values.groupby(["point", "series", "kind", "outcome"], sort=False)["value"]
@@ -263,6 +278,17 @@ def point_means(values: pd.DataFrame, design: pd.DataFrame, parameters: list[str
     half = stats.t.ppf(0.5 + level / 2, np.maximum(t["n"] - 1, 1)) * t["sd"] / np.sqrt(t["n"])
     half = np.where(t["n"] >= 2, half, np.nan)
     t["ci_low"], t["ci_high"] = t["mean"] - half, t["mean"] + half
+    t["share_parameters"] = t["share_low"] = t["share_high"] = np.nan
+    if members > 1:
+        from simulation.analysis.comparison import ensemble_interval
+
+        split = {key: ensemble_interval(grp["value"].to_numpy(float), grp["replicate"].to_numpy(int) % members, level)
+                 for key, grp in values.groupby(["point", "series", "kind", "outcome"], sort=False)}
+        keys = list(zip(t["point"], t["series"], t["kind"], t["outcome"]))
+        for col, name in (("mean", "difference"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
+                          ("share_parameters", "share_parameters"), ("share_low", "share_low"),
+                          ("share_high", "share_high")):
+            t[col] = [split[k][name] for k in keys]
     t = t.merge(design[["point", *parameters]], on="point", how="left")
     return t[cols].sort_values(["series", "outcome", "point"], kind="stable").reset_index(drop=True)
 
@@ -1150,7 +1176,14 @@ def analyze(folder: str | Path, group: str = "all", progress: bool = True, figur
     step(f"analysis: means over replicates at {status['expected'] - len(status['missing'])} design points "
          f"({sweep.kind} design, group {group})", progress)
     values = replicate_values(sweep, group)
-    pm = point_means(values, sweep.design, sweep.parameters)
+    pm = point_means(values, sweep.design, sweep.parameters, members=sweep.members)
+    if sweep.members > 1:
+        notes.append({"what": f"intervals across {sweep.members} calibrated ensemble members",
+                      "why": "replicate r ran on member r mod M, so each point's mean and interval are a comparison's: "
+                             "the mean of the members' means and the t-interval of their spread (M - 1 degrees of "
+                             "freedom), carrying the calibration's uncertainty and chance; point_means.csv gives the "
+                             "parameters' share of it (share_parameters, with its interval). The sensitivity indices "
+                             "count the members' spread as replicate noise"})
     tables: dict[str, pd.DataFrame] = {"point_means": pm}
     for _, r in noise_shares(values, sweep.design).iterrows():
         if r["noise_share"] > 0.5:
