@@ -622,7 +622,7 @@ def test_task_files_record_their_machine_and_status_says_when_they_differ(grid_r
     line = next(x for x in text.splitlines() if "kinds of machine" in x)
     here = record["machine"]["kernel_target"]
     assert "2 kinds of machine" in line and "3 on skylake-avx512" in line and f"9 on {here}" in line
-    assert "integer outcomes are identical" in line and "relative tolerance" in line
+    assert "every count are identical" in line and "within a relative 1e-09" in line
     pd.testing.assert_frame_equal(read_runs(copy), reference)  # rewritten files read back the same
     a = an.analyze(copy, progress=False, figures=False)
     assert any("2 kinds of machine" in n["what"] and "skylake-avx512" in n["why"] for n in a.notes)
