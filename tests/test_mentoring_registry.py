@@ -55,7 +55,8 @@ def test_a_models_state_columns_are_copied_into_the_state_declarations(monkeypat
     dtype, width, fill and keep; one two models declare differently, or one state.py has, is refused."""
     from simulation.model.state import CORE_COLUMNS, FACULTY_COLUMNS, MODEL_COLUMNS, NEVER, Col
 
-    assert [c.name for c in MODEL_COLUMNS] == ["next_search"] and FACULTY_COLUMNS == CORE_COLUMNS + MODEL_COLUMNS
+    models_columns = ["next_search", "facilitated_group", "groups_facilitated"]  # network, facilitated_peer
+    assert [c.name for c in MODEL_COLUMNS] == models_columns and FACULTY_COLUMNS == CORE_COLUMNS + MODEL_COLUMNS
     dyad = registry.MODULES["dyad"]
     extra = Col("x_by_function", np.float64, 'what "x" gives', "F", 0.5)
     monkeypatch.setattr(dyad, "STATE", (extra, Col("x_month", np.int32, "a month", fill=NEVER, keep=False)))
@@ -65,7 +66,7 @@ def test_a_models_state_columns_are_copied_into_the_state_declarations(monkeypat
     namespace = {"Col": Col, "np": np, "NEVER": NEVER}
     exec(source, namespace)
     assert namespace["MODEL_COLUMNS"][0] == extra and [c.name for c in namespace["MODEL_COLUMNS"]] == [
-        "x_by_function", "x_month", "next_search"]  # code order: dyad before network
+        "x_by_function", "x_month", *models_columns]  # code order: dyad before network
     monkeypatch.setattr(dyad, "STATE", (Col("next_search", np.int32, "another meaning"),))
     with pytest.raises(ValueError, match="differently"):
         registry.state_source()

@@ -32,6 +32,10 @@ class MentoringModel(NamedTuple):
     describe: Callable[[dict, bool], str]  # the model in words, from resolved parameters (short: for a summary)
     peer_groups: bool = False  # peer groups always on (else only with mentoring.peers)
     external_ties: bool = False  # mentoring.external_ties lets its ties reach other institutions
+    peer_slots: Callable[[Params], int] = lambda p: 0  # tie slots for peers in groups the model forms itself
+    # senior ties that give a fixed profile for fixed hours (support units per hour, hours a month per
+    # protege) instead of the mentor's output shared by load: a facilitator in a group session
+    facilitation: Callable[[Params], tuple[np.ndarray, float]] | None = None
 
 
 def _describe_committee(params: dict, short: bool) -> str:
@@ -57,6 +61,15 @@ def _describe_network(params: dict, short: bool) -> str:
     return text
 
 
+def _describe_facilitated(params: dict, short: bool) -> str:
+    f = params.get("facilitated_peer", {})
+    text = f"facilitated peer groups of {f.get('group_size')} junior faculty with a senior facilitator"
+    if not short:
+        text += (f", meeting {f.get('meetings_per_month')} times a month; "
+                 f"up to {f.get('facilitator_groups')} groups per facilitator")
+    return text
+
+
 # The mentoring models, by name: the one place a model is registered. Its module is
 # simulation/model/mentoring/NAME.py (found by the name; its registry.py dispatches by code), and its
 # code in the kernels is its position here.
@@ -67,6 +80,12 @@ MENTORING_MODELS: dict[str, MentoringModel] = {
     "peer": MentoringModel(lambda p: 0, lambda params, short: "peer groups only, no senior mentor",
                            peer_groups=True),
     "none": MentoringModel(lambda p: 0, lambda params, short: "no formal mentor"),
+    "facilitated_peer": MentoringModel(
+        lambda p: 1, lambda params, short: _describe_facilitated(params, short),
+        peer_slots=lambda p: p.facilitated_peer.group_size - 1,
+        facilitation=lambda p: (p.facilitated_peer.gives.array(),
+                                p.facilitated_peer.meetings_per_month * p.facilitated_peer.hours_per_meeting
+                                / p.facilitated_peer.group_size)),
 }
 MODELS = tuple(MENTORING_MODELS)
 # career stages of a protege, as the recorder observes them
@@ -484,6 +503,43 @@ class Peers(Section):
     )
 
 
+SRC_FACILITATED = ("Pololi et al., Acad Med 2002;77:377-384 (a facilitated peer-group programme for junior faculty "
+                   "over an academic year); Kashiwagi, Varkey & Cook, Acad Med 2013;88:1029-1037 ('facilitated "
+                   "peer' among seven mentoring models)")
+
+
+class FacilitatedPeer(Section):
+    """The facilitated-peer model (model = 'facilitated_peer'): groups of junior faculty, each with a
+    senior facilitator, meeting regularly (docs/ODD.md, section 7.8)."""
+
+    group_size: Int = P(
+        5, "faculty", "Junior faculty (assistant professors) in a facilitated group; a group forms once this many "
+        "are waiting at an institution", "McNairy et al. (groups of 3-5 junior faculty with a higher-rank "
+        "facilitator); Pololi & Evans, J Contin Educ Health Prof 2015 (cohorts of 9-12)", ge=2, le=20
+    )
+    facilitator_groups: Int = P(
+        1, "groups", "Most groups one senior facilitator (associate or full professor) leads at a time",
+        "assumption: the programmes described name one facilitator per group and none leading several "
+        "(Pololi et al. 2002; McNairy et al.)", ge=1, le=10
+    )
+    meetings_per_month: Float = P(
+        1.0, "meetings/month", "How often a group meets with its facilitator",
+        "Pololi & Evans, J Contin Educ Health Prof 2015 (one full day a month)", ge=0, le=8
+    )
+    hours_per_meeting: Float = P(
+        7.0, "hours", "Length of one group meeting",
+        "Pololi & Evans, J Contin Educ Health Prof 2015 (one full day); a working day taken as 7 hours "
+        "(assumption)", ge=0, le=24
+    )
+    gives: ByFunction = P(
+        fv(0.2, 0.8, 1.0, 0.6, 1.0), "support units/hour",
+        "What a facilitator gives each member per hour of attention, per function; the attention is the "
+        "meetings' hours shared among the group's stated size (a senior's competence per function averages 1)",
+        "assumption, from the programme's content in " + SRC_FACILITATED + ": career development, skills "
+        "(writing, negotiation), collaborative relationships and personal values, not research supervision"
+    )
+
+
 class Careers(Section):
     talent_sigma: Float = P(0.45, "log units", "Spread of research talent (lognormal sigma)", ge=0, le=3)
     career_award_talent: Float = C(
@@ -789,6 +845,7 @@ class Params(BaseModel):
     committee: Committee = Field(default_factory=Committee)
     network: Network = Field(default_factory=Network)
     peers: Peers = Field(default_factory=Peers)
+    facilitated_peer: FacilitatedPeer = Field(default_factory=FacilitatedPeer)
     careers: Careers = Field(default_factory=Careers)
     grants: Grants = Field(default_factory=Grants)
     promotion: Promotion = Field(default_factory=Promotion)
@@ -811,7 +868,8 @@ class Params(BaseModel):
 
     @property
     def n_peer_slots(self) -> int:
-        return self.peers.group_size - 1 if self.peers_on else 0
+        own = MENTORING_MODELS[self.mentoring.model].peer_slots(self)  # in the groups the model forms
+        return (self.peers.group_size - 1 if self.peers_on else 0) + own
 
 
 def describe() -> list[dict[str, Any]]:

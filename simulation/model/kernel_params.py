@@ -16,7 +16,7 @@ from numba import config as numba_config
 from numba import njit, types
 from numba.experimental import structref
 
-from simulation.config.params import MODELS, ByFunction, ByRank, Params, Section
+from simulation.config.params import FUNCTIONS, MENTORING_MODELS, MODELS, ByFunction, ByRank, Params, Section
 
 
 # --- the flat view the kernels read -------------------------------------------------------
@@ -55,6 +55,9 @@ def _derived(params: Params) -> dict[str, Any]:
     # tables by month: long enough for the longest career the run can reach
     career_months = 12 * (int(params.population.career_years_max.full) + params.horizon_years + 2)
     e = params.exits
+    # senior ties that give a fixed profile for fixed hours (a facilitator; MentoringModel.facilitation)
+    facilitation = MENTORING_MODELS[params.mentoring.model].facilitation
+    fixed_profile, fixed_hours = facilitation(params) if facilitation else (np.zeros(len(FUNCTIONS)), 0.0)
     return {
         "fit_quantiles": fit_table(params.mentoring.fit_sigma),
         "quality_by_load": quality_table(params.mentors.comfortable_load, params.mentors.overload_exponent),
@@ -74,13 +77,16 @@ def _derived(params: Params) -> dict[str, Any]:
         "n_mentor_slots": np.int64(params.n_mentor_slots),
         "n_peer_slots": np.int64(params.n_peer_slots),
         "n_months": np.int64(params.n_months),
+        "senior_fixed": facilitation is not None,
+        "senior_fixed_profile": np.asarray(fixed_profile, dtype=np.float64),
+        "senior_fixed_hours": np.float64(fixed_hours),
     }
 
 
 DERIVED = (
     "fit_quantiles", "quality_by_load", "contact_by_age", "attrition_by_career_month", "retirement_by_career_month",
     "need_profiles", "need_reference_total", "need_reference_key", "model_code", "peers_on", "n_mentor_slots",
-    "n_peer_slots", "n_months",
+    "n_peer_slots", "n_months", "senior_fixed", "senior_fixed_profile", "senior_fixed_hours",
 )
 
 

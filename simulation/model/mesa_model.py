@@ -24,7 +24,7 @@ from simulation.model import mentoring
 from simulation.model import needs
 from simulation.model import population
 from simulation.model import support
-from simulation.config.params import FUNCTIONS, RANKS, Params
+from simulation.config.params import FUNCTIONS, MODELS, RANKS, Params
 from simulation.model.kernel_params import kernel_params
 from simulation.model.rng import Stream, stream_keys
 from simulation.model.state import (
@@ -81,6 +81,9 @@ class CareerModel(mesa.Model):
         self._ties_per_protege = params.n_mentor_slots + 2
         self._peers_on = params.peers_on
         self._group_size = params.peers.group_size
+        self._arranges = mentoring.arranges(params)  # the model forms ties of its own before the plans
+        self._model_code = MODELS.index(params.mentoring.model)
+        self._n_slots = n_slots
         # the active rows (in row order), this month's hires and leavers, the candidate pools
         self.active = np.zeros(n_positions, dtype=np.int32)
         self.hired = np.zeros(n_positions, dtype=np.int32)
@@ -140,6 +143,11 @@ class CareerModel(mesa.Model):
             order = np.lexsort((fs.arrays["hire_month"][new_rows], fs.arrays["institution"][new_rows]))
             mentoring.join_peer_groups(fs.cols, self.ties.cols, ins.cols, kp, self.counters, new_rows[order], month)
         self._new_rows = self._new_rows[:0]  # the initial population joins groups in month 0 only
+        if self._arranges:  # at most one new tie per slot of each active person, then room for the plans
+            self.ties.ensure(int(self.counters[N_TIES]) - self.ties.n
+                             + self.n_active * (self._n_slots + self._ties_per_protege))
+            mentoring.arrange(self._model_code, fs.cols, self.ties.cols, kp, keys, self.counters, self.active,
+                              self.n_active, month)
         mentoring.maintain_ties(fs.cols, self.ties.cols, kp, keys, self.counters, self.pools, self.plans,
                                 self.active, self.n_active, month)
         self.ties.n = int(self.counters[N_TIES])
@@ -229,8 +237,9 @@ PHASES: tuple[Phase, ...] = (
           "rank, rank month, next review, need multipliers",
           "need_base, need_spike"),
     Phase("ties", CareerModel._ties,
-          "mentoring.join_peer_groups, mentoring.maintain_ties",
-          "new hires join peer groups; the mentoring model plans and carries out ties formed, dropped, replaced",
+          "mentoring.join_peer_groups, mentoring.arrange, mentoring.maintain_ties",
+          "new hires join peer groups; a model's own serial step (facilitated groups); the mentoring model plans "
+          "and carries out ties formed, dropped, replaced",
           "this month's needs; last month's support, coverage, tie values, competence and output; the pools",
           "tie slots, mentors' loads, n_ties_formed, the tie log, peer groups"),
     Phase("support", CareerModel._support, "support.update_loads, support.update_support",

@@ -154,6 +154,8 @@ MODEL_STATE = "model state columns"  # the generated region (codegen.py)
 
 MODEL_COLUMNS: tuple[Col, ...] = (
     Col("next_search", np.int32, "month of the next network review", fill=NEVER, keep=False),
+    Col("facilitated_group", np.int32, "facilitated peer group a junior belongs to (-1 none)", fill=-1, keep=False),
+    Col("groups_facilitated", np.int32, "facilitated peer groups a senior leads (recounted monthly)", keep=False),
 )
 
 
@@ -515,6 +517,8 @@ def archive_rows(live, archive, rows, n, k0):
     a_peer_group, l_peer_group = archive.peer_group, live.peer_group
     a_n_ties_formed, l_n_ties_formed = archive.n_ties_formed, live.n_ties_formed
     l_next_search = live.next_search
+    l_facilitated_group = live.facilitated_group
+    l_groups_facilitated = live.groups_facilitated
     for m in prange(n):
         r = rows[m]
         k = k0 + m
@@ -632,6 +636,8 @@ def archive_rows(live, archive, rows, n, k0):
         a_n_ties_formed[k] = l_n_ties_formed[r]
         l_n_ties_formed[r] = 0
         l_next_search[r] = NEVER
+        l_facilitated_group[r] = -1
+        l_groups_facilitated[r] = 0
 
 
 @njit(cache=True, parallel=True)

@@ -9,7 +9,8 @@ The competence scale is the mentor's skill x seniority (rank) x experience (x tr
 Time per unit of tie weight is the mentor's capacity (hours a month, less administration,
 plus protected time), times a quality factor that falls past a comfortable load, divided
 by the weighted number of mentees (faculty ties plus trainees). Peers give a fixed peer
-profile for a fixed time each. Coverage = support / need, capped at 1.
+profile for a fixed time each; so does a facilitator (a model's `facilitation`: its own
+profile for the hours of attention a group meeting gives each member). Coverage = support / need, capped at 1.
 
 The formulas are scalar functions used by the kernels here and by the mentoring search
 (which needs the support a candidate *would* give): one function per formula, over plain
@@ -133,6 +134,14 @@ def tie_support_of(source_f, kind, weight, contact_, fit, peer_hours, discount, 
 
 
 @njit(cache=True, inline="always")
+def fixed_support_of(profile_f, fit, hours, discount, is_discounted, f):
+    """Support in function f through a senior tie that gives a fixed profile for fixed hours (a
+    facilitator, `MentoringModel.facilitation`): profile x hours x fit x concordance, whatever the
+    senior's competence and load; it does not fade with the tie's age."""
+    return profile_f * hours * fit * concordance_of(discount, is_discounted, f)
+
+
+@njit(cache=True, inline="always")
 def hours_of(hours_by_rank, share_admin, admin_loss, protected_time, rank, admin_draw):
     """Mentoring hours a month of a faculty member of this rank, less administration, plus protected time."""
     hours = hours_by_rank[rank]
@@ -217,6 +226,8 @@ def update_support(fs, kp, active, n_active, month):
     w_primary, w_secondary = kp.mentoring_weight_primary, kp.mentoring_weight_secondary
     w_external = kp.mentoring_weight_external
     contact_by_age, peer_hours, peers_profile = kp.contact_by_age, kp.peers_hours_per_peer, kp.peers_profile
+    # a model's senior ties may give a fixed profile for fixed hours (a facilitator; kernel_params)
+    senior_fixed, fixed_profile, fixed_hours = kp.senior_fixed, kp.senior_fixed_profile, kp.senior_fixed_hours
     discount = 1.0 / (1.0 + kp.mentoring_concordance_gain)
     n_slots = tie_mentor.shape[1]
     hint = n_active >= PREFETCH_MIN_ACTIVE
@@ -242,8 +253,11 @@ def update_support(fs, kp, active, n_active, month):
             fit, is_discounted = tie_fit[i, s], tie_discount[i, s]
             value = 0.0
             for f in range(N_FUNCTIONS):
-                source = peers_profile[f] if kind == PEER else mentor_output[j, f]
-                x = tie_support_of(source, kind, weight, contact_, fit, peer_hours, discount, is_discounted, f)
+                if senior_fixed and kind != PEER:
+                    x = fixed_support_of(fixed_profile[f], fit, fixed_hours, discount, is_discounted, f)
+                else:
+                    source = peers_profile[f] if kind == PEER else mentor_output[j, f]
+                    x = tie_support_of(source, kind, weight, contact_, fit, peer_hours, discount, is_discounted, f)
                 support[i, f] += x
                 value += min(x, need_base[i, f] + need_spike[i, f])
             tie_value[i, s] = value / total_need if total_need > 0.0 else 0.0

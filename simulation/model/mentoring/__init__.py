@@ -36,7 +36,9 @@ with `close_slot`.
 from simulation.model.mentoring.groups import join_peer_groups
 from simulation.model.mentoring.planner import fit_table, predict_support
 from simulation.model.mentoring.pools import N_BUCKETS, Pools, build_pools, new_pools, pools_bytes_per_position
-from simulation.model.mentoring.registry import COMMITTEE, DYAD, NETWORK, PEER_MODEL, at_hire, plan_width
+from simulation.model.mentoring.registry import (
+    COMMITTEE, DYAD, NETWORK, PEER_MODEL, arrange, arranges, at_hire, plan_width,
+)
 from simulation.model.mentoring.ties import Tie, close_slot, end_ties_of_leaver
 from simulation.model.mentoring.two_phase import (
     N_PLAN_CHUNKS, Plans, apply_plans, maintain_ties, plan_all, plan_buffers, plan_range,
@@ -44,7 +46,7 @@ from simulation.model.mentoring.two_phase import (
 
 __all__ = [
     "COMMITTEE", "DYAD", "NETWORK", "N_BUCKETS", "N_PLAN_CHUNKS", "PEER_MODEL", "Plans", "Pools", "Tie",
-    "apply_plans", "at_hire",
+    "apply_plans", "arrange", "arranges", "at_hire",
     "build_pools", "close_slot", "end_ties_of_leaver", "fit_table", "join_peer_groups", "maintain_ties",
     "new_pools", "plan_all", "plan_buffers", "plan_range", "plan_width", "pools_bytes_per_position",
     "predict_support",

@@ -23,6 +23,10 @@ module has the same interface:
   (gathered into the `Planner`, planner.py, by name);
 - `STATE`: the per-person columns it owns (`state.Col`s, copied into model/state.py's
   `MODEL_COLUMNS`).
+- optionally `arrange(fs, tl, kp, keys, counters, active, n_active, month)` (numba, serial): a
+  step before the plans for a model that forms ties between several people at once (groups:
+  facilitated_peer.py), writing ties directly (`ties.add_tie`); run only for models that define
+  it (`arranges`), which may start at most one tie per tie slot of each active person a month.
 
 When a mentor leaves, the exits phase ends the tie and stamps `mentor_lost_month`; the models
 see it through `due` (dyad and committee: a replacement after the delay).
@@ -48,7 +52,7 @@ from simulation.model.mentoring import consts, planner
 # --- generated: mentoring imports (python -m simulation.model.regenerate); do not edit ---
 
 
-from simulation.model.mentoring import committee, dyad, network, none, peer
+from simulation.model.mentoring import committee, dyad, facilitated_peer, network, none, peer
 
 
 # --- end of generated mentoring imports ---
@@ -79,6 +83,11 @@ def plan_width(params) -> int:
     return max(1, MODULES[params.mentoring.model].plan_width(params))
 
 
+def arranges(params) -> bool:
+    """Whether the scenario's model has a serial step of its own before the plans (`arrange`)."""
+    return hasattr(MODULES[params.mentoring.model], "arrange")
+
+
 def _modules_in_code_order() -> list[tuple[int, str]]:
     return list(enumerate(MODELS))
 
@@ -89,14 +98,15 @@ def imports_source() -> str:
 
 
 def dispatch_source() -> str:
-    """The source of the dispatch by model code (`at_hire`, `due`, `plan`), from `MODULES`.
+    """The source of the dispatch by model code (`at_hire`, `due`, `plan`, and `arrange` for the
+    models that have one), from `MODULES`.
 
     The last model in code order is the fall-through of every chain.
 
     Returns
     -------
     str
-        Python source of three numba functions, each taking the model code first.
+        Python source of four numba functions, each taking the model code first.
 
     """
     models = _modules_in_code_order()
@@ -121,7 +131,16 @@ def dispatch_source() -> str:
         else:
             out += [f"    else:  # {last}", f"        {last}.{name}({args})"]
         out += ["", ""]
-    return "\n".join(out[:-2]) + "\n"
+    args = "fs, tl, kp, keys, counters, active, n_active, month"
+    out += ["@njit(cache=True)", f"def arrange(code, {args}):",
+            '    """The serial step before the plans, for the models that have one (nothing for the others)."""']
+    arranging = [(code, model) for code, model in models if hasattr(MODULES[model], "arrange")]
+    for k, (code, model) in enumerate(arranging):
+        keyword = "if" if k == 0 else "elif"
+        out += [f"    {keyword} code == {code}:  # {model}", f"        {model}.arrange({args})"]
+    if not arranging:
+        out += ["    return"]
+    return "\n".join(out) + "\n"
 
 
 def _declared(attribute: str, first: tuple[str, ...]) -> tuple[str, ...]:
@@ -232,8 +251,10 @@ def at_hire(code, fs, kp, mentoring_key, row, person_key, month, initial):
         network.at_hire(fs, kp, mentoring_key, row, person_key, month, initial)
     elif code == 3:  # peer
         peer.at_hire(fs, kp, mentoring_key, row, person_key, month, initial)
-    else:  # none
+    elif code == 4:  # none
         none.at_hire(fs, kp, mentoring_key, row, person_key, month, initial)
+    else:  # facilitated_peer
+        facilitated_peer.at_hire(fs, kp, mentoring_key, row, person_key, month, initial)
 
 
 @njit(cache=True, inline="always")
@@ -247,7 +268,9 @@ def due(code, x, c, i, month):
         return network.due(x, c, i, month)
     if code == 3:  # peer
         return peer.due(x, c, i, month)
-    return none.due(x, c, i, month)  # none
+    if code == 4:  # none
+        return none.due(x, c, i, month)
+    return facilitated_peer.due(x, c, i, month)  # facilitated_peer
 
 
 @njit(cache=True, inline="always")
@@ -261,8 +284,17 @@ def plan(code, x, c, p, i, month):
         network.plan(x, c, p, i, month)
     elif code == 3:  # peer
         peer.plan(x, c, p, i, month)
-    else:  # none
+    elif code == 4:  # none
         none.plan(x, c, p, i, month)
+    else:  # facilitated_peer
+        facilitated_peer.plan(x, c, p, i, month)
+
+
+@njit(cache=True)
+def arrange(code, fs, tl, kp, keys, counters, active, n_active, month):
+    """The serial step before the plans, for the models that have one (nothing for the others)."""
+    if code == 5:  # facilitated_peer
+        facilitated_peer.arrange(fs, tl, kp, keys, counters, active, n_active, month)
 
 
 # --- end of generated mentoring dispatch ---
