@@ -226,3 +226,13 @@ def test_a_mechanism_that_does_not_act_in_the_reference_is_not_rerun():
 def test_a_share_that_rounds_to_zero_prints_without_a_sign():
     assert G.fmt_share(-0.004, -0.07, 0.05, True) == "0% [\u22127%, 5%]"
     assert G.fmt_share(0.3, 0.2, 0.4, True) == "30% [20%, 40%]"
+
+
+def test_the_share_of_a_gap_closed_is_said_in_words():
+    from simulation.analysis.gaps import share_words
+
+    assert share_words(0.3, 0.2, 0.4, True) == "closes 30% [20%, 40%]"
+    # a negative share widens the gap: said so, with the interval turned the right way round
+    assert share_words(-1.31, -2.0, -0.6, True) == "widens it by 131% [60%, 200%]"
+    assert share_words(1.4, 1.1, 1.7, True) == "reverses it: closes 140% [110%, 170%]"
+    assert share_words(0.3, -0.1, 0.7, False) == "share closed not defined"

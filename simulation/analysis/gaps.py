@@ -223,6 +223,18 @@ def fmt_share(share: float, lo: float, hi: float, defined: bool) -> str:
     return f"{pct(share)} [{pct(lo)}, {pct(hi)}]".replace("-", MINUS)
 
 
+def share_words(share: float, lo: float, hi: float, defined: bool) -> str:
+    """The share of a gap a scenario closes, in words: 'closes 30% [20%, 40%]', 'widens it by 131%
+    [60%, 200%]' (a negative share), 'reverses it: closes 140% [...]' (beyond all of it)."""
+    if not defined or not np.isfinite(share):
+        return "share closed not defined"
+    if share < 0:
+        return f"widens it by {fmt_share(-share, -hi, -lo, True)}"
+    if share > 1:
+        return f"reverses it: closes {fmt_share(share, lo, hi, True)}"
+    return f"closes {fmt_share(share, lo, hi, True)}"
+
+
 def who_is_behind(outcome: str, gap: float, lo: float, hi: float) -> str:
     """'women behind', 'women ahead' (by the outcome's direction), '' when the interval includes
     zero or the outcome has no better direction."""
@@ -238,8 +250,10 @@ def share_sentence(row, reference: str, what: str) -> str:
     ref = f"{reference}'s gap in {label(o)} ({fmt_gap(o, row['ref_gap'], row['ref_ci_low'], row['ref_ci_high'])})"
     change = fmt_gap(o, row["change"], row["ci_low"], row["ci_high"])
     if row["share_defined"]:
-        share = fmt_share(row["share_closed"], row["share_ci_low"], row["share_ci_high"], True)
-        return f"{what} closes {share} of {ref}: change {change}"
+        share = share_words(row["share_closed"], row["share_ci_low"], row["share_ci_high"], True)
+        if share.startswith("widens it by "):
+            return f"{what} widens {ref} by {share.removeprefix('widens it by ')}: change {change}"
+        return f"{what} {share} of {ref}: change {change}"
     why = "one replicate, no interval" if row["n_replicates"] < 2 else f"{reference}'s gap may be zero"
     return f"{what} changes the gap in {label(o)} by {change} (share closed not defined: {why})"
 

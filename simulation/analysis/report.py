@@ -530,9 +530,8 @@ def women_and_men_html(comp, figure: dict | None = None) -> str:
                     cells.append("<td class='num'>n/a</td>")
                     continue
                 g = idx.loc[(s, o)]
-                share = gender_gaps.fmt_share(g["share_closed"], g["share_ci_low"], g["share_ci_high"],
-                                              bool(g["share_defined"]))
-                share = f"closes {share}" if g["share_defined"] else "share closed not defined"
+                share = gender_gaps.share_words(g["share_closed"], g["share_ci_low"], g["share_ci_high"],
+                                                bool(g["share_defined"]))
                 cells.append(_change_cell(o, g["change"], g["ci_low"], g["ci_high"],
                                        gap_class(g["ref_gap"], g["change"], g["ci_low"], g["ci_high"]),
                                        f"<span class='ci'>{share}</span>"))
@@ -540,8 +539,8 @@ def women_and_men_html(comp, figure: dict | None = None) -> str:
         part_b = (f"<h3>How each scenario changes {sname(ref)}'s gaps</h3>"
                   f"<p>Change in the gap: (scenario women&minus;men) minus ({sname(ref)} women&minus;men), "
                   "paired by replicate, with its 95% interval; below it, the share of the reference's gap the scenario "
-                  "closes (Fieller's 95% interval for a ratio of paired means; above 100%: the gap reverses). The "
-                  "share is not defined where the reference's own gap has an interval that includes zero. "
+                  "closes (or by how much it widens it), with its 95% interval (see Methods). The share is not "
+                  "defined where the reference's own gap has an interval that includes zero. "
                   "<span class='better'>&nbsp;green&nbsp;</span> the gap narrows, "
                   "<span class='worse'>&nbsp;red&nbsp;</span> it widens; pale: the interval includes zero.</p>"
                   f"<table class='summary'><tr><th class='text'>scenario</th>{heads}</tr>{''.join(body)}</table>")
@@ -841,6 +840,11 @@ def _page(comp, meta, out, notes, figs, colours, manifests, describe, svg) -> st
 <p>{gender_gap_sentence(comp.hazard_ratios, notes)}</p>
 <h3>Costs</h3>
 <p>{html.escape(costs_method())}</p>
+<h3>Share of a gap closed</h3>
+<p>The share of the reference's gender gap a scenario closes is the mean change in the gap over the mean
+reference gap, paired by replicate; its 95% interval is Fieller's interval for a ratio of paired means
+(the values of the share for which the paired differences' t statistic is within its 95% range). It is
+not defined where the reference's own gap may be zero.</p>
 <details><summary>Runs</summary>
 {runs_html(out, meta, comp.scenarios, ref)}</details>
 </body></html>
