@@ -41,14 +41,15 @@ class MentoringModel(NamedTuple):
 def _describe_committee(params: dict, short: bool) -> str:
     c = params.get("committee", {})
     size, w, mn = int(c["size"]), float(c["share_multi_women"]), float(c["share_multi_men"])
-    if size <= 1 or (w == 0 and mn == 0):
+    other = float(c.get("share_multi_other", 0.5))
+    if size <= 1 or (w == 0 and mn == 0 and other == 0):
         return "one mentor each"
-    if w == 1 and mn == 1:
+    if w == 1 and mn == 1 and other == 1:
         return f"a committee of {size} mentors for everyone"
     more = "a second mentor" if size == 2 else f"{size - 1} more mentors"
-    who = "most" if min(w, mn) >= 0.5 else "many" if max(w, mn) >= 0.5 else "some"
-    return (f"a primary mentor, and {more} for {who} (committee of {size} for {100 * w:.0f}% of women, "
-            f"{100 * mn:.0f}% of men)")
+    who = "most" if min(w, mn, other) > 0.5 else "many" if max(w, mn, other) >= 0.5 else "some"
+    return (f"a primary mentor, and {more} for {who} (committee of {size} for {100 * w:.0f}% of women and "
+            f"{100 * mn:.0f}% of men with a career award, {100 * other:.0f}% of everyone else)")
 
 
 def _describe_network(params: dict, short: bool) -> str:
