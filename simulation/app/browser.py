@@ -17,6 +17,7 @@ from simulation.app.lessons import LESSON, LESSON_TITLES
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now, on this address."""
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]

@@ -58,6 +58,7 @@ def _wide(year: list, columns: dict) -> list[dict]:
 
 
 def graph_spec(pane: Pane, selected: int | None, look: Look = LOOKS["screen"]) -> dict:
+    """The pane's department network: people at fixed places (the `selected` identity ringed), ties by kind."""
     g = pane.graph()
     c = g["counts"]
     sub = [f"{g['n_here']} faculty of institution {pane.institution}",
@@ -93,6 +94,7 @@ def graph_spec(pane: Pane, selected: int | None, look: Look = LOOKS["screen"]) -
 
 
 def retention_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
+    """The share of the run's hires still in academia, by years since hire (Kaplan-Meier)."""
     r = pane.retention()
     spec = _base(f"retention since hire · month {pane.month}", look, f"{r.get('n_hires', 0)} hired so far")
     spec["data"] = {"values": [{"years": y, "share": s}
@@ -127,17 +129,20 @@ def _series_spec(pane: Pane, title: str, columns: dict, ytitle: str, colour_titl
 
 
 def coverage_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
+    """Protégés' mean coverage of need, one line per function, by year of the run."""
     return _series_spec(pane, "coverage per function", pane.series()["coverage"], "mean coverage of need",
                         "function", FUNCTION_COLOURS, look, [0, 1], "%")
 
 
 def pubs_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
+    """Publications per faculty-year (12-month mean), by year of the run."""
     return _series_spec(pane, "publications", {"per faculty-year": pane.series()["pubs"]},
                         "per faculty-year", None, {"domain": ["per faculty-year"], "range": [PANE_COLOURS[pane.side]]},
                         look)
 
 
 def women_spec(pane: Pane, look: Look = LOOKS["screen"]) -> dict:
+    """Women's share of each rank, by year of the run."""
     return _series_spec(pane, "women's share by rank", pane.series()["women"], "women's share", "rank",
                         {"domain": list(RANKS), "range": [PANE_COLOURS[pane.side]] * 3}, look, [0, 1], "%",
                         dash=True)
@@ -235,6 +240,7 @@ def caption(kind: str, pane: Pane) -> str:
 
 
 def overlay_caption(twin: Twin) -> str:
+    """The sentence under the side-by-side chart: both panes' latest coverage and five-year retention."""
     a, b = (p.summary() for p in twin.panes)
     if a["coverage"] is None:
         return "Step or play to start both panes."

@@ -73,6 +73,7 @@ def snapshot_of(snap: dict, key: int, what: str) -> np.ndarray | None:
 
 
 def senior_ties(d: dict | None) -> list[dict]:
+    """The mentors (not the peers) of a person's detail (`Pane.person`); none for None."""
     return [x for x in (d or {}).get("mentors", []) if x["kind"] != "peer"]
 
 
