@@ -488,7 +488,7 @@ def app_(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
 ) -> None:
     """The teaching app: the same people under two mentoring models, live in the browser."""
-    from simulation.app import serve
+    from simulation.app.serving import serve
 
     serve(host, port, echo=typer.echo)
 

@@ -13,11 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from simulation import app
+from simulation.app.browser import (
+    CHART_TITLES,
+    CHROMIUM,
+    SIZES,
+    Server,
+    click_person,
+    open_page,
+    run_lesson_moment,
+    scroll_to_person,
+    step_and_time,
+    wait_for_month,
+)
+from simulation.app.charts import LOOKS
+from simulation.app.lessons import LESSON, LESSON_SETTINGS
+from simulation.app.page import PLAY_SECONDS
 
 pytestmark = pytest.mark.skipif(
-    not Path(app.CHROMIUM).exists() and not os.environ.get("CI"),
-    reason=(f"the browser test needs Debian's chromium at {app.CHROMIUM} "
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason=(f"the browser test needs Debian's chromium at {CHROMIUM} "
             "(apt-get install chromium; .ci/run installs it)"),
 )
 
@@ -27,7 +41,7 @@ IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
 @pytest.fixture(scope="module")
 def server():
-    with app.Server() as s:
+    with Server() as s:
         yield s
 
 
@@ -68,17 +82,17 @@ def _card_label(page, nth: int) -> str:
 
 
 def test_app_steps_redraws_and_follows_the_controls(server, playwright):
-    browser, page = app.open_page(playwright, server.url)
+    browser, page = open_page(playwright, server.url)
     try:
         # two panes, the same people: both networks show the department's initial faculty
         assert "department · month 0" in " ".join(_texts(page, 1))
         assert _card_label(page, 1) == "Left: dyad" and _card_label(page, 2) == "Right: network + external"
-        assert page.locator(".vega-embed svg.marks").count() == 2 * len(app.CHART_TITLES) + 1
+        assert page.locator(".vega-embed svg.marks").count() == 2 * len(CHART_TITLES) + 1
 
         # step month by month; every chart redraws with the new month's data
         seconds, before = [], {k: _marks(page, k) for k in range(11)}
         for month in range(1, N_TIMED + 1):
-            seconds.append(app.step_and_time(page, month))
+            seconds.append(step_and_time(page, month))
         changed = [k for k in range(11) if _marks(page, k) != before[k]]
         assert changed == list(range(11)), f"charts that did not redraw: {set(range(11)) - set(changed)}"
         dyad, network = _ties(page, 1), _ties(page, 2)
@@ -94,17 +108,17 @@ def test_app_steps_redraws_and_follows_the_controls(server, playwright):
 
         # play steps month after month until paused
         page.get_by_role("button", name="Play").click()
-        app.wait_for_month(page, N_TIMED + 2, timeout=60_000)
+        wait_for_month(page, N_TIMED + 2, timeout=60_000)
         page.get_by_role("button", name="Pause").click()
         page.get_by_role("button", name="Play").wait_for(timeout=30_000)
         page.wait_for_timeout(1500)
         month = _month(page)
-        page.wait_for_timeout(2 * app.PLAY_SECONDS * 1000)
+        page.wait_for_timeout(2 * PLAY_SECONDS * 1000)
         assert _month(page) == month >= N_TIMED + 2
-        app.wait_for_month(page, month)
+        wait_for_month(page, month)
 
         # click a person: their needs, mentors and career, in both panes
-        app.click_person(page, pane=1)
+        click_person(page, pane=1)
         page.locator("text=Mentors and peers").nth(1).wait_for(timeout=30_000)
         assert page.get_by_text("Career so far:", exact=False).count() == 2
 
@@ -117,21 +131,21 @@ def test_app_steps_redraws_and_follows_the_controls(server, playwright):
         page.get_by_text("The controls differ from what runs").wait_for(timeout=10_000)
         page.get_by_role("button", name="Reset").click()
         page.get_by_text("The panes run these settings").wait_for(timeout=60_000)
-        app.wait_for_month(page, 0)
+        wait_for_month(page, 0)
         assert _card_label(page, 2) == "Right: network + peers, external"
-        app.step_and_time(page, 1)
+        step_and_time(page, 1)
         assert _ties(page, 2)["peer"] > 0 and _ties(page, 1)["peer"] > 0
         assert _marks(page, 2) != graph_before
         assert _card_label(page, 1) == "Left: dyad + peers"
 
         # the lesson set-up shows its settings in the controls
         page.get_by_role("button", name="Lesson set-up").click()
-        s = app.LESSON_SETTINGS
+        s = LESSON_SETTINGS
         page.get_by_text(f"Faculty: {s.n_faculty:,} people").wait_for(timeout=60_000)
         assert page.get_by_text(f"Seed: {s.seed}").count() == 1
         page.get_by_text("The panes run these settings").wait_for(timeout=60_000)
         assert page.get_by_role("checkbox", name="Peer groups").is_checked() == s.peers
-        app.wait_for_month(page, 0)
+        wait_for_month(page, 0)
         assert f"{s.n_faculty} faculty, seed {s.seed}" in page.locator(".cs-controls").inner_text()
     finally:
         page.context.browser.close()
@@ -176,12 +190,12 @@ def _layout_problems(page) -> list[str]:
 def test_every_chart_legend_and_panel_fits_at_the_three_screen_sizes(server, playwright, look):
     """After a lesson moment, with a person open in both panes: nothing is cut at 1366x768,
     1600x900 or 1920x1080, in the screen and the projector look."""
-    browser, page = app.open_page(playwright, server.url)
+    browser, page = open_page(playwright, server.url)
     try:
         if look == "projector":
             page.get_by_text("Projector: larger text").click()
-        app.run_lesson_moment(page, 1)
-        for size in app.SIZES:
+        run_lesson_moment(page, 1)
+        for size in SIZES:
             page.set_viewport_size(size)
             page.wait_for_timeout(700)
             problems = _layout_problems(page)
@@ -194,7 +208,7 @@ def test_every_chart_legend_and_panel_fits_at_the_three_screen_sizes(server, pla
         if look == "projector":
             sizes = page.evaluate("() => [...document.querySelectorAll('svg.marks text')]"
                                   ".map(t => parseFloat(getComputedStyle(t).fontSize))")
-            assert min(sizes) >= app.LOOKS["projector"].font
+            assert min(sizes) >= LOOKS["projector"].font
     finally:
         browser.close()
 
@@ -202,11 +216,11 @@ def test_every_chart_legend_and_panel_fits_at_the_three_screen_sizes(server, pla
 def test_a_later_hire_is_followed_by_identity_in_both_panes(server, playwright):
     """Click a hire made during the run: both person panels name the same identity and
     institution (or say the person was never hired there)."""
-    browser, page = app.open_page(playwright, server.url)
+    browser, page = open_page(playwright, server.url)
     try:
         for month in range(1, 31):
             page.get_by_role("button", name="Step").click()
-            app.wait_for_month(page, month)
+            wait_for_month(page, month)
         hires = page.locator(".vega-embed svg.marks").nth(1).locator(
             "g.mark-symbol path[aria-label*='hire '][aria-label*='opacity: 1']")
         assert hires.count() > 0
@@ -226,17 +240,17 @@ def test_a_later_hire_is_followed_by_identity_in_both_panes(server, playwright):
 
 def test_the_lesson_plan_screenshots(server, playwright):
     """The screenshots of docs/teaching.md, from the running app (so they stay true)."""
-    browser, page = app.open_page(playwright, server.url)
+    browser, page = open_page(playwright, server.url)
     try:
         page.get_by_role("button", name="Lesson set-up").click()
-        page.get_by_text(f"Faculty: {app.LESSON_SETTINGS.n_faculty:,} people").wait_for(timeout=60_000)
-        app.wait_for_month(page, 0)
+        page.get_by_text(f"Faculty: {LESSON_SETTINGS.n_faculty:,} people").wait_for(timeout=60_000)
+        wait_for_month(page, 0)
         page.screenshot(path=str(IMAGES / "app_start.png"))
-        for k in range(1, len(app.LESSON) + 1):
-            app.run_lesson_moment(page, k)
+        for k in range(1, len(LESSON) + 1):
+            run_lesson_moment(page, k)
             page.mouse.move(5, 5)
             page.screenshot(path=str(IMAGES / f"app_lesson{k}.png"))
-        app.scroll_to_person(page)
+        scroll_to_person(page)
         page.screenshot(path=str(IMAGES / "app_person.png"))
     finally:
         browser.close()

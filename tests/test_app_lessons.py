@@ -12,7 +12,10 @@ from dataclasses import asdict, replace
 import numpy as np
 import pytest
 
-from simulation import app
+from simulation.app.lessons import LESSON, LESSON_SETTINGS, PROBES, _dept_keys, _need_went, _went, find_moment
+from simulation.app.person import differences, person_html
+from simulation.app.twin import Twin
+from simulation.app.words import key_parts, pct, plural, tag, who
 from simulation.config.params import FUNCTIONS
 from simulation.model.state import ACTIVE, MENTOR_LEFT, PEER
 
@@ -46,7 +49,7 @@ def _hires(pane):
 @pytest.fixture(scope="module")
 def later():
     """Five years of the default panes at 300 faculty: many later hires."""
-    t = app.Twin(n_faculty=300, seed=3)
+    t = Twin(n_faculty=300, seed=3)
     for _ in range(60):
         t.step()
     return t
@@ -60,12 +63,12 @@ def test_a_later_hire_is_the_same_person_in_both_panes(later):
     for key in sorted(both):
         da, db = a.person(key), b.person(key)
         assert da["key"] == db["key"] == key
-        inst, n = app.key_parts(key)
+        inst, n = key_parts(key)
         assert da["institution"] == db["institution"] == inst  # the n-th hire of institution i, in both
         assert da["gender"] == db["gender"]  # traits are drawn from the identity
         if da["hire_month"] != db["hire_month"]:
             moved += 1
-            said = " ".join(app.differences(later, key))
+            said = " ".join(differences(later, key))
             assert (f"Hired in month {da['hire_month'] + 1} under the {a.label} and in month "
                     f"{db['hire_month'] + 1} under the {b.label}") in said
         # the running numbers differ between panes for most later hires: they are not the identity
@@ -81,13 +84,13 @@ def test_a_person_hired_in_one_pane_only_is_said_to_be(later):
     for key in only[:5]:
         here, there = (a, b) if a.person(key) is not None else (b, a)
         assert here.person(key) is not None and there.person(key) is None
-        inst, n = app.key_parts(key)
+        inst, n = key_parts(key)
         made = int(there.model.institutions.arrays["hire_seq"][inst])
         assert made < n  # that institution really made fewer hires in the other pane
-        text = app.person_html(there, None, key)
-        assert f"{app.who(key)} was never hired under the {there.label}" in text
+        text = person_html(there, None, key)
+        assert f"{who(key)} was never hired under the {there.label}" in text
         assert f"institution {inst} has made {made} hire" in text
-        assert app.differences(later, key) == [there.absence(key)]
+        assert differences(later, key) == [there.absence(key)]
 
 
 def test_graph_nodes_carry_the_identity(later):
@@ -98,7 +101,7 @@ def test_graph_nodes_carry_the_identity(later):
             if node["state"] == "in post":
                 row = _row(pane, node["key"])
                 assert row is not None and row in pane.slot_of_row
-                assert node["tip"].startswith(app.who(node["key"]))
+                assert node["tip"].startswith(who(node["key"]))
                 assert node["gender"] == ("woman" if fs["female"][row] else "man")
 
 
@@ -119,12 +122,12 @@ def test_the_person_panel_shows_the_models_support_and_coverage():
     """Every person of both departments, every month for three years; including the month a
     mentor leaves (their support counted that month) and months of grant rejections (the need
     rises after support is computed)."""
-    t = app.Twin(n_faculty=300, seed=5, peers=True)
+    t = Twin(n_faculty=300, seed=5, peers=True)
     ended = 0
     for _ in range(36):
         t.step()
         for pane in t.panes:
-            for key in app._dept_keys(pane):
+            for key in _dept_keys(pane):
                 d = _check_panel(pane, key)
                 if d["ended"]:
                     ended += 1
@@ -136,17 +139,17 @@ def test_the_person_panel_shows_the_models_support_and_coverage():
                                & (tl["end_month"][:n] == pane.model.month) & (tl["end_reason"][:n] == MENTOR_LEFT))
                         assert hit.any()
                     assert sum(d["ended"]["gives"].values()) > 0
-                    html = app.person_html(pane, d, key)
+                    html = person_html(pane, d, key)
                     assert f"left at the end of month {pane.month}" in html
     assert ended > 0, "no mentor left in three years: the month-of-departure case went unchecked"
 
 
 SEEDS = (11, 3, 8)
-SETUPS = {"lesson": asdict(app.LESSON_SETTINGS), "default": {"n_faculty": 400}}
+SETUPS = {"lesson": asdict(LESSON_SETTINGS), "default": {"n_faculty": 400}}
 
 
-def _replay(settings: dict, months: int) -> app.Twin:
-    t = app.Twin(**settings)
+def _replay(settings: dict, months: int) -> Twin:
+    t = Twin(**settings)
     for _ in range(months):
         t.step()
     return t
@@ -156,11 +159,11 @@ def _replay(settings: dict, months: int) -> app.Twin:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_lesson_caption_holds_in_the_state_it_shows(setup, seed):
     settings = {**SETUPS[setup], "seed": seed}
-    t = app.Twin(**settings)
+    t = Twin(**settings)
     a, b = t.panes
     seen = 0
-    for kind in app.LESSON:
-        m = app.find_moment(t, kind)
+    for kind in LESSON:
+        m = find_moment(t, kind)
         f = m.facts
         assert m.month == t.month
         if m.key is None:  # only the peer lesson may find nobody, and only without peer groups
@@ -170,7 +173,7 @@ def test_every_lesson_caption_holds_in_the_state_it_shows(setup, seed):
             continue
         seen += 1
         key = m.key
-        assert app.who(key) in m.caption
+        assert who(key) in m.caption
         CHECKS[kind](t, settings, m, key, f)
     assert seen >= 3
 
@@ -184,7 +187,7 @@ def _mentor_leaves(t, settings, m, key, f):
            & (tl["end_month"][:n] == left) & (tl["end_reason"][:n] == MENTOR_LEFT) & (tl["kind"][:n] != PEER))
     assert hit.any(), "the mentor did not leave that month"
     assert _row(a, f["mentor_key"]) is None
-    assert f"the {f['kind']} mentor of {app.who(key)}, {app.tag(f['mentor_key'])}, left" in m.caption
+    assert f"the {f['kind']} mentor of {who(key)}, {tag(f['mentor_key'])}, left" in m.caption
     before = _replay(settings, left + 1)  # the month of the departure, read afresh
     for side, pane, was_pane in (("left", a, before.panes[0]), ("right", b, before.panes[1])):
         if f[side] is None:
@@ -193,17 +196,17 @@ def _mentor_leaves(t, settings, m, key, f):
         was = was_pane.model.faculty.arrays["coverage"][_row(was_pane, key)]
         now = pane.model.faculty.arrays["coverage"][_row(pane, key)]
         assert f[side]["before"] == pytest.approx(was.mean()) and f[side]["after"] == pytest.approx(now.mean())
-        word = app._went(was.mean(), now.mean())
+        word = _went(was.mean(), now.mean())
         assert f"mean coverage {word}" in m.caption
         fs = pane.model.faculty.arrays
         r = _row(pane, key)
         n_senior = int(((fs["tie_mentor"][r] >= 0) & (fs["tie_kind"][r] != PEER)).sum())
         assert f[side]["n_mentors"] == n_senior
-        assert f"{app._plural(n_senior, 'mentor')} now" in m.caption
+        assert f"{plural(n_senior, 'mentor')} now" in m.caption
     # the person panel now shows the coverage the caption names
     for side, pane in (("left", a), ("right", b)):
         if f[side] is not None:
-            assert app.pct(f[side]["after"]) == app.pct(np.mean(list(pane.person(key)["coverage"].values())))
+            assert pct(f[side]["after"]) == pct(np.mean(list(pane.person(key)["coverage"].values())))
 
 
 def _review_approaches(t, settings, m, key, f):
@@ -224,14 +227,14 @@ def _review_approaches(t, settings, m, key, f):
         c_old = old.model.faculty.arrays["coverage"][ro, k]
         if c_old < 1:
             assert f["need_before"][g] == pytest.approx(old.model.faculty.arrays["support"][ro, k] / c_old, rel=1e-9)
-        assert f"{g} {app._need_went(f['need_before'][g], need)}" in m.caption
+        assert f"{g} {_need_went(f['need_before'][g], need)}" in m.caption
     for side, pane in (("left", a), ("right", b)):
         if side not in f["functions"]:
             continue
         rr = _row(pane, key)
         for g, c in f["functions"][side].items():
             assert c == pane.model.faculty.arrays["coverage"][rr, FUNCTIONS.index(g)]
-            assert f"{g} is {app.pct(c)} covered" in m.caption
+            assert f"{g} is {pct(c)} covered" in m.caption
     if "gap" in f:
         mean = {s: np.mean(list(f["functions"][s].values())) for s in ("left", "right")}
         gap = mean["left"] - mean["right"]
@@ -260,7 +263,7 @@ def _peer_group(t, settings, m, key, f):
         expected = float((p.peers.profile.array()[k] * p.peers.hours_per_peer * fs["tie_fit"][r] * conc)[peer].sum())
         assert given == pytest.approx(expected)
         assert f"{g} ({given:.2f} of a need of {f['need'][g]:.2f})" in m.caption
-    assert f"{app._plural(f['new_peers'], 'peer tie')}" in m.caption and f"{f['peers']} in all" in m.caption
+    assert f"{plural(f['new_peers'], 'peer tie')}" in m.caption and f"{f['peers']} in all" in m.caption
 
 
 def _woman_mentor(t, settings, m, key, f):
@@ -274,7 +277,7 @@ def _woman_mentor(t, settings, m, key, f):
     assert new.any()
     j = _row(b, f["mentor_key"])
     assert j is not None and fs["female"][j]
-    assert f"counts {app.pct(1 / (1 + b.params.mentoring.concordance_gain))} of a woman's" in m.caption
+    assert f"counts {pct(1 / (1 + b.params.mentoring.concordance_gain))} of a woman's" in m.caption
     if f["left"] is None:
         assert a.person(key) is None or not a.person(key)["in_post"]
         return
@@ -291,14 +294,14 @@ CHECKS = {"mentor_leaves": _mentor_leaves, "review_approaches": _review_approach
 
 
 def test_every_lesson_is_checked():
-    assert set(CHECKS) == set(app.LESSON) == set(app.PROBES)
+    assert set(CHECKS) == set(LESSON) == set(PROBES)
 
 
 def test_the_checks_would_catch_a_wrong_caption():
     """A caption that names the wrong number fails its check."""
-    settings = {**asdict(app.LESSON_SETTINGS), "seed": 11}
-    t = app.Twin(**settings)
-    m = app.find_moment(t, "woman_mentor")
+    settings = {**asdict(LESSON_SETTINGS), "seed": 11}
+    t = Twin(**settings)
+    m = find_moment(t, "woman_mentor")
     f = m.facts
     women = f["left"]["women"]
     bad = replace(m, caption=m.caption.replace(f"has {women} woman", f"has {women + 1} woman"))

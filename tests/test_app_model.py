@@ -8,7 +8,22 @@ from dataclasses import asdict, replace
 import numpy as np
 import pytest
 
-from simulation import app
+from simulation.app import serving
+from simulation.app.charts import (
+    caption,
+    coverage_spec,
+    graph_spec,
+    overlay_caption,
+    overlay_spec,
+    pubs_spec,
+    retention_spec,
+    women_spec,
+)
+from simulation.app.lessons import LESSON, LESSON_SETTINGS, _dept_keys, find_moment
+from simulation.app.person import person_html
+from simulation.app.settings import AS_IN_FILE, DEFAULTS, NO_FILE, build_params, calibration_choices, model_params
+from simulation.app.twin import DEPT_MAX, FADE_MONTHS, SERIES_POINTS, Twin
+from simulation.app.words import pct, plural, who
 from simulation.config.params import FUNCTIONS, RANKS
 from simulation.model.state import ACTIVE, FULL, PEER
 
@@ -17,27 +32,27 @@ SMALL = dict(n_faculty=300, seed=3)
 
 @pytest.fixture(scope="module")
 def twin():
-    t = app.Twin(**SMALL)
+    t = Twin(**SMALL)
     for _ in range(30):
         t.step()
     return t
 
 
 def test_default_panes_are_dyad_and_network_with_the_same_people():
-    a, b = (app.build_params(app.DEFAULTS, side) for side in "ab")
+    a, b = (build_params(DEFAULTS, side) for side in "ab")
     assert (a.mentoring.model, b.mentoring.model) == ("dyad", "network")
-    assert a.seed == b.seed == app.DEFAULTS.seed
+    assert a.seed == b.seed == DEFAULTS.seed
     assert a.population.n_faculty == b.population.n_faculty == 1000
     assert a.population.n_institutions == b.population.n_institutions == 5  # 2,000 in 10: one per 200
     assert b.mentoring.external_ties and not a.mentoring.peers
 
 
 def test_levers_override_the_scenario_only_when_moved():
-    s = replace(app.DEFAULTS, ties=2, peers=True, capacity=2.0, cap_mentees=4, share_women=0.6,
+    s = replace(DEFAULTS, ties=2, peers=True, capacity=2.0, cap_mentees=4, share_women=0.6,
                 women_mentor_policy=True, external_ties=False, n_faculty=100, seed=5)
-    base = app.build_params(app.DEFAULTS, "b")
+    base = build_params(DEFAULTS, "b")
     for side in "ab":
-        p = app.build_params(s, side)
+        p = build_params(s, side)
         assert p.network.max_ties == 2 and p.committee.size == 2
         assert p.mentoring.peers and p.mentoring.women_mentor_policy and not p.mentoring.external_ties
         assert p.mentoring.cap_mentees == 4 and p.hiring.share_women == pytest.approx(0.6)
@@ -46,19 +61,19 @@ def test_levers_override_the_scenario_only_when_moved():
 
 
 def test_a_scenario_file_is_the_starting_point_of_a_pane():
-    s = replace(app.DEFAULTS, scenario_b="network_peers", model_b=app.AS_IN_FILE,
+    s = replace(DEFAULTS, scenario_b="network_peers", model_b=AS_IN_FILE,
                 scenario_a="network_women_mentor_policy", model_a="committee")
-    a, b = app.build_params(s, "a"), app.build_params(s, "b")
+    a, b = build_params(s, "a"), build_params(s, "b")
     assert b.mentoring.model == "network" and b.mentoring.peers
     assert a.mentoring.model == "committee" and a.mentoring.women_mentor_policy
 
 
 def test_controls_match_settings(install_ensemble):
     install_ensemble([{"exits.unmet_effect": 0.0}])  # the calibration control shows with an ensemble
-    controls = app.model_params()
-    assert set(controls) == set(asdict(app.DEFAULTS))
+    controls = model_params()
+    assert set(controls) == set(asdict(DEFAULTS))
     for name, c in controls.items():
-        assert c["value"] == getattr(app.DEFAULTS, name)
+        assert c["value"] == getattr(DEFAULTS, name)
     assert {"dyad", "network", "committee", "peer"} <= set(controls["model_a"]["values"])
     assert "network_peers" in controls["scenario_b"]["values"]
 
@@ -69,7 +84,7 @@ def test_twin_steps_both_panes_together_with_the_same_people(twin):
     ea, eb = a.model.everyone(), b.model.everyone()
     assert np.array_equal(ea.person_key[ea.initial], eb.person_key[eb.initial])
     assert a.institution == b.institution and np.array_equal(a.dept_rows, b.dept_rows)
-    assert len(a.dept_rows) <= app.DEPT_MAX
+    assert len(a.dept_rows) <= DEPT_MAX
 
 
 def test_retention_is_kaplan_meier_of_the_hires(twin):
@@ -107,15 +122,15 @@ def test_series_are_what_the_model_holds(twin):
 
 
 def test_series_are_thinned_for_long_runs():
-    t = app.Twin(n_faculty=100, seed=1)
-    for _ in range(app.SERIES_POINTS + 30):
+    t = Twin(n_faculty=100, seed=1)
+    for _ in range(SERIES_POINTS + 30):
         t.step()
     s = t.panes[0].series()
-    assert len(s["year"]) == app.SERIES_POINTS and s["year"][-1] == pytest.approx((t.month - 1) / 12)
+    assert len(s["year"]) == SERIES_POINTS and s["year"][-1] == pytest.approx((t.month - 1) / 12)
 
 
 def test_graph_is_one_department_at_fixed_places(twin):
-    t = app.Twin(**SMALL)
+    t = Twin(**SMALL)
     t.step()
     before = {n["key"]: (n["x"], n["y"]) for n in t.panes[1].graph()["nodes"] if n["state"] == "in post"}
     for _ in range(12):
@@ -125,7 +140,7 @@ def test_graph_is_one_department_at_fixed_places(twin):
     stayed = before.keys() & after.keys()
     assert len(stayed) > 0.8 * len(before)
     assert all(before[p] == after[p] for p in stayed)  # nobody jumps
-    assert len(after) <= app.DEPT_MAX and g["n_here"] == len(after)
+    assert len(after) <= DEPT_MAX and g["n_here"] == len(after)
     # ties: one per protege's tie slot inside the department, a peer pair drawn once
     pane = t.panes[1]
     fs = pane.model.faculty.arrays
@@ -136,7 +151,7 @@ def test_graph_is_one_department_at_fixed_places(twin):
 
 
 def test_people_who_left_fade_out():
-    t = app.Twin(**SMALL)
+    t = Twin(**SMALL)
     seen = False
     for _ in range(60):
         t.step()
@@ -145,7 +160,7 @@ def test_people_who_left_fade_out():
             assert 0 <= n["opacity"] < 0.6 and np.hypot(n["x"], n["y"]) > 1.05
             seen = True
     assert seen
-    assert all(t.month - g["month"] < app.FADE_MONTHS for g in t.panes[0].ghosts.values())
+    assert all(t.month - g["month"] < FADE_MONTHS for g in t.panes[0].ghosts.values())
 
 
 def test_person_detail_adds_up_to_the_support_received(twin):
@@ -162,12 +177,12 @@ def test_person_detail_adds_up_to_the_support_received(twin):
             need = fs["need_base"][r, k] + fs["need_spike"][r, k]
             assert d["needs"][f] == pytest.approx(need, abs=1e-3)
         assert d["career"]["publications"] == fs["pubs"][r]
-    html = app.person_html(pane, d, d["key"])
+    html = person_html(pane, d, d["key"])
     assert "Career so far" in html and all(f in html for f in FUNCTIONS)
 
 
 def test_person_who_left_shows_their_exit():
-    t = app.Twin(**SMALL)
+    t = Twin(**SMALL)
     for _ in range(24):
         t.step()
     pane = t.panes[0]
@@ -176,26 +191,26 @@ def test_person_who_left_shows_their_exit():
     key = int(arc["person_key"][0])
     d = pane.person(key)
     assert not d["in_post"] and d["exit"]["month"] == int(arc["exit_month"][0])
-    assert f"Left in month {d['exit']['month'] + 1}" in app.person_html(pane, d, key)
+    assert f"Left in month {d['exit']['month'] + 1}" in person_html(pane, d, key)
     assert pane.person(10**7) is None
 
 
 def test_lesson_finds_its_four_moments_in_order():
-    t = app.Twin(**asdict(app.LESSON_SETTINGS))
+    t = Twin(**asdict(LESSON_SETTINGS))
     months = []
-    for kind in app.LESSON:
-        m = app.find_moment(t, kind)
+    for kind in LESSON:
+        m = find_moment(t, kind)
         assert m.key is not None, m.caption
-        assert app.who(m.key) in m.caption and m.month == t.month
-        assert any(m.key in app._dept_keys(p) for p in t.panes)
+        assert who(m.key) in m.caption and m.month == t.month
+        assert any(m.key in _dept_keys(p) for p in t.panes)
         months.append(m.month)
     assert months == sorted(months)
 
 
 def test_specs_are_plain_json_with_the_month_in_each_title(twin):
     a, b = twin.panes
-    specs = [app.graph_spec(b, None), app.retention_spec(a), app.coverage_spec(a), app.pubs_spec(b),
-             app.women_spec(b), app.overlay_spec(twin)]
+    specs = [graph_spec(b, None), retention_spec(a), coverage_spec(a), pubs_spec(b),
+             women_spec(b), overlay_spec(twin)]
     for spec in specs:
         text = json.dumps(spec)
         assert spec["title"]["text"].endswith(f"month {twin.month}")
@@ -204,12 +219,12 @@ def test_specs_are_plain_json_with_the_month_in_each_title(twin):
     nodes = g["layer"][-1]["data"]["values"]
     assert len(nodes) >= b.graph()["n_here"]
     key = nodes[0]["key"]
-    marked = app.graph_spec(b, key)["layer"][-1]["data"]["values"]
+    marked = graph_spec(b, key)["layer"][-1]["data"]["values"]
     assert [n["key"] for n in marked if n["selected"]] == [key]
 
 
 def test_a_scenario_that_does_not_fit_falls_back_with_a_message():
-    t = app.Twin(scenario_a="no_such_scenario")
+    t = Twin(scenario_a="no_such_scenario")
     assert t.errors and "left pane" in t.errors[0]
     assert t.panes[0].params.mentoring.model == "dyad"
 
@@ -224,9 +239,9 @@ def test_the_app_says_it_is_compiling_before_a_cold_start(monkeypatch, warm):
 
     said, done = [], []
     monkeypatch.setattr(kernel_cache, "is_warm", lambda: warm)
-    monkeypatch.setattr(app, "warm_up", lambda: done.append(("warm_up", len(said))))
+    monkeypatch.setattr(serving, "warm_up", lambda: done.append(("warm_up", len(said))))
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: done.append(("serve", len(said))))
-    app.serve("127.0.0.1", 1234, echo=said.append)
+    serving.serve("127.0.0.1", 1234, echo=said.append)
     assert said[-1].startswith("careersim app: http://127.0.0.1:1234/")
     assert said[:-1] == ([] if warm else [f"careersim app: {COMPILING}"])
     assert done == [("warm_up", len(said) - 1), ("serve", len(said))]  # compiling, warm-up, address, serve
@@ -245,67 +260,67 @@ def _flat(d: dict, prefix: str = "") -> dict:
 
 def test_the_calibration_control_shows_only_with_an_ensemble(install_ensemble):
     install_ensemble([])
-    assert "calibration" not in app.model_params() and app.calibration_choices() == ["point defaults"]
+    assert "calibration" not in model_params() and calibration_choices() == ["point defaults"]
     install_ensemble(MEMBERS)
-    c = app.model_params()["calibration"]
-    assert c["type"] == "Select" and c["value"] == app.DEFAULTS.calibration == "point defaults"
+    c = model_params()["calibration"]
+    assert c["type"] == "Select" and c["value"] == DEFAULTS.calibration == "point defaults"
     assert c["values"] == ["point defaults", "ensemble member 0", "ensemble member 1"]
 
 
 def test_an_ensemble_member_gives_its_values_and_the_point_defaults_the_old_params(install_ensemble):
     install_ensemble([])
-    before = {(scenario, side): app.build_params(replace(app.DEFAULTS, scenario_b=scenario), side)
-              for scenario in (app.NO_FILE, "network_peers") for side in "ab"}
+    before = {(scenario, side): build_params(replace(DEFAULTS, scenario_b=scenario), side)
+              for scenario in (NO_FILE, "network_peers") for side in "ab"}
     install_ensemble(MEMBERS)
     for (scenario, side), old in before.items():
-        s = replace(app.DEFAULTS, scenario_b=scenario)
-        assert app.build_params(s, side) == old  # the point defaults: as without an ensemble
+        s = replace(DEFAULTS, scenario_b=scenario)
+        assert build_params(s, side) == old  # the point defaults: as without an ensemble
         for k, member in enumerate(MEMBERS):
-            p = app.build_params(replace(s, calibration=f"ensemble member {k}"), side)
+            p = build_params(replace(s, calibration=f"ensemble member {k}"), side)
             assert p.exits.unmet_effect == member["exits.unmet_effect"]
             assert p.exits.hazard_floor == member["exits.hazard_floor"]
             a, b = _flat(p.model_dump()), _flat(old.model_dump())
             assert {n for n in a if a[n] != b[n]} == {"exits.unmet_effect", "exits.hazard_floor"}
     # the levers and the population still apply on a member
-    p = app.build_params(replace(app.DEFAULTS, calibration="ensemble member 1", ties=2, n_faculty=100), "b")
+    p = build_params(replace(DEFAULTS, calibration="ensemble member 1", ties=2, n_faculty=100), "b")
     assert p.network.max_ties == 2 and p.population.n_faculty == 100 and p.exits.unmet_effect == 2.0
-    t = app.Twin(calibration="ensemble member 1", n_faculty=100)
+    t = Twin(calibration="ensemble member 1", n_faculty=100)
     assert not t.errors and all(pane.params.exits.hazard_floor == 0.03 for pane in t.panes)
     # a member the record does not have: the defaults, with a message
-    t = app.Twin(calibration="ensemble member 5", n_faculty=100)
+    t = Twin(calibration="ensemble member 5", n_faculty=100)
     assert t.errors and "the installed calibration record has members 0 to 1" in t.errors[0]
-    assert all(pane.params == app.build_params(replace(app.DEFAULTS, n_faculty=100), pane.side) for pane in t.panes)
+    assert all(pane.params == build_params(replace(DEFAULTS, n_faculty=100), pane.side) for pane in t.panes)
 
 
 def test_chart_captions_say_what_the_charts_hold(twin):
     """Each sentence under a chart is read from the chart's own data and the model's columns."""
     for pane in twin.panes:
         s, r = pane.series(), pane.retention()
-        cov = app.caption("coverage", pane)
+        cov = caption("coverage", pane)
         now = {f: s["coverage"][f][-1] for f in FUNCTIONS}
         for f, v in now.items():
-            assert f"{f} {app.pct(v)}" in cov
+            assert f"{f} {pct(v)}" in cov
         assert f"Least covered: {min(now, key=now.get)}." in cov
-        assert f"{s['pubs'][-1]:.2f} publications per faculty-year" in app.caption("pubs", pane)
-        women = app.caption("women", pane)
-        assert all(f"{app.pct(s['women'][rank][-1])} of {rank} professors" in women for rank in RANKS)
-        ret = app.caption("retention", pane)
-        assert f"Of {r['n_hires']} hires, {app.pct(r['share'][12])} still in academia a year after hire" in ret
+        assert f"{s['pubs'][-1]:.2f} publications per faculty-year" in caption("pubs", pane)
+        women = caption("women", pane)
+        assert all(f"{pct(s['women'][rank][-1])} of {rank} professors" in women for rank in RANKS)
+        ret = caption("retention", pane)
+        assert f"Of {r['n_hires']} hires, {pct(r['share'][12])} still in academia a year after hire" in ret
         assert "five years" not in ret  # 30 months: nobody followed for five years
         fs = pane.model.faculty.arrays
         rows = [r for r in pane.dept_rows if fs["status"][r] == ACTIVE and fs["rank"][r] < FULL]
         senior = [int(((fs["tie_mentor"][r] >= 0) & (fs["tie_kind"][r] != PEER)).sum()) for r in rows]
-        graph = app.caption("graph", pane)
+        graph = caption("graph", pane)
         assert f"Of {len(rows)} protégés here" in graph
         assert f"{sum(n == 1 for n in senior)} one and {sum(n >= 2 for n in senior)} two or more" in graph
-        assert f"{app._plural(len(pane.ghosts), 'person')} left in the last" in graph
+        assert f"{plural(len(pane.ghosts), 'person')} left in the last" in graph
     a, b = (p.summary() for p in twin.panes)
-    text = app.overlay_caption(twin)
-    assert f"Mean coverage now {app.pct(a['coverage'])} (left) and {app.pct(b['coverage'])} (right)" in text
+    text = overlay_caption(twin)
+    assert f"Mean coverage now {pct(a['coverage'])} (left) and {pct(b['coverage'])} (right)" in text
 
 
 def test_sliders_show_their_values_and_units():
-    shown = {name: c["show"](c["value"]) for name, c in app.model_params().items() if "Slider" in c["type"]}
+    shown = {name: c["show"](c["value"]) for name, c in model_params().items() if "Slider" in c["type"]}
     assert shown == {"ties": "at most 3", "capacity": "1 × the hours", "cap_mentees": "none",
                      "share_women": "47%", "n_faculty": "1,000 people", "seed": "7"}
-    assert app.model_params()["cap_mentees"]["show"](4) == "4 each"
+    assert model_params()["cap_mentees"]["show"](4) == "4 each"

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from simulation import app
+from simulation.app.browser import CHROMIUM, CHROMIUM_ARGS
 
 from .comparisons import compare_and_report
 
 pytestmark = pytest.mark.skipif(
-    not Path(app.CHROMIUM).exists() and not os.environ.get("CI"),
-    reason=f"the browser test needs Debian's chromium at {app.CHROMIUM} (apt-get install chromium)")
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason=f"the browser test needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
 
 WIDTH, HEIGHT, SCREENS = 1400, 900, 3
 # the text of every text node whose box starts within the first three screens
@@ -47,7 +47,7 @@ def test_first_three_screens_answer_the_question(tmp_path):
                            seeds_per_member=2)
     labels = json.loads((c.out / "comparison.json").read_text())["labels"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=app.CHROMIUM, args=app.CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             page.goto((c.out / "report.html").resolve().as_uri())
