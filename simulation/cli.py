@@ -146,9 +146,10 @@ def compare(
     from simulation.analysis.answer import point_note
     from simulation.analysis.report import headline_outcomes, write_report
     from simulation.config.params import ensemble_members
+    from simulation.analysis.comparison import format_not_computed
     from simulation.experiments.compare import (DEFAULT_REPLICATES, DEFAULT_SCENARIOS, DEFAULT_SEEDS_PER_MEMBER,
                                                 compare as run_comparison, default_folder, difference_units_header,
-                                                format_differences, format_not_computed, resolve)
+                                                format_differences, resolve)
     from simulation.experiments.executors import map_tasks
     from simulation.util.progress import step
 

@@ -160,9 +160,6 @@ def history_block(folder: Path) -> str:
             + "\n".join(crows) + "\n\n![Every target against the ensemble](figures/ensemble_check.png)")
 
 
-HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y", "share_months_hole")
-
-
 def ensemble_comparison_block(folder: Path) -> str:
     """The default comparison's headline differences across the ensemble, with the interval from chance
     alone, the 95% interval of the parameters' share of the members' spread and the members on each side
@@ -171,7 +168,7 @@ def ensemble_comparison_block(folder: Path) -> str:
 
     import pandas as pd
 
-    from simulation.analysis.outcomes import REGISTRY, SHARE
+    from simulation.analysis.outcomes import HEADLINE, REGISTRY, SHARE
 
     meta = json.loads((folder / "comparison.json").read_text())
     if not meta.get("ensemble"):

@@ -29,7 +29,8 @@ def test_run_prints_summary_and_writes_results(tmp_path):
 def test_compare_prints_the_differences_and_writes_and_times_the_report(tmp_path):
     import json
 
-    from simulation.experiments.compare import format_differences, load
+    from simulation.analysis.comparison import load
+    from simulation.experiments.compare import format_differences
 
     out = tmp_path / "cmp"
     r = runner.invoke(app, ["compare", "dyad", "network", "--replicates", "2", "--point", "--executor", "serial",

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.experiments.compare import format_differences, load, paired_differences, run_folder
+from simulation.analysis.comparison import load, run_folder
+from simulation.experiments.compare import format_differences, paired_differences
 from simulation.analysis.outcomes import cohort
 from simulation.analysis.plots import km_table
 
@@ -181,7 +182,7 @@ def point_member() -> dict[str, float]:
 
 
 def test_ensemble_interval_by_hand():
-    from simulation.experiments.compare import ensemble_interval
+    from simulation.analysis.comparison import ensemble_interval
 
     # three members, two seeds each: member means 1, 3 and 5, within-member deviations -1, +1
     d = np.array([0.0, 2.0, 2.0, 4.0, 4.0, 6.0])

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.experiments.compare import (
-    Comparison, compare, format_differences, format_not_computed, hazard_ratios, load, paired_differences,
-)
+from simulation.analysis.comparison import Comparison, format_not_computed, load
+from simulation.experiments.compare import compare, format_differences, hazard_ratios, paired_differences
 from simulation.analysis.report import write_report
 
 from .comparisons import compare_and_report

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.analysis.comparison import load
+from simulation.analysis.comparison import load, run_folder
 from simulation.analysis.outcomes import (LAST_DECADE_MONTHS, PERSON, REGISTRY, RUN, SHARE, Outcome, cohort,
                                           definitions, difference_unit, digits, format_level, key_outcomes, label,
                                           register, run_level, unit)
 from simulation.analysis.report import differences_html, outcomes_html, write_report
-from simulation.experiments.compare import compare, difference_units_header, format_differences, run_folder
+from simulation.experiments.compare import compare, difference_units_header, format_differences
 
 TINY = ["population.n_faculty=120", "population.n_institutions=2", "horizon_years=8"]
 

@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex, to_rgb
 
-from simulation.experiments.compare import run_folder
-from simulation.analysis.outcomes import REGISTRY, direction, label
+from simulation.analysis.comparison import run_folder
+from simulation.analysis.gaps import gap_changes
+from simulation.analysis.outcomes import HEADLINE, REGISTRY, direction, label
 from simulation.analysis.plots import differences_figure, km_table, load_runs, retention_figure, scenario_colors
 from simulation.analysis.outcomes import cohort
-from simulation.analysis.report import HEADLINE, change_class, gap_changes, gap_class
+from simulation.analysis.report import change_class, gap_class
 
 from .comparisons import compare_and_report
 

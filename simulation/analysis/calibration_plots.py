@@ -31,7 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from simulation.analysis.plots import STYLE, _wrap
+from simulation.analysis.plots import STYLE, wrap
 from simulation.util import destination
 
 TITLES = {
@@ -289,15 +289,15 @@ def implausibility_pairs(sample: pd.DataFrame, free: list[dict], wave: int, out:
             kept_text += (f"; too few to rank the parameters: the {int(kept.sum()):,} least implausible points "
                           f"stand in for them (orange on the diagonal)")
         small = FontProperties(size="small").get_size_in_points()
-        wrap = int(fig.get_figwidth() * 72 / (0.55 * small)) - 4  # characters a line of small text holds
+        line = int(fig.get_figwidth() * 72 / (0.55 * small)) - 4  # characters a line of small text holds
         # the note as the figure's x label, so the layout keeps it clear of the colour bar
-        fig.supxlabel(_wrap(
+        fig.supxlabel(wrap(
             f"{kept_text}; {bins} x {bins} bins of each prior range, grey: no point"
             f"{f' ({n_nan} points with no implausibility left out)' if n_nan else ''}. The {k} parameters "
             f"whose non-implausible marginal differs most from the sample's (total variation, TV on the "
             f"diagonal: 0 = unconstrained, 1 = a sliver; 'noise': the TV of as many points drawn at random), "
             f"most constrained first. Diagonal: the whole sample (grey line) and the non-implausible points "
-            f"(filled), densities.", wrap),
+            f"(filled), densities.", line),
             fontsize="small", color="0.25")
         return _save(fig, out)
 

@@ -61,7 +61,7 @@ class Comparison:
     # empty when the comparison ran without it (meta["decomposition"] is None)
     decomposition: pd.DataFrame = field(default_factory=lambda: gender_gaps.empty(gender_gaps.DECOMPOSITION_COLUMNS))
     # pairs of scenarios (meta["contrasts"]), each A minus B run by run (`paired_contrast`)
-    contrasts: pd.DataFrame = field(default_factory=lambda: _empty(DIFFERENCE_COLUMNS, (
+    contrasts: pd.DataFrame = field(default_factory=lambda: empty_table(DIFFERENCE_COLUMNS, (
         "scenario", "reference", "group", "outcome")))
 
 
@@ -200,7 +200,7 @@ def contrasts(table: pd.DataFrame, pairs: list[tuple[str, str]], columns: list[s
     """`paired_contrast` for each (scenario, reference) pair, in one table (DIFFERENCE_COLUMNS)."""
     rows = [r for a, b in pairs for r in paired_contrast(table, a, b, columns, level)]
     if not rows:
-        return _empty(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
+        return empty_table(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
     return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
 
 
@@ -238,8 +238,21 @@ def parse_contrasts(texts: list[str] | tuple[str, ...], scenarios: list[str]) ->
     return pairs
 
 
-def _empty(columns: tuple[str, ...], text: tuple[str, ...]) -> pd.DataFrame:
-    """A table with no rows that still has its columns and types (so it saves and loads as such)."""
+def empty_table(columns: tuple[str, ...], text: tuple[str, ...]) -> pd.DataFrame:
+    """A table with no rows that still has its columns and types (so it saves and loads as such).
+
+    Parameters
+    ----------
+    columns : tuple of str
+        The table's columns.
+    text : tuple of str
+        Those of them that hold text (object); the others are float.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The empty table.
+    """
     return pd.DataFrame({c: pd.Series(dtype=object if c in text else float) for c in columns})
 
 
@@ -341,12 +354,12 @@ def load(out: str | Path) -> Comparison:
     diffs = pd.read_parquet(out / "differences.parquet")
     hr = pd.read_parquet(out / "hazard_ratios.parquet")
     if diffs.empty:  # folders written before empty tables kept their columns
-        diffs = _empty(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
+        diffs = empty_table(DIFFERENCE_COLUMNS, ("scenario", "reference", "group", "outcome"))
     for c in DIFFERENCE_COLUMNS:  # written before the ensemble columns existed
         if c not in diffs.columns:
             diffs[c] = np.nan
     if hr.empty:
-        hr = _empty(HAZARD_COLUMNS, ("model", "covariate"))
+        hr = empty_table(HAZARD_COLUMNS, ("model", "covariate"))
     table = pd.read_parquet(out / "outcomes.parquet")
     if "not_computed" not in meta:  # written before the notes existed: derive them from the saved tables
         meta["not_computed"] = saved_notes(out, meta, table, diffs, hr)

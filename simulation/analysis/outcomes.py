@@ -77,7 +77,25 @@ def km_survival(durations: np.ndarray, events: np.ndarray, times) -> np.ndarray:
     return np.where(pos >= 0, survival[np.maximum(pos, 0)] if len(survival) else 1.0, 1.0)
 
 
-def _km_at(durations: np.ndarray, events: np.ndarray, years: float, horizon_years: float) -> float:
+def km_at(durations: np.ndarray, events: np.ndarray, years: float, horizon_years: float) -> float:
+    """The Kaplan-Meier survival at `years` (`km_survival`); NaN beyond the horizon or past the longest duration.
+
+    Parameters
+    ----------
+    durations : numpy.ndarray
+        Years from hire to leaving or to the end of the run.
+    events : numpy.ndarray of bool
+        Whether each person left (False: censored).
+    years : float
+        When to read the survival.
+    horizon_years : float
+        The run's length in years.
+
+    Returns
+    -------
+    float
+        The share still in academia at `years`, or NaN.
+    """
     if len(durations) == 0 or years > horizon_years or durations.max() < years:
         return np.nan
     return float(km_survival(durations, events, [years])[0])
@@ -160,7 +178,7 @@ def _retained(years: int, award_only: bool = False) -> Callable[[Columns, int], 
         dur, ev = c["years"], _ev(c)
         if award_only:
             dur, ev = dur[_award(c)], ev[_award(c)]
-        return _km_at(dur, ev, years, n_months / 12.0)
+        return km_at(dur, ev, years, n_months / 12.0)
     return f
 
 
@@ -531,13 +549,24 @@ def group_outcomes(c: pd.DataFrame | dict[str, np.ndarray], n_months: int) -> di
     """Every person-level outcome of the registry for one group of the cohort (a cohort table, or
     its columns as float arrays with NaN for missing values, as `outcomes` passes them)."""
     if isinstance(c, pd.DataFrame):
-        c = _float_columns(c)
+        c = float_columns(c)
     return {o.name: o.compute(c, n_months) for o in REGISTRY.values() if o.level == PERSON}
 
 
-def _float_columns(c: pd.DataFrame) -> dict[str, np.ndarray]:
+def float_columns(c: pd.DataFrame) -> dict[str, np.ndarray]:
     """A cohort's numeric columns as float arrays, NaN for missing values (the outcomes are
-    computed over these: pandas' boolean indexing per outcome costs far more)."""
+    computed over these: pandas' boolean indexing per outcome costs far more).
+
+    Parameters
+    ----------
+    c : pandas.DataFrame
+        People-table rows (a cohort), with the columns the outcomes read.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Each column but `gender`, as floats.
+    """
     return {k: c[k].to_numpy(dtype=float, na_value=np.nan) for k in c.columns if k != "gender"}
 
 
@@ -556,7 +585,7 @@ def people_columns() -> tuple[str, ...]:
 def outcomes(people: pd.DataFrame, n_months: int, groups: tuple[str, ...] = GROUPS) -> pd.DataFrame:
     """One row per group (all, women, men) with every person-level outcome."""
     c = cohort(people[[col for col in people_columns() if col in people.columns]])
-    columns = _float_columns(c)
+    columns = float_columns(c)
     gender = c["gender"].astype(str).to_numpy()
     rows = []
     for g in groups:

@@ -310,7 +310,7 @@ def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...],
                 ax.errorbar([x], [k], xerr=xerr, fmt="o", color=pal[s], capsize=3, ms=5)
             ax.axvline(0, color="0.3", lw=0.8)
             ax.xaxis.set_major_locator(MaxNLocator(5))  # room between neighbouring panels' labels
-            ax.set_title(_wrap(label(outcome)), fontsize="medium")
+            ax.set_title(wrap(label(outcome)), fontsize="medium")
             ax.set_xlabel(unit, fontsize="small")
             ax.set_yticks(range(len(scenarios)), scenarios)
             ax.set_ylim(len(scenarios) - 0.5, -0.5)
@@ -319,7 +319,21 @@ def differences_figure(diffs: pd.DataFrame, outcomes_shown: tuple[str, ...],
         return fig
 
 
-def _wrap(text: str, width: int = 34) -> str:
+def wrap(text: str, width: int = 34) -> str:
+    """The text broken into lines of at most `width` characters (for titles and tick labels).
+
+    Parameters
+    ----------
+    text : str
+        The text.
+    width : int
+        The longest line, in characters.
+
+    Returns
+    -------
+    str
+        The lines joined by newlines.
+    """
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
@@ -586,7 +600,7 @@ def decomposition_figure(decomp: pd.DataFrame, outcome: str, reference: str) -> 
             ax.plot([x], [k], "o", color=colour, ms=6)
         ax.set_yticks(range(len(d)), [f"no {m}" for m in d["label"]])
         ax.set_ylim(len(d) - 0.5, -0.5)
-        ax.set_title(_wrap(f"{label(outcome)[0].upper() + label(outcome)[1:]}: the gap with each mechanism off", 70),
+        ax.set_title(wrap(f"{label(outcome)[0].upper() + label(outcome)[1:]}: the gap with each mechanism off", 70),
                      fontsize="medium")
         # the lines are named in the axis label, not a legend, which would cover a mechanism's dot
         ax.set_xlabel(f"gap, women minus men ({difference_unit(outcome)})\ndashed: {reference} with every mechanism "

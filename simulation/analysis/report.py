@@ -29,60 +29,16 @@ from simulation.util import destination
 from simulation.config.params import MENTORING_MODELS
 from simulation.analysis.comparison import load, run_folder
 from simulation.analysis import answer
+from simulation.analysis.pages import CSS, img
 from simulation.analysis import gaps as gender_gaps
-from simulation.analysis.gaps import gap_changes  # noqa: F401 (the one implementation: gap_changes.parquet)
-from simulation.analysis.outcomes import (FALLBACK, GROUPS, HEADLINE, REGISTRY, SHARE,  # noqa: F401 (HEADLINE: its
-                                          difference_unit, difference_units_text, digits,  # old home)
+from simulation.analysis.outcomes import (GROUPS, REGISTRY, SHARE, difference_unit, difference_units_text, digits,
                                           direction, format_change, format_level, headline, is_share, key_outcomes,
-                                          label, scale, short_difference_unit, unit)
+                                          label, scale, unit)
 
-CSS = """
-body { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; max-width: 1220px; margin: 1em auto; \
-color: #222; line-height: 1.4; padding: 0 1em; }
-h1 { font-size: 1.35em; margin: .1em 0 .2em; } \
-h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: .2em; font-size: 1.25em; }
-table { border-collapse: collapse; font-size: .9em; margin: .6em 0; }
-th, td { border-bottom: 1px solid #e5e5e5; padding: .25em .6em; text-align: right; vertical-align: top; }
-th:first-child, td:first-child, td.text, th.text { text-align: left; }
-figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
-figcaption { color: #444; font-size: .92em; }
-.note { background: #f6f8fa; padding: .6em 1em; border-radius: 4px; }
-.meta { color: #333; font-size: .9em; margin: 0 0 .6em; }
-.meta b { color: #111; }
-.answer { background: #f3f7fb; border-left: 4px solid #0072b2; padding: .3em 1em .4em; border-radius: 4px; \
-font-size: .95em; }
-.answer h2 { border: 0; margin: .2em 0 .2em; font-size: 1.15em; }
-.answer ul { margin: .2em 0; padding-left: 1.2em; } .answer li { margin: .12em 0; }
-.answer p { margin: .25em 0; }
-details pre { font-size: .75em; max-height: 30em; overflow: auto; background: #f6f8fa; padding: .5em; }
-.better { background: #d6f0dc; color: #0b5323; } .worse { background: #f9d9d5; color: #8a1c12; }
-.better.uncertain { background: #f0f9f2; color: #3d6b4a; } .worse.uncertain { background: #fcf0ee; color: #8a5a55; }
-.same { color: #555; }
-table.diffs td:nth-child(n+4) { white-space: nowrap; }
-table.summary { font-size: .84em; width: 100%; margin-top: .4em; }
-table.summary td:first-child { min-width: 13em; }
-table.summary td, table.summary th { padding: .2em .4em; }
-table.summary th { vertical-align: bottom; font-weight: 600; }
-table.summary th.group { font-weight: normal; color: #555; font-size: .92em; }
-table.summary td.num { white-space: nowrap; border-left: 1px solid #fff; }
-table.summary tr.reference td { background: #f4f4f4; }
-.ci { display: block; font-size: .85em; opacity: .85; }
-.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .35em; \
-vertical-align: -.05em; }
-.what { display: block; color: #555; font-size: .88em; }
-code.raw { color: #777; font-size: .8em; }
-.legend { font-size: .85em; color: #444; margin: .2em 0 .4em; }
-.runs { overflow-x: auto; } .runs td, .runs th { font-size: .82em; white-space: nowrap; }
-.missing { background: #fff8e1; padding: .6em 1em; border-left: 4px solid #f0b400; border-radius: 4px; }
-"""
-
-# HEADLINE, FALLBACK: the headline outcomes of the summary (in the registry's module, `outcomes.headline`)
+# the headline outcomes of the summary: `outcomes.HEADLINE`, `outcomes.FALLBACK` and `outcomes.headline`
 
 
 # --- numbers as people read them ----------------------------------------------------------------
-
-fmt_level = format_level  # a level in the outcome's unit: '60.2%', '2.48'
-
 
 def fmt_change(outcome: str, d: float, lo: float, hi: float, unit_suffix: bool = True) -> str:
     """'+4.9 pp [+2.2, +7.7]' (or '[no interval]' with one replicate)."""
@@ -262,7 +218,7 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
     items: list[str] = []
     if len(comp.scenarios) < 2 or diffs.empty:
         levels = table[table["group"] == "all"]
-        parts = [f"{html.escape(label(o))} {fmt_level(o, float(levels[o].mean()))}" for o in shown
+        parts = [f"{html.escape(label(o))} {format_level(o, float(levels[o].mean()))}" for o in shown
                  if o in levels and np.isfinite(levels[o].to_numpy(float)).any()]
         why = "only one scenario was run" if len(comp.scenarios) < 2 else "no difference could be computed"
         return (f"<div class='answer'><h2>Bottom line</h2><p>Nothing to compare: {why}. "
@@ -304,7 +260,7 @@ def bottom_line_html(comp, describe: dict[str, str]) -> str:
         r = ranked(diffs, o)
         if r.empty:
             continue
-        ref_level = fmt_level(o, float(r["reference_mean"].iloc[0]))
+        ref_level = format_level(o, float(r["reference_mean"].iloc[0]))
         best, worst = r.iloc[0], r.iloc[-1]
         txt = (f"<b>{html.escape(label(o))}</b> ({sname(ref)} {ref_level}"
                f"{'' if is_share(o) or unit(o) in label(o) else ' ' + html.escape(unit(o))}): ")
@@ -389,7 +345,7 @@ def summary_table_html(comp, colours: dict[str, str], describe: dict[str, str]) 
         for o in shown:
             if s == ref:
                 lv = t[(t["scenario"] == ref) & (t["group"] == "all")][o].mean()
-                cells.append(f"<td class='num'>{fmt_level(o, lv)}<span class='ci'>level</span></td>")
+                cells.append(f"<td class='num'>{format_level(o, lv)}<span class='ci'>level</span></td>")
                 if with_gap:
                     w = t[(t["scenario"] == ref) & (t["group"] == "women")][o].mean()
                     m = t[(t["scenario"] == ref) & (t["group"] == "men")][o].mean()
@@ -460,7 +416,8 @@ def outcomes_html(table: pd.DataFrame, scenarios: list[str]) -> str:
     body = []
     for scenario in scenarios:
         for outcome in means.columns:
-            cells = "".join(f"<td>{fmt_level(outcome, means[outcome].get((scenario, g), np.nan))}</td>" for g in GROUPS)
+            cells = "".join(f"<td>{format_level(outcome, means[outcome].get((scenario, g), np.nan))}</td>"
+                            for g in GROUPS)
             body.append(f"<tr><td class='text'>{sname(scenario)}</td>{_outcome_cell(outcome)}{cells}</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -483,7 +440,7 @@ def differences_html(diffs: pd.DataFrame, reference_means: pd.DataFrame | None =
                 f"{params_share(g.loc[grp].get('share_low', np.nan), g.loc[grp].get('share_high', np.nan))}</td>"
                 if grp in g.index else "<td></td>" for grp in GROUPS)
             body.append(f"<tr><td class='text'>{sname(scenario)}</td>{_outcome_cell(outcome)}"
-                        f"<td>{fmt_level(outcome, float(ref))}</td>{cells}</tr>")
+                        f"<td>{format_level(outcome, float(ref))}</td>{cells}</tr>")
     if not body:
         return "<p>No differences could be computed (see <a href='#not-computed'>What could not be computed</a>).</p>"
     return f"<table class='diffs'>{head}{''.join(body)}</table>"
@@ -507,7 +464,8 @@ def women_and_men_html(comp, figure: dict | None = None) -> str:
         behind = gender_gaps.who_is_behind(o, r["gap"], r["ci_low"], r["ci_high"])
         if not behind and direction(o) != 0 and reps > 1:
             behind = "no clear difference"
-        rows.append(f"<tr>{_outcome_cell(o)}<td>{fmt_level(o, r['women_mean'])}</td><td>{fmt_level(o, r['men_mean'])}"
+        rows.append(f"<tr>{_outcome_cell(o)}<td>{format_level(o, r['women_mean'])}</td>"
+                    f"<td>{format_level(o, r['men_mean'])}"
                     f"</td><td>{gender_gaps.fmt_gap(o, r['gap'], r['ci_low'], r['ci_high'], minus='-')}</td>"
                     f"<td class='text'>{behind}</td></tr>")
     part_a = (f"<p>The gap is women's mean minus men's in {sname(ref)}, replicate by replicate, averaged over "
@@ -590,7 +548,7 @@ def decomposition_html(comp, shown: list[str], figure: dict | None = None) -> st
             f"<p><b>{html.escape(reading)}</b> {html.escape(gender_gaps.unmoved_sentence(decomp, shown))}</p>"
             f"<table class='summary'><tr><th class='text'>mechanism</th><th class='text'>source</th>{heads}</tr>"
             f"{''.join(body)}</table>"
-            + (f"<figure>{_img(figure['png'], figure['title'])}<figcaption><b>{html.escape(figure['title'])}.</b> "
+            + (f"<figure>{img(figure['png'], figure['title'])}<figcaption><b>{html.escape(figure['title'])}.</b> "
                f"{html.escape(figure['caption'])}</figcaption></figure>" if figure else ""))
 
 
@@ -728,11 +686,6 @@ def runs_html(out: Path, meta: dict, scenarios: list[str], reference: str) -> st
             f"<pre>{html.escape(json.dumps(rep, indent=1))}</pre></details>")
 
 
-def _img(path: str, alt: str = "") -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
-
-
 def write_report(out: str | Path, svg: bool = False, workers: int | None = None, map_fn=None) -> Path:
     """Figures and report.html for a comparison folder, from its tables only (`svg`: vector
     copies of the figures as well; `workers`: 1 draws the figures in this process, otherwise
@@ -784,7 +737,7 @@ def _page(comp, meta, out, notes, figs, colours, manifests, describe, svg) -> st
         for s in comp.scenarios
     )
     figures = "".join(
-        f"<figure>{_img(f['png'], f.get('title', ''))}<figcaption><b>{html.escape(f.get('title', f['name']))}.</b> "
+        f"<figure>{img(f['png'], f.get('title', ''))}<figcaption><b>{html.escape(f.get('title', f['name']))}.</b> "
         f"{html.escape(f['caption'])}</figcaption></figure>"
         for f in figs
     )

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 # band_error is defined with the outcomes (the calibration figure uses it too)
-from simulation.analysis.outcomes import (COHORT_COLUMNS, LAST_TWO_DECADES, MONTHS_PER_YEAR, REGISTRY, _float_columns,
-                                          _km_at, band_error, cohort, composition, mean_ci)
+from simulation.analysis.outcomes import (COHORT_COLUMNS, LAST_TWO_DECADES, MONTHS_PER_YEAR, REGISTRY, band_error,
+                                          cohort, composition, float_columns, km_at, mean_ci)
 from simulation.config.resources import RECORD_FILE, TARGETS_FILE  # the package's own targets and calibration record
 
 
@@ -118,7 +118,7 @@ FULL_SHARE_LAST_YEARS = 20  # full professors' share of the faculty: over the ru
 ATTRITION_RATIO_YEARS = 5  # women's over men's attrition (Kaplan-Meier), 5 years after hire
 
 def _km(c: pd.DataFrame, years: float, n_months: int) -> float:
-    return _km_at(c["years"].to_numpy(float), c["left"].to_numpy(bool), years, n_months / 12)
+    return km_at(c["years"].to_numpy(float), c["left"].to_numpy(bool), years, n_months / 12)
 
 
 def _registered(name: str, gender: str | None = None) -> Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, int],
@@ -130,7 +130,7 @@ def _registered(name: str, gender: str | None = None) -> Callable[[pd.DataFrame,
     def f(c: pd.DataFrame, p: pd.DataFrame, s: pd.DataFrame, n: int) -> float:
         if gender is not None:
             c = c[c["gender"] == gender]
-        return outcome.compute(_float_columns(c[[k for k in needed if k in c.columns]]), n)
+        return outcome.compute(float_columns(c[[k for k in needed if k in c.columns]]), n)
     return f
 
 

@@ -56,10 +56,8 @@ import numpy as np
 import pandas as pd
 
 from simulation.util import destination
-from simulation.analysis.comparison import (  # noqa: F401 (re-exported: the API of a comparison)
-    DIFFERENCE_COLUMNS, ENSEMBLE_COLUMNS, HAZARD_COLUMNS, KEYS, Comparison, _empty, contrasts, default_contrasts,
-    difference_notes, ensemble_interval, format_not_computed, load, note, outcome_notes, run_folder, saved_notes,
-    with_defaults)
+from simulation.analysis.comparison import (HAZARD_COLUMNS, Comparison, contrasts, difference_notes, empty_table, note,
+                                            outcome_notes, run_folder, with_defaults)
 from simulation.analysis import gaps as gender_gaps
 from simulation.analysis.costs import add_costs, priced
 from simulation.analysis.outcomes import (GROUPS, cohort, definitions, difference_units, digits, format_level,
@@ -141,7 +139,7 @@ def hazard_ratios(pooled: pd.DataFrame, reference: str, max_rows: int = 150_000,
     from lifelines.exceptions import ConvergenceError
 
     notes = [] if notes is None else notes
-    empty = _empty(HAZARD_COLUMNS, ("model", "covariate"))
+    empty = empty_table(HAZARD_COLUMNS, ("model", "covariate"))
     data = pooled.copy()
     if len(data) == 0:
         notes.append(note("hazard ratios of leaving academia (Cox model)", "no faculty were hired during the runs"))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.analysis.outcomes import (COHORT_COLUMNS, LAST_DECADE, LAST_TWO_DECADES, REGISTRY, YEARS_2_TO_5,
-                                          YEARS_2_TO_10, _float_columns, cohort, mean_ci)
+                                          YEARS_2_TO_10, cohort, float_columns, mean_ci)
 from simulation.config.params import FUNCTIONS, STAGES
 
 # variant name -> (scenario, overrides)
@@ -94,7 +94,7 @@ def registered(name: str) -> Callable[[pd.DataFrame, pd.DataFrame], float]:
     needed = list(dict.fromkeys((*COHORT_COLUMNS, *outcome.columns)))
 
     def f(people: pd.DataFrame, series: pd.DataFrame) -> float:
-        return outcome.compute(_float_columns(cohort(people[[k for k in needed if k in people.columns]])), len(series))
+        return outcome.compute(float_columns(cohort(people[[k for k in needed if k in people.columns]])), len(series))
     return f
 
 
