@@ -106,4 +106,4 @@ def test_sweeps_offer_and_default_to_what_the_registry_holds(monkeypatch):
 
     monkeypatch.setitem(REGISTRY, PUBS_3Y.name, PUBS_3Y)
     assert sweeps.outcome_names()["pubs_3y"] == PUBS_3Y.definition
-    assert sweeps._default_outcomes()[-1] == "pubs_3y"
+    assert sweeps.default_outcomes()[-1] == "pubs_3y"

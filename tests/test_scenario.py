@@ -72,8 +72,8 @@ def test_wrong_type_names_field(tmp_path):
 
 def test_bad_model_name_lists_the_choices():
     msg = _error("status_quo", ["mentoring.model=mentorship"])
-    assert msg == ('--set: mentoring.model = "mentorship": must be one of "dyad", "committee", "network", "peer" '
-                   'or "none"')
+    assert msg == ('--set: mentoring.model = "mentorship": must be one of "dyad", "committee", "network", "peer", '
+                   '"none" or "facilitated_peer"')
 
 
 def test_set_errors_are_attributed_to_set():

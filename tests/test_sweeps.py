@@ -301,7 +301,7 @@ def test_resume_runs_only_the_missing_task(tmp_path, monkeypatch):
         calls.append(task.index)
         return real(task)
 
-    monkeypatch.setattr(sweeps, "run_task", counting)
+    monkeypatch.setattr(sweeps.execution, "run_task", counting)  # run_sweep calls it there
     res = run_sweep(s, out, executor="serial", progress=False)
     assert calls == [2] and res.tasks_run == 1 and res.skipped_tasks == 3
     assert not leftover.exists()

@@ -56,7 +56,19 @@ def _key(part: Any) -> str:
     return text if _BARE.fullmatch(text) else _clip(json.dumps(text), 40)
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
+    """A location in a file's tables as one dotted name, as the messages write it.
+
+    Parameters
+    ----------
+    loc : tuple of str or int
+        The keys from the top of the file down (pydantic's `loc`); an int is a list index.
+
+    Returns
+    -------
+    str
+        E.g. ``network.max_ties``, ``parameters."network.max_ties"`` or ``outcomes[0]``.
+    """
     out = ""
     for part in loc:
         k = _key(part)
@@ -68,8 +80,21 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _show(value: Any, width: int = 60) -> str:
-    """A value as it would be written in TOML, on one line, shortened if long."""
+def show(value: Any, width: int = 60) -> str:
+    """A value as it would be written in TOML, on one line, shortened if long.
+
+    Parameters
+    ----------
+    value : Any
+        The value (as TOML or pydantic gave it).
+    width : int
+        The most characters shown; a longer text ends in "...".
+
+    Returns
+    -------
+    str
+        E.g. ``3``, ``0.5``, ``"dyad"``, ``[1, 2]`` or ``true``.
+    """
     return _clip(_toml(value, 0), width)
 
 
@@ -233,7 +258,7 @@ def _load_chain(path: Path, provenance: dict[Loc, str], seen: tuple[Path, ...] =
     parent = data.pop("extends", None)
     base: dict = {}
     if parent is not None:
-        here = f"{_path(path)}: extends = {_show(parent)}: "
+        here = f"{_path(path)}: extends = {show(parent)}: "
         if not isinstance(parent, str) or not parent.strip():
             raise ConfigError(here + 'must be a scenario name or a .toml path, e.g. extends = "status_quo"')
         if "\0" in parent:
@@ -250,7 +275,7 @@ def _load_chain(path: Path, provenance: dict[Loc, str], seen: tuple[Path, ...] =
 
 def parse_override(text: str) -> tuple[list[str], Any]:
     """`section.field=value` with a TOML value (bare words are strings)."""
-    shown = _show(text)
+    shown = show(text)
     if "=" not in text:
         raise ConfigError(f"--set {shown}: expected KEY=VALUE, for example --set population.n_faculty=2000")
     key, raw = text.split("=", 1)
@@ -294,7 +319,19 @@ def _model_at(loc: Loc) -> tuple[type[BaseModel] | None, Any]:
 
 
 @lru_cache(maxsize=None)
-def _bounds(loc: Loc) -> tuple[Any, Any]:
+def bounds(loc: Loc) -> tuple[Any, Any]:
+    """The allowed range of a field of the parameter schema, from its `ge`/`gt` and `le`/`lt`.
+
+    Parameters
+    ----------
+    loc : tuple of str
+        The field's place in `Params`, e.g. ``("network", "max_ties")``.
+
+    Returns
+    -------
+    tuple
+        (lowest, highest); None where the schema sets no bound (or `loc` is not a field of it).
+    """
     _, info = _model_at(loc)
     lo = hi = None
     for m in (info.metadata if info is not None else ()):
@@ -321,7 +358,7 @@ def _table_hint(loc: Loc) -> str:
         return "must be a table with one number per rank, e.g. {" + ", ".join(f"{r} = 0.5" for r in RANKS) + "}"
     if isinstance(ann, type) and issubclass(ann, ByFunction):
         return "must be a table with one number per function, e.g. {" + ", ".join(f"{f} = 1.0" for f in FUNCTIONS) + "}"
-    name = _dotted(loc)
+    name = dotted(loc)
     return (f"must be a table of fields: a [{name}] section in a file, or --set {name}.FIELD=VALUE; "
             f"fields: {', '.join(_fields_at(loc))}")
 
@@ -374,17 +411,29 @@ def _leaves(value: Any, loc: Loc) -> list[tuple[Loc, Any]]:
     return [(loc, value)]
 
 
-def _num(x: Any) -> str:
+def num(x: Any) -> str:
+    """A number as messages write it: a whole float without ".0", others in `%g` form.
+
+    Parameters
+    ----------
+    x : Any
+        A number (anything else is shown with `str`).
+
+    Returns
+    -------
+    str
+        E.g. ``3`` for 3.0, ``0.25`` for 0.25.
+    """
     if isinstance(x, float):
         return str(int(x)) if x.is_integer() and abs(x) < 1e16 else f"{x:g}"
     return str(x)
 
 
 def _allowed(loc: Loc) -> str:
-    lo, hi = _bounds(loc)
+    lo, hi = bounds(loc)
     if lo is None and hi is None:
         return ""
-    return f" (allowed: {_num(lo) if lo is not None else '-inf'} to {_num(hi) if hi is not None else 'inf'})"
+    return f" (allowed: {num(lo) if lo is not None else '-inf'} to {num(hi) if hi is not None else 'inf'})"
 
 
 def _error_line(err: dict, provenance: dict[Loc, str], data: dict) -> str:
@@ -396,20 +445,20 @@ def _error_line(err: dict, provenance: dict[Loc, str], data: dict) -> str:
     if kind == "value_error" and isinstance(ctx.get("error"), CrossFieldError):
         fields = [(*loc, *f.split(".")) for f in ctx["error"].fields]
         where = _first_origin([_origin(f, provenance) for f in fields])
-        shown = ", ".join(f"{_dotted(f)} = {_show(_get(data, f))}" for f in fields)
+        shown = ", ".join(f"{dotted(f)} = {show(_get(data, f))}" for f in fields)
         return f"{where}: {shown}: {ctx['error']}"
 
     if kind == "extra_forbidden":
         where = _origin(loc, provenance)
         valid = _fields_at(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), valid, n=3, cutoff=0.5)
-        parent = _dotted(loc[:-1])
+        parent = dotted(loc[:-1])
         names = [(parent + "." if parent else "") + c for c in close]
         hint = (f" Did you mean {' or '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}?"
                 if close else "")
         leaves = _leaves(value, loc)
-        shown = (f"{_dotted(leaves[0][0])} = {_show(leaves[0][1])}" if len(leaves) == 1
-                 else f"{_dotted(loc)} = {_show(value)}")
+        shown = (f"{dotted(leaves[0][0])} = {show(leaves[0][1])}" if len(leaves) == 1
+                 else f"{dotted(loc)} = {show(value)}")
         what = "unknown section" if isinstance(value, dict) and len(loc) == 1 else "unknown field"
         return (f"{where}: {shown}: {what} {_key(loc[-1])}.{hint} "
                 f"Valid fields{' in [' + parent + ']' if parent else ''}: {', '.join(valid)}")
@@ -418,11 +467,11 @@ def _error_line(err: dict, provenance: dict[Loc, str], data: dict) -> str:
     if (kind in ("missing", "too_long", "too_short") and len(loc) >= 1
             and _is_tuple_field(loc if kind != "missing" else loc[:-1])):
         field = loc if kind != "missing" else loc[:-1]
-        return f"{_origin(field, provenance)}: {_dotted(field)} = {_show(_get(data, field))}: {_tuple_hint(field)}"
+        return f"{_origin(field, provenance)}: {dotted(field)} = {show(_get(data, field))}: {_tuple_hint(field)}"
 
     where = _origin(loc, provenance)
     if kind == "missing":
-        return f"{where}: {_dotted(loc)}: missing; it is required here"
+        return f"{where}: {dotted(loc)}: missing; it is required here"
     allowed = _allowed(loc)
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than") and allowed:
         msg = "out of range"
@@ -436,7 +485,7 @@ def _error_line(err: dict, provenance: dict[Loc, str], data: dict) -> str:
         msg = _tuple_hint(loc)
     else:
         msg = err["msg"].removeprefix("Value error, ")
-    return f"{where}: {_dotted(loc) or '(scenario)'} = {_show(value)}: {msg}{allowed}"
+    return f"{where}: {dotted(loc) or '(scenario)'} = {show(value)}: {msg}{allowed}"
 
 
 def _is_tuple_field(loc: Loc) -> bool:
@@ -461,9 +510,9 @@ def value_message(kind: str, ctx: dict, value: Any, loc: tuple) -> str | None:
     if kind == "finite_number":
         return "must be a finite number, not nan, inf or -inf"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"must be at least {_num(ctx.get('ge', ctx.get('gt')))}"
+        return f"must be at least {num(ctx.get('ge', ctx.get('gt')))}"
     if kind in ("less_than_equal", "less_than"):
-        return f"must be at most {_num(ctx.get('le', ctx.get('lt')))}"
+        return f"must be at most {num(ctx.get('le', ctx.get('lt')))}"
     if kind == "int_type":
         return "must be an integer, e.g. 3 (not 3.0, \"3\" or true)"
     if kind == "float_type":
@@ -518,7 +567,7 @@ def _defaults(base: dict[str, Any] | None, provenance: dict[Loc, str]) -> dict:
     defaults = Params().model_dump()
     for name, value in (base or {}).items():
         if not isinstance(name, str) or not name or any(not part for part in name.split(".")):
-            raise ConfigError(f"{MEMBER}: {_show(name)}: the key must be a dotted field name such as "
+            raise ConfigError(f"{MEMBER}: {show(name)}: the key must be a dotted field name such as "
                               "exits.hazard_floor")
         defaults = _merge(defaults, _nested(name.split("."), value), MEMBER, provenance)
     return defaults
@@ -537,7 +586,7 @@ def _load(source: str | Path | dict | None, overrides: list[str] | tuple[str, ..
         if not str(source).strip():
             raise ConfigError(f"no scenario given: name one ({_known()}) or give a .toml path")
         if "\0" in str(source):
-            raise ConfigError(f"{_show(str(source))}: a file name cannot contain a NUL character")
+            raise ConfigError(f"{show(str(source))}: a file name cannot contain a NUL character")
         data = _load_chain(resolve_path(source), provenance)
     for key in NOT_PARAMS:  # read by `scenario_label` and `scenario_costs`: they change no run
         data.pop(key, None)
@@ -583,7 +632,7 @@ def scenario_costs(name_or_path: str | Path) -> dict[str, float]:
     data = _load_chain(path, {})
     table = data.get("costs", {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{_path(path)}: costs = {_show(table)}: must be a table, e.g. [costs] then "
+        raise ConfigError(f"{_path(path)}: costs = {show(table)}: must be a table, e.g. [costs] then "
                           "departure = 286503")
     try:
         return Costs.model_validate(table).model_dump()
@@ -593,7 +642,7 @@ def scenario_costs(name_or_path: str | Path) -> dict[str, float]:
         known = ", ".join(Costs.model_fields)
         fix = (f"known entries: {known}" if e["type"] == "extra_forbidden"
                else "give a number within the allowed range (docs/ODD.md, costs)")
-        raise ConfigError(f"{_path(path)}: costs.{where} = {_show(e.get('input'))}: {e['msg']}; {fix}") from None
+        raise ConfigError(f"{_path(path)}: costs.{where} = {show(e.get('input'))}: {e['msg']}; {fix}") from None
 
 
 def list_scenarios(folder: Path | None = None) -> list[str]:
