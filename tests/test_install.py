@@ -174,8 +174,10 @@ def test_importing_reads_no_calibration_record():
         assert simulation.config.params.calibration_record.cache_info().currsize == 0
         p = simulation.config.params.Params()  # the defaults need it: read now, once
         assert len(opened) == 1 and simulation.config.params.calibration_record.cache_info().currsize == 1, opened
-        assert p.exits.hazard_initial == simulation.config.params._RECORD["estimates"]["exits.hazard_initial"]
-        assert simulation.config.params.CALIBRATED.startswith("calibrated: simulation/config/calibration.json (")
+        record = simulation.config.params.calibration_record()
+        assert p.exits.hazard_initial == record["estimates"]["exits.hazard_initial"]
+        assert simulation.config.params.calibrated_source().startswith(
+            "calibrated: simulation/config/calibration.json (")
         assert simulation.config.params.RECORD_FILE.name == "calibration.json"
         simulation.config.params.describe(), simulation.config.scenario.load_scenario("network")
         assert len(opened) == 1, opened

@@ -145,15 +145,6 @@ def fitted(name: str) -> float:
         ) from None
 
 
-def __getattr__(name: str) -> Any:
-    # the names these values had when they were read at import
-    if name == "_RECORD":
-        return calibration_record()
-    if name == "CALIBRATED":
-        return calibrated_source()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # Scalars are strict (a wrong type stops the run instead of being converted: "300" is not a
 # number, true is not an integer, "yes" is not a boolean), except that an integer is a valid
 # float (TOML `hazard = 1`). Floats must be finite. Tuples still accept lists (TOML and JSON
