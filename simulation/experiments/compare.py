@@ -258,19 +258,45 @@ def compare(
 ) -> Comparison:
     """Run every scenario `replicates` times on paired seeds; write the tables and return them.
 
-    `decomposition`: also rerun the reference with each gendered mechanism switched off in turn
-    (same seeds) and save how the gender gaps change (decomposition.parquet).
+    Parameters
+    ----------
+    scenarios : list of str
+        Scenario names (shipped or in the scenarios folder) or paths to scenario files.
+    replicates : int
+        Runs per scenario at the point calibration; across an ensemble, the members used (the first ones).
+    seed : int
+        Run r of every scenario uses seed ``seed + r``, so every scenario faces the same people.
+    out : str or Path, optional
+        The output folder (created, or resumed if it holds this same comparison); default: a folder
+        under ``results/compare/`` named after what is compared.
+    reference : str, optional
+        The scenario every difference is taken from; default: the first.
+    sets : list of str
+        ``--set`` overrides (``"section.field=value"``) applied to every scenario.
+    executor, workers, address : str, int, str
+        Where the runs execute (``"processes"``, ``"serial"``, ``"dask"``), with how many workers, and
+        the Dask scheduler's address.
+    progress : bool
+        Report progress (a bar on a terminal, timestamped lines otherwise).
+    decomposition : bool
+        Also rerun the reference with each gendered mechanism switched off in turn (same seeds) and
+        save how the gender gaps change (decomposition.parquet).
+    ensemble : list of dict, optional
+        Parameter vectors (dotted name -> value; ``config.params.ensemble_members()``) to run across:
+        each of the first `replicates` members runs on `seeds_per_member` seeds (run r = m * S + s:
+        member m, seed ``seed + r``). None: the point calibration (the defaults).
+    seeds_per_member : int
+        Seeds each ensemble member runs on.
+    contrast : list of (str, str), optional
+        Pairs (A, B) to contrast, A minus B run by run (contrasts.parquet), after the default ones:
+        each scenario against the dyad and the status quo, those of them compared.
 
-    `ensemble`: parameter vectors (dotted name -> value; `config.params.ensemble_members()`) to
-    run across: then `replicates` is the number of members used (the first ones) and each runs
-    on `seeds_per_member` seeds (run r = m * S + s: member m, seed `seed + r`); see the module's
-    docstring. None: the point calibration (the defaults), as before.
-
-    `contrast`: pairs (A, B) of the scenarios to contrast, A minus B run by run (contrasts.parquet),
-    after the default ones: each scenario against the dyad and the status quo, those of them
-    compared (`comparison.default_contrasts`).
-
-    Figures and report.html are the caller's to write (`simulation.analysis.report.write_report`)."""
+    Returns
+    -------
+    Comparison
+        The tables (outcomes, differences, contrasts, gaps, hazard ratios, decomposition) and what
+        was compared; also written to `out`. Figures and report.html are the caller's to write
+        (``simulation.analysis.report.write_report``)."""
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1 (got {replicates})")
     members: list[dict[str, float]] | None = None

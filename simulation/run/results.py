@@ -80,6 +80,22 @@ class Result:
 
     @classmethod
     def load(cls, folder: str | Path) -> Result:
+        """Read a run that `save` (or `careersim run --out`) wrote.
+
+        Parameters
+        ----------
+        folder : str or Path
+            A run folder: manifest.json beside series, people and ties as Parquet.
+
+        Returns
+        -------
+        Result
+            The three tables and the manifest (resolved parameters, seed, versions and machine).
+
+        Raises
+        ------
+        FileNotFoundError
+            When the folder holds no manifest.json (not a run, or an unfinished one)."""
         folder = Path(folder)
         if not (folder / "manifest.json").exists():
             raise FileNotFoundError(f"{folder}: not a run directory (no manifest.json)")
