@@ -256,3 +256,27 @@ def test_report_contrasts_other_pairs_from_the_saved_outcomes(comp):
     bad = runner.invoke(app, ["report", str(comp.out), "--contrast", "status_quo:peer"])
     assert bad.exit_code != 0 and "'peer' is not among the scenarios compared" in bad.output
     assert "Traceback" not in bad.output and len(bad.output.strip().splitlines()) == 1
+
+
+def test_figures_name_scenarios_by_their_labels():
+    """Legends, categorical ticks and a title that name scenarios by identifier get the files' labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simulation.analysis.plots import relabel
+
+    fig, (a, b) = plt.subplots(1, 2)
+    a.plot([0, 1], [0, 1], label="dyad")
+    a.plot([0, 1], [1, 0], label="network_peers")
+    a.legend()
+    b.bar(["dyad", "status_quo"], [1, 2])
+    fig.suptitle("Paired differences from dyad, all hires (dyad_like stays)")
+    names = {"dyad": "One mentor (dyad)", "network_peers": "Network with peer groups", "status_quo": "Status quo"}
+    relabel(fig, names)
+    fig.canvas.draw()
+    assert [t.get_text() for t in a.get_legend().get_texts()] == ["One mentor (dyad)", "Network with peer groups"]
+    assert [t.get_text() for t in b.get_xticklabels()] == ["One mentor (dyad)", "Status quo"]
+    assert fig._suptitle.get_text() == "Paired differences from One mentor (dyad), all hires (dyad_like stays)"
+    plt.close(fig)

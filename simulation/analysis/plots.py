@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -346,6 +347,35 @@ def t_interval(values) -> tuple[float, float]:
     return lo, hi
 
 
+def relabel(fig: Figure, names: dict[str, str]) -> None:
+    """Replace scenario identifiers in a figure's legends and tick labels by their labels.
+
+    Parameters
+    ----------
+    fig : Figure
+        A drawn figure whose legends or categorical ticks name scenarios by identifier.
+    names : dict
+        Identifier -> label (the scenario files' `label`); other texts are left as they are.
+    """
+    fig.canvas.draw()  # tick labels exist once drawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            texts = [t.get_text() for t in axis.get_ticklabels()]
+            if any(t in names for t in texts):
+                axis.set_ticks(axis.get_ticklocs(), [names.get(t, t) for t in texts])
+    title = fig._suptitle  # a title that names the reference scenario ("Paired differences from dyad, ...")
+    if title is not None:
+        text = title.get_text()
+        for ident, name in names.items():
+            text = re.sub(rf"(?<![\w.]){re.escape(ident)}(?![\w])", name, text)
+        title.set_text(text)
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    for legend in legends:
+        for t in legend.get_texts():
+            if t.get_text() in names:
+                t.set_text(names[t.get_text()])
+
+
 def save(fig: Figure, folder: Path, name: str, svg: bool = False) -> dict[str, str]:
     """PNG (what the report embeds), and SVG too when asked (drawing it again doubles the time)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -439,6 +469,7 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         """Draw and save one figure; the guard is a last resort, every known gap is checked before."""
         try:
             fig, caption = draw()
+            relabel(fig, named)
             figs.append({"name": name, "title": TITLES.get(name, name.replace("_", " ")),
                          **save(fig, folder, name, svg), "caption": caption})
         except Exception as exc:  # noqa: BLE001 - recorded, never silent
@@ -550,7 +581,8 @@ def make_all(out: Path, notes: list[dict] | None = None, svg: bool = False,
         missing = [o for o in key_outcomes() if o not in shown]
         no_ci = not np.isfinite(d[d["outcome"].isin(shown)][["ci_low", "ci_high"]].to_numpy(float)).all()
         return (differences_figure(comp.differences, shown, comp.scenarios),
-                f"Paired differences from {comp.reference} over {reps} replicates with 95% confidence intervals "
+                f"Paired differences from {named[comp.reference]} over {reps} replicates with 95% confidence "
+                "intervals "
                 f"(all hires; {difference_units_text(shown)})."
                 + (" Points without a bar have no interval ("
                    + ("one replicate" if reps < 2 else "a single replicate with a value") + ")." if no_ci else "")
