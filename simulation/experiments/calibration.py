@@ -423,6 +423,33 @@ def check(scenario: str = "status_quo", replicates: int = 10, seed: int = 1000, 
     the honest allowance for sampling error when only a few replicates are run. Contrast targets
     run their contrast scenarios on the same seeds; `checks` (e.g. CHECKS) adds theirs, and their
     table is returned in `table.attrs["checks"]`.
+
+    Parameters
+    ----------
+    scenario : str
+        The scenario the targets describe (the status quo).
+    replicates : int
+        Runs, on seeds ``seed``, ``seed + 1``, ...
+    seed : int
+        The first run's seed.
+    sets : list of str
+        ``--set`` overrides applied to every run.
+    targets_file : str or Path
+        The calibration targets (``simulation/config/targets.toml``).
+    workers, executor, address
+        Where the runs execute (as in ``compare``).
+    progress : bool
+        Report progress.
+    ci_overlap : bool
+        Also pass a target whose mean's 95% interval reaches its band.
+    checks : sequence of Check
+        Further checks (e.g. ``CHECKS``) with their own runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target: its band, the simulated mean with its interval, and whether it is in
+        the band; ``.attrs["checks"]`` holds the further checks' table.
     """
     targets, _ = load_targets(targets_file)
     needs = plan(targets, checks)

@@ -393,7 +393,30 @@ def _describe(priors, observed, settings) -> dict:
 def history_match(folder: str | Path, priors: Sequence[Prior], observed: Sequence[Observed],
                   simulator: Simulator, settings: Settings = Settings(), progress: bool = True,
                   about: dict | None = None) -> HistoryMatch:
-    """Run (or continue) a history match in `folder`; return its waves."""
+    """Run (or continue) a history match in `folder`; return its waves.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where the waves are written (a new folder, or one this same match started: it resumes).
+    priors : sequence of Prior
+        The free parameters and their prior ranges.
+    observed : sequence of Observed
+        The targets with their observation and discrepancy variances.
+    simulator : callable
+        ``simulator(points, seeds)`` -> for each point, one dict of target values per seed.
+    settings : Settings
+        Design size, seeds per point, implausibility cut, stopping rule.
+    progress : bool
+        Print a line per wave and batch.
+    about : dict, optional
+        Further description saved in history.json (scenario, targets file).
+
+    Returns
+    -------
+    HistoryMatch
+        The waves (their designs, runs, emulators and kept points) and the prior sample's
+        implausibility."""
     from scipy.stats import qmc
 
     from simulation.run.results import versions
