@@ -17,7 +17,6 @@ features).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -27,28 +26,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.config.params import MODELS
 from simulation.run.reproducibility import RTOL, check
 
-ROOT = Path(__file__).resolve().parent.parent
-SIZE = ["population.n_faculty=300", "population.n_institutions=3", "horizon_years=12"]
-CASES = [(m, [f"mentoring.model={m}"]) for m in MODELS] + [("network_peers", [])]
-TABLES = ("people", "ties", "series")
+from .every_model import CASES, TABLES, run_every_model, tables
 
-RUN = """
-import json, sys
-from pathlib import Path
-from simulation.config.scenario import load_scenario
-from simulation.run.results import machine
-from simulation.run.simulate import simulate
-out = Path(sys.argv[1])
-cases, size, tables = json.loads(sys.argv[2])
-for i, (scenario, sets) in enumerate(cases):
-    r = simulate(load_scenario(scenario, [*sets, *size], seed=11))
-    for t in tables:
-        getattr(r, t).to_parquet(out / f"{i}_{t}.parquet")
-(out / "machine.json").write_text(json.dumps(machine()))
-"""
+SIZE = ["population.n_faculty=300", "population.n_institutions=3", "horizon_years=12"]
 
 
 EMULATION = ("NPY_DISABLE_CPU_FEATURES", "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "GLIBC_TUNABLES")
@@ -71,10 +53,6 @@ def _numpy_off() -> str:
 OLD_GLIBC = "glibc.cpu.hwcaps=-AVX512F,-AVX2,-FMA,-FMA4"
 
 
-def _scenario(model: str) -> str:
-    return model if (ROOT / "scenarios" / f"{model}.toml").exists() else "status_quo"
-
-
 def _cache_files(cache: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(cache)): (p.stat().st_mtime_ns, p.stat().st_size)
             for p in cache.rglob("*") if p.suffix in (".nbi", ".nbc")}
@@ -82,17 +60,7 @@ def _cache_files(cache: Path) -> dict[str, tuple[int, int]]:
 
 def _run(out: Path, cache: Path, **env: str) -> dict:
     out.mkdir()
-    e = _host_env()
-    e.update(PYTHONPATH=str(ROOT), NUMBA_CACHE_DIR=str(cache), **env)
-    cases = [(_scenario(name), sets) for name, sets in CASES]
-    r = subprocess.run([sys.executable, "-c", RUN, str(out), json.dumps([cases, SIZE, TABLES])], cwd=ROOT, env=e,
-                       capture_output=True, text=True, timeout=1200)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return json.loads((out / "machine.json").read_text())
-
-
-def _tables(out: Path, i: int) -> dict[str, pd.DataFrame]:
-    return {t: pd.read_parquet(out / f"{i}_{t}.parquet") for t in TABLES}
+    return run_every_model(out, SIZE, 11, {**_host_env(), "NUMBA_CACHE_DIR": str(cache), **env})
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +85,8 @@ def test_numpy_vector_loops_do_not_change_a_run(processors):
     (host, m_host), (plain, m_plain) = runs["host"], runs["host, numpy without vector loops"]
     assert m_plain["numpy_simd"] == "" and m_host["numpy_simd"] == _numpy_off()
     for i, (scenario, sets) in enumerate(CASES):
-        for t, frame in _tables(host, i).items():
-            pd.testing.assert_frame_equal(frame, _tables(plain, i)[t], check_exact=True, obj=f"{scenario} {sets} {t}")
+        for t, frame in tables(host, i).items():
+            pd.testing.assert_frame_equal(frame, tables(plain, i)[t], check_exact=True, obj=f"{scenario} {sets} {t}")
 
 
 def test_an_older_processor_gives_the_same_people_and_floats_within_the_guarantee(processors):
@@ -127,7 +95,7 @@ def test_an_older_processor_gives_the_same_people_and_floats_within_the_guarante
     assert m_old["kernel_target"] == "generic" and m_old["kernel_target"] != m_host["kernel_target"]
     floats_differing = 0
     for i, (scenario, sets) in enumerate(CASES):
-        got, want = _tables(old, i), _tables(host, i)
+        got, want = tables(old, i), tables(host, i)
         for t in TABLES:
             diffs = check(got[t], want[t], f"{scenario} {sets} {t}: generic target, old C library vs host")
             # people, ties, every integer and category identical (check() requires it); report the floats
@@ -151,7 +119,7 @@ def test_a_shared_kernel_cache_serves_each_target_its_own_kernels(processors):
     # loaded kernels compute what freshly compiled ones did, for each target
     for i in range(len(CASES)):
         for t in TABLES:
-            pd.testing.assert_frame_equal(_tables(runs["old again"][0], i)[t], _tables(runs["old"][0], i)[t],
+            pd.testing.assert_frame_equal(tables(runs["old again"][0], i)[t], tables(runs["old"][0], i)[t],
                                           check_exact=True)
     assert np.all([runs[k][1]["kernel_target"] == "generic" for k in ("old", "old again")])
 

@@ -425,11 +425,12 @@ HEADLINE = ("retention_10y", "pubs_per_faculty_year", "grant_10y", "promoted_10y
 FALLBACK = {"retention_10y": "retention_5y", "grant_10y": "grant_5y"}
 
 
-def headline(available) -> list[str]:
-    """The headline outcomes among `available` (an outcome's 5-year version where the 10-year one is missing)."""
+def headline(available, among: tuple[str, ...] = HEADLINE) -> list[str]:
+    """The outcomes of `among` (default: the headline ones) found in `available`, an outcome's
+    5-year version where the 10-year one is missing."""
     available = set(available)
     out = []
-    for o in HEADLINE:
+    for o in among:
         if o in available:
             out.append(o)
         elif FALLBACK.get(o) in available:

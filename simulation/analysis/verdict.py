@@ -19,7 +19,7 @@ import html
 import numpy as np
 from scipy import stats
 
-from simulation.analysis.outcomes import FALLBACK, direction, digits, is_share, label, scale
+from simulation.analysis.outcomes import direction, digits, headline, is_share, label, scale
 
 CAREER = ("retention_10y", "promoted_10y", "grant_10y", "pubs_per_faculty_year")
 AGREE = 0.75  # share of members on one side for an ensemble difference to be clear
@@ -42,14 +42,7 @@ PHRASES = {
 
 def career_outcomes(available) -> list[str]:
     """The headline career outcomes among `available` (a 5-year version where the 10-year one is missing)."""
-    available = set(available)
-    out = []
-    for o in CAREER:
-        if o in available:
-            out.append(o)
-        elif FALLBACK.get(o) in available:
-            out.append(FALLBACK[o])
-    return out
+    return headline(available, CAREER)
 
 
 def phrase(outcome: str, higher: bool) -> str:
